@@ -1,0 +1,18 @@
+//! Diagnosis: turning cryptic failures into a cause and a fix (PROTOCOL.md sections 6–10).
+//!
+//! - [`reply`]: the mail-server reply catalogue (`NO AUTHENTICATE failed.`, `535 5.7.139`, ...).
+
+use serde::{Deserialize, Serialize};
+
+pub mod reply;
+
+/// A diagnosis: a stable code, the likely cause and the fix, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// The stable snake_case code (`auth_failed`, `smtp_auth_disabled`, ...).
+    pub code: String,
+    /// The likely cause, one or two sentences.
+    pub cause: String,
+    /// What to do, concretely (portal setting, parameter, PowerShell line).
+    pub fix: String,
+}

@@ -1,0 +1,342 @@
+//! The error type and the server's refusals kept as data.
+//!
+//! Errors say whose fault a failure is (as h11 does): the caller's input ([`Error::InvalidInput`],
+//! [`Error::InvalidTenant`], [`Error::InvalidClientId`]), the peer's garbage
+//! ([`Error::Malformed`], [`Error::UnexpectedReply`], [`Error::HttpError`]), a check that failed
+//! ([`Error::StateMismatch`], [`Error::IssuerMismatch`], [`Error::MechanismNotOffered`]), or the
+//! authorization server's refusal ([`Error::OAuth`], with every field the server sent).
+//!
+//! Every error has a stable snake_case [`Error::code`]; the bindings and the conformance vectors
+//! use the same codes. Messages never contain secrets.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The caller passed a value that cannot be used (code `invalid_input`), for example a token
+    /// with a line break that could not be framed on the wire.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The tenant is not a GUID, a domain, `organizations`, `common` or `consumers`, or is not
+    /// allowed where it was used (code `invalid_tenant`).
+    #[error("invalid tenant: {0}")]
+    InvalidTenant(String),
+    /// The client (application) id is not a GUID (code `invalid_client_id`).
+    #[error("invalid client id: {0}")]
+    InvalidClientId(String),
+    /// The server does not advertise the SASL mechanism; nothing was sent
+    /// (code `mechanism_not_offered`).
+    #[error("the server does not offer SASL {mechanism}: {hint}")]
+    MechanismNotOffered {
+        /// The mechanism that was asked for (`XOAUTH2`, `OAUTHBEARER`).
+        mechanism: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// The server's reply breaks the protocol at this point of the exchange
+    /// (code `unexpected_reply`).
+    #[error("unexpected reply from the server: {0}")]
+    UnexpectedReply(String),
+    /// A response or redirect could not be parsed, or lacks a required field (code `malformed`).
+    #[error("malformed response: {0}")]
+    Malformed(String),
+    /// The redirect's `state` is not the one this client sent (code `state_mismatch`): a possible
+    /// CSRF or a stale browser tab. Nothing from the redirect was used.
+    #[error("state mismatch: the redirect does not carry the state this client sent")]
+    StateMismatch,
+    /// The redirect's `iss` is not the expected issuer (RFC 9207, code `issuer_mismatch`).
+    #[error("issuer mismatch: expected {expected}, got {got}")]
+    IssuerMismatch {
+        /// The issuer the caller expected.
+        expected: String,
+        /// The issuer in the redirect.
+        got: String,
+    },
+    /// The server answered with an HTTP error whose body is not an OAuth error
+    /// (a proxy page, an outage; code `http_error`).
+    #[error("http error {status}: {body_excerpt}")]
+    HttpError {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the body (at most 200 characters), for the log.
+        body_excerpt: String,
+        /// `Retry-After` in seconds, when sent.
+        retry_after: Option<u64>,
+    },
+    /// The authorization server refused, with its error kept as data. The code is the server's
+    /// `error` value (for example `invalid_client`, `invalid_grant`, `access_denied`).
+    #[error("{0}")]
+    OAuth(Box<OAuthError>),
+}
+
+impl Error {
+    /// The stable snake_case code of this error (the same in every binding and in the vectors).
+    pub fn code(&self) -> &str {
+        match self {
+            Error::InvalidInput(_) => "invalid_input",
+            Error::InvalidTenant(_) => "invalid_tenant",
+            Error::InvalidClientId(_) => "invalid_client_id",
+            Error::MechanismNotOffered { .. } => "mechanism_not_offered",
+            Error::UnexpectedReply(_) => "unexpected_reply",
+            Error::Malformed(_) => "malformed",
+            Error::StateMismatch => "state_mismatch",
+            Error::IssuerMismatch { .. } => "issuer_mismatch",
+            Error::HttpError { .. } => "http_error",
+            Error::OAuth(e) => &e.error,
+        }
+    }
+
+    /// The server's OAuth error, when this is one.
+    pub fn oauth(&self) -> Option<&OAuthError> {
+        match self {
+            Error::OAuth(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same request again later may succeed (HTTP 429 and 5xx, Entra's
+    /// `temporarily_unavailable`). A caller must never discard a refresh token over such an error.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::HttpError { status, .. } => *status == 429 || *status >= 500,
+            Error::OAuth(e) => e.is_transient(),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn invalid_input(msg: impl Into<String>) -> Self {
+        Error::InvalidInput(msg.into())
+    }
+
+    pub(crate) fn malformed(msg: impl Into<String>) -> Self {
+        Error::Malformed(msg.into())
+    }
+}
+
+impl From<OAuthError> for Error {
+    fn from(e: OAuthError) -> Self {
+        Error::OAuth(Box::new(e))
+    }
+}
+
+/// Convenience alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An OAuth 2.0 error from a token endpoint (RFC 6749 section 5.2) or a redirect (section 4.1.2.1),
+/// with Entra's extra fields kept so support staff can trace it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OAuthError {
+    /// The HTTP status, for token-endpoint errors.
+    pub status: Option<u16>,
+    /// The `error` value (`invalid_grant`, `invalid_client`, `access_denied`, ...).
+    pub error: String,
+    /// The `error_description` (Entra's starts with `AADSTSnnnn:`).
+    pub error_description: Option<String>,
+    /// Entra's `error_codes` array.
+    pub error_codes: Vec<u32>,
+    /// The AADSTS code: the first of `error_codes`, else the `AADSTSnnnn:` prefix of the description.
+    pub aadsts: Option<u32>,
+    /// `error_uri`, when sent.
+    pub error_uri: Option<String>,
+    /// Entra's `trace_id`.
+    pub trace_id: Option<String>,
+    /// Entra's `correlation_id`.
+    pub correlation_id: Option<String>,
+    /// Entra's `timestamp`.
+    pub timestamp: Option<String>,
+    /// Entra's `suberror` (`consent_required`, `bad_token`, ...).
+    pub suberror: Option<String>,
+    /// Entra's `claims` challenge (a JSON string) for Conditional Access step-up.
+    pub claims: Option<String>,
+    /// `Retry-After` in seconds (429/503).
+    pub retry_after: Option<u64>,
+}
+
+impl OAuthError {
+    /// An error with just an `error` value.
+    pub fn new(error: impl Into<String>) -> Self {
+        OAuthError {
+            error: error.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Reads an OAuth error from a JSON body (any status). `None` when the body is not JSON or
+    /// has no string `error` member. `status` and `retry_after` are recorded as given.
+    pub fn from_json_body(
+        status: Option<u16>,
+        body: &[u8],
+        retry_after: Option<u64>,
+    ) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let obj = value.as_object()?;
+        let error = obj.get("error")?.as_str()?.to_owned();
+        let text = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        let error_codes: Vec<u32> = obj
+            .get("error_codes")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.as_u64().and_then(|n| u32::try_from(n).ok()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let error_description = text("error_description");
+        let claims = obj.get("claims").map(|c| match c.as_str() {
+            Some(s) => s.to_owned(),
+            None => c.to_string(),
+        });
+        let mut e = OAuthError {
+            status,
+            error,
+            error_description,
+            error_codes,
+            aadsts: None,
+            error_uri: text("error_uri"),
+            trace_id: text("trace_id"),
+            correlation_id: text("correlation_id"),
+            timestamp: text("timestamp"),
+            suberror: text("suberror"),
+            claims,
+            retry_after,
+        };
+        e.aadsts = e.derive_aadsts();
+        Some(e)
+    }
+
+    /// Builds an error from redirect parameters (`error`, `error_description`, `error_uri`, ...).
+    /// `None` when there is no `error` parameter.
+    pub fn from_params<'a, I>(params: I) -> Option<Self>
+    where
+        I: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let mut e = OAuthError::default();
+        let mut found = false;
+        for (k, v) in params {
+            match k {
+                "error" => {
+                    e.error = v.to_owned();
+                    found = true;
+                }
+                "error_description" => e.error_description = Some(v.to_owned()),
+                "error_uri" => e.error_uri = Some(v.to_owned()),
+                "trace_id" => e.trace_id = Some(v.to_owned()),
+                "correlation_id" => e.correlation_id = Some(v.to_owned()),
+                "error_subcode" | "suberror" => e.suberror = Some(v.to_owned()),
+                _ => {}
+            }
+        }
+        if !found {
+            return None;
+        }
+        e.aadsts = e.derive_aadsts();
+        Some(e)
+    }
+
+    /// The AADSTS code from `error_codes`, else from the description's `AADSTSnnnn:` prefix.
+    pub fn derive_aadsts(&self) -> Option<u32> {
+        self.error_codes
+            .first()
+            .copied()
+            .or_else(|| self.error_description.as_deref().and_then(parse_aadsts))
+    }
+
+    /// Whether retrying later may succeed (HTTP 429/5xx, `temporarily_unavailable`, `server_error`).
+    pub fn is_transient(&self) -> bool {
+        matches!(self.status, Some(s) if s == 429 || s >= 500)
+            || self.error == "temporarily_unavailable"
+            || self.error == "server_error"
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "authorization server refused: {}", self.error)?;
+        if let Some(d) = &self.error_description {
+            // Entra appends trace lines after CR LF; the first line is the message.
+            let first = d.lines().next().unwrap_or_default();
+            write!(f, ": {first}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Finds `AADSTS<digits>` in a text (Entra puts it at the start of `error_description`).
+pub fn parse_aadsts(text: &str) -> Option<u32> {
+    let idx = text.find("AADSTS")?;
+    let digits: String = text[idx + 6..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    if digits.is_empty() || digits.len() > 9 {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The first `max` characters of a text, for error messages (never cut inside a character).
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aadsts_from_codes_then_description() {
+        let e = OAuthError::from_json_body(
+            Some(400),
+            br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret","error_codes":[7000215],"trace_id":"t","correlation_id":"c"}"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!(e.aadsts, Some(7000215));
+        assert_eq!(e.trace_id.as_deref(), Some("t"));
+        let e = OAuthError::from_json_body(
+            None,
+            br#"{"error":"x","error_description":"AADSTS50011: no"}"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!(e.aadsts, Some(50011));
+        assert_eq!(parse_aadsts("no code"), None);
+        assert_eq!(parse_aadsts("AADSTS: none"), None);
+    }
+
+    #[test]
+    fn non_json_is_none() {
+        assert!(OAuthError::from_json_body(Some(503), b"<html>", None).is_none());
+        assert!(OAuthError::from_json_body(Some(200), b"{\"access_token\":\"x\"}", None).is_none());
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(Error::StateMismatch.code(), "state_mismatch");
+        assert_eq!(
+            Error::from(OAuthError::new("invalid_grant")).code(),
+            "invalid_grant"
+        );
+        assert!(Error::HttpError {
+            status: 503,
+            body_excerpt: String::new(),
+            retry_after: None
+        }
+        .is_transient());
+        assert!(!Error::from(OAuthError::new("invalid_grant")).is_transient());
+    }
+
+    #[test]
+    fn excerpt_cuts_on_chars() {
+        assert_eq!(excerpt("héllo", 2), "hé…");
+        assert_eq!(excerpt("hi", 5), "hi");
+    }
+}

@@ -1,0 +1,48 @@
+//! # mailoauth
+//!
+//! OAuth 2.0 for mail servers — Microsoft Exchange Online first — as a sans-IO library.
+//!
+//! The core never touches a socket, a clock, a random source, a file or the environment. The
+//! caller supplies bytes in, the time as Unix seconds (`now: u64`) and random bytes, and gets
+//! bytes, HTTP requests ([`http::HttpRequest`]) and decisions out. Every host does its own I/O with
+//! its native tools; the bindings (wasm, Python, UniFFI) carry the same core to browsers, scripts
+//! and apps.
+//!
+//! | concern | module |
+//! |---|---|
+//! | HTTP requests and responses as values | [`http`] |
+//! | secrets that never print | [`secret`] |
+//! | clouds, tenants, endpoints, scopes | [`cloud`] |
+//! | well-known public clients | [`apps`] |
+//! | SASL XOAUTH2 / OAUTHBEARER | [`sasl`] |
+//! | IMAP / POP3 / SMTP authentication exchanges | [`imap`], [`pop3`], [`smtp`], [`exchange`] |
+//! | admin consent | [`consent`] |
+//! | PKCE and the authorize redirect | [`pkce`], [`authorize`] |
+//! | token requests, responses, token sets | [`token`] |
+//! | certificate client assertions | [`assertion`] |
+//! | device code flow | [`device`] |
+//! | diagnosis of failures | [`diagnose`] |
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod apps;
+pub mod assertion;
+pub mod authorize;
+pub mod cloud;
+pub mod consent;
+pub mod device;
+pub mod diagnose;
+pub mod error;
+pub mod exchange;
+pub mod http;
+pub mod imap;
+pub mod pkce;
+pub mod pop3;
+pub mod sasl;
+pub mod secret;
+pub mod smtp;
+pub mod token;
+
+pub use error::{Error, OAuthError, Result};
+pub use secret::Secret;
