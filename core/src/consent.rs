@@ -2,15 +2,23 @@
 //! tenant, and the parsing of the redirect that comes back (PROTOCOL.md section 3).
 //!
 //! Two forms are built:
-//! - [`ConsentVariant::V2`]: `https://{login}/{tenant}/v2.0/adminconsent?client_id&scope&redirect_uri&state`
+//! - [`ConsentVariant::V2`], `https://{login}/{tenant}/v2.0/adminconsent?client_id&scope&redirect_uri&state`
 //!   (Microsoft identity platform "admin consent" endpoint; note `/v2.0/adminconsent`, not
 //!   `/oauth2/v2.0/adminconsent`). `common` and `consumers` are refused (Microsoft says not to use
 //!   them here); `organizations` is allowed.
-//! - [`ConsentVariant::Legacy`]: the older articles' `https://{login}/{tenant}/oauth2/authorize?client_id&response_type=code&prompt=admin_consent`.
+//! - [`ConsentVariant::Legacy`], the older articles' `https://{login}/{tenant}/oauth2/authorize?client_id&response_type=code&prompt=admin_consent`.
 //!
 //! For app-only IMAP/POP the consent scope is `https://ps.outlook.com/.default`; for SMTP it is
 //! `https://outlook.office365.com/.default` ([`admin_consent_scope`]).
+//!
+//! After consenting, Entra redirects the admin to the redirect URI with `admin_consent=True`,
+//! `tenant`, `scope` and `state`, or with `error` + `error_description` (and, even then,
+//! `admin_consent=True`). [`parse_admin_consent_redirect`] reads it: malformed or repeated
+//! parameters ([`Error::Malformed`]), then the `state` (constant time, when one is expected;
+//! [`Error::StateMismatch`]), then the server's error ([`Error::OAuth`], with the AADSTS code of
+//! the description), then `admin_consent` (compared case-insensitively).
 
+use crate::authorize::RedirectParams;
 use crate::cloud::{validate_client_id, Cloud, CloudId, Protocol, Tenant};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -32,7 +40,9 @@ impl std::str::FromStr for ConsentVariant {
         match s.to_ascii_lowercase().as_str() {
             "v2" => Ok(ConsentVariant::V2),
             "v1" | "legacy" => Ok(ConsentVariant::Legacy),
-            _ => Err(Error::invalid_input(format!("unknown consent variant {s:?} (expected v2 or legacy)"))),
+            _ => Err(Error::invalid_input(format!(
+                "unknown consent variant {s:?} (expected v2 or legacy)"
+            ))),
         }
     }
 }
@@ -76,7 +86,10 @@ impl AdminConsentRequest {
 /// scope (`https://outlook.office365.com/.default`) for SMTP; space separated when both.
 pub fn admin_consent_scope(cloud: &Cloud, protocols: &[Protocol]) -> String {
     let mut scopes: Vec<String> = Vec::new();
-    let wants_mailbox = protocols.is_empty() || protocols.iter().any(|p| matches!(p, Protocol::Imap | Protocol::Pop));
+    let wants_mailbox = protocols.is_empty()
+        || protocols
+            .iter()
+            .any(|p| matches!(p, Protocol::Imap | Protocol::Pop));
     if wants_mailbox {
         scopes.push(match cloud.id {
             CloudId::Global => "https://ps.outlook.com/.default".to_owned(),
@@ -117,12 +130,18 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
             Error::invalid_input(format!("redirect_uri {r:?} is not an absolute URL: {e}"))
         })?;
     }
-    let base = format!("{}/{}", req.cloud.login_base.trim_end_matches('/'), tenant.as_str());
+    let base = format!(
+        "{}/{}",
+        req.cloud.login_base.trim_end_matches('/'),
+        tenant.as_str()
+    );
     let mut ser = url::form_urlencoded::Serializer::new(String::new());
     match req.variant {
         ConsentVariant::V2 => {
             let scope = match &req.scope {
-                Some(s) if s.trim().is_empty() => return Err(Error::invalid_input("scope is empty")),
+                Some(s) if s.trim().is_empty() => {
+                    return Err(Error::invalid_input("scope is empty"))
+                }
                 Some(s) => s.trim().to_owned(),
                 None => admin_consent_scope(&req.cloud, &[Protocol::Imap, Protocol::Pop]),
             };
@@ -151,6 +170,92 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
     }
 }
 
+/// What the admin-consent redirect says (Microsoft identity platform, "Request the permissions
+/// from a directory admin": successful response).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminConsentResult {
+    /// Whether `admin_consent` is `True` (case-insensitively).
+    pub granted: bool,
+    /// The `tenant` that granted the permissions (its id), when sent.
+    pub tenant: Option<String>,
+    /// The `scope` that was granted, when sent.
+    pub scope: Option<String>,
+    /// The `state`, when sent (equal to the expected one when one was expected).
+    pub state: Option<String>,
+}
+
+/// The parameters of an admin-consent redirect; each may appear at most once.
+const CONSENT_KEYS: [&str; 7] = [
+    "admin_consent",
+    "tenant",
+    "scope",
+    "state",
+    "error",
+    "error_description",
+    "error_uri",
+];
+
+/// Reads the redirect that ends an admin consent: its query (or its `#fragment`, whichever
+/// carries `admin_consent`, `error`, `state` or `tenant`). The URL may be absolute or just the
+/// path and query an HTTP server sees; surrounding white space is ignored.
+///
+/// When `expected_state` is given, the redirect's `state` must equal it (constant-time compare;
+/// a missing state is a mismatch) before anything else is used.
+///
+/// Errors: [`Error::Malformed`] (no parameters, a repeated parameter, neither `admin_consent`
+/// nor `error`, an empty `error`), [`Error::StateMismatch`], [`Error::OAuth`] with the server's
+/// `error` and `error_description` (its `aadsts` taken from the description's `AADSTSnnnn:`).
+/// Never panics.
+///
+/// ```
+/// use mailoauth::consent::parse_admin_consent_redirect;
+/// let r = parse_admin_consent_redirect(
+///     "https://localhost/?admin_consent=True&tenant=11111111-2222-3333-4444-555555555555&scope=https%3a%2f%2fps.outlook.com%2f.default&state=12345",
+///     Some("12345"),
+/// )?;
+/// assert!(r.granted);
+/// assert_eq!(r.scope.as_deref(), Some("https://ps.outlook.com/.default"));
+///
+/// let e = parse_admin_consent_redirect(
+///     "https://localhost/?admin_consent=True&error=access_denied&error_description=AADSTS65004%3a+User+declined+to+consent.&state=12345",
+///     Some("12345"),
+/// ).unwrap_err();
+/// assert_eq!(e.code(), "access_denied");
+/// assert_eq!(e.oauth().and_then(|o| o.aadsts), Some(65004));
+/// # Ok::<(), mailoauth::Error>(())
+/// ```
+pub fn parse_admin_consent_redirect(
+    redirect_url: &str,
+    expected_state: Option<&str>,
+) -> Result<AdminConsentResult> {
+    let params =
+        RedirectParams::from_url(redirect_url, &["admin_consent", "error", "state", "tenant"])?;
+    if params.is_empty() {
+        return Err(Error::malformed(
+            "the admin-consent redirect carries no parameters",
+        ));
+    }
+    params.ensure_unique(&CONSENT_KEYS)?;
+    if !params.has("admin_consent") && !params.has("error") {
+        return Err(Error::malformed(
+            "the admin-consent redirect carries neither admin_consent nor error",
+        ));
+    }
+    if let Some(expected) = expected_state {
+        params.check_state(expected)?;
+    }
+    params.oauth_error()?;
+    let text = |k: &str| params.get(k).map(str::to_owned);
+    Ok(AdminConsentResult {
+        granted: params
+            .get("admin_consent")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        tenant: text("tenant"),
+        scope: text("scope"),
+        state: text("state"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,7 +282,10 @@ mod tests {
                 r.cloud = Cloud::preset(id);
                 r.variant = variant;
                 let u = build_admin_consent_url(&r).unwrap();
-                assert!(u.starts_with(&format!("{}/contoso.onmicrosoft.com/", r.cloud.login_base)), "{u}");
+                assert!(
+                    u.starts_with(&format!("{}/contoso.onmicrosoft.com/", r.cloud.login_base)),
+                    "{u}"
+                );
             }
         }
     }
@@ -185,26 +293,171 @@ mod tests {
     #[test]
     fn refusals() {
         let mut r = AdminConsentRequest::new("common", C);
-        assert_eq!(build_admin_consent_url(&r).unwrap_err().code(), "invalid_tenant");
+        assert_eq!(
+            build_admin_consent_url(&r).unwrap_err().code(),
+            "invalid_tenant"
+        );
         r.variant = ConsentVariant::Legacy;
         assert!(build_admin_consent_url(&r).is_ok());
         r.tenant = "consumers".into();
-        assert_eq!(build_admin_consent_url(&r).unwrap_err().code(), "invalid_tenant");
+        assert_eq!(
+            build_admin_consent_url(&r).unwrap_err().code(),
+            "invalid_tenant"
+        );
         let r = AdminConsentRequest::new("organizations", "thunderbird");
-        assert_eq!(build_admin_consent_url(&r).unwrap_err().code(), "invalid_client_id");
+        assert_eq!(
+            build_admin_consent_url(&r).unwrap_err().code(),
+            "invalid_client_id"
+        );
         let mut r = AdminConsentRequest::new(T, C);
         r.redirect_uri = Some("not a url".into());
-        assert_eq!(build_admin_consent_url(&r).unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            build_admin_consent_url(&r).unwrap_err().code(),
+            "invalid_input"
+        );
     }
 
     #[test]
     fn scopes() {
         let g = Cloud::global();
-        assert_eq!(admin_consent_scope(&g, &[Protocol::Imap]), "https://ps.outlook.com/.default");
-        assert_eq!(admin_consent_scope(&g, &[Protocol::Smtp]), "https://outlook.office365.com/.default");
+        assert_eq!(
+            admin_consent_scope(&g, &[Protocol::Imap]),
+            "https://ps.outlook.com/.default"
+        );
+        assert_eq!(
+            admin_consent_scope(&g, &[Protocol::Smtp]),
+            "https://outlook.office365.com/.default"
+        );
         assert_eq!(
             admin_consent_scope(&g, &Protocol::ALL),
             "https://ps.outlook.com/.default https://outlook.office365.com/.default"
         );
+    }
+
+    const GRANTED: &str = "https://localhost/?admin_consent=True&tenant=11111111-2222-3333-4444-555555555555&scope=https%3a%2f%2fps.outlook.com%2f.default&state=12345";
+
+    #[test]
+    fn consent_granted() {
+        let r = parse_admin_consent_redirect(GRANTED, Some("12345")).unwrap();
+        assert_eq!(
+            r,
+            AdminConsentResult {
+                granted: true,
+                tenant: Some(T.into()),
+                scope: Some("https://ps.outlook.com/.default".into()),
+                state: Some("12345".into()),
+            }
+        );
+        // No state expected: not checked.
+        assert!(parse_admin_consent_redirect(GRANTED, None).unwrap().granted);
+        for v in ["true", "TRUE", "tRuE"] {
+            let u = format!("/?admin_consent={v}&tenant={T}");
+            let r = parse_admin_consent_redirect(&u, None).unwrap();
+            assert!(r.granted, "{v}");
+            assert_eq!(r.state, None);
+            assert_eq!(r.scope, None);
+        }
+        for v in ["False", "", "yes", "1"] {
+            let u = format!("/?admin_consent={v}&tenant={T}");
+            assert!(
+                !parse_admin_consent_redirect(&u, None).unwrap().granted,
+                "{v}"
+            );
+        }
+        // Fragment form, and white space around.
+        let r = parse_admin_consent_redirect(
+            " https://app.example/cb?x=1#admin_consent=True&state=s\n",
+            Some("s"),
+        )
+        .unwrap();
+        assert!(r.granted);
+    }
+
+    #[test]
+    fn consent_error_wins_over_admin_consent_true() {
+        let e = parse_admin_consent_redirect(
+            "https://localhost/?admin_consent=True&error=consent_required&error_description=AADSTS65001%3a+The+user+or+administrator+has+not+consented.&state=12345",
+            Some("12345"),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "consent_required");
+        let o = e.oauth().unwrap();
+        assert_eq!(o.aadsts, Some(65001));
+        assert_eq!(
+            o.error_description.as_deref(),
+            Some("AADSTS65001: The user or administrator has not consented.")
+        );
+        // Without admin_consent, and without a description.
+        let e = parse_admin_consent_redirect("https://localhost/?error=access_denied", None)
+            .unwrap_err();
+        assert_eq!(e.code(), "access_denied");
+        assert_eq!(e.oauth().unwrap().aadsts, None);
+    }
+
+    #[test]
+    fn consent_state_checked_first() {
+        for u in [
+            "https://localhost/?admin_consent=True&state=other",
+            "https://localhost/?admin_consent=True",
+            "https://localhost/?admin_consent=True&state=",
+            "https://localhost/?admin_consent=True&error=access_denied&state=other",
+            "https://localhost/?error=access_denied",
+        ] {
+            assert_eq!(
+                parse_admin_consent_redirect(u, Some("12345"))
+                    .unwrap_err()
+                    .code(),
+                "state_mismatch",
+                "{u}"
+            );
+        }
+    }
+
+    #[test]
+    fn consent_malformed() {
+        for u in [
+            "",
+            "https://localhost/",
+            "https://localhost/?",
+            "https://localhost/?tenant=x&state=12345",
+            "https://localhost/?admin_consent=True&admin_consent=False&state=12345",
+            "https://localhost/?admin_consent=True&state=12345&state=12345",
+            "https://localhost/?admin_consent=True&tenant=a&tenant=b&state=12345",
+            "https://localhost/?error=a&error=b&state=12345",
+            "https://localhost/?error=&state=12345",
+            "https://localhost/?admin_consent=True&state=12345#admin_consent=True&state=12345",
+        ] {
+            assert_eq!(
+                parse_admin_consent_redirect(u, Some("12345"))
+                    .unwrap_err()
+                    .code(),
+                "malformed",
+                "{u}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn consent_parser_never_panics(input in ".{0,200}", state in proptest::option::of(".{0,10}")) {
+            if let (Ok(r), Some(s)) = (parse_admin_consent_redirect(&input, state.as_deref()), &state) {
+                proptest::prop_assert_eq!(r.state.as_deref(), Some(s.as_str()));
+            }
+        }
+
+        #[test]
+        fn consent_round_trips(tenant in ".{0,30}", scope in ".{0,30}", state in ".{0,30}") {
+            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            ser.append_pair("admin_consent", "True")
+                .append_pair("tenant", &tenant)
+                .append_pair("scope", &scope)
+                .append_pair("state", &state);
+            let u = format!("https://localhost/?{}", ser.finish());
+            let r = parse_admin_consent_redirect(&u, Some(&state)).unwrap();
+            proptest::prop_assert!(r.granted);
+            proptest::prop_assert_eq!(r.tenant, Some(tenant));
+            proptest::prop_assert_eq!(r.scope, Some(scope));
+            proptest::prop_assert_eq!(r.state, Some(state));
+        }
     }
 }
