@@ -1,1 +1,502 @@
-//! Not written yet.
+//! The mail-server reply catalogue (PROTOCOL.md section 6): a cause and a fix for the replies
+//! Exchange Online (and Gmail, Dovecot) send when an OAuth login fails.
+//!
+//! [`diagnose_reply`] reads ANY single reply line — with or without the IMAP tag, the POP status,
+//! the SMTP reply code (RFC 5321 section 4.2) and enhanced status code (RFC 3463), with or without
+//! CR LF — and names the failure when the catalogue knows it. The exchanges in [`crate::imap`],
+//! [`crate::pop3`] and [`crate::smtp`] attach the result to every rejection, with
+//! [`AUTH_FAILED`] as the fallback for a refusal the catalogue does not know.
+//!
+//! | code | typical reply |
+//! |---|---|
+//! | `auth_failed` | IMAP `NO AUTHENTICATE failed.`, POP `-ERR Authentication failure: ...`, SMTP `535 5.7.3 Authentication unsuccessful` |
+//! | `smtp_auth_disabled` | `535 5.7.139 ... SmtpClientAuthentication is disabled for the Tenant` |
+//! | `security_defaults` | `535 5.7.139 ... locked by your organization's security defaults policy` |
+//! | `not_connected` | IMAP `BAD User is authenticated but not connected.` |
+//! | `session_token_expired` | `* BYE Session invalidated - AccessTokenExpired` |
+//! | `pop_two_step_required` | POP `-ERR Protocol error. Connection is closed. 10` |
+//! | `basic_auth_rejected` | `550 5.7.30 Basic authentication is not supported for Client Submission.` |
+//! | `mechanism_not_offered` | no `AUTH=XOAUTH2` / `XOAUTH2` advertised, SMTP `504 5.7.4 Unrecognized authentication type` |
+//! | `temporary_failure` | SMTP `454 4.7.0 ...` and other 4xx, IMAP `NO [UNAVAILABLE]`, POP `-ERR [SYS/TEMP]` |
+//!
+//! ```
+//! use mailoauth::cloud::Protocol;
+//! use mailoauth::diagnose::reply::diagnose_reply;
+//! let d = diagnose_reply(Protocol::Imap, "A01 NO AUTHENTICATE failed.\r\n").unwrap();
+//! assert_eq!(d.code, "auth_failed");
+//! assert!(diagnose_reply(Protocol::Imap, "A01 OK AUTHENTICATE completed.").is_none());
+//! ```
+
+use super::Diagnosis;
+use crate::cloud::Protocol;
+
+/// `auth_failed`: the server refused the token.
+pub const AUTH_FAILED: &str = "auth_failed";
+/// `smtp_auth_disabled`: SMTP AUTH is off for the mailbox or the tenant.
+pub const SMTP_AUTH_DISABLED: &str = "smtp_auth_disabled";
+/// `security_defaults`: Security Defaults block SMTP AUTH.
+pub const SECURITY_DEFAULTS: &str = "security_defaults";
+/// `not_connected`: the login worked, the mailbox cannot be opened.
+pub const NOT_CONNECTED: &str = "not_connected";
+/// `session_token_expired`: the session's token expired.
+pub const SESSION_TOKEN_EXPIRED: &str = "session_token_expired";
+/// `pop_two_step_required`: Exchange POP refuses the one-line AUTH.
+pub const POP_TWO_STEP_REQUIRED: &str = "pop_two_step_required";
+/// `basic_auth_rejected`: the client used a password.
+pub const BASIC_AUTH_REJECTED: &str = "basic_auth_rejected";
+/// `mechanism_not_offered`: the server does not offer the SASL mechanism.
+pub const MECHANISM_NOT_OFFERED: &str = "mechanism_not_offered";
+/// `temporary_failure`: a temporary server problem (SMTP 4xx such as 454); retry later with the
+/// same token. Not in PROTOCOL.md's table: added so that a 454 says "retry later".
+pub const TEMPORARY_FAILURE: &str = "temporary_failure";
+
+/// The catalogue: code, cause, fix.
+const CATALOGUE: [(&str, &str, &str); 9] = [
+    (
+        AUTH_FAILED,
+        "The server refused the token. Most often it was minted for the wrong resource (a Graph \
+         scope such as https://graph.microsoft.com/IMAP.AccessAsUser.All instead of \
+         https://outlook.office.com/IMAP.AccessAsUser.All), it has expired, user= is not the \
+         mailbox the token may open, or (app-only) the service principal was never registered in \
+         Exchange or has no permission on the mailbox.",
+        "Request a new token for the Outlook resource (delegated: \
+         https://outlook.office.com/IMAP.AccessAsUser.All, .../POP.AccessAsUser.All or \
+         .../SMTP.Send; app-only: https://outlook.office365.com/.default) and check it with the \
+         token lint; put the mailbox's primary address in user=. App-only: \
+         New-ServicePrincipal -AppId <client id> -ObjectId <enterprise application object id>, \
+         then Add-MailboxPermission -Identity <mailbox> -User <service principal id> \
+         -AccessRights FullAccess.",
+    ),
+    (
+        SMTP_AUTH_DISABLED,
+        "SMTP AUTH (authenticated client submission) is turned off for the mailbox or for the \
+         whole tenant, so Exchange Online refuses every SMTP login, OAuth included.",
+        "For the mailbox: Set-CasMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled \
+         $false; for the tenant: Set-TransportConfig -SmtpClientAuthenticationDisabled $false.",
+    ),
+    (
+        SECURITY_DEFAULTS,
+        "The tenant's Security Defaults policy blocks SMTP AUTH, OAuth included.",
+        "Turn Security Defaults off and protect sign-ins with Conditional Access policies \
+         instead (Entra admin center, tenant properties, Manage security defaults), or send the \
+         mail through Microsoft Graph instead of SMTP.",
+    ),
+    (
+        NOT_CONNECTED,
+        "The login worked but Exchange cannot open the mailbox: user= is not the primary address \
+         of a mailbox the token may open (an alias, a typo, a user without a mailbox), IMAP is \
+         turned off for the mailbox, or an app-only token's service principal has no \
+         permission on it.",
+        "Put the mailbox's primary SMTP address in user=. App-only: Add-MailboxPermission \
+         -Identity <mailbox> -User <service principal id> -AccessRights FullAccess (check with \
+         Get-MailboxPermission -Identity <mailbox>). IMAP off: Set-CasMailbox -Identity \
+         <mailbox> -ImapEnabled $true.",
+    ),
+    (
+        SESSION_TOKEN_EXPIRED,
+        "The access token the session was opened with has expired; Exchange Online ends the \
+         session when it does.",
+        "Refresh the token (or request a new one) and connect again; refresh before expires_at \
+         to avoid the cut.",
+    ),
+    (
+        POP_TWO_STEP_REQUIRED,
+        "The client sent the initial response on the AUTH line (the RFC 5034 one-line form); \
+         Exchange Online POP accepts only the two-line form and closes the connection.",
+        "Send AUTH XOAUTH2 alone, wait for the server's +, then send the base64 string on its \
+         own line (initial_response auto or never).",
+    ),
+    (
+        BASIC_AUTH_REJECTED,
+        "The client logged in with a password (AUTH LOGIN or PLAIN); Exchange Online does not \
+         accept basic authentication for client submission.",
+        "Switch the client to OAuth 2.0: AUTH XOAUTH2 with a token for \
+         https://outlook.office.com/SMTP.Send (app-only: https://outlook.office365.com/.default \
+         with the SMTP.SendAsApp permission).",
+    ),
+    (
+        MECHANISM_NOT_OFFERED,
+        "The server does not offer the SASL mechanism: no AUTH=XOAUTH2 capability (IMAP), no \
+         XOAUTH2 in the CAPA SASL line (POP) or in the EHLO AUTH line (SMTP), or it refused the \
+         mechanism as unknown (SMTP 504).",
+        "SMTP: do STARTTLS and EHLO again first: Exchange advertises AUTH XOAUTH2 only after \
+         STARTTLS. IMAP and POP: ask for the capabilities again on the TLS connection; if the \
+         mechanism is still missing, the server does not support OAuth (for Exchange Online use \
+         outlook.office365.com).",
+    ),
+    (
+        TEMPORARY_FAILURE,
+        "The server had a temporary problem (SMTP 4xx such as 454 4.7.0, IMAP [UNAVAILABLE], POP \
+         [SYS/TEMP] or [IN-USE]); the token was not judged.",
+        "Retry later with the same token: a fresh token will not help.",
+    ),
+];
+
+fn entry((code, cause, fix): (&str, &str, &str)) -> Diagnosis {
+    Diagnosis {
+        code: code.to_owned(),
+        cause: cause.to_owned(),
+        fix: fix.to_owned(),
+    }
+}
+
+/// Every entry of the reply catalogue, in a fixed order.
+pub fn reply_catalogue() -> Vec<Diagnosis> {
+    CATALOGUE.iter().copied().map(entry).collect()
+}
+
+/// The catalogue entry of a code (`auth_failed`, ...), or `None` for an unknown code.
+pub fn diagnosis(code: &str) -> Option<Diagnosis> {
+    CATALOGUE
+        .iter()
+        .copied()
+        .find(|(c, _, _)| *c == code)
+        .map(entry)
+}
+
+/// A reply line taken apart: the status word or code, the enhanced status, the rest.
+struct Parts<'a> {
+    /// `OK`/`NO`/`BAD`/`BYE`/`PREAUTH` (IMAP), `+OK`/`-ERR` (POP), uppercased; empty when absent.
+    status: String,
+    /// The SMTP reply code.
+    code: Option<u16>,
+    /// The SMTP enhanced status code.
+    enhanced: Option<&'a str>,
+}
+
+fn split_word(s: &str) -> (&str, &str) {
+    match s.split_once(' ') {
+        Some((w, rest)) => (w, rest),
+        None => (s, ""),
+    }
+}
+
+fn parts(protocol: Protocol, line: &str) -> Parts<'_> {
+    let mut out = Parts {
+        status: String::new(),
+        code: None,
+        enhanced: None,
+    };
+    match protocol {
+        Protocol::Imap => {
+            const WORDS: [&str; 5] = ["OK", "NO", "BAD", "BYE", "PREAUTH"];
+            let (first, rest) = split_word(line);
+            let upper = first.to_ascii_uppercase();
+            if WORDS.contains(&upper.as_str()) {
+                out.status = upper;
+            } else {
+                let (second, _) = split_word(rest);
+                let upper = second.to_ascii_uppercase();
+                if WORDS.contains(&upper.as_str()) {
+                    out.status = upper;
+                }
+            }
+        }
+        Protocol::Pop => {
+            let (first, _) = split_word(line);
+            let upper = first.to_ascii_uppercase();
+            if upper == "+OK" || upper == "-ERR" {
+                out.status = upper;
+            }
+        }
+        Protocol::Smtp => {
+            if let Some((code, _sep, text)) = crate::smtp::split_reply_line(line) {
+                out.code = Some(code);
+                out.enhanced = crate::smtp::split_enhanced_status(code, text).0;
+            } else {
+                out.enhanced = crate::smtp::split_enhanced_status(0, line).0;
+            }
+        }
+    }
+    out
+}
+
+/// Names the failure a single server reply line reports, when the catalogue knows it.
+///
+/// The line may carry the IMAP tag (or `*`), the POP status, the SMTP reply code and enhanced
+/// status code, and CR LF, or not. Success replies (`OK`, `+OK`, 2xx, 3xx) are never a failure:
+/// `None`. A refusal the catalogue does not recognise is `None` too; the exchanges fall back to
+/// `auth_failed` themselves.
+pub fn diagnose_reply(protocol: Protocol, line: &str) -> Option<Diagnosis> {
+    diagnose_code(protocol, line).and_then(diagnosis)
+}
+
+/// The code part of [`diagnose_reply`].
+pub(crate) fn diagnose_code(protocol: Protocol, line: &str) -> Option<&'static str> {
+    let line = line.trim_end_matches(['\r', '\n']).trim();
+    let p = parts(protocol, line);
+    let success =
+        matches!(p.status.as_str(), "OK" | "PREAUTH" | "+OK") || p.code.is_some_and(|c| c < 400);
+    if success {
+        return None;
+    }
+    let lower = line.to_ascii_lowercase();
+    let has = |needle: &str| lower.contains(needle);
+    if has("smtpclientauthentication is disabled") || has("aka.ms/smtp_auth_disabled") {
+        return Some(SMTP_AUTH_DISABLED);
+    }
+    if has("security defaults") {
+        return Some(SECURITY_DEFAULTS);
+    }
+    if has("basic authentication is not supported")
+        || has("basic authentication is disabled")
+        || (protocol == Protocol::Smtp && p.enhanced == Some("5.7.30"))
+    {
+        return Some(BASIC_AUTH_REJECTED);
+    }
+    if has("authenticated but not connected") {
+        return Some(NOT_CONNECTED);
+    }
+    if has("accesstokenexpired") || has("token expired") || has("token has expired") {
+        return Some(SESSION_TOKEN_EXPIRED);
+    }
+    if protocol == Protocol::Pop
+        && p.status != "+OK"
+        && lower
+            .trim_start_matches("-err")
+            .trim_start()
+            .starts_with("protocol error")
+    {
+        return Some(POP_TWO_STEP_REQUIRED);
+    }
+    if (protocol == Protocol::Smtp && p.code == Some(504))
+        || has("unrecognized authentication type")
+        || has("unsupported authentication mechanism")
+        || has("unknown authentication mechanism")
+    {
+        return Some(MECHANISM_NOT_OFFERED);
+    }
+    let temporary = match protocol {
+        Protocol::Smtp => p.code.is_some_and(|c| (400..500).contains(&c)),
+        Protocol::Imap => has("[unavailable]"),
+        Protocol::Pop => has("[sys/temp]") || has("[in-use]"),
+    };
+    if temporary {
+        return Some(TEMPORARY_FAILURE);
+    }
+    let auth_failed = match protocol {
+        Protocol::Smtp => p.code == Some(535) || has("authentication unsuccessful"),
+        Protocol::Imap => {
+            p.status == "NO"
+                && (has("authenticate failed")
+                    || has("authentication failed")
+                    || has("[authenticationfailed]")
+                    || has("invalid credentials")
+                    || has("login failed"))
+        }
+        Protocol::Pop => {
+            p.status == "-ERR"
+                && (has("authentication fail")
+                    || has("[auth]")
+                    || has("invalid credentials")
+                    || has("bad password"))
+        }
+    };
+    auth_failed.then_some(AUTH_FAILED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(p: Protocol, line: &str) -> Option<String> {
+        diagnose_reply(p, line).map(|d| d.code)
+    }
+
+    #[test]
+    fn catalogue_is_complete_and_unique() {
+        let all = reply_catalogue();
+        assert_eq!(all.len(), 9);
+        for d in &all {
+            assert!(!d.cause.is_empty() && !d.fix.is_empty(), "{}", d.code);
+            assert_eq!(diagnosis(&d.code).as_ref(), Some(d));
+            assert_eq!(all.iter().filter(|x| x.code == d.code).count(), 1);
+        }
+        assert!(diagnosis("nope").is_none());
+    }
+
+    #[test]
+    fn auth_failed() {
+        for (p, l) in [
+            (Protocol::Imap, "A01 NO AUTHENTICATE failed.\r\n"),
+            (Protocol::Imap, "NO AUTHENTICATE failed."),
+            (
+                Protocol::Imap,
+                "a NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
+            ),
+            (
+                Protocol::Pop,
+                "-ERR Authentication failure: unknown user name or bad password.",
+            ),
+            (
+                Protocol::Smtp,
+                "535 5.7.3 Authentication unsuccessful [SN2PR00CA0018.namprd00.prod.outlook.com]",
+            ),
+            (
+                Protocol::Smtp,
+                "535-5.7.8 Username and Password not accepted.",
+            ),
+            (Protocol::Smtp, "5.7.3 Authentication unsuccessful"),
+        ] {
+            assert_eq!(code(p, l).as_deref(), Some("auth_failed"), "{l}");
+        }
+        let d = diagnosis(AUTH_FAILED).unwrap();
+        assert!(d.fix.contains("New-ServicePrincipal"));
+        assert!(d.cause.contains("graph.microsoft.com"));
+    }
+
+    #[test]
+    fn smtp_auth_disabled() {
+        for l in [
+            "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.",
+            "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.\r\n",
+        ] {
+            assert_eq!(code(Protocol::Smtp, l).as_deref(), Some("smtp_auth_disabled"));
+        }
+        let d = diagnosis(SMTP_AUTH_DISABLED).unwrap();
+        assert!(d.fix.contains(
+            "Set-CasMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false"
+        ));
+        assert!(d
+            .fix
+            .contains("Set-TransportConfig -SmtpClientAuthenticationDisabled $false"));
+    }
+
+    #[test]
+    fn security_defaults() {
+        let l = "535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator.";
+        assert_eq!(
+            code(Protocol::Smtp, l).as_deref(),
+            Some("security_defaults")
+        );
+        assert!(diagnosis(SECURITY_DEFAULTS)
+            .unwrap()
+            .fix
+            .contains("Conditional Access"));
+    }
+
+    #[test]
+    fn not_connected() {
+        assert_eq!(
+            code(
+                Protocol::Imap,
+                "A02 BAD User is authenticated but not connected."
+            )
+            .as_deref(),
+            Some("not_connected")
+        );
+        assert!(diagnosis(NOT_CONNECTED).unwrap().fix.contains(
+            "Add-MailboxPermission -Identity <mailbox> -User <service principal id> -AccessRights FullAccess"
+        ));
+    }
+
+    #[test]
+    fn session_token_expired() {
+        assert_eq!(
+            code(
+                Protocol::Imap,
+                "* BYE Session invalidated - AccessTokenExpired\r\n"
+            )
+            .as_deref(),
+            Some("session_token_expired")
+        );
+        assert_eq!(
+            code(
+                Protocol::Pop,
+                "-ERR Session invalidated - AccessTokenExpired"
+            )
+            .as_deref(),
+            Some("session_token_expired")
+        );
+    }
+
+    #[test]
+    fn pop_two_step_required() {
+        assert_eq!(
+            code(
+                Protocol::Pop,
+                "-ERR Protocol error. Connection is closed. 10"
+            )
+            .as_deref(),
+            Some("pop_two_step_required")
+        );
+        // Only POP says it this way.
+        assert_eq!(code(Protocol::Imap, "A1 NO Protocol error."), None);
+    }
+
+    #[test]
+    fn basic_auth_rejected() {
+        for l in [
+            "550 5.7.30 Basic authentication is not supported for Client Submission.",
+            "535 5.7.139 Authentication unsuccessful, basic authentication is disabled.",
+        ] {
+            assert_eq!(
+                code(Protocol::Smtp, l).as_deref(),
+                Some("basic_auth_rejected")
+            );
+        }
+        assert!(diagnosis(BASIC_AUTH_REJECTED)
+            .unwrap()
+            .fix
+            .contains("XOAUTH2"));
+    }
+
+    #[test]
+    fn mechanism_not_offered() {
+        assert_eq!(
+            code(Protocol::Smtp, "504 5.7.4 Unrecognized authentication type").as_deref(),
+            Some("mechanism_not_offered")
+        );
+        assert_eq!(
+            code(
+                Protocol::Imap,
+                "A1 NO [CANNOT] Unsupported authentication mechanism."
+            )
+            .as_deref(),
+            Some("mechanism_not_offered")
+        );
+        assert!(diagnosis(MECHANISM_NOT_OFFERED)
+            .unwrap()
+            .fix
+            .contains("STARTTLS and EHLO again"));
+    }
+
+    #[test]
+    fn temporary_failure() {
+        assert_eq!(
+            code(Protocol::Smtp, "454 4.7.0 Temporary authentication failure").as_deref(),
+            Some("temporary_failure")
+        );
+        assert_eq!(
+            code(Protocol::Imap, "A1 NO [UNAVAILABLE] try later").as_deref(),
+            Some("temporary_failure")
+        );
+        assert_eq!(
+            code(Protocol::Pop, "-ERR [SYS/TEMP] busy").as_deref(),
+            Some("temporary_failure")
+        );
+        assert!(diagnosis(TEMPORARY_FAILURE)
+            .unwrap()
+            .fix
+            .contains("same token"));
+    }
+
+    #[test]
+    fn successes_and_unknowns_are_none() {
+        for (p, l) in [
+            (Protocol::Imap, "A01 OK AUTHENTICATE completed."),
+            (Protocol::Imap, "* OK security defaults are great"),
+            (Protocol::Imap, "A01 NO [TRYCREATE] no such mailbox"),
+            (Protocol::Pop, "+OK User successfully authenticated."),
+            (Protocol::Pop, "-ERR no such message"),
+            (Protocol::Smtp, "235 2.7.0 Authentication successful"),
+            (Protocol::Smtp, "334 "),
+            (Protocol::Smtp, "550 5.1.1 mailbox unavailable"),
+            (Protocol::Smtp, ""),
+            (Protocol::Imap, ""),
+            (Protocol::Pop, "garbage"),
+        ] {
+            assert_eq!(code(p, l), None, "{l}");
+        }
+    }
+}
