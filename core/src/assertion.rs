@@ -360,7 +360,9 @@ mod signing {
     /// (`BEGIN RSA PRIVATE KEY`), also from a file that holds the certificate too. Errors never
     /// echo key material.
     pub(super) fn parse_private_key(pem: &str) -> Result<RsaPrivateKey> {
-        if pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || pem.contains("Proc-Type: 4,ENCRYPTED") {
+        if pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+            || pem.contains("Proc-Type: 4,ENCRYPTED")
+        {
             return Err(Error::invalid_input(
                 "the private key is encrypted: decrypt it first (for example `openssl pkey -in key.pem -out plain.pem`)",
             ));
@@ -369,7 +371,8 @@ mod signing {
             let pem = format!("-----BEGIN PRIVATE KEY-----{body}-----END PRIVATE KEY-----\n");
             RsaPrivateKey::from_pkcs8_pem(&pem).ok()
         } else if let Some(body) = pem_block(pem, "RSA PRIVATE KEY") {
-            let pem = format!("-----BEGIN RSA PRIVATE KEY-----{body}-----END RSA PRIVATE KEY-----\n");
+            let pem =
+                format!("-----BEGIN RSA PRIVATE KEY-----{body}-----END RSA PRIVATE KEY-----\n");
             RsaPrivateKey::from_pkcs1_pem(&pem).ok()
         } else {
             return Err(Error::invalid_input(
@@ -390,7 +393,11 @@ mod signing {
         Ok(key)
     }
 
-    pub(super) fn sign(input: &AssertionInput, key: &RsaPrivateKey, random: &[u8]) -> Result<Secret> {
+    pub(super) fn sign(
+        input: &AssertionInput,
+        key: &RsaPrivateKey,
+        random: &[u8],
+    ) -> Result<Secret> {
         let msg = input.signing_input.as_bytes();
         let signature: Vec<u8> = match input.alg {
             AssertionAlg::RS256 => rsa::pkcs1v15::SigningKey::<Sha256>::new(key.clone())
@@ -409,9 +416,12 @@ mod signing {
                     pos: 0,
                     ran_out: false,
                 };
-                let sig = rsa::pss::SigningKey::<Sha256>::new_with_salt_len(key.clone(), PSS_SALT_LEN)
-                    .try_sign_with_rng(&mut rng, msg)
-                    .map_err(|_| Error::invalid_input("PS256 signing failed (is the key valid?)"))?;
+                let sig =
+                    rsa::pss::SigningKey::<Sha256>::new_with_salt_len(key.clone(), PSS_SALT_LEN)
+                        .try_sign_with_rng(&mut rng, msg)
+                        .map_err(|_| {
+                            Error::invalid_input("PS256 signing failed (is the key valid?)")
+                        })?;
                 if rng.ran_out {
                     return Err(Error::invalid_input(
                         "PS256 signing needed more random bytes than were given",
@@ -505,9 +515,6 @@ mod tests {
     const CERT_PEM: &str = include_str!("../../tests/fixtures/test-client-cert.pem");
     /// A test-only key, committed on purpose; it protects nothing.
     const KEY_PEM: &str = include_str!("../../tests/fixtures/test-client-key.pem");
-    const KEY_PKCS1_PEM: &str = include_str!("../../tests/fixtures/test-client-key-pkcs1.pem");
-    const OTHER_KEY_PEM: &str = include_str!("../../tests/fixtures/test-other-key.pem");
-    const SMALL_KEY_PEM: &str = include_str!("../../tests/fixtures/test-small-key-1024.pem");
     /// `openssl x509 -in test-client-cert.pem -outform DER | openssl dgst -sha256 -binary | basenc --base64url`
     const CERT_X5T_S256: &str = "in2aT9g1ryxmSL24JptCnCxz7iW_5YyMBZjc-AOAlEs";
 
@@ -517,12 +524,18 @@ mod tests {
 
     #[test]
     fn jti_is_a_v4_guid() {
-        assert_eq!(jti_from_random(&[0; 16]), "00000000-0000-4000-8000-000000000000");
-        assert_eq!(jti_from_random(&[0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(
+            jti_from_random(&[0; 16]),
+            "00000000-0000-4000-8000-000000000000"
+        );
+        assert_eq!(
+            jti_from_random(&[0xff; 16]),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
         assert_eq!(
             jti_from_random(&[
-                0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34, 0x56, 0x78, 0x9a,
-                0xbc, 0xde, 0xf0
+                0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc,
+                0xde, 0xf0
             ]),
             "12345678-9abc-4ef0-9234-56789abcdef0"
         );
@@ -534,9 +547,17 @@ mod tests {
         let der = certificate_der_from_pem(CERT_PEM).unwrap();
         assert_eq!(x5t_s256(&der), CERT_X5T_S256);
         let jti = "12345678-9abc-4ef0-9234-56789abcdef0";
-        let input =
-            build_assertion_signing_input(CLIENT, TOKEN_URL, &der, jti, NOW, 600, AssertionAlg::PS256, false)
-                .unwrap();
+        let input = build_assertion_signing_input(
+            CLIENT,
+            TOKEN_URL,
+            &der,
+            jti,
+            NOW,
+            600,
+            AssertionAlg::PS256,
+            false,
+        )
+        .unwrap();
         assert_eq!(
             input.header_json,
             format!(r#"{{"alg":"PS256","typ":"JWT","x5t#S256":"{CERT_X5T_S256}"}}"#)
@@ -548,13 +569,27 @@ mod tests {
             )
         );
         let (h, c) = input.signing_input.split_once('.').unwrap();
-        assert_eq!(URL_SAFE_NO_PAD.decode(h).unwrap(), input.header_json.as_bytes());
-        assert_eq!(URL_SAFE_NO_PAD.decode(c).unwrap(), input.claims_json.as_bytes());
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(h).unwrap(),
+            input.header_json.as_bytes()
+        );
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(c).unwrap(),
+            input.claims_json.as_bytes()
+        );
         assert_eq!(input.claims.exp - input.claims.iat, 600);
 
-        let with_x5c =
-            build_assertion_signing_input(CLIENT, TOKEN_URL, &der, jti, NOW, 300, AssertionAlg::RS256, true)
-                .unwrap();
+        let with_x5c = build_assertion_signing_input(
+            CLIENT,
+            TOKEN_URL,
+            &der,
+            jti,
+            NOW,
+            300,
+            AssertionAlg::RS256,
+            true,
+        )
+        .unwrap();
         let h = b64url_json(with_x5c.signing_input.split('.').next().unwrap());
         assert_eq!(
             h,
@@ -574,23 +609,86 @@ mod tests {
     fn input_validation() {
         let der = [1u8, 2, 3];
         let ok = |lifetime: u64| {
-            build_assertion_signing_input(CLIENT, TOKEN_URL, &der, "j", NOW, lifetime, AssertionAlg::PS256, false)
+            build_assertion_signing_input(
+                CLIENT,
+                TOKEN_URL,
+                &der,
+                "j",
+                NOW,
+                lifetime,
+                AssertionAlg::PS256,
+                false,
+            )
         };
         assert!(ok(300).is_ok() && ok(600).is_ok());
         for r in [
             ok(299),
             ok(601),
-            build_assertion_signing_input(CLIENT, TOKEN_URL, &[], "j", NOW, 600, AssertionAlg::PS256, false),
-            build_assertion_signing_input("", TOKEN_URL, &der, "j", NOW, 600, AssertionAlg::PS256, false),
-            build_assertion_signing_input(CLIENT, "http://x/token", &der, "j", NOW, 600, AssertionAlg::PS256, false),
-            build_assertion_signing_input(CLIENT, TOKEN_URL, &der, "", NOW, 600, AssertionAlg::PS256, false),
-            build_assertion_signing_input(CLIENT, TOKEN_URL, &der, "a\nb", NOW, 600, AssertionAlg::PS256, false),
+            build_assertion_signing_input(
+                CLIENT,
+                TOKEN_URL,
+                &[],
+                "j",
+                NOW,
+                600,
+                AssertionAlg::PS256,
+                false,
+            ),
+            build_assertion_signing_input(
+                "",
+                TOKEN_URL,
+                &der,
+                "j",
+                NOW,
+                600,
+                AssertionAlg::PS256,
+                false,
+            ),
+            build_assertion_signing_input(
+                CLIENT,
+                "http://x/token",
+                &der,
+                "j",
+                NOW,
+                600,
+                AssertionAlg::PS256,
+                false,
+            ),
+            build_assertion_signing_input(
+                CLIENT,
+                TOKEN_URL,
+                &der,
+                "",
+                NOW,
+                600,
+                AssertionAlg::PS256,
+                false,
+            ),
+            build_assertion_signing_input(
+                CLIENT,
+                TOKEN_URL,
+                &der,
+                "a\nb",
+                NOW,
+                600,
+                AssertionAlg::PS256,
+                false,
+            ),
         ] {
             assert_eq!(r.unwrap_err().code(), "invalid_input");
         }
-        assert_eq!("ps256".parse::<AssertionAlg>().unwrap(), AssertionAlg::PS256);
-        assert_eq!("RS256".parse::<AssertionAlg>().unwrap(), AssertionAlg::RS256);
-        assert_eq!("HS256".parse::<AssertionAlg>().unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            "ps256".parse::<AssertionAlg>().unwrap(),
+            AssertionAlg::PS256
+        );
+        assert_eq!(
+            "RS256".parse::<AssertionAlg>().unwrap(),
+            AssertionAlg::RS256
+        );
+        assert_eq!(
+            "HS256".parse::<AssertionAlg>().unwrap_err().code(),
+            "invalid_input"
+        );
         assert_eq!(AssertionAlg::PS256.to_string(), "PS256");
     }
 
@@ -598,7 +696,7 @@ mod tests {
     fn pem_certificate_parsing() {
         let der = certificate_der_from_pem(CERT_PEM).unwrap();
         assert_eq!(der.first(), Some(&0x30)); // a DER SEQUENCE
-        // Certificate after a key in one file, with CR LF line ends.
+                                              // Certificate after a key in one file, with CR LF line ends.
         let both = format!("{KEY_PEM}{}", CERT_PEM.replace('\n', "\r\n"));
         assert_eq!(certificate_der_from_pem(&both).unwrap(), der);
         for bad in [
@@ -608,15 +706,26 @@ mod tests {
             "-----BEGIN CERTIFICATE-----\n\n-----END CERTIFICATE-----\n",
             "-----BEGIN CERTIFICATE-----\nMIIB",
         ] {
-            assert_eq!(certificate_der_from_pem(bad).unwrap_err().code(), "invalid_input");
+            assert_eq!(
+                certificate_der_from_pem(bad).unwrap_err().code(),
+                "invalid_input"
+            );
         }
     }
 
     #[test]
     fn finish_joins_signature() {
-        let input =
-            build_assertion_signing_input(CLIENT, TOKEN_URL, b"der", "j", NOW, 600, AssertionAlg::RS256, false)
-                .unwrap();
+        let input = build_assertion_signing_input(
+            CLIENT,
+            TOKEN_URL,
+            b"der",
+            "j",
+            NOW,
+            600,
+            AssertionAlg::RS256,
+            false,
+        )
+        .unwrap();
         let jwt = finish_assertion(&input, &[0xfb, 0xff]);
         assert_eq!(jwt.expose_secret(), format!("{}.-_8", input.signing_input));
         assert_eq!(format!("{jwt:?}"), "[redacted]");
@@ -629,6 +738,9 @@ mod tests {
         use rsa::signature::Verifier;
         use rsa::{RsaPrivateKey, RsaPublicKey};
 
+        const KEY_PKCS1_PEM: &str = include_str!("../../tests/fixtures/test-client-key-pkcs1.pem");
+        const OTHER_KEY_PEM: &str = include_str!("../../tests/fixtures/test-other-key.pem");
+        const SMALL_KEY_PEM: &str = include_str!("../../tests/fixtures/test-small-key-1024.pem");
         const OPENSSL_RS256_SIGNATURE: &str = "AEKcOxRoSAKb6E4bPBGNjit81Oh5QupI2UrxRqm744CObzfIlsZp0rwdjPoV1YR-2ydtgYlhQ8Np-xkKKq3G031hUJk-0fsmZ-RhcYU64xp_7r_yY4Lhu9OA78P5Tw41p3HF63V7uYY84zlZn2-tqvPzp5RlaGx4T6xVuPRGqyp-2aoqZ1PtWnFMZFxg1wzBF2DyxznJWvcKsilYhhhsfst8Jl37C-9UgQyOA_gJvvM5mB6FK23Qe6zHiA9Ha9aanEWhPVEsj7tEBS3ITlITX9JaMU_yRPXoEPm-eFQZDeha9dwUYsQOkSJ5r75h5sgiLCgcKo7XdKmZ0G5H8cTtoA";
 
         fn public_key() -> RsaPublicKey {
@@ -642,8 +754,17 @@ mod tests {
 
         fn input(alg: AssertionAlg) -> AssertionInput {
             let der = certificate_der_from_pem(CERT_PEM).unwrap();
-            build_assertion_signing_input(CLIENT, TOKEN_URL, &der, "12345678-9abc-4ef0-9234-56789abcdef0", NOW, 600, alg, false)
-                .unwrap()
+            build_assertion_signing_input(
+                CLIENT,
+                TOKEN_URL,
+                &der,
+                "12345678-9abc-4ef0-9234-56789abcdef0",
+                NOW,
+                600,
+                alg,
+                false,
+            )
+            .unwrap()
         }
 
         #[test]
@@ -662,7 +783,10 @@ mod tests {
             assert_eq!(sign_assertion(&input, KEY_PKCS1_PEM, &[]).unwrap(), jwt);
             // The same bytes as OpenSSL (`openssl dgst -sha256 -sign test-client-key.pem` over the
             // signing input, base64url): an outside implementation, not our own output.
-            assert_eq!(jwt.expose_secret().rsplit('.').next().unwrap(), OPENSSL_RS256_SIGNATURE);
+            assert_eq!(
+                jwt.expose_secret().rsplit('.').next().unwrap(),
+                OPENSSL_RS256_SIGNATURE
+            );
             // Not valid as PSS.
             let pss = rsa::pss::VerifyingKey::<Sha256>::new(public_key());
             let s = rsa::pss::Signature::try_from(sig.as_slice()).unwrap();
@@ -714,12 +838,24 @@ mod tests {
             );
             let (signed, sig) = split(&jwt);
             rsa::pss::VerifyingKey::<Sha256>::new(public_key())
-                .verify(signed.as_bytes(), &rsa::pss::Signature::try_from(sig.as_slice()).unwrap())
+                .verify(
+                    signed.as_bytes(),
+                    &rsa::pss::Signature::try_from(sig.as_slice()).unwrap(),
+                )
                 .unwrap();
             // One file holding both works too.
             let both = format!("{CERT_PEM}{KEY_PEM}");
-            client_assertion_from_pem(CLIENT, TOKEN_URL, &both, &both, "j", NOW, AssertionAlg::RS256, &[])
-                .unwrap();
+            client_assertion_from_pem(
+                CLIENT,
+                TOKEN_URL,
+                &both,
+                &both,
+                "j",
+                NOW,
+                AssertionAlg::RS256,
+                &[],
+            )
+            .unwrap();
         }
 
         #[test]
@@ -745,8 +881,17 @@ mod tests {
                 }
             }
             // A key that does not belong to the certificate.
-            let e = client_assertion_from_pem(CLIENT, TOKEN_URL, CERT_PEM, OTHER_KEY_PEM, "j", NOW, AssertionAlg::RS256, &[])
-                .unwrap_err();
+            let e = client_assertion_from_pem(
+                CLIENT,
+                TOKEN_URL,
+                CERT_PEM,
+                OTHER_KEY_PEM,
+                "j",
+                NOW,
+                AssertionAlg::RS256,
+                &[],
+            )
+            .unwrap_err();
             assert!(e.to_string().contains("does not belong"), "{e}");
             // Too small a key.
             let e = sign_assertion(&input, SMALL_KEY_PEM, &[]).unwrap_err();

@@ -138,9 +138,8 @@ pub fn parse_device_authorization_response(
     };
     check_verification_uri("verification_uri", &verification_uri)?;
     let verification_uri_complete = optional_uri(&obj, "verification_uri_complete")?;
-    let expires_in = seconds_field(&obj, "expires_in", "device authorization")?.ok_or_else(|| {
-        Error::malformed("the device authorization response has no expires_in")
-    })?;
+    let expires_in = seconds_field(&obj, "expires_in", "device authorization")?
+        .ok_or_else(|| Error::malformed("the device authorization response has no expires_in"))?;
     let interval =
         seconds_field(&obj, "interval", "device authorization")?.unwrap_or(DEFAULT_INTERVAL);
     let message = string_field(&obj, "message", "device authorization")?;
@@ -437,7 +436,8 @@ mod tests {
     use super::*;
     use crate::http::{Method, FORM_CONTENT_TYPE};
 
-    const DEVICE_URL: &str = "https://login.microsoftonline.com/organizations/oauth2/v2.0/devicecode";
+    const DEVICE_URL: &str =
+        "https://login.microsoftonline.com/organizations/oauth2/v2.0/devicecode";
     const TOKEN_URL: &str = "https://login.microsoftonline.com/organizations/oauth2/v2.0/token";
     const CLIENT: &str = "9e5f94bc-e8a4-4e73-b8be-63364c29d753";
     const NOW: u64 = 1_800_000_000;
@@ -510,7 +510,10 @@ mod tests {
             ]
         );
         let r = build_device_authorization_request(DEVICE_URL, CLIENT, &[]).unwrap();
-        assert_eq!(r.form_fields(), vec![("client_id".to_owned(), CLIENT.to_owned())]);
+        assert_eq!(
+            r.form_fields(),
+            vec![("client_id".to_owned(), CLIENT.to_owned())]
+        );
         for (url, client, scopes) in [
             ("http://example.com/devicecode", CLIENT, vec![]),
             (DEVICE_URL, "", vec![]),
@@ -525,7 +528,10 @@ mod tests {
     fn parses_microsoft_response() {
         let body = r#"{"device_code":"GMMhmHCXhWEzkobqIHGG_EnNYYsAkukHspeYUk9E8","user_code":"FWMA4Z4LG","verification_uri":"https://microsoft.com/devicelogin","expires_in":900,"interval":5,"message":"To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code FWMA4Z4LG to authenticate."}"#;
         let a = parse_device_authorization_response(&resp(200, body), NOW).unwrap();
-        assert_eq!(a.device_code.expose_secret(), "GMMhmHCXhWEzkobqIHGG_EnNYYsAkukHspeYUk9E8");
+        assert_eq!(
+            a.device_code.expose_secret(),
+            "GMMhmHCXhWEzkobqIHGG_EnNYYsAkukHspeYUk9E8"
+        );
         assert_eq!(a.user_code, "FWMA4Z4LG");
         assert_eq!(a.verification_uri, "https://microsoft.com/devicelogin");
         assert_eq!(a.verification_uri_complete, None);
@@ -626,8 +632,9 @@ mod tests {
             panic!()
         };
         assert_eq!(t.expires_at, Some(NOW + 3599));
-        let e = parse_device_poll_response(&resp(400, r#"{"error":"bad_verification_code"}"#), NOW, 5)
-            .unwrap_err();
+        let e =
+            parse_device_poll_response(&resp(400, r#"{"error":"bad_verification_code"}"#), NOW, 5)
+                .unwrap_err();
         assert_eq!(e.code(), "bad_verification_code");
         let e = parse_device_poll_response(&resp(502, "<html>"), NOW, 5).unwrap_err();
         assert_eq!(e.code(), "http_error");
@@ -671,8 +678,14 @@ mod tests {
         assert_eq!(t.expires_at, Some(NOW + 32 + 3599));
         assert!(matches!(p.outcome(), Some(DeviceOutcome::Token(_))));
         // Done stays done; feeding more is refused.
-        assert!(matches!(p.next_action(NOW + 99), DeviceAction::Done(DeviceOutcome::Token(_))));
-        assert_eq!(p.receive_response(&pending(), NOW + 99).unwrap_err().code(), "invalid_input");
+        assert!(matches!(
+            p.next_action(NOW + 99),
+            DeviceAction::Done(DeviceOutcome::Token(_))
+        ));
+        assert_eq!(
+            p.receive_response(&pending(), NOW + 99).unwrap_err().code(),
+            "invalid_input"
+        );
     }
 
     #[test]
@@ -685,26 +698,44 @@ mod tests {
         p.receive_response(&pending(), NOW + 10).unwrap();
         // Next poll would be after expiry: wake at expiry instead.
         assert_eq!(p.next_action(NOW + 10), DeviceAction::PollAt(NOW + 12));
-        assert_eq!(p.next_action(NOW + 12), DeviceAction::Done(DeviceOutcome::Expired));
+        assert_eq!(
+            p.next_action(NOW + 12),
+            DeviceAction::Done(DeviceOutcome::Expired)
+        );
         assert_eq!(p.outcome(), Some(&DeviceOutcome::Expired));
         // The server saying so ends it too.
         let mut p = DevicePoller::new(TOKEN_URL, CLIENT, &auth(900, 5), NOW).unwrap();
         send(&mut p, NOW + 5);
-        p.receive_response(&resp(400, r#"{"error":"expired_token","error_codes":[70019]}"#), NOW + 5)
-            .unwrap();
-        assert_eq!(p.next_action(NOW + 5), DeviceAction::Done(DeviceOutcome::Expired));
+        p.receive_response(
+            &resp(400, r#"{"error":"expired_token","error_codes":[70019]}"#),
+            NOW + 5,
+        )
+        .unwrap();
+        assert_eq!(
+            p.next_action(NOW + 5),
+            DeviceAction::Done(DeviceOutcome::Expired)
+        );
         // Already expired at creation.
         let mut p = DevicePoller::new(TOKEN_URL, CLIENT, &auth(0, 5), NOW).unwrap();
-        assert_eq!(p.next_action(NOW), DeviceAction::Done(DeviceOutcome::Expired));
+        assert_eq!(
+            p.next_action(NOW),
+            DeviceAction::Done(DeviceOutcome::Expired)
+        );
     }
 
     #[test]
     fn walk_decline_and_failure() {
-        for body in [r#"{"error":"authorization_declined"}"#, r#"{"error":"access_denied"}"#] {
+        for body in [
+            r#"{"error":"authorization_declined"}"#,
+            r#"{"error":"access_denied"}"#,
+        ] {
             let mut p = DevicePoller::new(TOKEN_URL, CLIENT, &auth(900, 5), NOW).unwrap();
             send(&mut p, NOW + 5);
             p.receive_response(&resp(400, body), NOW + 6).unwrap();
-            assert_eq!(p.next_action(NOW + 6), DeviceAction::Done(DeviceOutcome::Declined));
+            assert_eq!(
+                p.next_action(NOW + 6),
+                DeviceAction::Done(DeviceOutcome::Declined)
+            );
         }
         let mut p = DevicePoller::new(TOKEN_URL, CLIENT, &auth(900, 5), NOW).unwrap();
         send(&mut p, NOW + 5);
@@ -753,10 +784,16 @@ mod tests {
         // A lost answer (next_action while a request is out) counts from the send time.
         send(&mut p, NOW + 60);
         assert_eq!(p.next_action(NOW + 61), DeviceAction::PollAt(NOW + 70));
-        assert_eq!(p.network_failed(NOW + 61).unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            p.network_failed(NOW + 61).unwrap_err().code(),
+            "invalid_input"
+        );
         send(&mut p, NOW + 70);
         p.receive_response(&token_ok(), NOW + 71).unwrap();
-        assert!(matches!(p.next_action(NOW + 71), DeviceAction::Done(DeviceOutcome::Token(_))));
+        assert!(matches!(
+            p.next_action(NOW + 71),
+            DeviceAction::Done(DeviceOutcome::Token(_))
+        ));
     }
 
     #[test]
@@ -773,7 +810,10 @@ mod tests {
         assert_eq!(p.interval(), MAX_BACKOFF_INTERVAL);
         // Receiving before sending is a caller error.
         let mut p = DevicePoller::new(TOKEN_URL, CLIENT, &auth(900, 5), NOW).unwrap();
-        assert_eq!(p.receive_response(&pending(), NOW).unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            p.receive_response(&pending(), NOW).unwrap_err().code(),
+            "invalid_input"
+        );
         assert_eq!(
             DevicePoller::new("http://example.com/t", CLIENT, &auth(900, 5), NOW)
                 .unwrap_err()

@@ -368,7 +368,9 @@ fn token_set_from_object(obj: &Map<String, Value>, now: u64) -> Result<TokenSet>
     let access_token = match obj.get("access_token") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         Some(Value::String(_)) => {
-            return Err(Error::malformed("the token response's access_token is empty"))
+            return Err(Error::malformed(
+                "the token response's access_token is empty",
+            ))
         }
         Some(_) => {
             return Err(Error::malformed(
@@ -448,8 +450,7 @@ fn check_redirect_uri(uri: &str) -> Result<()> {
 /// RFC 7636 section 4.1: 43–128 characters of `[A-Za-z0-9-._~]`.
 fn check_verifier(v: &str) -> Result<()> {
     let ok = (43..=128).contains(&v.len())
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
     if ok {
         Ok(())
@@ -465,8 +466,7 @@ fn check_verifier(v: &str) -> Result<()> {
 pub(crate) fn join_scopes(scopes: &[String]) -> Result<String> {
     for s in scopes {
         let ok = !s.is_empty()
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
         if !ok {
             return Err(Error::invalid_input(format!(
@@ -531,7 +531,11 @@ pub(crate) fn string_field(
 
 /// An optional number of seconds, sent as a JSON number or a string of digits (absent or `null`
 /// is `None`; negative, fractional garbage or another type is [`Error::Malformed`]).
-pub(crate) fn seconds_field(obj: &Map<String, Value>, key: &str, what: &str) -> Result<Option<u64>> {
+pub(crate) fn seconds_field(
+    obj: &Map<String, Value>,
+    key: &str,
+    what: &str,
+) -> Result<Option<u64>> {
     let bad = || {
         Error::malformed(format!(
             "the {what} response's {key} is not a number of seconds"
@@ -595,13 +599,15 @@ pub(crate) fn safe_excerpt(body: &[u8]) -> String {
 
 /// Byte index of the first token-looking run in `text`.
 fn first_token_like(text: &str) -> Option<usize> {
-    let is_tok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '=');
+    let is_tok =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '=');
     let mut start: Option<usize> = None;
     let mut len = 0usize;
     let mut digit = false;
     let mut alpha = false;
     let looks_like = |s: usize, len: usize, digit: bool, alpha: bool| {
-        (len >= 20 && digit && alpha) || (len >= 10 && text.get(s..).is_some_and(|t| t.starts_with("eyJ")))
+        (len >= 20 && digit && alpha)
+            || (len >= 10 && text.get(s..).is_some_and(|t| t.starts_with("eyJ")))
     };
     for (i, c) in text.char_indices() {
         if is_tok(c) {
@@ -632,7 +638,8 @@ mod tests {
     use crate::http::{Method, FORM_CONTENT_TYPE};
     use proptest::prelude::*;
 
-    const TOKEN_URL: &str = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
+    const TOKEN_URL: &str =
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
     const CLIENT: &str = "9e5f94bc-e8a4-4e73-b8be-63364c29d753";
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
@@ -641,7 +648,9 @@ mod tests {
     }
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn assert_form_post(r: &HttpRequest, url: &str) {
@@ -684,7 +693,10 @@ mod tests {
                 ("code", "M.C507_BAY.2.U.code"),
                 ("redirect_uri", "https://localhost"),
                 ("code_verifier", VERIFIER),
-                ("scope", "https://outlook.office.com/IMAP.AccessAsUser.All offline_access"),
+                (
+                    "scope",
+                    "https://outlook.office.com/IMAP.AccessAsUser.All offline_access"
+                ),
             ])
         );
     }
@@ -754,7 +766,10 @@ mod tests {
                 ("grant_type", "refresh_token"),
                 ("client_id", CLIENT),
                 ("refresh_token", "0.AAAA refresh+/="),
-                ("scope", "https://outlook.office.com/IMAP.AccessAsUser.All offline_access"),
+                (
+                    "scope",
+                    "https://outlook.office.com/IMAP.AccessAsUser.All offline_access"
+                ),
             ])
         );
         let r = build_refresh_request(
@@ -943,8 +958,14 @@ mod tests {
         assert_eq!(t.token_type, "Bearer");
         assert_eq!(t.expires_at, Some(5_779));
         assert_eq!(t.ext_expires_at, Some(5_779));
-        assert_eq!(t.refresh_token.as_ref().map(Secret::expose_secret), Some("0.AAAA"));
-        assert_eq!(t.id_token.as_ref().map(Secret::expose_secret), Some("eyJ.id.tok"));
+        assert_eq!(
+            t.refresh_token.as_ref().map(Secret::expose_secret),
+            Some("0.AAAA")
+        );
+        assert_eq!(
+            t.id_token.as_ref().map(Secret::expose_secret),
+            Some("eyJ.id.tok")
+        );
         assert_eq!(
             t.scopes(),
             vec![
@@ -970,8 +991,11 @@ mod tests {
         assert_eq!(t.refresh_token, None);
         assert_eq!(t.scope, None);
         assert_eq!(t.scopes(), Vec::<String>::new());
-        let t = parse_token_response(&resp(201, r#"{"token_type":"BEARER","access_token":"a"}"#), 10)
-            .unwrap();
+        let t = parse_token_response(
+            &resp(201, r#"{"token_type":"BEARER","access_token":"a"}"#),
+            10,
+        )
+        .unwrap();
         assert_eq!(t.token_type, "Bearer");
         assert_eq!(t.expires_at, None);
         // Missing token_type counts as Bearer; a float expires_in is truncated.
@@ -981,7 +1005,10 @@ mod tests {
         assert_eq!(t.expires_at, Some(60));
         // Saturates instead of overflowing.
         let t = parse_token_response(
-            &resp(200, r#"{"access_token":"a","expires_in":18446744073709551615}"#),
+            &resp(
+                200,
+                r#"{"access_token":"a","expires_in":18446744073709551615}"#,
+            ),
             10,
         )
         .unwrap();
@@ -1013,7 +1040,8 @@ mod tests {
 
     #[test]
     fn html_200_is_malformed_without_the_body() {
-        let r = resp(200, "<html>eyJhbGciOi.secret</html>").with_header("Content-Type", "text/html");
+        let r =
+            resp(200, "<html>eyJhbGciOi.secret</html>").with_header("Content-Type", "text/html");
         let e = parse_token_response(&r, 0).unwrap_err();
         assert_eq!(e.code(), "malformed");
         let msg = e.to_string();
@@ -1042,8 +1070,11 @@ mod tests {
 
     #[test]
     fn json_429_records_retry_after() {
-        let r = resp(429, r#"{"error":"temporarily_unavailable","error_description":"AADSTS50196: loop"}"#)
-            .with_header("Retry-After", "17");
+        let r = resp(
+            429,
+            r#"{"error":"temporarily_unavailable","error_description":"AADSTS50196: loop"}"#,
+        )
+        .with_header("Retry-After", "17");
         let e = parse_token_response(&r, 0).unwrap_err();
         let o = e.oauth().unwrap();
         assert_eq!(o.status, Some(429));
@@ -1094,9 +1125,18 @@ mod tests {
         assert_eq!(e, "proxy said:…");
         let e = safe_excerpt(b"bad bearer eyJ0eXAiOiJKV1Qi.eyJhdWQiOi.sig");
         assert_eq!(e, "bad bearer…");
-        assert_eq!(safe_excerpt(b"refresh_token=1//0gABCDEFGHIJKLMNOPQRSTUV"), "…");
-        assert_eq!(safe_excerpt(b"  Service   Unavailable \n"), "Service Unavailable");
-        assert_eq!(safe_excerpt(b"login.microsoftonline.com is down"), "login.microsoftonline.com is down");
+        assert_eq!(
+            safe_excerpt(b"refresh_token=1//0gABCDEFGHIJKLMNOPQRSTUV"),
+            "…"
+        );
+        assert_eq!(
+            safe_excerpt(b"  Service   Unavailable \n"),
+            "Service Unavailable"
+        );
+        assert_eq!(
+            safe_excerpt(b"login.microsoftonline.com is down"),
+            "login.microsoftonline.com is down"
+        );
         assert_eq!(safe_excerpt(&[0xff, b'o', b'k']), "\u{fffd}ok");
         assert_eq!(safe_excerpt(b""), "");
     }
@@ -1111,13 +1151,29 @@ mod tests {
             Error::from(o)
         };
         assert!(requires_new_sign_in(&oauth("invalid_grant", &[70000], 400)));
-        assert!(requires_new_sign_in(&oauth("interaction_required", &[50076], 400)));
+        assert!(requires_new_sign_in(&oauth(
+            "interaction_required",
+            &[50076],
+            400
+        )));
         assert!(requires_new_sign_in(&oauth("login_required", &[], 400)));
-        assert!(requires_new_sign_in(&oauth("something_else", &[70008], 400)));
+        assert!(requires_new_sign_in(&oauth(
+            "something_else",
+            &[70008],
+            400
+        )));
         assert!(requires_new_sign_in(&oauth("x", &[50173], 400)));
-        assert!(!requires_new_sign_in(&oauth("invalid_client", &[7000215], 401)));
+        assert!(!requires_new_sign_in(&oauth(
+            "invalid_client",
+            &[7000215],
+            401
+        )));
         assert!(!requires_new_sign_in(&oauth("invalid_grant", &[], 503)));
-        assert!(!requires_new_sign_in(&oauth("temporarily_unavailable", &[], 400)));
+        assert!(!requires_new_sign_in(&oauth(
+            "temporarily_unavailable",
+            &[],
+            400
+        )));
         assert!(!requires_new_sign_in(&Error::HttpError {
             status: 429,
             body_excerpt: String::new(),
@@ -1168,7 +1224,10 @@ mod tests {
         let merged = old.clone().merged_with(new.clone());
         assert_eq!(merged.access_token.expose_secret(), "new-at");
         assert_eq!(merged.expires_at, Some(5_000));
-        assert_eq!(merged.refresh_token.as_ref().unwrap().expose_secret(), "old-rt");
+        assert_eq!(
+            merged.refresh_token.as_ref().unwrap().expose_secret(),
+            "old-rt"
+        );
         assert_eq!(merged.scope.as_deref(), Some("a b"));
         assert_eq!(merged.id_token.as_ref().unwrap().expose_secret(), "idt");
         let mut rotated = new;
@@ -1228,10 +1287,19 @@ mod tests {
                 assert!(!d.contains(s), "{d}");
             }
         }
-        let r = build_refresh_request(TOKEN_URL, CLIENT, &Secret::new("r3fresh"), &[], &ClientAuth::None)
-            .unwrap();
+        let r = build_refresh_request(
+            TOKEN_URL,
+            CLIENT,
+            &Secret::new("r3fresh"),
+            &[],
+            &ClientAuth::None,
+        )
+        .unwrap();
         assert!(!format!("{r:?}").contains("r3fresh"));
-        let resp = resp(200, r#"{"access_token":"acc3ss","refresh_token":"r3fresh"}"#);
+        let resp = resp(
+            200,
+            r#"{"access_token":"acc3ss","refresh_token":"r3fresh"}"#,
+        );
         assert!(!format!("{resp:?}").contains("acc3ss"));
         // Errors never carry token-looking text from the body.
         let e = parse_token_response(

@@ -1,6 +1,8 @@
 //! Kinds `token_response`, `device_authorization_response`, `device_poll_response`.
 use super::support::*;
-use mailoauth::device::{parse_device_authorization_response, parse_device_poll_response, PollResult};
+use mailoauth::device::{
+    parse_device_authorization_response, parse_device_poll_response, PollResult,
+};
 use mailoauth::http::HttpResponse;
 use mailoauth::token::{parse_token_response, TokenSet};
 use mailoauth::Error;
@@ -27,15 +29,26 @@ pub fn run(kind: &str, v: &Value) -> Outcome {
                     Some(a.device_code.expose_secret()),
                     expect(v, "device_code").as_str(),
                 )?;
-                eq("user_code", Some(a.user_code.as_str()), expect(v, "user_code").as_str())?;
+                eq(
+                    "user_code",
+                    Some(a.user_code.as_str()),
+                    expect(v, "user_code").as_str(),
+                )?;
                 eq(
                     "verification_uri",
                     Some(a.verification_uri.as_str()),
                     expect(v, "verification_uri").as_str(),
                 )?;
-                eq("expires_at", Some(a.expires_at), expect(v, "expires_at").as_u64())?;
+                eq(
+                    "expires_at",
+                    Some(a.expires_at),
+                    expect(v, "expires_at").as_u64(),
+                )?;
                 eq("interval", Some(a.interval), expect(v, "interval").as_u64())?;
-                if let Some(want) = v.get("expect").and_then(|e| e.get("verification_uri_complete")) {
+                if let Some(want) = v
+                    .get("expect")
+                    .and_then(|e| e.get("verification_uri_complete"))
+                {
                     eq(
                         "verification_uri_complete",
                         a.verification_uri_complete.clone(),
@@ -119,7 +132,11 @@ fn check_token(t: &TokenSet, want: &Value) -> Outcome {
         Some(t.token_type.as_str()),
         field("token_type").as_str(),
     )?;
-    eq("token.expires_at", t.expires_at, field("expires_at").as_u64())?;
+    eq(
+        "token.expires_at",
+        t.expires_at,
+        field("expires_at").as_u64(),
+    )?;
     eq(
         "token.refresh_token",
         t.refresh_token.as_ref().map(|r| r.expose_secret()),
