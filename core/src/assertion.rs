@@ -1,1 +1,901 @@
-//! Not written yet.
+//! Certificate client assertions: the signed JWT a confidential client sends instead of a client
+//! secret (RFC 7523 section 2.2 and 3, RFC 7521 section 4.2, RFC 7515 JWS compact serialization;
+//! Microsoft identity platform "Certificate credentials" (client assertion format); PROTOCOL.md
+//! section 3 "Certificate client assertion").
+//!
+//! Header `{"alg":"PS256"|"RS256","typ":"JWT","x5t#S256":base64url(SHA-256(certificate DER))}`,
+//! plus `x5c` (the certificate, standard base64) when asked; claims `aud` = the token endpoint
+//! URL, `iss` = `sub` = the client id, `jti` = a fresh GUID, `nbf` = `iat` = now, `exp` = now +
+//! 5 to 10 minutes. Mint a new assertion for every token request.
+//!
+//! Two ways to sign:
+//! - With the default `rsa` feature, the core signs with RustCrypto `rsa`: [`sign_assertion`], or
+//!   all in one call from PEM files with [`client_assertion_from_pem`]. RS256 is RSASSA-PKCS1-v1_5
+//!   with SHA-256 (deterministic); PS256 is RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte
+//!   salt taken from the caller's random bytes (the core has no random source).
+//! - Without it (or with a key in a keychain, HSM or Azure Key Vault), build the
+//!   [`AssertionInput`] with [`build_assertion_signing_input`], sign its `signing_input` bytes
+//!   elsewhere, and join the signature with [`finish_assertion`].
+//!
+//! Either way the result goes into [`crate::token::ClientAuth::Assertion`].
+//!
+//! ```
+//! use mailoauth::assertion::*;
+//!
+//! let input = build_assertion_signing_input(
+//!     "6731de76-14a6-49ae-97bc-6eba6914391e",
+//!     "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+//!     b"certificate DER bytes",
+//!     &jti_from_random(&[7; 16]),
+//!     1_800_000_000,
+//!     600,
+//!     AssertionAlg::PS256,
+//!     false,
+//! )?;
+//! assert_eq!(input.claims.exp, 1_800_000_600);
+//! assert!(input.header_json.starts_with(r#"{"alg":"PS256","typ":"JWT","x5t#S256":""#));
+//! let signature = [0u8; 256]; // from your HSM, over input.signing_input
+//! let jwt = finish_assertion(&input, &signature);
+//! assert_eq!(jwt.expose_secret().matches('.').count(), 2);
+//! # Ok::<(), mailoauth::Error>(())
+//! ```
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+
+/// The shortest assertion lifetime accepted, in seconds (5 minutes).
+pub const MIN_ASSERTION_LIFETIME: u64 = 300;
+/// The longest assertion lifetime accepted, in seconds (10 minutes).
+pub const MAX_ASSERTION_LIFETIME: u64 = 600;
+/// The lifetime [`client_assertion_from_pem`] uses (10 minutes, as MSAL does).
+pub const DEFAULT_ASSERTION_LIFETIME: u64 = 600;
+
+/// The JWS signature algorithm of an assertion (RFC 7518 section 3.3 and 3.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum AssertionAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256: accepted by Entra and used in production by public tools.
+    RS256,
+    /// RSASSA-PSS with SHA-256 (MGF1-SHA-256, 32-byte salt): what Microsoft's current docs show.
+    PS256,
+}
+
+impl AssertionAlg {
+    /// `RS256` or `PS256`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssertionAlg::RS256 => "RS256",
+            AssertionAlg::PS256 => "PS256",
+        }
+    }
+}
+
+impl fmt::Display for AssertionAlg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for AssertionAlg {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_uppercase().as_str() {
+            "RS256" => Ok(AssertionAlg::RS256),
+            "PS256" => Ok(AssertionAlg::PS256),
+            _ => Err(Error::invalid_input(format!(
+                "unknown assertion algorithm {:?} (expected PS256 or RS256)",
+                crate::error::excerpt(s, 20)
+            ))),
+        }
+    }
+}
+
+/// The JOSE header of an assertion, in the order it is serialized.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssertionHeader {
+    /// `alg`.
+    pub alg: AssertionAlg,
+    /// `typ`: always `JWT`.
+    pub typ: String,
+    /// `x5t#S256`: base64url (no padding) of the SHA-256 of the certificate's DER.
+    #[serde(rename = "x5t#S256")]
+    pub x5t_s256: String,
+    /// `x5c`: the certificate chain, standard base64 of each DER (only the leaf here), when asked
+    /// (Entra's subject-name/issuer authentication uses it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x5c: Option<Vec<String>>,
+}
+
+/// The claims of an assertion (RFC 7523 section 3), in the order they are serialized.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssertionClaims {
+    /// `aud`: the token endpoint URL the assertion is sent to.
+    pub aud: String,
+    /// `iss`: the client id.
+    pub iss: String,
+    /// `sub`: the client id.
+    pub sub: String,
+    /// `jti`: a fresh GUID for every assertion ([`jti_from_random`]).
+    pub jti: String,
+    /// `nbf`: now (Unix seconds).
+    pub nbf: u64,
+    /// `iat`: now (Unix seconds).
+    pub iat: u64,
+    /// `exp`: now + the lifetime (5 to 10 minutes).
+    pub exp: u64,
+}
+
+impl AssertionClaims {
+    /// The claims for a client assertion: `aud` = `token_url` (validated and normalised as the
+    /// token request builders do, so it matches where the request goes), `iss` = `sub` =
+    /// `client_id`, `jti`, `nbf` = `iat` = `now`, `exp` = `now + lifetime_secs`.
+    ///
+    /// Fails with [`Error::InvalidInput`] on a bad token URL, an empty or control-character
+    /// client id or jti, or a lifetime outside 300..=600 seconds.
+    pub fn new(
+        client_id: &str,
+        token_url: &str,
+        jti: &str,
+        now: u64,
+        lifetime_secs: u64,
+    ) -> Result<AssertionClaims> {
+        let aud = crate::token::endpoint(token_url)?;
+        crate::token::check_value("client_id", client_id)?;
+        crate::token::check_value("jti", jti)?;
+        if jti.len() > 256 {
+            return Err(Error::invalid_input("jti must be at most 256 characters"));
+        }
+        if !(MIN_ASSERTION_LIFETIME..=MAX_ASSERTION_LIFETIME).contains(&lifetime_secs) {
+            return Err(Error::invalid_input(format!(
+                "the assertion lifetime must be {MIN_ASSERTION_LIFETIME} to {MAX_ASSERTION_LIFETIME} seconds, not {lifetime_secs}"
+            )));
+        }
+        Ok(AssertionClaims {
+            aud,
+            iss: client_id.to_owned(),
+            sub: client_id.to_owned(),
+            jti: jti.to_owned(),
+            nbf: now,
+            iat: now,
+            exp: now.saturating_add(lifetime_secs),
+        })
+    }
+}
+
+/// An assertion ready to be signed: the header, the claims, their exact JSON, and the JWS
+/// signing input `base64url(header_json) "." base64url(claims_json)` (RFC 7515 section 5.1).
+/// Nothing in it is secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssertionInput {
+    /// The signature algorithm the header names.
+    pub alg: AssertionAlg,
+    /// The header.
+    pub header: AssertionHeader,
+    /// The claims.
+    pub claims: AssertionClaims,
+    /// The header exactly as encoded.
+    pub header_json: String,
+    /// The claims exactly as encoded.
+    pub claims_json: String,
+    /// What to sign (ASCII): `base64url(header_json) "." base64url(claims_json)`.
+    pub signing_input: String,
+}
+
+/// base64url (no padding) of the SHA-256 of a certificate's DER: the `x5t#S256` thumbprint
+/// (RFC 7515 section 4.1.8).
+pub fn x5t_s256(cert_der: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(cert_der))
+}
+
+/// Builds the header, claims and signing input of a client assertion (see [`AssertionClaims::new`]
+/// for the claims). `jti` should come from [`jti_from_random`] with fresh random bytes;
+/// `include_x5c` adds the certificate as `x5c`.
+///
+/// Fails with [`Error::InvalidInput`] on an empty certificate and as [`AssertionClaims::new`].
+#[allow(clippy::too_many_arguments)]
+pub fn build_assertion_signing_input(
+    client_id: &str,
+    token_url: &str,
+    cert_der: &[u8],
+    jti: &str,
+    now: u64,
+    lifetime_secs: u64,
+    alg: AssertionAlg,
+    include_x5c: bool,
+) -> Result<AssertionInput> {
+    if cert_der.is_empty() {
+        return Err(Error::invalid_input("the certificate (DER) is empty"));
+    }
+    let claims = AssertionClaims::new(client_id, token_url, jti, now, lifetime_secs)?;
+    let header = AssertionHeader {
+        alg,
+        typ: "JWT".to_owned(),
+        x5t_s256: x5t_s256(cert_der),
+        x5c: include_x5c.then(|| vec![STANDARD.encode(cert_der)]),
+    };
+    let header_json = serde_json::to_string(&header)
+        .map_err(|e| Error::invalid_input(format!("cannot encode the assertion header: {e}")))?;
+    let claims_json = serde_json::to_string(&claims)
+        .map_err(|e| Error::invalid_input(format!("cannot encode the assertion claims: {e}")))?;
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header_json.as_bytes()),
+        URL_SAFE_NO_PAD.encode(claims_json.as_bytes())
+    );
+    Ok(AssertionInput {
+        alg,
+        header,
+        claims,
+        header_json,
+        claims_json,
+        signing_input,
+    })
+}
+
+/// A version 4 GUID (RFC 9562 section 5.4) from 16 caller random bytes, lowercase with hyphens:
+/// the `jti` of an assertion. The version and variant bits are set; the other 122 bits are the
+/// caller's.
+pub fn jti_from_random(bytes: &[u8; 16]) -> String {
+    let mut b = *bytes;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let mut out = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+/// Joins a signature made elsewhere over `input.signing_input` into the compact JWS
+/// `signing_input "." base64url(signature)` (RFC 7515 section 7.1), for
+/// [`crate::token::ClientAuth::Assertion`].
+pub fn finish_assertion(input: &AssertionInput, signature: &[u8]) -> Secret {
+    Secret::new(format!(
+        "{}.{}",
+        input.signing_input,
+        URL_SAFE_NO_PAD.encode(signature)
+    ))
+}
+
+/// The DER of the first `-----BEGIN CERTIFICATE-----` block of a PEM text (RFC 7468 section 5),
+/// so a certificate file (or a file holding the certificate and its key) can be used directly.
+/// No X.509 parsing is done.
+///
+/// Fails with [`Error::InvalidInput`] when there is no certificate block or its base64 is bad.
+pub fn certificate_der_from_pem(pem: &str) -> Result<Vec<u8>> {
+    let body = pem_block(pem, "CERTIFICATE").ok_or_else(|| {
+        Error::invalid_input("no -----BEGIN CERTIFICATE----- block found in the certificate PEM")
+    })?;
+    let der = decode_pem_body(body)
+        .ok_or_else(|| Error::invalid_input("the certificate PEM block is not valid base64"))?;
+    if der.is_empty() {
+        return Err(Error::invalid_input("the certificate PEM block is empty"));
+    }
+    Ok(der)
+}
+
+/// The text between `-----BEGIN {label}-----` and the matching END line.
+fn pem_block<'a>(text: &'a str, label: &str) -> Option<&'a str> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin)? + begin.len();
+    let rest = text.get(start..)?;
+    let stop = rest.find(&end)?;
+    rest.get(..stop)
+}
+
+fn decode_pem_body(body: &str) -> Option<Vec<u8>> {
+    let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    STANDARD.decode(compact).ok()
+}
+
+#[cfg(feature = "rsa")]
+mod signing {
+    use super::*;
+    use rand_core::{CryptoRng, RngCore};
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::signature::{RandomizedSigner, SignatureEncoding, Signer};
+    use rsa::traits::PublicKeyParts;
+    use rsa::RsaPrivateKey;
+
+    /// The PSS salt length (the SHA-256 output size, as RFC 7518 section 3.5 requires).
+    pub(super) const PSS_SALT_LEN: usize = 32;
+
+    /// A "random" source that hands out the caller's bytes once, in order (the core has no RNG).
+    /// When they run out it yields zeros and remembers it, and the signature is refused.
+    struct CallerBytes<'a> {
+        bytes: &'a [u8],
+        pos: usize,
+        ran_out: bool,
+    }
+
+    impl RngCore for CallerBytes<'_> {
+        fn next_u32(&mut self) -> u32 {
+            let mut b = [0u8; 4];
+            self.fill_bytes(&mut b);
+            u32::from_le_bytes(b)
+        }
+
+        fn next_u64(&mut self) -> u64 {
+            let mut b = [0u8; 8];
+            self.fill_bytes(&mut b);
+            u64::from_le_bytes(b)
+        }
+
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            for d in dest.iter_mut() {
+                match self.bytes.get(self.pos) {
+                    Some(b) => {
+                        *d = *b;
+                        self.pos += 1;
+                    }
+                    None => {
+                        *d = 0;
+                        self.ran_out = true;
+                    }
+                }
+            }
+        }
+
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> std::result::Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+
+    // The bytes come from the host's CSPRNG (crypto.getRandomValues, secrets, SecRandomCopyBytes).
+    impl CryptoRng for CallerBytes<'_> {}
+
+    /// Reads an RSA private key from PEM: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1
+    /// (`BEGIN RSA PRIVATE KEY`), also from a file that holds the certificate too. Errors never
+    /// echo key material.
+    pub(super) fn parse_private_key(pem: &str) -> Result<RsaPrivateKey> {
+        if pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+            || pem.contains("Proc-Type: 4,ENCRYPTED")
+        {
+            return Err(Error::invalid_input(
+                "the private key is encrypted: decrypt it first (for example `openssl pkey -in key.pem -out plain.pem`)",
+            ));
+        }
+        let key = if let Some(body) = pem_block(pem, "PRIVATE KEY") {
+            let pem = format!("-----BEGIN PRIVATE KEY-----{body}-----END PRIVATE KEY-----\n");
+            RsaPrivateKey::from_pkcs8_pem(&pem).ok()
+        } else if let Some(body) = pem_block(pem, "RSA PRIVATE KEY") {
+            let pem =
+                format!("-----BEGIN RSA PRIVATE KEY-----{body}-----END RSA PRIVATE KEY-----\n");
+            RsaPrivateKey::from_pkcs1_pem(&pem).ok()
+        } else {
+            return Err(Error::invalid_input(
+                "no private key found: expected a PEM block -----BEGIN PRIVATE KEY----- (PKCS#8) or -----BEGIN RSA PRIVATE KEY----- (PKCS#1)",
+            ));
+        };
+        let key = key.ok_or_else(|| {
+            Error::invalid_input(
+                "the private key PEM could not be read as an RSA key (PKCS#8 or PKCS#1; EC keys are not supported)",
+            )
+        })?;
+        let bits = key.size() * 8;
+        if bits < 2048 {
+            return Err(Error::invalid_input(format!(
+                "the RSA key has {bits} bits: Entra requires at least 2048"
+            )));
+        }
+        Ok(key)
+    }
+
+    pub(super) fn sign(
+        input: &AssertionInput,
+        key: &RsaPrivateKey,
+        random: &[u8],
+    ) -> Result<Secret> {
+        let msg = input.signing_input.as_bytes();
+        let signature: Vec<u8> = match input.alg {
+            AssertionAlg::RS256 => rsa::pkcs1v15::SigningKey::<Sha256>::new(key.clone())
+                .try_sign(msg)
+                .map_err(|_| Error::invalid_input("RS256 signing failed (is the key valid?)"))?
+                .to_vec(),
+            AssertionAlg::PS256 => {
+                if random.len() < PSS_SALT_LEN {
+                    return Err(Error::invalid_input(format!(
+                        "PS256 needs at least {PSS_SALT_LEN} random bytes for the salt, got {}",
+                        random.len()
+                    )));
+                }
+                let mut rng = CallerBytes {
+                    bytes: random,
+                    pos: 0,
+                    ran_out: false,
+                };
+                let sig =
+                    rsa::pss::SigningKey::<Sha256>::new_with_salt_len(key.clone(), PSS_SALT_LEN)
+                        .try_sign_with_rng(&mut rng, msg)
+                        .map_err(|_| {
+                            Error::invalid_input("PS256 signing failed (is the key valid?)")
+                        })?;
+                if rng.ran_out {
+                    return Err(Error::invalid_input(
+                        "PS256 signing needed more random bytes than were given",
+                    ));
+                }
+                sig.to_vec()
+            }
+        };
+        Ok(finish_assertion(input, &signature))
+    }
+
+    /// Whether the key's public modulus appears in the certificate (the certificate's
+    /// SubjectPublicKeyInfo holds it verbatim): catches a key and certificate that do not belong
+    /// together before Entra answers AADSTS700027.
+    pub(super) fn key_matches_certificate(key: &RsaPrivateKey, cert_der: &[u8]) -> bool {
+        let n = key.n().to_bytes_be();
+        !n.is_empty() && cert_der.windows(n.len()).any(|w| w == n.as_slice())
+    }
+}
+
+/// Signs an assertion with an RSA private key in PEM (PKCS#8 `BEGIN PRIVATE KEY`, or PKCS#1
+/// `BEGIN RSA PRIVATE KEY`; unencrypted; at least 2048 bits) and returns the compact JWS.
+///
+/// RS256 is deterministic and ignores `salt_or_random`. PS256 takes its 32-byte PSS salt from
+/// the first 32 bytes of `salt_or_random` (fill it from the host's CSPRNG; fewer is
+/// [`Error::InvalidInput`]). The private-key operation is not blinded (the caller's bytes are
+/// used only for the salt); sign on a machine you control.
+///
+/// Fails with [`Error::InvalidInput`] when the key cannot be read (the message never holds key
+/// material) or is too small.
+#[cfg(feature = "rsa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
+pub fn sign_assertion(
+    input: &AssertionInput,
+    private_key_pkcs8_pem: &str,
+    salt_or_random: &[u8],
+) -> Result<Secret> {
+    let key = signing::parse_private_key(private_key_pkcs8_pem)?;
+    signing::sign(input, &key, salt_or_random)
+}
+
+/// A signed client assertion in one call, from the certificate and private key PEM texts (they
+/// may be the same text): reads the certificate ([`certificate_der_from_pem`]) and the key,
+/// checks that the key belongs to the certificate, builds the input with a
+/// [`DEFAULT_ASSERTION_LIFETIME`] of 10 minutes and no `x5c`, and signs it ([`sign_assertion`];
+/// `random` as `salt_or_random` there). `jti` comes from [`jti_from_random`].
+///
+/// Fails with [`Error::InvalidInput`] on a bad certificate, key, token URL, client id or jti, a
+/// key that does not match the certificate, or too few random bytes for PS256.
+#[cfg(feature = "rsa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
+#[allow(clippy::too_many_arguments)]
+pub fn client_assertion_from_pem(
+    client_id: &str,
+    token_url: &str,
+    cert_pem: &str,
+    key_pem: &str,
+    jti: &str,
+    now: u64,
+    alg: AssertionAlg,
+    random: &[u8],
+) -> Result<Secret> {
+    let cert_der = certificate_der_from_pem(cert_pem)?;
+    let key = signing::parse_private_key(key_pem)?;
+    if !signing::key_matches_certificate(&key, &cert_der) {
+        return Err(Error::invalid_input(
+            "the private key does not belong to the certificate (its public key is not in it): Entra would answer AADSTS700027",
+        ));
+    }
+    let input = build_assertion_signing_input(
+        client_id,
+        token_url,
+        &cert_der,
+        jti,
+        now,
+        DEFAULT_ASSERTION_LIFETIME,
+        alg,
+        false,
+    )?;
+    signing::sign(&input, &key, random)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT: &str = "6731de76-14a6-49ae-97bc-6eba6914391e";
+    const TOKEN_URL: &str =
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
+    const NOW: u64 = 1_800_000_000;
+    const CERT_PEM: &str = include_str!("../../tests/fixtures/test-client-cert.pem");
+    /// A test-only key, committed on purpose; it protects nothing.
+    const KEY_PEM: &str = include_str!("../../tests/fixtures/test-client-key.pem");
+    /// `openssl x509 -in test-client-cert.pem -outform DER | openssl dgst -sha256 -binary | basenc --base64url`
+    const CERT_X5T_S256: &str = "in2aT9g1ryxmSL24JptCnCxz7iW_5YyMBZjc-AOAlEs";
+
+    fn b64url_json(part: &str) -> serde_json::Value {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn jti_is_a_v4_guid() {
+        assert_eq!(
+            jti_from_random(&[0; 16]),
+            "00000000-0000-4000-8000-000000000000"
+        );
+        assert_eq!(
+            jti_from_random(&[0xff; 16]),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+        assert_eq!(
+            jti_from_random(&[
+                0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc,
+                0xde, 0xf0
+            ]),
+            "12345678-9abc-4ef0-9234-56789abcdef0"
+        );
+        assert!(crate::cloud::is_guid(&jti_from_random(&[0xa5; 16])));
+    }
+
+    #[test]
+    fn header_and_claims_exact() {
+        let der = certificate_der_from_pem(CERT_PEM).unwrap();
+        assert_eq!(x5t_s256(&der), CERT_X5T_S256);
+        let jti = "12345678-9abc-4ef0-9234-56789abcdef0";
+        let input = build_assertion_signing_input(
+            CLIENT,
+            TOKEN_URL,
+            &der,
+            jti,
+            NOW,
+            600,
+            AssertionAlg::PS256,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            input.header_json,
+            format!(r#"{{"alg":"PS256","typ":"JWT","x5t#S256":"{CERT_X5T_S256}"}}"#)
+        );
+        assert_eq!(
+            input.claims_json,
+            format!(
+                r#"{{"aud":"{TOKEN_URL}","iss":"{CLIENT}","sub":"{CLIENT}","jti":"{jti}","nbf":1800000000,"iat":1800000000,"exp":1800000600}}"#
+            )
+        );
+        let (h, c) = input.signing_input.split_once('.').unwrap();
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(h).unwrap(),
+            input.header_json.as_bytes()
+        );
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(c).unwrap(),
+            input.claims_json.as_bytes()
+        );
+        assert_eq!(input.claims.exp - input.claims.iat, 600);
+
+        let with_x5c = build_assertion_signing_input(
+            CLIENT,
+            TOKEN_URL,
+            &der,
+            jti,
+            NOW,
+            300,
+            AssertionAlg::RS256,
+            true,
+        )
+        .unwrap();
+        let h = b64url_json(with_x5c.signing_input.split('.').next().unwrap());
+        assert_eq!(
+            h,
+            serde_json::json!({"alg":"RS256","typ":"JWT","x5t#S256":CERT_X5T_S256,"x5c":[STANDARD.encode(&der)]})
+        );
+        assert_eq!(with_x5c.claims.exp, NOW + 300);
+        // x5c is the PEM body itself.
+        let pem_body: String = pem_block(CERT_PEM, "CERTIFICATE")
+            .unwrap()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        assert_eq!(with_x5c.header.x5c, Some(vec![pem_body]));
+    }
+
+    #[test]
+    fn input_validation() {
+        let der = [1u8, 2, 3];
+        let ok = |lifetime: u64| {
+            build_assertion_signing_input(
+                CLIENT,
+                TOKEN_URL,
+                &der,
+                "j",
+                NOW,
+                lifetime,
+                AssertionAlg::PS256,
+                false,
+            )
+        };
+        assert!(ok(300).is_ok() && ok(600).is_ok());
+        for r in [
+            ok(299),
+            ok(601),
+            build_assertion_signing_input(
+                CLIENT,
+                TOKEN_URL,
+                &[],
+                "j",
+                NOW,
+                600,
+                AssertionAlg::PS256,
+                false,
+            ),
+            build_assertion_signing_input(
+                "",
+                TOKEN_URL,
+                &der,
+                "j",
+                NOW,
+                600,
+                AssertionAlg::PS256,
+                false,
+            ),
+            build_assertion_signing_input(
+                CLIENT,
+                "http://x/token",
+                &der,
+                "j",
+                NOW,
+                600,
+                AssertionAlg::PS256,
+                false,
+            ),
+            build_assertion_signing_input(
+                CLIENT,
+                TOKEN_URL,
+                &der,
+                "",
+                NOW,
+                600,
+                AssertionAlg::PS256,
+                false,
+            ),
+            build_assertion_signing_input(
+                CLIENT,
+                TOKEN_URL,
+                &der,
+                "a\nb",
+                NOW,
+                600,
+                AssertionAlg::PS256,
+                false,
+            ),
+        ] {
+            assert_eq!(r.unwrap_err().code(), "invalid_input");
+        }
+        assert_eq!(
+            "ps256".parse::<AssertionAlg>().unwrap(),
+            AssertionAlg::PS256
+        );
+        assert_eq!(
+            "RS256".parse::<AssertionAlg>().unwrap(),
+            AssertionAlg::RS256
+        );
+        assert_eq!(
+            "HS256".parse::<AssertionAlg>().unwrap_err().code(),
+            "invalid_input"
+        );
+        assert_eq!(AssertionAlg::PS256.to_string(), "PS256");
+    }
+
+    #[test]
+    fn pem_certificate_parsing() {
+        let der = certificate_der_from_pem(CERT_PEM).unwrap();
+        assert_eq!(der.first(), Some(&0x30)); // a DER SEQUENCE
+                                              // Certificate after a key in one file, with CR LF line ends.
+        let both = format!("{KEY_PEM}{}", CERT_PEM.replace('\n', "\r\n"));
+        assert_eq!(certificate_der_from_pem(&both).unwrap(), der);
+        for bad in [
+            "",
+            KEY_PEM,
+            "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+            "-----BEGIN CERTIFICATE-----\n\n-----END CERTIFICATE-----\n",
+            "-----BEGIN CERTIFICATE-----\nMIIB",
+        ] {
+            assert_eq!(
+                certificate_der_from_pem(bad).unwrap_err().code(),
+                "invalid_input"
+            );
+        }
+    }
+
+    #[test]
+    fn finish_joins_signature() {
+        let input = build_assertion_signing_input(
+            CLIENT,
+            TOKEN_URL,
+            b"der",
+            "j",
+            NOW,
+            600,
+            AssertionAlg::RS256,
+            false,
+        )
+        .unwrap();
+        let jwt = finish_assertion(&input, &[0xfb, 0xff]);
+        assert_eq!(jwt.expose_secret(), format!("{}.-_8", input.signing_input));
+        assert_eq!(format!("{jwt:?}"), "[redacted]");
+    }
+
+    #[cfg(feature = "rsa")]
+    mod rsa_signing {
+        use super::*;
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::signature::Verifier;
+        use rsa::{RsaPrivateKey, RsaPublicKey};
+
+        const KEY_PKCS1_PEM: &str = include_str!("../../tests/fixtures/test-client-key-pkcs1.pem");
+        const OTHER_KEY_PEM: &str = include_str!("../../tests/fixtures/test-other-key.pem");
+        const SMALL_KEY_PEM: &str = include_str!("../../tests/fixtures/test-small-key-1024.pem");
+        const OPENSSL_RS256_SIGNATURE: &str = "AEKcOxRoSAKb6E4bPBGNjit81Oh5QupI2UrxRqm744CObzfIlsZp0rwdjPoV1YR-2ydtgYlhQ8Np-xkKKq3G031hUJk-0fsmZ-RhcYU64xp_7r_yY4Lhu9OA78P5Tw41p3HF63V7uYY84zlZn2-tqvPzp5RlaGx4T6xVuPRGqyp-2aoqZ1PtWnFMZFxg1wzBF2DyxznJWvcKsilYhhhsfst8Jl37C-9UgQyOA_gJvvM5mB6FK23Qe6zHiA9Ha9aanEWhPVEsj7tEBS3ITlITX9JaMU_yRPXoEPm-eFQZDeha9dwUYsQOkSJ5r75h5sgiLCgcKo7XdKmZ0G5H8cTtoA";
+
+        fn public_key() -> RsaPublicKey {
+            RsaPublicKey::from(&RsaPrivateKey::from_pkcs8_pem(KEY_PEM).unwrap())
+        }
+
+        fn split(jwt: &Secret) -> (String, Vec<u8>) {
+            let (input, sig) = jwt.expose_secret().rsplit_once('.').unwrap();
+            (input.to_owned(), URL_SAFE_NO_PAD.decode(sig).unwrap())
+        }
+
+        fn input(alg: AssertionAlg) -> AssertionInput {
+            let der = certificate_der_from_pem(CERT_PEM).unwrap();
+            build_assertion_signing_input(
+                CLIENT,
+                TOKEN_URL,
+                &der,
+                "12345678-9abc-4ef0-9234-56789abcdef0",
+                NOW,
+                600,
+                alg,
+                false,
+            )
+            .unwrap()
+        }
+
+        #[test]
+        fn rs256_verifies_and_is_deterministic() {
+            let input = input(AssertionAlg::RS256);
+            let jwt = sign_assertion(&input, KEY_PEM, &[]).unwrap();
+            let (signed, sig) = split(&jwt);
+            assert_eq!(signed, input.signing_input);
+            assert_eq!(sig.len(), 256);
+            let vk = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(public_key());
+            let s = rsa::pkcs1v15::Signature::try_from(sig.as_slice()).unwrap();
+            vk.verify(signed.as_bytes(), &s).unwrap();
+            assert!(vk.verify(b"something else", &s).is_err());
+            // PKCS#1 v1.5 is deterministic; the PKCS#1 PEM form of the same key gives the same bytes.
+            assert_eq!(sign_assertion(&input, KEY_PEM, &[9; 64]).unwrap(), jwt);
+            assert_eq!(sign_assertion(&input, KEY_PKCS1_PEM, &[]).unwrap(), jwt);
+            // The same bytes as OpenSSL (`openssl dgst -sha256 -sign test-client-key.pem` over the
+            // signing input, base64url): an outside implementation, not our own output.
+            assert_eq!(
+                jwt.expose_secret().rsplit('.').next().unwrap(),
+                OPENSSL_RS256_SIGNATURE
+            );
+            // Not valid as PSS.
+            let pss = rsa::pss::VerifyingKey::<Sha256>::new(public_key());
+            let s = rsa::pss::Signature::try_from(sig.as_slice()).unwrap();
+            assert!(pss.verify(signed.as_bytes(), &s).is_err());
+        }
+
+        #[test]
+        fn ps256_verifies_and_uses_caller_salt() {
+            let input = input(AssertionAlg::PS256);
+            let a = sign_assertion(&input, KEY_PEM, &[1; 32]).unwrap();
+            let b = sign_assertion(&input, KEY_PEM, &[2; 32]).unwrap();
+            assert_ne!(a, b, "the salt comes from the caller's bytes");
+            assert_eq!(sign_assertion(&input, KEY_PEM, &[1; 32]).unwrap(), a);
+            let vk = rsa::pss::VerifyingKey::<Sha256>::new(public_key());
+            for jwt in [&a, &b] {
+                let (signed, sig) = split(jwt);
+                assert_eq!(signed, input.signing_input);
+                let s = rsa::pss::Signature::try_from(sig.as_slice()).unwrap();
+                vk.verify(signed.as_bytes(), &s).unwrap();
+            }
+            let e = sign_assertion(&input, KEY_PEM, &[1; 31]).unwrap_err();
+            assert_eq!(e.code(), "invalid_input");
+            assert!(e.to_string().contains("32 random bytes"), "{e}");
+        }
+
+        #[test]
+        fn one_call_from_pem() {
+            let jwt = client_assertion_from_pem(
+                CLIENT,
+                TOKEN_URL,
+                CERT_PEM,
+                KEY_PEM,
+                "12345678-9abc-4ef0-9234-56789abcdef0",
+                NOW,
+                AssertionAlg::PS256,
+                &[7; 32],
+            )
+            .unwrap();
+            let parts: Vec<&str> = jwt.expose_secret().split('.').collect();
+            assert_eq!(parts.len(), 3);
+            assert_eq!(
+                b64url_json(parts[0]),
+                serde_json::json!({"alg":"PS256","typ":"JWT","x5t#S256":CERT_X5T_S256})
+            );
+            assert_eq!(
+                b64url_json(parts[1]),
+                serde_json::json!({"aud":TOKEN_URL,"iss":CLIENT,"sub":CLIENT,
+                    "jti":"12345678-9abc-4ef0-9234-56789abcdef0","nbf":NOW,"iat":NOW,"exp":NOW + 600})
+            );
+            let (signed, sig) = split(&jwt);
+            rsa::pss::VerifyingKey::<Sha256>::new(public_key())
+                .verify(
+                    signed.as_bytes(),
+                    &rsa::pss::Signature::try_from(sig.as_slice()).unwrap(),
+                )
+                .unwrap();
+            // One file holding both works too.
+            let both = format!("{CERT_PEM}{KEY_PEM}");
+            client_assertion_from_pem(
+                CLIENT,
+                TOKEN_URL,
+                &both,
+                &both,
+                "j",
+                NOW,
+                AssertionAlg::RS256,
+                &[],
+            )
+            .unwrap();
+        }
+
+        #[test]
+        fn key_errors_are_clear_and_never_echo_the_key() {
+            let input = input(AssertionAlg::RS256);
+            let body_line = KEY_PEM.lines().nth(1).unwrap();
+            let garbled = KEY_PEM.replace(body_line, &body_line.replace('A', "B"));
+            let truncated: String = KEY_PEM.lines().take(5).collect::<Vec<_>>().join("\n")
+                + "\n-----END PRIVATE KEY-----\n";
+            for bad in [
+                String::new(),
+                CERT_PEM.to_owned(),
+                garbled,
+                truncated,
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"
+                    .to_owned(),
+            ] {
+                let e = sign_assertion(&input, &bad, &[0; 32]).unwrap_err();
+                assert_eq!(e.code(), "invalid_input");
+                let msg = format!("{e} {e:?}");
+                for line in KEY_PEM.lines().skip(1).take(3) {
+                    assert!(!msg.contains(&line[..20]), "{msg}");
+                }
+            }
+            // A key that does not belong to the certificate.
+            let e = client_assertion_from_pem(
+                CLIENT,
+                TOKEN_URL,
+                CERT_PEM,
+                OTHER_KEY_PEM,
+                "j",
+                NOW,
+                AssertionAlg::RS256,
+                &[],
+            )
+            .unwrap_err();
+            assert!(e.to_string().contains("does not belong"), "{e}");
+            // Too small a key.
+            let e = sign_assertion(&input, SMALL_KEY_PEM, &[]).unwrap_err();
+            assert!(e.to_string().contains("1024 bits"), "{e}");
+        }
+    }
+}

@@ -1,1 +1,1348 @@
-//! Not written yet.
+//! Token requests for every grant, token-response parsing, and the [`TokenSet`] a host keeps
+//! (RFC 6749 sections 4.1.3, 4.4, 5 and 6; RFC 7636 section 4.5; RFC 7523 section 2.2;
+//! RFC 8628 section 3.4; Microsoft identity platform "OAuth 2.0 authorization code flow",
+//! "client credentials flow" and "device authorization grant"; PROTOCOL.md section 3).
+//!
+//! Each request is an [`HttpRequest`] value: an `application/x-www-form-urlencoded` `POST` to the
+//! token endpoint with exactly the fields the grant needs and nothing else. The host sends it with
+//! its own HTTP client and hands the [`HttpResponse`] to [`parse_token_response`].
+//!
+//! | grant | builder | fields, in order |
+//! |---|---|---|
+//! | authorization code + PKCE | [`build_auth_code_request`] | `grant_type=authorization_code`, `client_id`, `code`, `redirect_uri`, `code_verifier`, `scope`, client auth |
+//! | refresh | [`build_refresh_request`] | `grant_type=refresh_token`, `client_id`, `refresh_token`, `scope`, client auth |
+//! | client credentials | [`build_client_credentials_request`] | `grant_type=client_credentials`, `client_id`, `scope`, client auth (required) |
+//! | device code | [`build_device_code_token_request`] | `grant_type=urn:ietf:params:oauth:grant-type:device_code`, `client_id`, `device_code` |
+//!
+//! "Client auth" is [`ClientAuth`]: nothing (a public client), `client_secret`, or
+//! `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer` +
+//! `client_assertion` (a certificate-signed JWT from [`crate::assertion`]). An empty scope list
+//! leaves `scope` out (the server then uses the scopes of the original grant); Entra wants it.
+//!
+//! # Which errors mean what
+//!
+//! A failed token request is one of three things, and the difference matters for refresh tokens:
+//!
+//! - **Sign in again** ([`requires_new_sign_in`] is true): the grant itself is dead. `error`
+//!   `invalid_grant` (covers AADSTS70000, 70008 and 700082 expired or unused refresh tokens, 50173
+//!   and 50133 grants revoked by a password change, 700084 one-day SPA refresh tokens),
+//!   `interaction_required` / `login_required` / `consent_required` (MFA, Conditional Access,
+//!   consent: only an interactive sign-in fixes it). Drop the refresh token and start the
+//!   authorization-code or device flow again.
+//! - **Retry later** ([`Error::is_transient`] is true): HTTP 429 or 5xx, `temporarily_unavailable`,
+//!   and every network failure the host sees (no response at all). Wait (honour
+//!   `Retry-After`, kept in [`Error::HttpError`] and [`OAuthError::retry_after`]) and try again
+//!   with the same refresh token. **Never throw a refresh token away over a transient error**:
+//!   the grant is still alive, and a user who is asked to sign in again over an outage learns to
+//!   distrust the app.
+//! - **Fix the configuration**: everything else (`invalid_client` — a wrong or expired secret,
+//!   AADSTS7000215/7000222 —, `unauthorized_client`, `invalid_scope`, AADSTS700016 wrong tenant
+//!   or client id, ...). Retrying does not help and neither does signing in again; the
+//!   [`crate::diagnose`] catalogue explains the AADSTS code.
+//!
+//! ```
+//! use mailoauth::token::{build_refresh_request, ClientAuth};
+//! use mailoauth::Secret;
+//!
+//! let req = build_refresh_request(
+//!     "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+//!     "9e5f94bc-e8a4-4e73-b8be-63364c29d753",
+//!     &Secret::new("0.AAAA-refresh"),
+//!     &["https://outlook.office.com/IMAP.AccessAsUser.All".to_owned(), "offline_access".to_owned()],
+//!     &ClientAuth::None,
+//! )?;
+//! assert_eq!(req.method.as_str(), "POST");
+//! assert_eq!(
+//!     String::from_utf8(req.body).unwrap(),
+//!     "grant_type=refresh_token&client_id=9e5f94bc-e8a4-4e73-b8be-63364c29d753\
+//!      &refresh_token=0.AAAA-refresh\
+//!      &scope=https%3A%2F%2Foutlook.office.com%2FIMAP.AccessAsUser.All+offline_access"
+//! );
+//! # Ok::<(), mailoauth::Error>(())
+//! ```
+
+use crate::cloud::validate_endpoint_url;
+use crate::error::{Error, OAuthError, Result};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// `client_assertion_type` of a JWT client assertion (RFC 7523 section 2.2).
+pub const JWT_BEARER_ASSERTION_TYPE: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// `grant_type` of the device-code token request (RFC 8628 section 3.4).
+pub const DEVICE_CODE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// AADSTS codes that mean the grant is dead and the user must sign in again (PROTOCOL.md
+/// section 7): 70008 / 700082 expired or unused refresh token, 700084 one-day SPA refresh token,
+/// 50173 / 50133 grant revoked by a password change.
+pub const SIGN_IN_AGAIN_AADSTS: [u32; 5] = [70008, 700082, 700084, 50173, 50133];
+
+/// How the client proves who it is at the token endpoint (RFC 6749 section 2.3).
+///
+/// `Debug` never shows the secret or the assertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// A public client (desktop, mobile, browser, device code): no credential is sent.
+    None,
+    /// A confidential client's `client_secret` (sent in the form body). Paste the secret's
+    /// *value*, not its ID (AADSTS7000215).
+    Secret(Secret),
+    /// A signed JWT client assertion (RFC 7523; see [`crate::assertion`]), sent as
+    /// `client_assertion_type` + `client_assertion`. Mint a fresh one for every request.
+    Assertion(Secret),
+}
+
+impl ClientAuth {
+    /// Appends this credential's form fields.
+    fn append_to<'a>(&'a self, fields: &mut Vec<(&'static str, &'a str)>) -> Result<()> {
+        match self {
+            ClientAuth::None => {}
+            ClientAuth::Secret(s) => {
+                check_value("client_secret", s.expose_secret())?;
+                fields.push(("client_secret", s.expose_secret()));
+            }
+            ClientAuth::Assertion(a) => {
+                check_value("client_assertion", a.expose_secret())?;
+                fields.push(("client_assertion_type", JWT_BEARER_ASSERTION_TYPE));
+                fields.push(("client_assertion", a.expose_secret()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The token request of the authorization-code grant with PKCE (RFC 6749 section 4.1.3,
+/// RFC 7636 section 4.5): `grant_type=authorization_code`, `client_id`, `code`, `redirect_uri`
+/// (exactly the one of the authorize request), `code_verifier`, `scope` (space separated; left
+/// out when `scopes` is empty), then the client's credential, if any.
+///
+/// Fails with [`Error::InvalidInput`] on a bad token URL ([`validate_endpoint_url`]), an empty
+/// value, a control character, a scope outside RFC 6749 section 3.3, or a verifier outside
+/// RFC 7636 section 4.1 (43–128 characters of `A-Z a-z 0-9 - . _ ~`).
+pub fn build_auth_code_request(
+    token_url: &str,
+    client_id: &str,
+    code: &Secret,
+    redirect_uri: &str,
+    code_verifier: &Secret,
+    scopes: &[String],
+    client_auth: &ClientAuth,
+) -> Result<HttpRequest> {
+    let url = endpoint(token_url)?;
+    check_value("client_id", client_id)?;
+    check_value("code", code.expose_secret())?;
+    check_redirect_uri(redirect_uri)?;
+    check_verifier(code_verifier.expose_secret())?;
+    let scope = join_scopes(scopes)?;
+    let mut fields: Vec<(&'static str, &str)> = vec![
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id),
+        ("code", code.expose_secret()),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", code_verifier.expose_secret()),
+    ];
+    if !scope.is_empty() {
+        fields.push(("scope", &scope));
+    }
+    client_auth.append_to(&mut fields)?;
+    Ok(HttpRequest::form_post(url, &fields))
+}
+
+/// The refresh request (RFC 6749 section 6): `grant_type=refresh_token`, `client_id`,
+/// `refresh_token`, `scope` (left out when `scopes` is empty), then the client's credential, if
+/// any. The response may carry a new refresh token: keep it with [`TokenSet::merge_refresh`].
+///
+/// Fails with [`Error::InvalidInput`] on a bad token URL, an empty value, a control character or
+/// a scope outside RFC 6749 section 3.3.
+pub fn build_refresh_request(
+    token_url: &str,
+    client_id: &str,
+    refresh_token: &Secret,
+    scopes: &[String],
+    client_auth: &ClientAuth,
+) -> Result<HttpRequest> {
+    let url = endpoint(token_url)?;
+    check_value("client_id", client_id)?;
+    check_value("refresh_token", refresh_token.expose_secret())?;
+    let scope = join_scopes(scopes)?;
+    let mut fields: Vec<(&'static str, &str)> = vec![
+        ("grant_type", "refresh_token"),
+        ("client_id", client_id),
+        ("refresh_token", refresh_token.expose_secret()),
+    ];
+    if !scope.is_empty() {
+        fields.push(("scope", &scope));
+    }
+    client_auth.append_to(&mut fields)?;
+    Ok(HttpRequest::form_post(url, &fields))
+}
+
+/// The client-credentials request of an app-only daemon (RFC 6749 section 4.4):
+/// `grant_type=client_credentials`, `client_id`, `scope` (for Exchange Online
+/// `https://outlook.office365.com/.default`, see [`crate::cloud::Cloud::app_only_scope`]), then
+/// `client_secret`, or `client_assertion_type` + `client_assertion`. No refresh token is ever
+/// issued for this grant: request a new token when the old one nears expiry.
+///
+/// Fails with [`Error::InvalidInput`] for [`ClientAuth::None`] (client credentials needs a secret
+/// or an assertion), a bad token URL, an empty scope, an empty value or a control character.
+pub fn build_client_credentials_request(
+    token_url: &str,
+    client_id: &str,
+    scope: &str,
+    client_auth: &ClientAuth,
+) -> Result<HttpRequest> {
+    let url = endpoint(token_url)?;
+    check_value("client_id", client_id)?;
+    if matches!(client_auth, ClientAuth::None) {
+        return Err(Error::invalid_input(
+            "client credentials needs a secret or an assertion (a public client cannot use this grant)",
+        ));
+    }
+    check_no_control("scope", scope)?;
+    let tokens: Vec<String> = scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if tokens.is_empty() {
+        return Err(Error::invalid_input(
+            "scope must not be empty (for Exchange Online: https://outlook.office365.com/.default)",
+        ));
+    }
+    let scope = join_scopes(&tokens)?;
+    let mut fields: Vec<(&'static str, &str)> = vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        ("scope", &scope),
+    ];
+    client_auth.append_to(&mut fields)?;
+    Ok(HttpRequest::form_post(url, &fields))
+}
+
+/// The device-code token request, sent at each poll (RFC 8628 section 3.4):
+/// `grant_type=urn:ietf:params:oauth:grant-type:device_code`, `client_id`, `device_code`.
+/// Usually built for you by [`crate::device::DevicePoller`].
+///
+/// Fails with [`Error::InvalidInput`] on a bad token URL, an empty value or a control character.
+pub fn build_device_code_token_request(
+    token_url: &str,
+    client_id: &str,
+    device_code: &Secret,
+) -> Result<HttpRequest> {
+    let url = endpoint(token_url)?;
+    check_value("client_id", client_id)?;
+    check_value("device_code", device_code.expose_secret())?;
+    Ok(HttpRequest::form_post(
+        url,
+        &[
+            ("grant_type", DEVICE_CODE_GRANT_TYPE),
+            ("client_id", client_id),
+            ("device_code", device_code.expose_secret()),
+        ],
+    ))
+}
+
+/// The tokens of one successful token response (RFC 6749 section 5.1), with absolute expiry
+/// times. Hosts persist it with serde (protect the file: it holds the tokens in clear).
+///
+/// `Debug` shows `[redacted]` for the access, refresh and ID tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSet {
+    /// The access token (for SASL XOAUTH2 / OAUTHBEARER).
+    pub access_token: Secret,
+    /// The token type, normalised to `Bearer` (the only one accepted).
+    pub token_type: String,
+    /// When the access token expires (Unix seconds: `now + expires_in`), when the server said.
+    pub expires_at: Option<u64>,
+    /// The refresh token, when one was issued (delegated grants with `offline_access`).
+    pub refresh_token: Option<Secret>,
+    /// The granted scopes, space separated, when the server said.
+    pub scope: Option<String>,
+    /// The OpenID Connect ID token, when issued.
+    pub id_token: Option<Secret>,
+    /// Entra's `ext_expires_in` as an absolute time: how long the token stays usable during an
+    /// Entra outage.
+    pub ext_expires_at: Option<u64>,
+}
+
+impl TokenSet {
+    /// Whether the access token should be refreshed now: it expires within `margin_secs`
+    /// (`expires_at - margin <= now`). An unknown expiry is `false`: use the token until a server
+    /// refuses it.
+    pub fn needs_refresh(&self, now: u64, margin_secs: u64) -> bool {
+        self.expires_at
+            .is_some_and(|e| e.saturating_sub(margin_secs) <= now)
+    }
+
+    /// Whether the access token has expired (`expires_at <= now`); unknown expiry is `false`.
+    pub fn is_expired(&self, now: u64) -> bool {
+        self.expires_at.is_some_and(|e| e <= now)
+    }
+
+    /// Seconds until the access token expires (0 when it has), or `None` when unknown.
+    pub fn expires_in(&self, now: u64) -> Option<u64> {
+        self.expires_at.map(|e| e.saturating_sub(now))
+    }
+
+    /// The granted scopes as a list (empty when the server did not say).
+    pub fn scopes(&self) -> Vec<String> {
+        self.scope
+            .as_deref()
+            .map(|s| s.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    /// Takes in the response to a refresh request (RFC 6749 section 6): the new access token and
+    /// expiry replace the old ones; a new refresh token replaces the old one (store it and drop
+    /// the old: Entra rotates them), and when none is returned the old one is kept. `scope` and
+    /// `id_token` are likewise kept when the response leaves them out.
+    pub fn merge_refresh(&mut self, new: TokenSet) {
+        let old = std::mem::replace(self, new);
+        if self.refresh_token.is_none() {
+            self.refresh_token = old.refresh_token;
+        }
+        if self.scope.is_none() {
+            self.scope = old.scope;
+        }
+        if self.id_token.is_none() {
+            self.id_token = old.id_token;
+        }
+    }
+
+    /// [`TokenSet::merge_refresh`] by value.
+    #[must_use]
+    pub fn merged_with(mut self, new: TokenSet) -> TokenSet {
+        self.merge_refresh(new);
+        self
+    }
+}
+
+/// Whether an error from a token request means the user must sign in again (the refresh token,
+/// or the device or authorization code, is dead): `invalid_grant`, `interaction_required`,
+/// `login_required`, `consent_required`, or an AADSTS code in [`SIGN_IN_AGAIN_AADSTS`].
+///
+/// Always `false` for transient errors (HTTP 429/5xx, `temporarily_unavailable`, network
+/// failures: [`Error::is_transient`]) and for configuration errors (`invalid_client`, ...). See
+/// the [module documentation](self) for the full rule. Never discard a refresh token unless this
+/// says `true`.
+pub fn requires_new_sign_in(err: &Error) -> bool {
+    let Some(e) = err.oauth() else {
+        return false;
+    };
+    if e.is_transient() {
+        return false;
+    }
+    matches!(
+        e.error.as_str(),
+        "invalid_grant" | "interaction_required" | "login_required" | "consent_required"
+    ) || e
+        .error_codes
+        .iter()
+        .chain(e.aadsts.iter())
+        .any(|c| SIGN_IN_AGAIN_AADSTS.contains(c))
+}
+
+/// Parses a token-endpoint response (RFC 6749 sections 5.1 and 5.2) received at `now`.
+///
+/// - 2xx with a JSON object holding `access_token`: a [`TokenSet`]. `expires_in` and
+///   `ext_expires_in` may be numbers or strings (Entra has sent both); `token_type` is compared
+///   case-insensitively and normalised to `Bearer` (missing counts as `Bearer`; any other type
+///   is [`Error::Malformed`]); `refresh_token`, `scope`, `id_token` are optional.
+/// - Any status with a JSON body holding a string `error`: [`Error::OAuth`] with every field
+///   Entra sends (AADSTS code, trace and correlation ids), the HTTP status and `Retry-After`.
+/// - Another status with another body (a proxy's HTML page, an outage): [`Error::HttpError`] with
+///   the status, `Retry-After` and a short excerpt of the body, cut before anything that looks
+///   like a token.
+/// - 2xx that is not JSON, or lacks `access_token`: [`Error::Malformed`] (the message never holds
+///   the body).
+pub fn parse_token_response(resp: &HttpResponse, now: u64) -> Result<TokenSet> {
+    let obj = success_object(resp, "token")?;
+    token_set_from_object(&obj, now)
+}
+
+/// Builds a [`TokenSet`] from the JSON object of a successful response.
+fn token_set_from_object(obj: &Map<String, Value>, now: u64) -> Result<TokenSet> {
+    let access_token = match obj.get("access_token") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(Value::String(_)) => {
+            return Err(Error::malformed(
+                "the token response's access_token is empty",
+            ))
+        }
+        Some(_) => {
+            return Err(Error::malformed(
+                "the token response's access_token is not a string",
+            ))
+        }
+        None => return Err(Error::malformed("the token response has no access_token")),
+    };
+    let token_type = match string_field(obj, "token_type", "token")? {
+        None => "Bearer".to_owned(),
+        Some(t) if t.trim().eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
+        Some(t) => {
+            return Err(Error::malformed(format!(
+                "the token response's token_type {:?} is not Bearer",
+                crate::error::excerpt(&t, 20)
+            )))
+        }
+    };
+    let expires_at = seconds_field(obj, "expires_in", "token")?.map(|s| now.saturating_add(s));
+    let ext_expires_at =
+        seconds_field(obj, "ext_expires_in", "token")?.map(|s| now.saturating_add(s));
+    let refresh_token = string_field(obj, "refresh_token", "token")?
+        .filter(|s| !s.is_empty())
+        .map(Secret::new);
+    let id_token = string_field(obj, "id_token", "token")?
+        .filter(|s| !s.is_empty())
+        .map(Secret::new);
+    let scope = string_field(obj, "scope", "token")?;
+    Ok(TokenSet {
+        access_token: Secret::new(access_token),
+        token_type,
+        expires_at,
+        refresh_token,
+        scope,
+        id_token,
+        ext_expires_at,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers (also used by `device`).
+
+/// Validates an endpoint URL and returns it normalised.
+pub(crate) fn endpoint(url: &str) -> Result<String> {
+    Ok(validate_endpoint_url(url)?.to_string())
+}
+
+/// A value must be non-empty and hold no control character. The message names the field, never
+/// the value (it may be a secret).
+pub(crate) fn check_value(name: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid_input(format!("{name} must not be empty")));
+    }
+    check_no_control(name, value)
+}
+
+fn check_no_control(name: &str, value: &str) -> Result<()> {
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid_input(format!(
+            "{name} must not contain control characters (CR, LF, TAB, NUL, ...)"
+        )));
+    }
+    Ok(())
+}
+
+fn check_redirect_uri(uri: &str) -> Result<()> {
+    check_value("redirect_uri", uri)?;
+    url::Url::parse(uri).map_err(|_| {
+        Error::invalid_input(format!(
+            "redirect_uri {:?} is not an absolute URI",
+            crate::error::excerpt(uri, 100)
+        ))
+    })?;
+    Ok(())
+}
+
+/// RFC 7636 section 4.1: 43–128 characters of `[A-Za-z0-9-._~]`.
+fn check_verifier(v: &str) -> Result<()> {
+    let ok = (43..=128).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 section 4.1)",
+        ))
+    }
+}
+
+/// Joins scopes with spaces after checking each is an RFC 6749 section 3.3 scope-token
+/// (`%x21 / %x23-5B / %x5D-7E`: printable ASCII without space, `"` and `\`).
+pub(crate) fn join_scopes(scopes: &[String]) -> Result<String> {
+    for s in scopes {
+        let ok = !s.is_empty()
+            && s.bytes()
+                .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
+        if !ok {
+            return Err(Error::invalid_input(format!(
+                "scope {:?} is not a valid scope token (printable ASCII without spaces, quotes or backslashes; RFC 6749 section 3.3)",
+                crate::error::excerpt(s, 100)
+            )));
+        }
+    }
+    Ok(scopes.join(" "))
+}
+
+/// The JSON object of a successful (2xx) response, or the error the response stands for:
+/// [`Error::OAuth`] for a JSON error body at any status, [`Error::HttpError`] for another non-2xx
+/// response, [`Error::Malformed`] for a 2xx body that is not a JSON object. `what` names the
+/// response in messages (`token`, `device authorization`).
+pub(crate) fn success_object(resp: &HttpResponse, what: &str) -> Result<Map<String, Value>> {
+    let body = resp
+        .body
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(&resp.body);
+    let retry_after = resp.retry_after();
+    if let Some(e) = OAuthError::from_json_body(Some(resp.status), body, retry_after) {
+        return Err(e.into());
+    }
+    if !(200..300).contains(&resp.status) {
+        return Err(Error::HttpError {
+            status: resp.status,
+            body_excerpt: safe_excerpt(body),
+            retry_after,
+        });
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(obj)) => Ok(obj),
+        Ok(_) => Err(Error::malformed(format!(
+            "the {what} response (HTTP {}) is JSON but not an object",
+            resp.status
+        ))),
+        Err(_) => Err(Error::malformed(format!(
+            "the {what} response (HTTP {}) is not JSON{}",
+            resp.status,
+            resp.header("content-type")
+                .map(|c| format!(" (content-type {:?})", crate::error::excerpt(c, 60)))
+                .unwrap_or_default()
+        ))),
+    }
+}
+
+/// An optional string member: absent or `null` is `None`, another type is [`Error::Malformed`].
+pub(crate) fn string_field(
+    obj: &Map<String, Value>,
+    key: &str,
+    what: &str,
+) -> Result<Option<String>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Error::malformed(format!(
+            "the {what} response's {key} is not a string"
+        ))),
+    }
+}
+
+/// An optional number of seconds, sent as a JSON number or a string of digits (absent or `null`
+/// is `None`; negative, fractional garbage or another type is [`Error::Malformed`]).
+pub(crate) fn seconds_field(
+    obj: &Map<String, Value>,
+    key: &str,
+    what: &str,
+) -> Result<Option<u64>> {
+    let bad = || {
+        Error::malformed(format!(
+            "the {what} response's {key} is not a number of seconds"
+        ))
+    };
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => {
+            if let Some(u) = n.as_u64() {
+                Ok(Some(u))
+            } else {
+                match n.as_f64() {
+                    // `as` saturates; a fractional count of seconds is truncated.
+                    Some(f) if f.is_finite() && f >= 0.0 => Ok(Some(f as u64)),
+                    _ => Err(bad()),
+                }
+            }
+        }
+        Some(Value::String(s)) => s.trim().parse::<u64>().map(Some).map_err(|_| bad()),
+        Some(_) => Err(bad()),
+    }
+}
+
+/// The start of a non-JSON error body for [`Error::HttpError`]: control characters and runs of
+/// white space become one space, the text is cut before the first run that looks like a token
+/// (20 or more characters of `A-Z a-z 0-9 - . _ ~ + / =` holding letters and digits, or a run
+/// starting `eyJ`, the start of a JWT), and at most 200 characters are kept (the last one `…`
+/// when something was cut).
+pub(crate) fn safe_excerpt(body: &[u8]) -> String {
+    const MAX: usize = 200;
+    // Enough input for the excerpt; the rest is never looked at.
+    let head = body.get(..4096).unwrap_or(body);
+    let text = String::from_utf8_lossy(head);
+    let mut cleaned = String::with_capacity(text.len());
+    let mut last_space = true;
+    for c in text.chars() {
+        if c.is_whitespace() || c.is_control() {
+            if !last_space {
+                cleaned.push(' ');
+                last_space = true;
+            }
+        } else {
+            cleaned.push(c);
+            last_space = false;
+        }
+    }
+    let cut_at = first_token_like(&cleaned);
+    let kept = cut_at
+        .and_then(|i| cleaned.get(..i))
+        .unwrap_or(&cleaned)
+        .trim_end();
+    let truncated = cut_at.is_some() || head.len() < body.len() || kept.chars().count() > MAX;
+    if truncated {
+        let mut out: String = kept.chars().take(MAX - 1).collect();
+        out.push('…');
+        out
+    } else {
+        kept.to_owned()
+    }
+}
+
+/// Byte index of the first token-looking run in `text`.
+fn first_token_like(text: &str) -> Option<usize> {
+    let is_tok =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '=');
+    let mut start: Option<usize> = None;
+    let mut len = 0usize;
+    let mut digit = false;
+    let mut alpha = false;
+    let looks_like = |s: usize, len: usize, digit: bool, alpha: bool| {
+        (len >= 20 && digit && alpha)
+            || (len >= 10 && text.get(s..).is_some_and(|t| t.starts_with("eyJ")))
+    };
+    for (i, c) in text.char_indices() {
+        if is_tok(c) {
+            if start.is_none() {
+                start = Some(i);
+                len = 0;
+                digit = false;
+                alpha = false;
+            }
+            len += 1;
+            digit |= c.is_ascii_digit();
+            alpha |= c.is_ascii_alphabetic();
+        } else if let Some(s) = start.take() {
+            if looks_like(s, len, digit, alpha) {
+                return Some(s);
+            }
+        }
+    }
+    match start {
+        Some(s) if looks_like(s, len, digit, alpha) => Some(s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{Method, FORM_CONTENT_TYPE};
+    use proptest::prelude::*;
+
+    const TOKEN_URL: &str =
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
+    const CLIENT: &str = "9e5f94bc-e8a4-4e73-b8be-63364c29d753";
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+    fn fields(r: &HttpRequest) -> Vec<(String, String)> {
+        r.form_fields()
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn assert_form_post(r: &HttpRequest, url: &str) {
+        assert_eq!(r.method, Method::Post);
+        assert_eq!(r.url, url);
+        assert_eq!(
+            r.headers,
+            vec![
+                ("Content-Type".to_owned(), FORM_CONTENT_TYPE.to_owned()),
+                ("Accept".to_owned(), "application/json".to_owned()),
+            ]
+        );
+    }
+
+    fn scopes() -> Vec<String> {
+        vec![
+            "https://outlook.office.com/IMAP.AccessAsUser.All".to_owned(),
+            "offline_access".to_owned(),
+        ]
+    }
+
+    #[test]
+    fn auth_code_public_client_exact() {
+        let r = build_auth_code_request(
+            TOKEN_URL,
+            CLIENT,
+            &Secret::new("M.C507_BAY.2.U.code"),
+            "https://localhost",
+            &Secret::new(VERIFIER),
+            &scopes(),
+            &ClientAuth::None,
+        )
+        .unwrap();
+        assert_form_post(&r, TOKEN_URL);
+        assert_eq!(
+            fields(&r),
+            pairs(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", CLIENT),
+                ("code", "M.C507_BAY.2.U.code"),
+                ("redirect_uri", "https://localhost"),
+                ("code_verifier", VERIFIER),
+                (
+                    "scope",
+                    "https://outlook.office.com/IMAP.AccessAsUser.All offline_access"
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn auth_code_confidential_and_assertion() {
+        let r = build_auth_code_request(
+            TOKEN_URL,
+            CLIENT,
+            &Secret::new("code"),
+            "http://localhost:8400/",
+            &Secret::new(VERIFIER),
+            &[],
+            &ClientAuth::Secret(Secret::new("s3cr3t~value")),
+        )
+        .unwrap();
+        assert_eq!(
+            fields(&r),
+            pairs(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", CLIENT),
+                ("code", "code"),
+                ("redirect_uri", "http://localhost:8400/"),
+                ("code_verifier", VERIFIER),
+                ("client_secret", "s3cr3t~value"),
+            ])
+        );
+        let r = build_auth_code_request(
+            TOKEN_URL,
+            CLIENT,
+            &Secret::new("code"),
+            "https://localhost",
+            &Secret::new(VERIFIER),
+            &["openid".to_owned()],
+            &ClientAuth::Assertion(Secret::new("a.b.c")),
+        )
+        .unwrap();
+        assert_eq!(
+            fields(&r),
+            pairs(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", CLIENT),
+                ("code", "code"),
+                ("redirect_uri", "https://localhost"),
+                ("code_verifier", VERIFIER),
+                ("scope", "openid"),
+                ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE),
+                ("client_assertion", "a.b.c"),
+            ])
+        );
+    }
+
+    #[test]
+    fn refresh_exact() {
+        let r = build_refresh_request(
+            TOKEN_URL,
+            CLIENT,
+            &Secret::new("0.AAAA refresh+/="),
+            &scopes(),
+            &ClientAuth::None,
+        )
+        .unwrap();
+        assert_form_post(&r, TOKEN_URL);
+        assert_eq!(
+            fields(&r),
+            pairs(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", CLIENT),
+                ("refresh_token", "0.AAAA refresh+/="),
+                (
+                    "scope",
+                    "https://outlook.office.com/IMAP.AccessAsUser.All offline_access"
+                ),
+            ])
+        );
+        let r = build_refresh_request(
+            TOKEN_URL,
+            CLIENT,
+            &Secret::new("rt"),
+            &[],
+            &ClientAuth::Secret(Secret::new("cs")),
+        )
+        .unwrap();
+        assert_eq!(
+            fields(&r),
+            pairs(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", CLIENT),
+                ("refresh_token", "rt"),
+                ("client_secret", "cs"),
+            ])
+        );
+    }
+
+    #[test]
+    fn client_credentials_exact() {
+        let scope = "https://outlook.office365.com/.default";
+        let r = build_client_credentials_request(
+            TOKEN_URL,
+            CLIENT,
+            scope,
+            &ClientAuth::Secret(Secret::new("Abc8Q~secret")),
+        )
+        .unwrap();
+        assert_form_post(&r, TOKEN_URL);
+        assert_eq!(
+            fields(&r),
+            pairs(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", CLIENT),
+                ("scope", scope),
+                ("client_secret", "Abc8Q~secret"),
+            ])
+        );
+        assert_eq!(
+            String::from_utf8(r.body).unwrap(),
+            "grant_type=client_credentials&client_id=9e5f94bc-e8a4-4e73-b8be-63364c29d753\
+             &scope=https%3A%2F%2Foutlook.office365.com%2F.default&client_secret=Abc8Q%7Esecret"
+        );
+        let r = build_client_credentials_request(
+            TOKEN_URL,
+            CLIENT,
+            scope,
+            &ClientAuth::Assertion(Secret::new("h.c.s")),
+        )
+        .unwrap();
+        assert_eq!(
+            fields(&r),
+            pairs(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", CLIENT),
+                ("scope", scope),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+                ),
+                ("client_assertion", "h.c.s"),
+            ])
+        );
+        let e = build_client_credentials_request(TOKEN_URL, CLIENT, scope, &ClientAuth::None)
+            .unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(e.to_string().contains("secret or an assertion"), "{e}");
+        for bad in ["", "  ", "a\tb", "a\"b"] {
+            let e = build_client_credentials_request(
+                TOKEN_URL,
+                CLIENT,
+                bad,
+                &ClientAuth::Secret(Secret::new("x")),
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), "invalid_input", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn device_code_exact() {
+        let r = build_device_code_token_request(
+            TOKEN_URL,
+            CLIENT,
+            &Secret::new("GMMhmHCXhWEzkobqIHGG_EnNYYsAkukHspeYUk9E8"),
+        )
+        .unwrap();
+        assert_form_post(&r, TOKEN_URL);
+        assert_eq!(
+            fields(&r),
+            pairs(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("client_id", CLIENT),
+                ("device_code", "GMMhmHCXhWEzkobqIHGG_EnNYYsAkukHspeYUk9E8"),
+            ])
+        );
+    }
+
+    #[test]
+    fn invalid_inputs() {
+        let ok = Secret::new("x");
+        let v = Secret::new(VERIFIER);
+        let none = ClientAuth::None;
+        let cases: Vec<Result<HttpRequest>> = vec![
+            build_refresh_request("http://example.com/token", CLIENT, &ok, &[], &none),
+            build_refresh_request("not a url", CLIENT, &ok, &[], &none),
+            build_refresh_request(TOKEN_URL, "", &ok, &[], &none),
+            build_refresh_request(TOKEN_URL, "a\nb", &ok, &[], &none),
+            build_refresh_request(TOKEN_URL, CLIENT, &Secret::new(""), &[], &none),
+            build_refresh_request(TOKEN_URL, CLIENT, &Secret::new("a\r\nb"), &[], &none),
+            build_refresh_request(TOKEN_URL, CLIENT, &ok, &["a b".to_owned()], &none),
+            build_refresh_request(TOKEN_URL, CLIENT, &ok, &[String::new()], &none),
+            build_refresh_request(
+                TOKEN_URL,
+                CLIENT,
+                &ok,
+                &[],
+                &ClientAuth::Secret(Secret::new("")),
+            ),
+            build_refresh_request(
+                TOKEN_URL,
+                CLIENT,
+                &ok,
+                &[],
+                &ClientAuth::Assertion(Secret::new("a\0")),
+            ),
+            build_auth_code_request(TOKEN_URL, CLIENT, &ok, "", &v, &[], &none),
+            build_auth_code_request(TOKEN_URL, CLIENT, &ok, "/relative", &v, &[], &none),
+            build_auth_code_request(TOKEN_URL, CLIENT, &ok, "https://x", &ok, &[], &none),
+            build_auth_code_request(
+                TOKEN_URL,
+                CLIENT,
+                &ok,
+                "https://x",
+                &Secret::new(format!("{VERIFIER}!")),
+                &[],
+                &none,
+            ),
+            build_device_code_token_request(TOKEN_URL, CLIENT, &Secret::new("")),
+            build_device_code_token_request("ftp://x/token", CLIENT, &ok),
+        ];
+        for (i, c) in cases.into_iter().enumerate() {
+            let e = c.unwrap_err();
+            assert_eq!(e.code(), "invalid_input", "case {i}: {e}");
+        }
+        // Loopback plain http is fine (local test servers).
+        build_device_code_token_request("http://127.0.0.1:3000/token", CLIENT, &ok).unwrap();
+    }
+
+    #[test]
+    fn invalid_input_messages_never_echo_secrets() {
+        let e = build_refresh_request(
+            TOKEN_URL,
+            CLIENT,
+            &Secret::new("sup3r\nsecret"),
+            &[],
+            &ClientAuth::None,
+        )
+        .unwrap_err();
+        assert!(!e.to_string().contains("sup3r"), "{e}");
+        let e = build_refresh_request(
+            TOKEN_URL,
+            CLIENT,
+            &Secret::new("x"),
+            &[],
+            &ClientAuth::Secret(Secret::new("sup3r\u{7f}")),
+        )
+        .unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("sup3r"));
+    }
+
+    // ---- responses ----
+
+    fn resp(status: u16, body: &str) -> HttpResponse {
+        HttpResponse::new(status, body)
+    }
+
+    #[test]
+    fn parses_entra_success() {
+        let body = r#"{"token_type":"Bearer","scope":"https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send","expires_in":4779,"ext_expires_in":4779,"access_token":"eyJ0eXAi.x.y","refresh_token":"0.AAAA","id_token":"eyJ.id.tok"}"#;
+        let t = parse_token_response(&resp(200, body), 1_000).unwrap();
+        assert_eq!(t.access_token.expose_secret(), "eyJ0eXAi.x.y");
+        assert_eq!(t.token_type, "Bearer");
+        assert_eq!(t.expires_at, Some(5_779));
+        assert_eq!(t.ext_expires_at, Some(5_779));
+        assert_eq!(
+            t.refresh_token.as_ref().map(Secret::expose_secret),
+            Some("0.AAAA")
+        );
+        assert_eq!(
+            t.id_token.as_ref().map(Secret::expose_secret),
+            Some("eyJ.id.tok")
+        );
+        assert_eq!(
+            t.scopes(),
+            vec![
+                "https://outlook.office.com/IMAP.AccessAsUser.All",
+                "https://outlook.office.com/SMTP.Send"
+            ]
+        );
+    }
+
+    #[test]
+    fn expires_in_as_string_and_bearer_case() {
+        let t = parse_token_response(
+            &resp(
+                200,
+                r#"{"token_type":"bearer","expires_in":"3599","ext_expires_in":" 3600 ","access_token":"a"}"#,
+            ),
+            10,
+        )
+        .unwrap();
+        assert_eq!(t.token_type, "Bearer");
+        assert_eq!(t.expires_at, Some(3_609));
+        assert_eq!(t.ext_expires_at, Some(3_610));
+        assert_eq!(t.refresh_token, None);
+        assert_eq!(t.scope, None);
+        assert_eq!(t.scopes(), Vec::<String>::new());
+        let t = parse_token_response(
+            &resp(201, r#"{"token_type":"BEARER","access_token":"a"}"#),
+            10,
+        )
+        .unwrap();
+        assert_eq!(t.token_type, "Bearer");
+        assert_eq!(t.expires_at, None);
+        // Missing token_type counts as Bearer; a float expires_in is truncated.
+        let t = parse_token_response(&resp(200, r#"{"access_token":"a","expires_in":59.9}"#), 1)
+            .unwrap();
+        assert_eq!(t.token_type, "Bearer");
+        assert_eq!(t.expires_at, Some(60));
+        // Saturates instead of overflowing.
+        let t = parse_token_response(
+            &resp(
+                200,
+                r#"{"access_token":"a","expires_in":18446744073709551615}"#,
+            ),
+            10,
+        )
+        .unwrap();
+        assert_eq!(t.expires_at, Some(u64::MAX));
+    }
+
+    #[test]
+    fn malformed_successes() {
+        for body in [
+            r#"{"token_type":"Bearer","expires_in":3599}"#,
+            r#"{"access_token":""}"#,
+            r#"{"access_token":42}"#,
+            r#"{"access_token":"a","token_type":"mac"}"#,
+            r#"{"access_token":"a","token_type":"DPoP"}"#,
+            r#"{"access_token":"a","expires_in":"soon"}"#,
+            r#"{"access_token":"a","expires_in":-1}"#,
+            r#"{"access_token":"a","expires_in":true}"#,
+            r#"{"access_token":"a","refresh_token":7}"#,
+            r#"{"access_token":"a","scope":["x"]}"#,
+            r#"["access_token"]"#,
+            "<html><body>Sign in</body></html>",
+            "",
+        ] {
+            let e = parse_token_response(&resp(200, body), 0).unwrap_err();
+            assert_eq!(e.code(), "malformed", "{body}");
+            assert!(!e.to_string().contains("Sign in"));
+        }
+    }
+
+    #[test]
+    fn html_200_is_malformed_without_the_body() {
+        let r =
+            resp(200, "<html>eyJhbGciOi.secret</html>").with_header("Content-Type", "text/html");
+        let e = parse_token_response(&r, 0).unwrap_err();
+        assert_eq!(e.code(), "malformed");
+        let msg = e.to_string();
+        assert!(msg.contains("text/html"), "{msg}");
+        assert!(!msg.contains("eyJ"), "{msg}");
+    }
+
+    #[test]
+    fn oauth_error_any_status_keeps_fields() {
+        let body = r#"{"error":"invalid_grant","error_description":"AADSTS700082: The refresh token has expired due to inactivity.\r\nTrace ID: t1","error_codes":[700082],"timestamp":"2026-01-01 00:00:00Z","trace_id":"t1","correlation_id":"c1","suberror":"bad_token"}"#;
+        let e = parse_token_response(&resp(400, body), 0).unwrap_err();
+        assert_eq!(e.code(), "invalid_grant");
+        let o = e.oauth().unwrap();
+        assert_eq!(o.status, Some(400));
+        assert_eq!(o.aadsts, Some(700082));
+        assert_eq!(o.trace_id.as_deref(), Some("t1"));
+        assert_eq!(o.correlation_id.as_deref(), Some("c1"));
+        assert_eq!(o.suberror.as_deref(), Some("bad_token"));
+        assert!(requires_new_sign_in(&e));
+        assert!(!e.is_transient());
+        // An error body on a 200 is still an error.
+        let e = parse_token_response(&resp(200, r#"{"error":"server_error"}"#), 0).unwrap_err();
+        assert_eq!(e.code(), "server_error");
+        assert!(e.is_transient());
+    }
+
+    #[test]
+    fn json_429_records_retry_after() {
+        let r = resp(
+            429,
+            r#"{"error":"temporarily_unavailable","error_description":"AADSTS50196: loop"}"#,
+        )
+        .with_header("Retry-After", "17");
+        let e = parse_token_response(&r, 0).unwrap_err();
+        let o = e.oauth().unwrap();
+        assert_eq!(o.status, Some(429));
+        assert_eq!(o.retry_after, Some(17));
+        assert_eq!(o.aadsts, Some(50196));
+        assert!(e.is_transient());
+        assert!(!requires_new_sign_in(&e));
+    }
+
+    #[test]
+    fn html_503_is_http_error_with_retry_after() {
+        let r = resp(
+            503,
+            "<html>\r\n<head><title>503 Service Unavailable</title></head>\r\n<body>down</body></html>",
+        )
+        .with_header("retry-after", "120");
+        let e = parse_token_response(&r, 0).unwrap_err();
+        match &e {
+            Error::HttpError {
+                status,
+                body_excerpt,
+                retry_after,
+            } => {
+                assert_eq!(*status, 503);
+                assert_eq!(*retry_after, Some(120));
+                assert_eq!(
+                    body_excerpt,
+                    "<html> <head><title>503 Service Unavailable</title></head> <body>down</body></html>"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(e.code(), "http_error");
+        assert!(e.is_transient());
+        assert!(!requires_new_sign_in(&e));
+        // JSON without `error` on an error status is an HTTP error too.
+        let e = parse_token_response(&resp(502, r#"{"message":"bad gateway"}"#), 0).unwrap_err();
+        assert_eq!(e.code(), "http_error");
+    }
+
+    #[test]
+    fn excerpt_is_short_and_cuts_tokens() {
+        let long = "x ".repeat(300);
+        let e = safe_excerpt(long.as_bytes());
+        assert_eq!(e.chars().count(), 200);
+        assert!(e.ends_with('…'));
+        let e = safe_excerpt(b"proxy said: token=0.AAAAbcdefGHIJ12345678xyz and more");
+        assert_eq!(e, "proxy said:…");
+        let e = safe_excerpt(b"bad bearer eyJ0eXAiOiJKV1Qi.eyJhdWQiOi.sig");
+        assert_eq!(e, "bad bearer…");
+        assert_eq!(
+            safe_excerpt(b"refresh_token=1//0gABCDEFGHIJKLMNOPQRSTUV"),
+            "…"
+        );
+        assert_eq!(
+            safe_excerpt(b"  Service   Unavailable \n"),
+            "Service Unavailable"
+        );
+        assert_eq!(
+            safe_excerpt(b"login.microsoftonline.com is down"),
+            "login.microsoftonline.com is down"
+        );
+        assert_eq!(safe_excerpt(&[0xff, b'o', b'k']), "\u{fffd}ok");
+        assert_eq!(safe_excerpt(b""), "");
+    }
+
+    #[test]
+    fn requires_new_sign_in_rule() {
+        let oauth = |error: &str, codes: &[u32], status: u16| {
+            let mut o = OAuthError::new(error);
+            o.error_codes = codes.to_vec();
+            o.aadsts = o.derive_aadsts();
+            o.status = Some(status);
+            Error::from(o)
+        };
+        assert!(requires_new_sign_in(&oauth("invalid_grant", &[70000], 400)));
+        assert!(requires_new_sign_in(&oauth(
+            "interaction_required",
+            &[50076],
+            400
+        )));
+        assert!(requires_new_sign_in(&oauth("login_required", &[], 400)));
+        assert!(requires_new_sign_in(&oauth(
+            "something_else",
+            &[70008],
+            400
+        )));
+        assert!(requires_new_sign_in(&oauth("x", &[50173], 400)));
+        assert!(!requires_new_sign_in(&oauth(
+            "invalid_client",
+            &[7000215],
+            401
+        )));
+        assert!(!requires_new_sign_in(&oauth("invalid_grant", &[], 503)));
+        assert!(!requires_new_sign_in(&oauth(
+            "temporarily_unavailable",
+            &[],
+            400
+        )));
+        assert!(!requires_new_sign_in(&Error::HttpError {
+            status: 429,
+            body_excerpt: String::new(),
+            retry_after: Some(3)
+        }));
+        assert!(!requires_new_sign_in(&Error::Malformed("x".into())));
+    }
+
+    // ---- token sets ----
+
+    fn set(rt: Option<&str>, exp: Option<u64>) -> TokenSet {
+        TokenSet {
+            access_token: Secret::new("at"),
+            token_type: "Bearer".into(),
+            expires_at: exp,
+            refresh_token: rt.map(Secret::new),
+            scope: Some("a b".into()),
+            id_token: Some(Secret::new("idt")),
+            ext_expires_at: None,
+        }
+    }
+
+    #[test]
+    fn needs_refresh_and_expiry() {
+        let t = set(None, Some(1_000));
+        assert!(!t.needs_refresh(699, 300));
+        assert!(t.needs_refresh(700, 300));
+        assert!(t.needs_refresh(2_000, 300));
+        assert!(!t.is_expired(999));
+        assert!(t.is_expired(1_000));
+        assert_eq!(t.expires_in(400), Some(600));
+        assert_eq!(t.expires_in(4_000), Some(0));
+        // A margin larger than the expiry time saturates.
+        assert!(set(None, Some(10)).needs_refresh(0, 300));
+        let unknown = set(None, None);
+        assert!(!unknown.needs_refresh(u64::MAX, 300));
+        assert!(!unknown.is_expired(u64::MAX));
+        assert_eq!(unknown.expires_in(0), None);
+    }
+
+    #[test]
+    fn merge_keeps_or_replaces_refresh_token() {
+        let old = set(Some("old-rt"), Some(100));
+        let mut new = set(None, Some(5_000));
+        new.access_token = Secret::new("new-at");
+        new.scope = None;
+        new.id_token = None;
+        let merged = old.clone().merged_with(new.clone());
+        assert_eq!(merged.access_token.expose_secret(), "new-at");
+        assert_eq!(merged.expires_at, Some(5_000));
+        assert_eq!(
+            merged.refresh_token.as_ref().unwrap().expose_secret(),
+            "old-rt"
+        );
+        assert_eq!(merged.scope.as_deref(), Some("a b"));
+        assert_eq!(merged.id_token.as_ref().unwrap().expose_secret(), "idt");
+        let mut rotated = new;
+        rotated.refresh_token = Some(Secret::new("new-rt"));
+        rotated.scope = Some("c".into());
+        let mut m = old;
+        m.merge_refresh(rotated);
+        assert_eq!(m.refresh_token.as_ref().unwrap().expose_secret(), "new-rt");
+        assert_eq!(m.scope.as_deref(), Some("c"));
+    }
+
+    #[test]
+    fn token_set_serde_round_trip() {
+        let t = set(Some("rt"), Some(42));
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(
+            json,
+            r#"{"access_token":"at","token_type":"Bearer","expires_at":42,"refresh_token":"rt","scope":"a b","id_token":"idt","ext_expires_at":null}"#
+        );
+        let back: TokenSet = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, t);
+        // Older files without the optional fields still load.
+        let min: TokenSet =
+            serde_json::from_str(r#"{"access_token":"at","token_type":"Bearer"}"#).unwrap();
+        assert_eq!(min.expires_at, None);
+        assert_eq!(min.refresh_token, None);
+    }
+
+    #[test]
+    fn redaction() {
+        let t = set(Some("r3fresh"), Some(1));
+        let mut t = t;
+        t.access_token = Secret::new("acc3ss");
+        t.id_token = Some(Secret::new("id3ntity"));
+        let d = format!("{t:?}");
+        for s in ["r3fresh", "acc3ss", "id3ntity"] {
+            assert!(!d.contains(s), "{d}");
+        }
+        for auth in [
+            ClientAuth::Secret(Secret::new("cl1ent")),
+            ClientAuth::Assertion(Secret::new("ass3rtion")),
+        ] {
+            let d = format!("{auth:?}");
+            assert!(!d.contains("cl1ent") && !d.contains("ass3rtion"), "{d}");
+            let r = build_auth_code_request(
+                TOKEN_URL,
+                CLIENT,
+                &Secret::new("c0de"),
+                "https://localhost",
+                &Secret::new(VERIFIER),
+                &[],
+                &auth,
+            )
+            .unwrap();
+            let d = format!("{r:?}");
+            for s in ["cl1ent", "ass3rtion", "c0de", VERIFIER] {
+                assert!(!d.contains(s), "{d}");
+            }
+        }
+        let r = build_refresh_request(
+            TOKEN_URL,
+            CLIENT,
+            &Secret::new("r3fresh"),
+            &[],
+            &ClientAuth::None,
+        )
+        .unwrap();
+        assert!(!format!("{r:?}").contains("r3fresh"));
+        let resp = resp(
+            200,
+            r#"{"access_token":"acc3ss","refresh_token":"r3fresh"}"#,
+        );
+        assert!(!format!("{resp:?}").contains("acc3ss"));
+        // Errors never carry token-looking text from the body.
+        let e = parse_token_response(
+            &HttpResponse::new(500, "oops access_token=acc3ssTOKEN1234567890abcdef"),
+            0,
+        )
+        .unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("acc3ss"), "{e:?}");
+    }
+
+    proptest! {
+        #[test]
+        fn secrets_round_trip_through_form_encoding(
+            code in "\\PC{1,80}",
+            refresh in "\\PC{1,80}",
+            secret in "\\PC{1,80}",
+            client in "[ -~]{1,40}",
+        ) {
+            let r = build_auth_code_request(
+                TOKEN_URL, &client, &Secret::new(code.clone()), "https://localhost",
+                &Secret::new(VERIFIER), &[], &ClientAuth::Secret(Secret::new(secret.clone())),
+            ).unwrap();
+            let f = r.form_fields();
+            prop_assert_eq!(&f[1].1, &client);
+            prop_assert_eq!(&f[2].1, &code);
+            prop_assert_eq!(&f[5].1, &secret);
+            let r = build_refresh_request(
+                TOKEN_URL, &client, &Secret::new(refresh.clone()), &[],
+                &ClientAuth::Assertion(Secret::new(secret.clone())),
+            ).unwrap();
+            let f = r.form_fields();
+            prop_assert_eq!(f.len(), 5);
+            prop_assert_eq!(&f[2].1, &refresh);
+            prop_assert_eq!(&f[4].1, &secret);
+            let r = build_device_code_token_request(TOKEN_URL, &client, &Secret::new(code.clone())).unwrap();
+            prop_assert_eq!(&r.form_fields()[2].1, &code);
+            // The body is plain ASCII: nothing can break out of the form.
+            prop_assert!(r.body.iter().all(|b| b.is_ascii_graphic()));
+        }
+
+        #[test]
+        fn parse_never_panics(status in 0u16..1000, body in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = parse_token_response(&HttpResponse::new(status, body), 1_800_000_000);
+        }
+    }
+}
