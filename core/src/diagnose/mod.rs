@@ -1,9 +1,12 @@
 //! Diagnosis: turning cryptic failures into a cause and a fix (PROTOCOL.md sections 6–10).
 //!
 //! - [`reply`]: the mail-server reply catalogue (`NO AUTHENTICATE failed.`, `535 5.7.139`, ...).
+//! - [`entra`]: the Entra error explainer: AADSTS codes and OAuth `error` values turned into a
+//!   cause, a concrete fix and a [`entra::Remedy`] (section 7).
 
 use serde::{Deserialize, Serialize};
 
+pub mod entra;
 pub mod reply;
 
 /// A diagnosis: a stable code, the likely cause and the fix, in plain words.
