@@ -7,12 +7,15 @@
 //!   Exchange would refuse the token (section 8).
 //! - [`config_lint`]: the configuration lint: client id, tenant, authority, secret and scope
 //!   mistakes found before any request (sections 1–3, 9).
+//! - [`runbook`]: the filled-in Exchange Online admin runbook for app-only access, with safely
+//!   quoted PowerShell (section 10).
 
 use serde::{Deserialize, Serialize};
 
 pub mod config_lint;
 pub mod entra;
 pub mod reply;
+pub mod runbook;
 pub mod token_lint;
 
 /// A diagnosis: a stable code, the likely cause and the fix, in plain words.
