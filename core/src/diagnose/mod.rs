@@ -1,10 +1,22 @@
 //! Diagnosis: turning cryptic failures into a cause and a fix (PROTOCOL.md sections 6–10).
 //!
 //! - [`reply`]: the mail-server reply catalogue (`NO AUTHENTICATE failed.`, `535 5.7.139`, ...).
+//! - [`entra`]: the Entra error explainer: AADSTS codes and OAuth `error` values turned into a
+//!   cause, a concrete fix and a [`entra::Remedy`] (section 7).
+//! - [`token_lint`]: the access-token lint: the claims decoded without verification and why
+//!   Exchange would refuse the token (section 8).
+//! - [`config_lint`]: the configuration lint: client id, tenant, authority, secret and scope
+//!   mistakes found before any request (sections 1–3, 9).
+//! - [`runbook`]: the filled-in Exchange Online admin runbook for app-only access, with safely
+//!   quoted PowerShell (section 10).
 
 use serde::{Deserialize, Serialize};
 
+pub mod config_lint;
+pub mod entra;
 pub mod reply;
+pub mod runbook;
+pub mod token_lint;
 
 /// A diagnosis: a stable code, the likely cause and the fix, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,1264 @@
+//! The Entra error explainer: an `AADSTSnnnn` code, an OAuth `error` value or a library error,
+//! turned into a cause, a concrete fix and what kind of action it takes (PROTOCOL.md sections 3
+//! and 7; Microsoft identity platform "Microsoft Entra authentication and authorization error
+//! codes"; RFC 6749 section 5.2; RFC 8628 section 3.5 for the device-code poll errors).
+//!
+//! - [`explain_error_body`]: a raw token-endpoint error body (JSON).
+//! - [`explain_oauth_error`]: an [`OAuthError`] already parsed (token endpoint or redirect).
+//! - [`explain_error`]: any [`crate::Error`], including HTTP 429/5xx (retry after `Retry-After`)
+//!   and the library's own refusals.
+//! - [`explain_aadsts`]: a catalogue lookup by code; [`explain_error_text`]: anything a user
+//!   pasted (a JSON body, an error page's text, `AADSTS50011`, a bare number).
+//! - [`ENTRA_CODES`], [`OAUTH_ERRORS`] and [`entra_catalogue`]: the catalogue itself.
+//!
+//! Codes the catalogue does not know keep `known: false` and everything the server sent that helps
+//! support staff (the description's first line, trace and correlation ids, timestamp), plus the
+//! link to Microsoft's lookup page `https://login.microsoftonline.com/error?code=nnnn`.
+
+use crate::apps;
+use crate::cloud::is_guid;
+use crate::consent::{build_admin_consent_url, AdminConsentRequest};
+use crate::error::{Error, OAuthError, Result};
+use serde::{Deserialize, Serialize};
+
+/// What kind of action resolves an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Remedy {
+    /// Send the same request again later (after `Retry-After`, or the polling interval).
+    Retry,
+    /// The user must sign in again interactively (auth code or device code); drop stored tokens.
+    SignInAgain,
+    /// A tenant administrator must act (consent, Conditional Access, enabling an app or user).
+    AdminAction,
+    /// The request or the app registration is wrong: change the configuration.
+    FixConfiguration,
+    /// The user must do something (MFA registration, password change, accept consent).
+    UserAction,
+}
+
+impl Remedy {
+    /// The snake_case name (`retry`, `sign_in_again`, `admin_action`, `fix_configuration`,
+    /// `user_action`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Remedy::Retry => "retry",
+            Remedy::SignInAgain => "sign_in_again",
+            Remedy::AdminAction => "admin_action",
+            Remedy::FixConfiguration => "fix_configuration",
+            Remedy::UserAction => "user_action",
+        }
+    }
+}
+
+/// An error explained: the cause, the fix, and what the server sent that support staff ask for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntraExplanation {
+    /// The AADSTS code, when there is one.
+    pub aadsts: Option<u32>,
+    /// The OAuth `error` value (`invalid_grant`, ...) or, for library errors, the error's code.
+    pub error: Option<String>,
+    /// Whether the catalogue has a cause and a fix for this error.
+    pub known: bool,
+    /// A short title.
+    pub title: String,
+    /// The likely cause, one or two sentences.
+    pub cause: String,
+    /// What to do, concretely (portal blade and setting, request parameter, PowerShell line).
+    pub fix: String,
+    /// The kind of action that resolves it.
+    pub remedy: Remedy,
+    /// Whether sending the same request again later may succeed.
+    pub retryable: bool,
+    /// Whether the user must sign in again interactively.
+    pub needs_sign_in: bool,
+    /// Whether a tenant administrator must act.
+    pub needs_admin: bool,
+    /// The server's description, first line only (Entra appends trace lines after it).
+    pub description: Option<String>,
+    /// Entra's `trace_id` (from the body, else from the description's `Trace ID:` line).
+    pub trace_id: Option<String>,
+    /// Entra's `correlation_id` (from the body, else the description's `Correlation ID:` line).
+    pub correlation_id: Option<String>,
+    /// Entra's `timestamp` (from the body, else the description's `Timestamp:` line).
+    pub timestamp: Option<String>,
+    /// `Retry-After` in seconds, when the server sent it.
+    pub retry_after: Option<u64>,
+    /// For consent errors (AADSTS65001, AADSTS90094) when the description names the app: the
+    /// admin-consent URL for it (tenant `organizations`, i.e. the admin's own tenant).
+    pub admin_consent_url: Option<String>,
+}
+
+/// The advice of one catalogue entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Advice {
+    /// A short title.
+    pub title: &'static str,
+    /// The likely cause.
+    pub cause: &'static str,
+    /// The concrete fix.
+    pub fix: &'static str,
+    /// The kind of action.
+    pub remedy: Remedy,
+    /// Whether trying again later may succeed.
+    pub retryable: bool,
+    /// Whether the user must sign in again.
+    pub needs_sign_in: bool,
+    /// Whether an administrator must act.
+    pub needs_admin: bool,
+}
+
+impl Advice {
+    /// Advice whose flags follow from the remedy (`Retry` → retryable, `SignInAgain` → sign-in,
+    /// `AdminAction` → admin).
+    pub const fn new(
+        remedy: Remedy,
+        title: &'static str,
+        cause: &'static str,
+        fix: &'static str,
+    ) -> Advice {
+        Advice {
+            title,
+            cause,
+            fix,
+            remedy,
+            retryable: matches!(remedy, Remedy::Retry),
+            needs_sign_in: matches!(remedy, Remedy::SignInAgain),
+            needs_admin: matches!(remedy, Remedy::AdminAction),
+        }
+    }
+
+    /// The same advice, also needing an interactive sign-in.
+    pub const fn sign_in(self) -> Advice {
+        Advice {
+            needs_sign_in: true,
+            ..self
+        }
+    }
+
+    /// The same advice, also needing an administrator.
+    pub const fn admin(self) -> Advice {
+        Advice {
+            needs_admin: true,
+            ..self
+        }
+    }
+
+    fn explanation(&self, aadsts: Option<u32>, error: Option<String>) -> EntraExplanation {
+        EntraExplanation {
+            aadsts,
+            error,
+            known: true,
+            title: self.title.to_owned(),
+            cause: self.cause.to_owned(),
+            fix: self.fix.to_owned(),
+            remedy: self.remedy,
+            retryable: self.retryable,
+            needs_sign_in: self.needs_sign_in,
+            needs_admin: self.needs_admin,
+            description: None,
+            trace_id: None,
+            correlation_id: None,
+            timestamp: None,
+            retry_after: None,
+            admin_consent_url: None,
+        }
+    }
+}
+
+/// One AADSTS code of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntraCode {
+    /// The number after `AADSTS`.
+    pub code: u32,
+    /// The advice.
+    pub advice: Advice,
+}
+
+/// One plain OAuth `error` value of the catalogue (used when there is no AADSTS code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OAuthErrorCode {
+    /// The `error` value (RFC 6749 section 5.2, RFC 8628 section 3.5, Entra).
+    pub error: &'static str,
+    /// The advice.
+    pub advice: Advice,
+}
+
+const fn c(code: u32, advice: Advice) -> EntraCode {
+    EntraCode { code, advice }
+}
+
+const fn o(error: &'static str, advice: Advice) -> OAuthErrorCode {
+    OAuthErrorCode { error, advice }
+}
+
+use Remedy::{AdminAction, FixConfiguration, Retry, SignInAgain, UserAction};
+
+/// The AADSTS codes with a cause and a fix (PROTOCOL.md section 7 and more).
+pub const ENTRA_CODES: &[EntraCode] = &[
+    c(50001, Advice::new(FixConfiguration, "Resource not found or disabled",
+        "The resource (API) named in the scope is disabled or does not exist in the tenant: usually a mistyped scope resource, or a tenant without Exchange Online.",
+        "Request the Exchange resource exactly: delegated `https://outlook.office.com/IMAP.AccessAsUser.All` (POP.AccessAsUser.All, SMTP.Send), app-only `https://outlook.office365.com/.default`; check the tenant has an Exchange Online licence (Microsoft 365 admin center > Billing > Your products).")),
+    c(50011, Advice::new(FixConfiguration, "Redirect URI mismatch",
+        "The `redirect_uri` of the request is not one of the redirect URIs registered on the app (scheme, host, port, path and trailing slash must match exactly).",
+        "Send a redirect_uri that is registered, or add it: Entra admin center > App registrations > your app > Authentication > Platform configurations (native/loopback apps under 'Mobile and desktop applications', browser apps under 'Single-page application'); the same redirect_uri must be sent in the authorize and the token request.")),
+    c(50020, Advice::new(FixConfiguration, "Account from a tenant the app does not accept",
+        "The user's account belongs to a tenant the app does not accept: the app is single-tenant, it accepts work accounts only and a personal account signed in (or the reverse), or the user is not a guest of the tenant.",
+        "Use the tenant of the account in the URL (its tenant id or domain instead of common), invite the user as a guest, or widen App registrations > your app > Authentication > Supported account types (multitenant, or including personal Microsoft accounts); personal Outlook.com accounts use tenant `consumers`.")),
+    c(50034, Advice::new(UserAction, "User account does not exist",
+        "The user name is not known in this directory: a typo, an alias instead of the sign-in name, or the wrong tenant (a personal Outlook.com account sent to a work tenant).",
+        "Sign in with the account's user principal name (Entra admin center > Users > the user > User principal name); use tenant `consumers` or `common` for Outlook.com accounts; check the tenant in the URL.")),
+    c(50053, Advice::new(UserAction, "Account locked",
+        "The account is temporarily locked after too many sign-ins with a wrong password (smart lockout), or the sign-in came from an IP address Entra considers malicious.",
+        "Wait for the lockout to pass (it grows with each attempt) and sign in with the right password; stop any client that keeps retrying an old password; an admin checks Entra admin center > Sign-in logs for the failing sources.")),
+    c(50055, Advice::new(UserAction, "Password expired",
+        "The user's password has expired.",
+        "The user changes the password (https://aka.ms/sspr or an interactive sign-in at https://myaccount.microsoft.com), then signs in again; an admin can reset it under Entra admin center > Users > the user > Reset password.").sign_in()),
+    c(50057, Advice::new(AdminAction, "User account disabled",
+        "The user account is disabled in the directory (blocked sign-in).",
+        "An admin enables it: Entra admin center > Users > the user > Properties > Settings > 'Account enabled', or `Update-MgUser -UserId <user> -AccountEnabled:$true`. Shared mailboxes are disabled on purpose: sign in as a delegate instead and use the shared mailbox as `user=`.")),
+    c(50058, Advice::new(SignInAgain, "Silent sign-in impossible",
+        "A silent request (prompt=none) found no signed-in user session.",
+        "Send the authorize request again without `prompt=none` so the user can sign in.")),
+    c(50059, Advice::new(FixConfiguration, "No tenant information",
+        "The request names no tenant (it went to /common without anything that identifies one), which app-only and some other requests need.",
+        "Put the tenant id or domain in the URL: `https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/token`.")),
+    c(50072, Advice::new(UserAction, "MFA registration required",
+        "The user must register for multi-factor authentication before signing in.",
+        "Sign in interactively once (auth code or device code) and complete the MFA registration (https://aka.ms/mfasetup), then sign in again.").sign_in()),
+    c(50074, Advice::new(SignInAgain, "Strong authentication required",
+        "A policy requires multi-factor authentication and this request could not do it.",
+        "Use an interactive flow (authorization code with PKCE, or device code) so the user can complete MFA; the password grant (ROPC) can never do MFA.")),
+    c(50076, Advice::new(SignInAgain, "MFA required",
+        "Because of a policy (Conditional Access, per-user MFA, a new location) the user must complete multi-factor authentication, which this non-interactive request (password grant or refresh) cannot do.",
+        "Sign in again with an interactive flow (authorization code with PKCE, or device code) so the user can complete MFA; stop using the password grant (ROPC).")),
+    c(50079, Advice::new(UserAction, "MFA enrolment required",
+        "The user must register for multi-factor authentication (a policy now requires it), which needs an interactive sign-in.",
+        "The user signs in interactively (auth code or device code) and registers a method at https://aka.ms/mfasetup; then sign in again with an interactive flow.").sign_in()),
+    c(50097, Advice::new(UserAction, "Device authentication required",
+        "A Conditional Access policy requires an authenticated (registered or joined) device.",
+        "Sign in from a device registered with Entra ID (Settings > Accounts > Access work or school), or an admin adjusts the device condition of the Conditional Access policy (Entra admin center > Protection > Conditional Access).")),
+    c(50105, Advice::new(AdminAction, "User not assigned to the app",
+        "The app's enterprise application has 'Assignment required' on and the user is not assigned to it.",
+        "An admin assigns the user or a group: Entra admin center > Enterprise applications > the app > Users and groups > Add user/group; or sets Properties > 'Assignment required?' to No.")),
+    c(50126, Advice::new(UserAction, "Wrong user name or password",
+        "The password grant (ROPC) was refused: wrong user name or password, or a federated account whose password Entra cannot check.",
+        "Check the user name and password; better, stop using the password grant: use authorization code with PKCE or device code (ROPC never works with MFA, federated or personal accounts).")),
+    c(50128, Advice::new(FixConfiguration, "Invalid domain name",
+        "The tenant in the URL, or the domain of the user name, is not a tenant Entra knows.",
+        "Use the tenant id (Entra admin center > Overview > Tenant ID) or a verified domain such as contoso.onmicrosoft.com in the URL.")),
+    c(50133, Advice::new(SignInAgain, "Session invalidated by a password change",
+        "The session or refresh token was revoked because the password changed (or the session expired).",
+        "Sign in again interactively and store the new refresh token; drop the old one.")),
+    c(50158, Advice::new(SignInAgain, "External security challenge not satisfied",
+        "An external challenge (third-party MFA, a Conditional Access custom control or federation provider) must be completed, which a non-interactive request cannot do.",
+        "Sign in again with an interactive flow (authorization code with PKCE, or device code) and complete the challenge.")),
+    c(50173, Advice::new(SignInAgain, "Grant revoked",
+        "The refresh token was revoked: the user changed or reset the password, or an admin revoked the sessions (`Revoke-MgUserSignInSession`).",
+        "Sign in again interactively and store the new refresh token; drop the old one.")),
+    c(50194, Advice::new(FixConfiguration, "Single-tenant app used via /common",
+        "The app is registered as single-tenant, so it cannot sign in through /common (or /organizations).",
+        "Use the tenant-specific endpoint `https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/...` (tenant id or domain), or make the app multitenant: App registrations > your app > Authentication > Supported account types.")),
+    c(53000, Advice::new(UserAction, "Device not compliant",
+        "A Conditional Access policy requires a compliant or managed device (Intune), and this device is not.",
+        "Use a device enrolled and compliant in Intune (Company Portal), or an admin adjusts the device condition of the Conditional Access policy (Entra admin center > Protection > Conditional Access).")),
+    c(53003, Advice::new(AdminAction, "Blocked by Conditional Access",
+        "A Conditional Access policy blocked the sign-in (location, client app, device platform, or legacy-authentication rule).",
+        "An admin opens Entra admin center > Monitoring > Sign-in logs, finds the sign-in by its correlation id, reads the Conditional Access tab to see which policy blocked it, and changes that policy (Protection > Conditional Access) or excludes the app or user.")),
+    c(54005, Advice::new(SignInAgain, "Authorization code already redeemed",
+        "The authorization code was already exchanged for tokens; a code works once.",
+        "Sign in again for a new code, and redeem each code exactly once (do not retry a token request that already succeeded).")),
+    c(65001, Advice::new(AdminAction, "Consent not granted",
+        "Neither the user nor an administrator has consented to the app's permissions (user consent may be disabled in the tenant).",
+        "An administrator opens the app's admin-consent URL: `https://login.microsoftonline.com/<tenant>/v2.0/adminconsent?client_id=<client id>&scope=https://ps.outlook.com/.default` (mailoauth `build_admin_consent_url`), or Entra admin center > Enterprise applications > the app > Permissions > 'Grant admin consent'; where user consent is allowed, the user can consent in an interactive sign-in with `prompt=consent`.")),
+    c(65004, Advice::new(UserAction, "Consent declined",
+        "The user declined to consent to the app's permissions.",
+        "Sign in again and accept the consent prompt, or have an administrator consent for the whole organisation with the admin-consent URL (mailoauth `build_admin_consent_url`) so users are not asked.").sign_in()),
+    c(65005, Advice::new(FixConfiguration, "Service not subscribed or resource missing",
+        "The app asks for a resource the tenant has no subscription for, or one that does not exist: typically a mistyped Outlook scope or a tenant without Exchange Online.",
+        "Check the scope's resource (`https://outlook.office.com/...` delegated, `https://outlook.office365.com/.default` app-only) and that the tenant has Exchange Online (Microsoft 365 admin center > Billing > Your products).")),
+    c(70000, Advice::new(SignInAgain, "Invalid grant",
+        "The authorization code or refresh token is invalid: already used, expired, revoked, issued to another client, or for other scopes.",
+        "Sign in again; redeem each code once, within about 10 minutes, with the same client_id, redirect_uri and code_verifier as the authorize request; refresh only with the refresh token issued to this client_id.")),
+    c(70008, Advice::new(SignInAgain, "Code or refresh token expired",
+        "The authorization code or refresh token has expired or was revoked.",
+        "Sign in again interactively; redeem authorization codes right after the redirect (they live about 10 minutes), and store the newest refresh token after every refresh.")),
+    c(70011, Advice::new(FixConfiguration, "Invalid scope",
+        "The `scope` parameter is not valid: a permission that does not exist, a `.default` mixed with other scopes of the resource, or a delegated scope with client credentials.",
+        "Delegated: `https://outlook.office.com/IMAP.AccessAsUser.All offline_access` (full resource URL, space separated; POP.AccessAsUser.All, SMTP.Send); client credentials: exactly `https://outlook.office365.com/.default`.")),
+    c(70016, Advice::new(Retry, "Authorization pending",
+        "The user has not finished the device-code sign-in yet.",
+        "Keep polling the token endpoint every `interval` seconds (5 when absent) until the user finishes or the code expires; this is not an error to show.")),
+    c(70019, Advice::new(SignInAgain, "Device code expired",
+        "The device code expired before the user finished signing in (codes live `expires_in`, 15 minutes by default).",
+        "Start a new device authorization (POST /oauth2/v2.0/devicecode) and show the new user code and URL.")),
+    c(70043, Advice::new(SignInAgain, "Refresh token expired by sign-in frequency",
+        "A Conditional Access sign-in frequency policy requires a fresh sign-in; the refresh token can no longer be used.",
+        "Sign in again interactively (the policy decides how often); store the new refresh token.")),
+    c(90002, Advice::new(FixConfiguration, "Tenant not found",
+        "The tenant in the URL does not exist in this cloud (typo, a deleted tenant, or a national-cloud tenant sent to the global login host).",
+        "Use the tenant id from Entra admin center > Overview > Tenant ID or a verified domain, with the right cloud (GCC High and DoD: login.microsoftonline.us; China: login.partner.microsoftonline.cn).")),
+    c(90014, Advice::new(FixConfiguration, "Required field missing",
+        "A required field of the request is missing (for example `grant_type`, `code`, `client_id`).",
+        "Send the fields of the grant (PROTOCOL.md section 3) as an `application/x-www-form-urlencoded` POST body, not as JSON or in the query.")),
+    c(90094, Advice::new(AdminAction, "Admin approval required",
+        "The app asks for permissions only an administrator may grant, or user consent is disabled in the tenant.",
+        "An administrator grants consent: the app's admin-consent URL (`https://login.microsoftonline.com/<tenant>/v2.0/adminconsent?client_id=<client id>`, mailoauth `build_admin_consent_url`), or Entra admin center > Enterprise applications > the app > Permissions > 'Grant admin consent'; or enable the admin consent workflow (Enterprise applications > Consent and permissions > Admin consent settings) so users can request it.")),
+    c(500011, Advice::new(FixConfiguration, "Resource principal not found",
+        "The resource of the scope was not found in the tenant: a wrong resource URL in the scope (a typo, ps.outlook.com for a token), or Exchange Online is not in the tenant (no licence yet, or admin consent never given).",
+        "Request tokens for `https://outlook.office365.com/.default` (app-only) or `https://outlook.office.com/IMAP.AccessAsUser.All` (delegated); check the tenant has Exchange Online; grant admin consent once with the admin-consent URL.")),
+    c(500113, Advice::new(FixConfiguration, "No redirect URI registered",
+        "The app has no redirect URI registered for this flow.",
+        "Add one: App registrations > your app > Authentication > Add a platform ('Mobile and desktop applications' with http://localhost for native apps, 'Single-page application' for browser apps), and send it as redirect_uri.")),
+    c(700016, Advice::new(FixConfiguration, "Application not found in the tenant",
+        "No app with this client id exists in the tenant named in the URL: a wrong client id (perhaps the object id was pasted), the wrong tenant, or a multitenant app not yet consented in this tenant.",
+        "Copy client_id from App registrations > your app > Overview > 'Application (client) ID' (not 'Object ID'); use that app's tenant ('Directory (tenant) ID') in the URL; for a multitenant app an administrator of the target tenant consents first (admin-consent URL).")),
+    c(700024, Advice::new(FixConfiguration, "Client assertion outside its valid time",
+        "The client assertion JWT is expired or not yet valid: it was reused, or the machine's clock is off.",
+        "Mint a fresh assertion for every token request with `nbf` = `iat` = now and `exp` = now + 5 to 10 minutes; sync the clock (NTP); never cache assertions.")),
+    c(700025, Advice::new(FixConfiguration, "Public client sent a credential",
+        "The app is a public client ('Allow public client flows' on, or a native redirect) and the request carried a client_secret or client_assertion.",
+        "Do not send client_secret or client_assertion from public clients (desktop, device code, browser); or, for a confidential app, set App registrations > your app > Authentication > 'Allow public client flows' to No.")),
+    c(700027, Advice::new(FixConfiguration, "Client assertion signature invalid",
+        "The client assertion's signature did not verify: the certificate is not uploaded on the app, the header's thumbprint (`x5t#S256` / `x5t`) names another certificate, or the wrong key signed it.",
+        "Upload the certificate's public part (.cer/.pem) under App registrations > your app > Certificates & secrets > Certificates; set `x5t#S256` to base64url(SHA-256 of that certificate's DER) and sign with its private key (PS256 or RS256).")),
+    c(700054, Advice::new(FixConfiguration, "id_token response type not enabled",
+        "The authorize request asked for `response_type=id_token`, which the app does not allow.",
+        "Use `response_type=code` with PKCE (what mail clients need), or enable App registrations > your app > Authentication > 'ID tokens (used for implicit and hybrid flows)'.")),
+    c(700082, Advice::new(SignInAgain, "Refresh token expired (unused)",
+        "The refresh token expired because it was not used for 90 days.",
+        "Sign in again interactively and store the new refresh token; use it (refresh) at least once every 90 days and always store the refresh token each refresh returns.")),
+    c(700084, Advice::new(SignInAgain, "SPA refresh token expired",
+        "The refresh token was issued to a single-page-application redirect URI and lives only 24 hours.",
+        "Sign in again; for long-running access, redeem the code from a native/desktop redirect URI instead of a 'Single-page application' one (90-day refresh tokens).")),
+    c(900023, Advice::new(FixConfiguration, "Invalid tenant identifier",
+        "The tenant in the URL is neither a valid tenant id (GUID) nor a valid domain name.",
+        "Use the tenant id (Entra admin center > Overview > Tenant ID), a verified domain such as contoso.onmicrosoft.com, or organizations/common/consumers.")),
+    c(900144, Advice::new(FixConfiguration, "Parameter missing from the request body",
+        "The token request body lacks a required parameter (often `grant_type`, `client_id` or `scope`), usually because it was not sent form-encoded.",
+        "POST the parameters of the grant (PROTOCOL.md section 3) with `Content-Type: application/x-www-form-urlencoded` in the body.")),
+    c(1002012, Advice::new(FixConfiguration, "Scope not valid for client credentials",
+        "With client credentials the scope must be a resource followed by `/.default`; a delegated permission name such as IMAP.AccessAsUser.All was sent.",
+        "Request exactly `scope=https://outlook.office365.com/.default` with client credentials; the application permissions (IMAP.AccessAsApp, POP.AccessAsApp, SMTP.SendAsApp) come from the app registration and admin consent.")),
+    c(7000112, Advice::new(AdminAction, "Application disabled",
+        "The application is disabled in the tenant, or by its publisher: for example the retired Thunderbird client id 08162f7c-0fd2-4200-a84a-f25a4db0b584, disabled since about August 2024.",
+        "If the client id is the retired Thunderbird id 08162f7c-0fd2-4200-a84a-f25a4db0b584, use the current Thunderbird id 9e5f94bc-e8a4-4e73-b8be-63364c29d753 (and consent to that one). Otherwise an admin enables it: Entra admin center > Enterprise applications > the app > Properties > 'Enabled for users to sign-in?' = Yes.")),
+    c(7000215, Advice::new(FixConfiguration, "Invalid client secret",
+        "The client secret is wrong: most often the secret's ID (a GUID) was pasted instead of its value, or the secret belongs to another app.",
+        "Use the secret's Value, shown only once at creation under App registrations > your app > Certificates & secrets > Client secrets (not the 'Secret ID' column); if it was not copied, create a new secret and use its Value.")),
+    c(7000218, Advice::new(FixConfiguration, "Public client flows not enabled, or missing credential",
+        "The request carries no client_secret or client_assertion: the app is treated as confidential because 'Allow public client flows' is off (device code, desktop apps), or a confidential app forgot its credential.",
+        "For device code and desktop apps: App registrations > your app > Authentication > Advanced settings > 'Allow public client flows' = Yes. For a confidential (server) app: send client_secret, or client_assertion with a certificate.")),
+    c(7000222, Advice::new(FixConfiguration, "Client secret expired",
+        "The app's client secret has passed its expiry date.",
+        "Create a new secret under App registrations > your app > Certificates & secrets > New client secret, put its Value into the configuration, then delete the expired one; note the new expiry date (or use a certificate).")),
+    c(9001023, Advice::new(FixConfiguration, "Grant not allowed on /common or /consumers",
+        "This grant (client credentials, or another tenant-bound grant) is not supported on the /common or /consumers endpoints.",
+        "Put the tenant id or domain in the URL: `https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/token` (or organizations).")),
+    c(9002326, Advice::new(FixConfiguration, "SPA redirect URI needed for browser redemption",
+        "The code was redeemed from a browser (cross-origin, with an Origin header) but its redirect URI is not registered as a 'Single-page application'.",
+        "Register the redirect URI under App registrations > your app > Authentication > Add a platform > 'Single-page application' (not 'Web' or 'Mobile and desktop'), or redeem the code outside the browser.")),
+    c(9002327, Advice::new(FixConfiguration, "SPA code redeemed outside the browser",
+        "The redirect URI is registered as a 'Single-page application', whose codes may only be redeemed by a cross-origin browser request.",
+        "Redeem the code from the page with fetch (the browser sends the Origin header), or register the redirect URI under 'Mobile and desktop applications' (native apps) or 'Web' (servers) instead.")),
+    c(650057, Advice::new(FixConfiguration, "Permission not on the app registration",
+        "The app asked for a resource or permission that is not listed in its registration's API permissions.",
+        "Add it: App registrations > your app > API permissions > Add a permission > APIs my organization uses > 'Office 365 Exchange Online' > Delegated (IMAP.AccessAsUser.All, POP.AccessAsUser.All, SMTP.Send) or Application (IMAP.AccessAsApp, POP.AccessAsApp, SMTP.SendAsApp), then 'Grant admin consent'.").admin()),
+];
+
+/// The OAuth `error` values with a cause and a fix, for errors without an AADSTS code (other
+/// servers, redirects, device-code polling).
+pub const OAUTH_ERRORS: &[OAuthErrorCode] = &[
+    o("invalid_grant", Advice::new(SignInAgain, "Invalid grant",
+        "The authorization code, device code or refresh token is invalid, expired or revoked.",
+        "Sign in again interactively and store the new refresh token; redeem each code once with the same redirect_uri and code_verifier.")),
+    o("authorization_pending", Advice::new(Retry, "Authorization pending",
+        "The user has not finished the device-code sign-in yet.",
+        "Keep polling every `interval` seconds (5 when absent) until the user finishes or the code expires.")),
+    o("slow_down", Advice::new(Retry, "Polling too fast",
+        "The device-code poll came too quickly.",
+        "Add 5 seconds to the polling interval from now on (RFC 8628 section 3.5) and keep polling.")),
+    o("expired_token", Advice::new(SignInAgain, "Device code expired",
+        "The device code expired before the user finished signing in.",
+        "Start a new device authorization (POST /devicecode) and show the new user code.")),
+    o("access_denied", Advice::new(UserAction, "Access denied",
+        "The user (or an administrator's policy) refused the authorization request or the device-code sign-in.",
+        "Sign in again and accept the request; if a policy refused it, ask an administrator to grant consent (admin-consent URL).").sign_in()),
+    o("authorization_declined", Advice::new(UserAction, "Sign-in declined",
+        "The user declined the device-code sign-in.",
+        "Start a new device authorization and accept it, if that was a mistake.").sign_in()),
+    o("bad_verification_code", Advice::new(FixConfiguration, "Unknown device code",
+        "The device_code sent is not one the server issued (a truncated or mixed-up value).",
+        "Poll with the exact `device_code` of the device authorization response (not the user_code).")),
+    o("invalid_client", Advice::new(FixConfiguration, "Client authentication failed",
+        "The client id, secret or assertion was refused (unknown client, wrong or expired secret, bad assertion).",
+        "Check client_id against the app registration and the secret's Value (not its ID) or the certificate uploaded on the app.")),
+    o("unauthorized_client", Advice::new(FixConfiguration, "Client not allowed this grant",
+        "The app is not allowed to use this grant type (for example device code without public client flows).",
+        "Enable the flow on the app (Entra: App registrations > your app > Authentication > 'Allow public client flows' for device code), or use the grant the app is registered for.")),
+    o("invalid_scope", Advice::new(FixConfiguration, "Invalid scope",
+        "The scope is unknown, malformed, or not allowed for this grant.",
+        "Use the full Outlook scopes (`https://outlook.office.com/IMAP.AccessAsUser.All offline_access`) for users, `https://outlook.office365.com/.default` for app-only.")),
+    o("unsupported_grant_type", Advice::new(FixConfiguration, "Unsupported grant type",
+        "The server does not support this grant_type value, or it was misspelled.",
+        "Send one of authorization_code, refresh_token, client_credentials or urn:ietf:params:oauth:grant-type:device_code, form-encoded.")),
+    o("invalid_request", Advice::new(FixConfiguration, "Invalid request",
+        "The request lacks a parameter, repeats one, or has a malformed value.",
+        "Compare the request with PROTOCOL.md section 3 (form-encoded POST, every parameter of the grant once); the server's description names the problem.")),
+    o("interaction_required", Advice::new(SignInAgain, "Interaction required",
+        "The request needs the user: MFA, consent, or a Conditional Access step that a silent request cannot do.",
+        "Sign in again with an interactive flow (authorization code with PKCE, or device code); pass any `claims` challenge back in the authorize request.")),
+    o("login_required", Advice::new(SignInAgain, "Sign-in required",
+        "There is no usable session for a silent request.",
+        "Send the authorize request without `prompt=none` so the user can sign in.")),
+    o("consent_required", Advice::new(AdminAction, "Consent required",
+        "The app's permissions have not been consented to.",
+        "An administrator opens the admin-consent URL (mailoauth `build_admin_consent_url`), or the user consents with `prompt=consent`.")),
+    o("temporarily_unavailable", Advice::new(Retry, "Temporarily unavailable",
+        "The authorization server is overloaded or under maintenance.",
+        "Retry the same request after `Retry-After` seconds (or a growing back-off); keep the refresh token.")),
+    o("server_error", Advice::new(Retry, "Server error",
+        "The authorization server failed unexpectedly.",
+        "Retry the same request after a short back-off; keep the refresh token; if it persists, give support the trace and correlation ids.")),
+];
+
+/// The catalogue entry of an AADSTS code.
+pub fn lookup_aadsts(code: u32) -> Option<&'static EntraCode> {
+    ENTRA_CODES.iter().find(|e| e.code == code)
+}
+
+/// The catalogue entry of an OAuth `error` value (case-sensitive, as on the wire).
+pub fn lookup_oauth_error(error: &str) -> Option<&'static OAuthErrorCode> {
+    OAUTH_ERRORS.iter().find(|e| e.error == error)
+}
+
+/// Explains an AADSTS code from the catalogue alone; `None` when the catalogue does not know it.
+pub fn explain_aadsts(code: u32) -> Option<EntraExplanation> {
+    lookup_aadsts(code).map(|e| e.advice.explanation(Some(code), None))
+}
+
+/// Every AADSTS entry of the catalogue as an explanation (for pages and bindings).
+pub fn entra_catalogue() -> Vec<EntraExplanation> {
+    ENTRA_CODES
+        .iter()
+        .map(|e| e.advice.explanation(Some(e.code), None))
+        .collect()
+}
+
+/// Explains a server's OAuth error (token endpoint or redirect).
+///
+/// The AADSTS code decides when the catalogue knows it; otherwise the `error` value does (an
+/// unknown AADSTS code keeps `known: false` but borrows the `error` value's advice). HTTP 429 and
+/// 5xx make it retryable. A `claims` challenge is mentioned in the fix. The description's first
+/// line and the trace and correlation ids are kept.
+pub fn explain_oauth_error(err: &OAuthError) -> EntraExplanation {
+    let aadsts = err.aadsts.or_else(|| err.derive_aadsts());
+    let error = (!err.error.is_empty()).then(|| err.error.clone());
+    let first_line = err
+        .error_description
+        .as_deref()
+        .and_then(|d| d.lines().next())
+        .map(|l| l.trim_end().to_owned())
+        .filter(|l| !l.is_empty());
+    let transient = err.is_transient();
+
+    let mut x = match (
+        aadsts.and_then(lookup_aadsts),
+        lookup_oauth_error(&err.error),
+    ) {
+        (Some(entry), _) => entry.advice.explanation(aadsts, error),
+        (None, generic) => {
+            let mut x = match generic {
+                Some(g) => g.advice.explanation(aadsts, error),
+                None => unknown(aadsts, error, &err.error),
+            };
+            if let Some(code) = aadsts {
+                // The AADSTS code itself is not in the catalogue.
+                x.known = false;
+                x.fix = format!(
+                    "{} Look the code up at https://login.microsoftonline.com/error?code={code}.",
+                    x.fix
+                );
+            }
+            if transient && x.remedy != Remedy::Retry {
+                x.remedy = Remedy::Retry;
+                x.retryable = true;
+                x.needs_sign_in = false;
+                x.title = format!("{} (temporary)", x.title);
+                x.fix = "Retry the same request after `Retry-After` seconds (or a growing back-off); keep the refresh token.".to_owned();
+            }
+            x
+        }
+    };
+
+    let app_id = first_line.as_deref().and_then(find_guid);
+    match aadsts {
+        Some(7000112) => {
+            if let Some((old, repl)) = app_id
+                .as_deref()
+                .and_then(|old| apps::replacement_for(old).map(|r| (old, r)))
+            {
+                x.cause = format!(
+                    "The client id {old} is the retired {} id, disabled by its publisher.",
+                    repl.display_name
+                );
+                x.fix = format!(
+                    "Use the current {} client id {} instead of {old} (update the app or its configuration) and, if the tenant requires it, grant admin consent to the new id.",
+                    repl.display_name, repl.client_id
+                );
+                x.remedy = Remedy::FixConfiguration;
+                x.needs_admin = false;
+            }
+        }
+        Some(65001) | Some(90094) => {
+            if let Some(id) = app_id {
+                let req = AdminConsentRequest::new("organizations", id);
+                x.admin_consent_url = build_admin_consent_url(&req).ok();
+                if let Some(u) = &x.admin_consent_url {
+                    x.fix = format!("{} For this app: {u}", x.fix);
+                }
+            }
+        }
+        _ => {}
+    }
+    if err.claims.is_some() {
+        x.fix = format!(
+            "{} The response carries a `claims` challenge: send it back unchanged as the `claims` parameter of the next authorize request.",
+            x.fix
+        );
+    }
+    if transient {
+        x.retryable = true;
+    }
+    let desc = err.error_description.as_deref();
+    x.description = first_line;
+    x.trace_id = err
+        .trace_id
+        .clone()
+        .or_else(|| desc.and_then(|d| description_field(d, "Trace ID:")));
+    x.correlation_id = err
+        .correlation_id
+        .clone()
+        .or_else(|| desc.and_then(|d| description_field(d, "Correlation ID:")));
+    x.timestamp = err
+        .timestamp
+        .clone()
+        .or_else(|| desc.and_then(|d| description_field(d, "Timestamp:")));
+    x.retry_after = err.retry_after;
+    x
+}
+
+fn unknown(aadsts: Option<u32>, error: Option<String>, value: &str) -> EntraExplanation {
+    let title = match aadsts {
+        Some(code) => format!("AADSTS{code}"),
+        None if value.is_empty() => "Unknown error".to_owned(),
+        None => format!("Error {value}"),
+    };
+    EntraExplanation {
+        aadsts,
+        error,
+        known: false,
+        title,
+        cause: "The catalogue has no explanation for this error; the server's description says what it saw.".to_owned(),
+        fix: "Read the description; an administrator finds the attempt in Entra admin center > Monitoring > Sign-in logs by its correlation id, and support asks for the trace and correlation ids below.".to_owned(),
+        remedy: Remedy::FixConfiguration,
+        retryable: false,
+        needs_sign_in: false,
+        needs_admin: false,
+        description: None,
+        trace_id: None,
+        correlation_id: None,
+        timestamp: None,
+        retry_after: None,
+        admin_consent_url: None,
+    }
+}
+
+/// Explains a raw token-endpoint error body (JSON with an `error` member).
+///
+/// Errors: [`Error::Malformed`] when the body is not JSON or has no string `error` member (a proxy
+/// page, an outage). The body itself is never copied into the error message.
+pub fn explain_error_body(body: &str) -> Result<EntraExplanation> {
+    match OAuthError::from_json_body(None, body.as_bytes(), None) {
+        Some(e) => Ok(explain_oauth_error(&e)),
+        None => {
+            let is_json = serde_json::from_str::<serde_json::Value>(body).is_ok();
+            Err(Error::malformed(if is_json {
+                "the body is JSON but has no string \"error\" member: not an OAuth error response"
+            } else {
+                "the body is not JSON (a proxy page or an outage?)"
+            }))
+        }
+    }
+}
+
+/// Explains whatever a user pasted: a JSON error body, the text of an error page or log line
+/// containing `AADSTSnnnn`, or a bare code (`50011`, `AADSTS50011`). `None` when no error can be
+/// found in it.
+pub fn explain_error_text(text: &str) -> Option<EntraExplanation> {
+    if let Ok(x) = explain_error_body(text) {
+        return Some(x);
+    }
+    let t = text.trim();
+    let code = crate::error::parse_aadsts(t).or_else(|| {
+        (!t.is_empty() && t.len() <= 9 && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    })?;
+    let e = OAuthError {
+        error_description: Some(t.to_owned()),
+        error_codes: vec![code],
+        aadsts: Some(code),
+        ..OAuthError::default()
+    };
+    let mut x = explain_oauth_error(&e);
+    // A bare number is not a description.
+    if x.description.as_deref() == Some(t) && t.bytes().all(|b| b.is_ascii_digit()) {
+        x.description = None;
+    }
+    Some(x)
+}
+
+/// Explains any library error: the server's OAuth refusal (as [`explain_oauth_error`]), an HTTP
+/// error without an OAuth body (429 and 5xx are retryable, with `Retry-After`), and the library's
+/// own refusals (invalid input, tenant, client id, state mismatch, ...).
+#[allow(unreachable_patterns)] // other variants may be added to the non-exhaustive enum
+pub fn explain_error(err: &Error) -> EntraExplanation {
+    let advice = |remedy: Remedy, title: &str, cause: String, fix: String| EntraExplanation {
+        aadsts: None,
+        error: Some(err.code().to_owned()),
+        known: true,
+        title: title.to_owned(),
+        cause,
+        fix,
+        remedy,
+        retryable: matches!(remedy, Remedy::Retry),
+        needs_sign_in: matches!(remedy, Remedy::SignInAgain),
+        needs_admin: matches!(remedy, Remedy::AdminAction),
+        description: Some(err.to_string()),
+        trace_id: None,
+        correlation_id: None,
+        timestamp: None,
+        retry_after: None,
+        admin_consent_url: None,
+    };
+    match err {
+        Error::OAuth(e) => explain_oauth_error(e),
+        Error::HttpError {
+            status,
+            retry_after,
+            ..
+        } => {
+            let wait = match retry_after {
+                Some(s) => format!("Wait the {s} seconds the server asked for (Retry-After)"),
+                None => "Wait (no Retry-After was sent: back off, starting at a few seconds and doubling)".to_owned(),
+            };
+            let mut x = match status {
+                429 => advice(
+                    Remedy::Retry,
+                    "Throttled",
+                    "The server received too many requests from this client or tenant (HTTP 429).".to_owned(),
+                    format!("{wait}, then send the same request again; keep the refresh token."),
+                ),
+                500..=599 => advice(
+                    Remedy::Retry,
+                    "Server unavailable",
+                    format!("The authorization server or a proxy in front of it failed or is unavailable (HTTP {status})."),
+                    format!("{wait}, then send the same request again; keep the refresh token. If it persists, check https://status.cloud.microsoft and the proxy."),
+                ),
+                404 => advice(
+                    Remedy::FixConfiguration,
+                    "Endpoint not found",
+                    "The URL does not name an endpoint of the authorization server (HTTP 404): a wrong login host, tenant or path.".to_owned(),
+                    "Use `https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token` (or `/devicecode`, `/authorize`) with the cloud's login host; check custom endpoint URLs.".to_owned(),
+                ),
+                _ => {
+                    let mut x = advice(
+                        Remedy::FixConfiguration,
+                        "HTTP error without an OAuth error",
+                        format!("The server answered HTTP {status} with a body that is not an OAuth error: a proxy, a firewall page, or not an OAuth endpoint."),
+                        "Check the endpoint URL and any proxy between this client and the authorization server; the body excerpt in the description shows what answered.".to_owned(),
+                    );
+                    x.known = false;
+                    x
+                }
+            };
+            x.retry_after = *retry_after;
+            x
+        }
+        Error::InvalidInput(_) => advice(
+            Remedy::FixConfiguration,
+            "Invalid input",
+            "The library refused a value before anything was sent.".to_owned(),
+            "Correct the value the description names.".to_owned(),
+        ),
+        Error::InvalidTenant(_) => advice(
+            Remedy::FixConfiguration,
+            "Invalid tenant",
+            "The tenant is not a tenant id (GUID), a domain, or organizations/common/consumers, or it cannot be used here (admin consent and client credentials need a specific tenant).".to_owned(),
+            "Use the tenant id from Entra admin center > Overview > Tenant ID, or a verified domain such as contoso.onmicrosoft.com.".to_owned(),
+        ),
+        Error::InvalidClientId(_) => advice(
+            Remedy::FixConfiguration,
+            "Invalid client id",
+            "The application (client) id is not a GUID.".to_owned(),
+            "Copy 'Application (client) ID' from Entra admin center > App registrations > your app > Overview.".to_owned(),
+        ),
+        Error::MechanismNotOffered { hint, .. } => advice(
+            Remedy::FixConfiguration,
+            "SASL mechanism not offered",
+            "The mail server does not advertise the OAuth SASL mechanism at this point; nothing was sent.".to_owned(),
+            hint.clone(),
+        ),
+        Error::UnexpectedReply(_) => advice(
+            Remedy::FixConfiguration,
+            "Unexpected server reply",
+            "The server's reply broke the protocol at this point of the exchange: another protocol on that port, a proxy, or a server bug.".to_owned(),
+            "Check host and port (IMAP 993 and POP 995 with TLS, SMTP 587 with STARTTLS) and any proxy; the description shows the reply.".to_owned(),
+        ),
+        Error::Malformed(_) => advice(
+            Remedy::FixConfiguration,
+            "Unreadable response",
+            "A response or redirect could not be parsed or lacks a required field: a proxy page, a truncated copy, or a server that is not the expected one.".to_owned(),
+            "Check the endpoint URL and any proxy; when a redirect URL was copied by hand, copy it whole.".to_owned(),
+        ),
+        Error::StateMismatch => advice(
+            Remedy::SignInAgain,
+            "State mismatch",
+            "The redirect does not carry the state this client sent: a stale browser tab, a second sign-in started in parallel, or a forged redirect.".to_owned(),
+            "Start the sign-in again from this client and finish it in the tab it opens.".to_owned(),
+        ),
+        Error::IssuerMismatch { .. } => advice(
+            Remedy::FixConfiguration,
+            "Issuer mismatch",
+            "The redirect names another issuer than expected (RFC 9207): the sign-in went to another tenant or authorization server.".to_owned(),
+            "Check the tenant and authority of the configuration; start the sign-in again.".to_owned(),
+        ),
+        _ => {
+            let mut x = advice(
+                Remedy::FixConfiguration,
+                "Error",
+                "The catalogue has no explanation for this error.".to_owned(),
+                "Read the description.".to_owned(),
+            );
+            x.known = false;
+            x
+        }
+    }
+}
+
+/// The first GUID in a text (the app id in `Application '…' is disabled.` and similar).
+fn find_guid(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find_map(|i| {
+        let cand = text.get(i..i.checked_add(36)?)?;
+        let before_ok = i == 0 || bytes.get(i - 1).is_some_and(|b| !b.is_ascii_hexdigit());
+        let after_ok = bytes.get(i + 36).is_none_or(|b| !b.is_ascii_hexdigit());
+        (before_ok && after_ok && is_guid(cand)).then(|| cand.to_ascii_lowercase())
+    })
+}
+
+/// A `Label: value` line of an Entra description (`Trace ID:`, `Correlation ID:`, `Timestamp:`).
+fn description_field(desc: &str, label: &str) -> Option<String> {
+    desc.lines().find_map(|l| {
+        let v = l.trim().strip_prefix(label)?.trim();
+        (!v.is_empty()).then(|| v.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(code: u32, error: &str) -> String {
+        format!(
+            r#"{{"error":"{error}","error_description":"AADSTS{code}: text.\r\nTrace ID: t-1\r\nCorrelation ID: c-1\r\nTimestamp: 2024-01-01 00:00:00Z","error_codes":[{code}],"trace_id":"trace","correlation_id":"corr","timestamp":"ts"}}"#
+        )
+    }
+
+    /// (code, remedy, retryable, needs_sign_in, needs_admin, text the fix must contain)
+    #[rustfmt::skip]
+    const EXPECTED: &[(u32, Remedy, bool, bool, bool, &str)] = &[
+        (50001, FixConfiguration, false, false, false, "https://outlook.office365.com/.default"),
+        (50011, FixConfiguration, false, false, false, "Authentication > Platform configurations"),
+        (50020, FixConfiguration, false, false, false, "Supported account types"),
+        (50034, UserAction, false, false, false, "consumers"),
+        (50053, UserAction, false, false, false, "lockout"),
+        (50055, UserAction, false, true, false, "https://aka.ms/sspr"),
+        (50057, AdminAction, false, false, true, "AccountEnabled:$true"),
+        (50058, SignInAgain, false, true, false, "prompt=none"),
+        (50059, FixConfiguration, false, false, false, "<tenant-id>/oauth2/v2.0/token"),
+        (50072, UserAction, false, true, false, "https://aka.ms/mfasetup"),
+        (50074, SignInAgain, false, true, false, "ROPC"),
+        (50076, SignInAgain, false, true, false, "authorization code with PKCE"),
+        (50079, UserAction, false, true, false, "https://aka.ms/mfasetup"),
+        (50097, UserAction, false, false, false, "Access work or school"),
+        (50105, AdminAction, false, false, true, "Assignment required?"),
+        (50126, UserAction, false, false, false, "stop using the password grant"),
+        (50128, FixConfiguration, false, false, false, "Tenant ID"),
+        (50133, SignInAgain, false, true, false, "new refresh token"),
+        (50158, SignInAgain, false, true, false, "complete the challenge"),
+        (50173, SignInAgain, false, true, false, "drop the old one"),
+        (50194, FixConfiguration, false, false, false, "tenant-specific endpoint"),
+        (53000, UserAction, false, false, false, "Intune"),
+        (53003, AdminAction, false, false, true, "Sign-in logs"),
+        (54005, SignInAgain, false, true, false, "exactly once"),
+        (65001, AdminAction, false, false, true, "v2.0/adminconsent?client_id="),
+        (65004, UserAction, false, true, false, "accept the consent prompt"),
+        (65005, FixConfiguration, false, false, false, "Your products"),
+        (70000, SignInAgain, false, true, false, "code_verifier"),
+        (70008, SignInAgain, false, true, false, "about 10 minutes"),
+        (70011, FixConfiguration, false, false, false, "IMAP.AccessAsUser.All offline_access"),
+        (70016, Retry, true, false, false, "interval"),
+        (70019, SignInAgain, false, true, false, "/oauth2/v2.0/devicecode"),
+        (70043, SignInAgain, false, true, false, "the policy decides how often"),
+        (90002, FixConfiguration, false, false, false, "login.microsoftonline.us"),
+        (90014, FixConfiguration, false, false, false, "x-www-form-urlencoded"),
+        (90094, AdminAction, false, false, true, "Admin consent settings"),
+        (500011, FixConfiguration, false, false, false, "https://outlook.office365.com/.default"),
+        (500113, FixConfiguration, false, false, false, "Add a platform"),
+        (700016, FixConfiguration, false, false, false, "Application (client) ID"),
+        (700024, FixConfiguration, false, false, false, "exp` = now + 5 to 10 minutes"),
+        (700025, FixConfiguration, false, false, false, "Allow public client flows' to No"),
+        (700027, FixConfiguration, false, false, false, "x5t#S256"),
+        (700054, FixConfiguration, false, false, false, "response_type=code"),
+        (700082, SignInAgain, false, true, false, "90 days"),
+        (700084, SignInAgain, false, true, false, "90-day refresh tokens"),
+        (900023, FixConfiguration, false, false, false, "contoso.onmicrosoft.com"),
+        (900144, FixConfiguration, false, false, false, "Content-Type: application/x-www-form-urlencoded"),
+        (1002012, FixConfiguration, false, false, false, "scope=https://outlook.office365.com/.default"),
+        (7000112, AdminAction, false, false, true, "9e5f94bc-e8a4-4e73-b8be-63364c29d753"),
+        (7000215, FixConfiguration, false, false, false, "'Secret ID'"),
+        (7000218, FixConfiguration, false, false, false, "'Allow public client flows' = Yes"),
+        (7000222, FixConfiguration, false, false, false, "New client secret"),
+        (9001023, FixConfiguration, false, false, false, "<tenant-id>/oauth2/v2.0/token"),
+        (9002326, FixConfiguration, false, false, false, "'Single-page application'"),
+        (9002327, FixConfiguration, false, false, false, "Origin header"),
+        (650057, FixConfiguration, false, false, true, "Office 365 Exchange Online"),
+    ];
+
+    #[test]
+    fn every_catalogue_entry() {
+        assert_eq!(
+            EXPECTED.len(),
+            ENTRA_CODES.len(),
+            "one expectation per entry"
+        );
+        for &(code, remedy, retryable, sign_in, admin, needle) in EXPECTED {
+            let x = explain_error_body(&body(code, "invalid_request"))
+                .unwrap_or_else(|e| panic!("AADSTS{code}: {e}"));
+            assert!(x.known, "AADSTS{code} known");
+            assert_eq!(x.aadsts, Some(code), "AADSTS{code} code");
+            assert_eq!(x.remedy, remedy, "AADSTS{code} remedy");
+            assert_eq!(x.retryable, retryable, "AADSTS{code} retryable");
+            assert_eq!(x.needs_sign_in, sign_in, "AADSTS{code} needs_sign_in");
+            assert_eq!(x.needs_admin, admin, "AADSTS{code} needs_admin");
+            assert!(
+                x.fix.contains(needle),
+                "AADSTS{code} fix {:?} lacks {needle:?}",
+                x.fix
+            );
+            assert!(
+                !x.title.is_empty() && !x.cause.is_empty(),
+                "AADSTS{code} text"
+            );
+            assert_eq!(x.trace_id.as_deref(), Some("trace"), "AADSTS{code} trace");
+            assert_eq!(
+                x.correlation_id.as_deref(),
+                Some("corr"),
+                "AADSTS{code} corr"
+            );
+            assert_eq!(x.timestamp.as_deref(), Some("ts"), "AADSTS{code} timestamp");
+            assert_eq!(
+                x.description.as_deref(),
+                Some(format!("AADSTS{code}: text.").as_str())
+            );
+            assert_eq!(explain_aadsts(code).map(|e| e.title), Some(x.title.clone()));
+        }
+    }
+
+    #[test]
+    fn catalogue_covers_protocol_section_7() {
+        for code in [
+            50011, 50020, 50076, 50079, 50126, 50173, 50133, 53003, 65001, 65004, 70000, 70008,
+            700082, 70011, 70016, 70019, 700016, 700024, 700027, 7000112, 7000215, 7000218,
+            7000222, 9001023, 9002326, 9002327, 90094, 500011, 50194, 1002012, 50034, 50057, 50055,
+            50158, 53000, 90002, 700054, 50105, 650057, 700025,
+        ] {
+            assert!(lookup_aadsts(code).is_some(), "AADSTS{code} missing");
+        }
+        let mut codes: Vec<u32> = ENTRA_CODES.iter().map(|e| e.code).collect();
+        let n = codes.len();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), n, "duplicate codes");
+        assert_eq!(entra_catalogue().len(), n);
+        assert!(entra_catalogue()
+            .iter()
+            .all(|e| e.known && e.aadsts.is_some()));
+    }
+
+    #[test]
+    fn thunderbird_ids_match_apps_table() {
+        let old = apps::lookup("thunderbird-retired").unwrap();
+        let new = apps::replacement_for(old.client_id).unwrap();
+        let e = lookup_aadsts(7000112).unwrap();
+        assert!(e.advice.fix.contains(old.client_id));
+        assert!(e.advice.fix.contains(new.client_id));
+    }
+
+    #[test]
+    fn retired_thunderbird_7000112_names_replacement() {
+        let b = r#"{"error":"unauthorized_client","error_description":"AADSTS7000112: Application '08162f7c-0fd2-4200-a84a-f25a4db0b584'(Thunderbird) is disabled.\r\nTrace ID: abc\r\nCorrelation ID: def\r\nTimestamp: 2024-09-01 10:00:00Z","error_codes":[7000112]}"#;
+        let x = explain_error_body(b).unwrap();
+        assert_eq!(x.remedy, Remedy::FixConfiguration);
+        assert!(!x.needs_admin);
+        assert!(
+            x.fix.contains("9e5f94bc-e8a4-4e73-b8be-63364c29d753"),
+            "{}",
+            x.fix
+        );
+        assert!(x.cause.contains("08162f7c-0fd2-4200-a84a-f25a4db0b584"));
+        // Ids taken from the description when the body has none.
+        assert_eq!(x.trace_id.as_deref(), Some("abc"));
+        assert_eq!(x.correlation_id.as_deref(), Some("def"));
+        assert_eq!(x.timestamp.as_deref(), Some("2024-09-01 10:00:00Z"));
+        assert_eq!(
+            x.description.as_deref(),
+            Some("AADSTS7000112: Application '08162f7c-0fd2-4200-a84a-f25a4db0b584'(Thunderbird) is disabled.")
+        );
+        // Another disabled app: the admin enables it.
+        let b = r#"{"error":"unauthorized_client","error_description":"AADSTS7000112: Application 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'(Mine) is disabled.","error_codes":[7000112]}"#;
+        let x = explain_error_body(b).unwrap();
+        assert_eq!(x.remedy, Remedy::AdminAction);
+        assert!(x.needs_admin);
+    }
+
+    #[test]
+    fn consent_65001_builds_admin_consent_url() {
+        let b = r#"{"error":"invalid_grant","error_description":"AADSTS65001: The user or administrator has not consented to use the application with ID '9E5F94BC-E8A4-4E73-B8BE-63364C29D753' named 'Thunderbird'.\r\nTrace ID: 11111111-1111-1111-1111-111111111111","error_codes":[65001],"suberror":"consent_required"}"#;
+        let x = explain_error_body(b).unwrap();
+        let u = x.admin_consent_url.clone().unwrap();
+        assert_eq!(
+            u,
+            "https://login.microsoftonline.com/organizations/v2.0/adminconsent?client_id=9e5f94bc-e8a4-4e73-b8be-63364c29d753&scope=https%3A%2F%2Fps.outlook.com%2F.default"
+        );
+        assert!(x.fix.contains(&u));
+        // Without an app id in the description: no URL, the generic fix.
+        let x = explain_error_body(&body(65001, "invalid_grant")).unwrap();
+        assert!(x.admin_consent_url.is_none());
+        let x = explain_error_body(&body(90094, "invalid_grant")).unwrap();
+        assert!(x.admin_consent_url.is_none());
+    }
+
+    #[test]
+    fn unknown_code_keeps_ids() {
+        let x = explain_error_body(&body(123456, "invalid_grant")).unwrap();
+        assert!(!x.known);
+        assert_eq!(x.aadsts, Some(123456));
+        assert_eq!(x.error.as_deref(), Some("invalid_grant"));
+        // Borrows the error value's advice, and points to Microsoft's lookup page.
+        assert_eq!(x.remedy, Remedy::SignInAgain);
+        assert!(x
+            .fix
+            .contains("https://login.microsoftonline.com/error?code=123456"));
+        assert_eq!(x.trace_id.as_deref(), Some("trace"));
+        assert_eq!(x.correlation_id.as_deref(), Some("corr"));
+        assert_eq!(x.description.as_deref(), Some("AADSTS123456: text."));
+
+        let x = explain_error_body(&body(123456, "weird_error")).unwrap();
+        assert!(!x.known);
+        assert_eq!(x.title, "AADSTS123456");
+        assert_eq!(x.remedy, Remedy::FixConfiguration);
+        assert!(x.fix.contains("Sign-in logs"));
+
+        let x = explain_error_body(r#"{"error":"weird_error"}"#).unwrap();
+        assert!(!x.known);
+        assert_eq!(x.title, "Error weird_error");
+        assert_eq!(x.aadsts, None);
+        assert_eq!(x.description, None);
+        let x = explain_error_body(r#"{"error":""}"#).unwrap();
+        assert_eq!(x.title, "Unknown error");
+        assert_eq!(x.error, None);
+    }
+
+    #[test]
+    fn plain_oauth_errors() {
+        let cases: &[(&str, Remedy, bool, &str)] = &[
+            ("invalid_grant", SignInAgain, false, "Sign in again"),
+            ("authorization_pending", Retry, true, "interval"),
+            ("slow_down", Retry, true, "Add 5 seconds"),
+            (
+                "expired_token",
+                SignInAgain,
+                false,
+                "new device authorization",
+            ),
+            ("access_denied", UserAction, false, "accept"),
+            (
+                "authorization_declined",
+                UserAction,
+                false,
+                "new device authorization",
+            ),
+            (
+                "bad_verification_code",
+                FixConfiguration,
+                false,
+                "device_code",
+            ),
+            (
+                "invalid_client",
+                FixConfiguration,
+                false,
+                "Value (not its ID)",
+            ),
+            (
+                "unauthorized_client",
+                FixConfiguration,
+                false,
+                "Allow public client flows",
+            ),
+            (
+                "invalid_scope",
+                FixConfiguration,
+                false,
+                "https://outlook.office365.com/.default",
+            ),
+            (
+                "unsupported_grant_type",
+                FixConfiguration,
+                false,
+                "client_credentials",
+            ),
+            ("invalid_request", FixConfiguration, false, "form-encoded"),
+            ("interaction_required", SignInAgain, false, "claims"),
+            ("login_required", SignInAgain, false, "prompt=none"),
+            (
+                "consent_required",
+                AdminAction,
+                false,
+                "build_admin_consent_url",
+            ),
+            ("temporarily_unavailable", Retry, true, "Retry-After"),
+            ("server_error", Retry, true, "back-off"),
+        ];
+        assert_eq!(cases.len(), OAUTH_ERRORS.len());
+        for &(error, remedy, retryable, needle) in cases {
+            let x = explain_error_body(&format!(r#"{{"error":"{error}"}}"#)).unwrap();
+            assert!(x.known, "{error}");
+            assert_eq!(x.aadsts, None, "{error}");
+            assert_eq!(x.error.as_deref(), Some(error));
+            assert_eq!(x.remedy, remedy, "{error}");
+            assert_eq!(x.retryable, retryable, "{error}");
+            assert!(
+                x.fix.contains(needle),
+                "{error}: {:?} lacks {needle:?}",
+                x.fix
+            );
+        }
+        let x = explain_error_body(r#"{"error":"access_denied"}"#).unwrap();
+        assert!(x.needs_sign_in);
+    }
+
+    #[test]
+    fn transient_status_makes_retryable() {
+        let mut e = OAuthError::new("weird");
+        e.status = Some(503);
+        e.retry_after = Some(30);
+        let x = explain_oauth_error(&e);
+        assert!(x.retryable);
+        assert_eq!(x.remedy, Remedy::Retry);
+        assert_eq!(x.retry_after, Some(30));
+        assert!(!x.needs_sign_in);
+        // A catalogued code wins, but a 5xx still says retrying may help.
+        let mut e = OAuthError::new("invalid_request");
+        e.status = Some(500);
+        e.error_codes = vec![50011];
+        let x = explain_oauth_error(&e);
+        assert_eq!(x.aadsts, Some(50011));
+        assert_eq!(x.remedy, Remedy::FixConfiguration);
+        assert!(x.retryable);
+    }
+
+    #[test]
+    fn claims_challenge_is_mentioned() {
+        let b = r#"{"error":"interaction_required","error_description":"AADSTS50076: Due to a configuration change...","error_codes":[50076],"claims":"{\"access_token\":{\"capolids\":{\"essential\":true,\"values\":[\"x\"]}}}"}"#;
+        let x = explain_error_body(b).unwrap();
+        assert!(x.fix.contains("`claims` parameter"));
+        assert!(x.needs_sign_in);
+    }
+
+    #[test]
+    fn aadsts_only_in_description() {
+        let x =
+            explain_error_body(r#"{"error":"invalid_client","error_description":"AADSTS7000222: The provided client secret keys are expired."}"#)
+                .unwrap();
+        assert_eq!(x.aadsts, Some(7000222));
+        assert!(x.known);
+    }
+
+    #[test]
+    fn non_json_body_is_malformed() {
+        for b in [
+            "<html>503</html>",
+            "",
+            "null",
+            "[1]",
+            r#"{"error":5}"#,
+            r#"{"access_token":"x"}"#,
+        ] {
+            let e = explain_error_body(b).unwrap_err();
+            assert_eq!(e.code(), "malformed", "{b:?}");
+        }
+        let e = explain_error_body("secret-looking <html>").unwrap_err();
+        assert!(!e.to_string().contains("secret-looking"));
+    }
+
+    #[test]
+    fn pasted_text() {
+        let x = explain_error_text("Sorry, but we're having trouble signing you in.\nAADSTS50011: The redirect URI 'x' does not match").unwrap();
+        assert_eq!(x.aadsts, Some(50011));
+        assert!(x.known);
+        let x = explain_error_text(" 7000215 ").unwrap();
+        assert_eq!(x.aadsts, Some(7000215));
+        assert_eq!(x.description, None);
+        let x = explain_error_text("AADSTS65001").unwrap();
+        assert_eq!(x.aadsts, Some(65001));
+        assert_eq!(x.description.as_deref(), Some("AADSTS65001"));
+        assert!(
+            explain_error_text(&body(70000, "invalid_grant"))
+                .unwrap()
+                .known
+        );
+        assert!(explain_error_text("hello").is_none());
+        assert!(explain_error_text("").is_none());
+        assert!(explain_error_text("1234567890").is_none());
+    }
+
+    #[test]
+    fn library_errors() {
+        let x = explain_error(&Error::HttpError {
+            status: 429,
+            body_excerpt: String::new(),
+            retry_after: Some(12),
+        });
+        assert!(x.retryable && x.known);
+        assert_eq!(x.remedy, Remedy::Retry);
+        assert_eq!(x.retry_after, Some(12));
+        assert!(x.fix.contains("12 seconds"));
+        let x = explain_error(&Error::HttpError {
+            status: 503,
+            body_excerpt: "<html>".into(),
+            retry_after: None,
+        });
+        assert!(x.retryable);
+        assert!(x.fix.contains("back off"));
+        assert_eq!(x.error.as_deref(), Some("http_error"));
+        let x = explain_error(&Error::HttpError {
+            status: 404,
+            body_excerpt: String::new(),
+            retry_after: None,
+        });
+        assert!(!x.retryable && x.known);
+        assert!(x.fix.contains("/oauth2/v2.0/token"));
+        let x = explain_error(&Error::HttpError {
+            status: 400,
+            body_excerpt: String::new(),
+            retry_after: None,
+        });
+        assert!(!x.known && !x.retryable);
+
+        let x = explain_error(&Error::from(OAuthError::new("slow_down")));
+        assert_eq!(x.remedy, Remedy::Retry);
+        for (err, remedy, needle) in [
+            (
+                Error::InvalidInput("x".into()),
+                Remedy::FixConfiguration,
+                "Correct",
+            ),
+            (
+                Error::InvalidTenant("x".into()),
+                Remedy::FixConfiguration,
+                "Tenant ID",
+            ),
+            (
+                Error::InvalidClientId("x".into()),
+                Remedy::FixConfiguration,
+                "Application (client) ID",
+            ),
+            (
+                Error::MechanismNotOffered {
+                    mechanism: "XOAUTH2".into(),
+                    hint: "do STARTTLS".into(),
+                },
+                Remedy::FixConfiguration,
+                "do STARTTLS",
+            ),
+            (
+                Error::UnexpectedReply("x".into()),
+                Remedy::FixConfiguration,
+                "587",
+            ),
+            (
+                Error::Malformed("x".into()),
+                Remedy::FixConfiguration,
+                "copy it whole",
+            ),
+            (
+                Error::StateMismatch,
+                Remedy::SignInAgain,
+                "Start the sign-in again",
+            ),
+            (
+                Error::IssuerMismatch {
+                    expected: "a".into(),
+                    got: "b".into(),
+                },
+                Remedy::FixConfiguration,
+                "tenant and authority",
+            ),
+        ] {
+            let x = explain_error(&err);
+            assert!(x.known, "{err:?}");
+            assert_eq!(x.remedy, remedy, "{err:?}");
+            assert!(x.fix.contains(needle), "{err:?}: {}", x.fix);
+            assert_eq!(x.error.as_deref(), Some(err.code()));
+            assert_eq!(x.description, Some(err.to_string()));
+        }
+    }
+
+    #[test]
+    fn guid_search() {
+        assert_eq!(
+            find_guid("x 'AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee' y").as_deref(),
+            Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+        );
+        assert_eq!(find_guid("faaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), None);
+        assert_eq!(
+            find_guid("é aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
+            Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee".into())
+        );
+        assert_eq!(find_guid("short"), None);
+    }
+
+    #[test]
+    fn remedy_serde() {
+        assert_eq!(
+            serde_json::to_string(&Remedy::SignInAgain).unwrap(),
+            "\"sign_in_again\""
+        );
+        for r in [
+            Retry,
+            SignInAgain,
+            AdminAction,
+            FixConfiguration,
+            UserAction,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.as_str())
+            );
+        }
+    }
+}

@@ -1,0 +1,836 @@
+//! Access-token lint: decode an access token's claims WITHOUT verifying its signature and say why
+//! Exchange would refuse it (PROTOCOL.md section 8; RFC 7519 for the JWT format, RFC 7515
+//! section 7.1 for the compact serialization; Microsoft identity platform "Access token claims
+//! reference" for `aud`, `scp`, `roles`, `upn`, `appid`/`azp`).
+//!
+//! This is diagnosis only: nothing decoded here may be trusted for an authorization decision.
+//!
+//! Stable finding codes of [`lint_access_token`]:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | `opaque_token` | not a JWT (personal Outlook.com accounts get opaque tokens): nothing else can be checked |
+//! | `expired` | `exp` <= now |
+//! | `wrong_audience` | `aud` is not an Exchange Online resource of any cloud (Graph is the usual mistake) |
+//! | `missing_scope` | delegated: `scp` lacks the protocol's permission (`IMAP.AccessAsUser.All`, ...) |
+//! | `missing_role` | app-only: `roles` lacks the protocol's permission (`IMAP.AccessAsApp`, ...) |
+//! | `user_differs` | delegated: the token's user is not the `user=` of the login |
+//!
+//! The token itself never appears in a finding, an error or a `Debug` output.
+
+use crate::cloud::{
+    Cloud, CloudId, Grant, Protocol, EXCHANGE_ONLINE_APP_ID, GRAPH_APP_ID, GRAPH_RESOURCE,
+};
+use crate::error::{Error, Result};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// base64url, padding optional (JWTs have none; copies sometimes do), trailing bits tolerated.
+const B64URL_LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// The header and payload of a JWT, as JSON text. The signature is not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecodedJwt {
+    /// The JOSE header (`{"typ":"JWT","alg":"RS256",...}`).
+    pub header: String,
+    /// The claims.
+    pub payload: String,
+}
+
+/// A finding of a lint: a stable code, what is wrong and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintFinding {
+    /// The stable snake_case code.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub fix: String,
+}
+
+impl LintFinding {
+    pub(crate) fn new(code: &str, message: impl Into<String>, fix: impl Into<String>) -> Self {
+        LintFinding {
+            code: code.to_owned(),
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+/// The claims of an access token that matter for mail.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TokenClaims {
+    /// `aud` (a string or an array in the token).
+    pub aud: Vec<String>,
+    /// `iss`.
+    pub iss: Option<String>,
+    /// `tid`, the tenant id.
+    pub tid: Option<String>,
+    /// The client id: `appid` (v1 tokens), else `azp` (v2 tokens).
+    pub appid: Option<String>,
+    /// The user: `upn`, else `preferred_username`, else `unique_name`.
+    pub user: Option<String>,
+    /// `scp`, the delegated permissions, split on spaces.
+    pub scp: Vec<String>,
+    /// `roles`, the application permissions.
+    pub roles: Vec<String>,
+    /// `exp`, Unix seconds.
+    pub exp: Option<u64>,
+    /// `iat`, Unix seconds.
+    pub iat: Option<u64>,
+    /// The header's `alg`.
+    pub alg: Option<String>,
+    /// The header's `typ`.
+    pub typ: Option<String>,
+}
+
+/// The result of [`lint_access_token`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenLint {
+    /// The claims, when the token is a readable JWT.
+    pub claims: Option<TokenClaims>,
+    /// The findings; empty when the token looks right.
+    pub findings: Vec<LintFinding>,
+}
+
+impl TokenLint {
+    /// The finding codes, in order.
+    pub fn codes(&self) -> Vec<String> {
+        self.findings.iter().map(|f| f.code.clone()).collect()
+    }
+}
+
+/// Decodes a JWT's header and payload without verifying anything.
+///
+/// Accepts the compact form `header.payload.signature` (base64url, with or without padding),
+/// surrounding whitespace and a leading `Bearer `. Errors: [`Error::Malformed`] when it is not a
+/// JWT (not three parts, not base64url, not JSON objects). Messages never contain the token.
+pub fn decode_jwt_unverified(token: &str) -> Result<DecodedJwt> {
+    let t = strip_bearer(token.trim());
+    let mut parts = t.split('.');
+    let (Some(h), Some(p), Some(_sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        let n = t.split('.').count();
+        return Err(Error::malformed(if n == 5 {
+            "the token is an encrypted JWT (JWE, five parts): its claims cannot be read".to_owned()
+        } else {
+            format!("not a JWT: expected three dot-separated parts, found {n}")
+        }));
+    };
+    let header = decode_part(h, "header")?;
+    let payload = decode_part(p, "payload")?;
+    Ok(DecodedJwt { header, payload })
+}
+
+fn strip_bearer(t: &str) -> &str {
+    match t.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => t.get(7..).unwrap_or(t).trim(),
+        _ => t,
+    }
+}
+
+fn decode_part(part: &str, what: &str) -> Result<String> {
+    let bytes = B64URL_LENIENT
+        .decode(part)
+        .map_err(|_| Error::malformed(format!("not a JWT: the {what} is not base64url")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::malformed(format!("not a JWT: the {what} is not UTF-8")))?;
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(_)) => Ok(text),
+        _ => Err(Error::malformed(format!(
+            "not a JWT: the {what} is not a JSON object"
+        ))),
+    }
+}
+
+/// Decodes a JWT's claims without verifying anything (see [`decode_jwt_unverified`]).
+pub fn token_claims(token: &str) -> Result<TokenClaims> {
+    let d = decode_jwt_unverified(token)?;
+    let header = parse_object(&d.header)?;
+    let payload = parse_object(&d.payload)?;
+    let text =
+        |o: &Map<String, Value>, k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+    let list = |v: Option<&Value>, split: bool| -> Vec<String> {
+        match v {
+            Some(Value::String(s)) if split => s.split_whitespace().map(str::to_owned).collect(),
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    Ok(TokenClaims {
+        aud: list(payload.get("aud"), false),
+        iss: text(&payload, "iss"),
+        tid: text(&payload, "tid"),
+        appid: text(&payload, "appid").or_else(|| text(&payload, "azp")),
+        user: text(&payload, "upn")
+            .or_else(|| text(&payload, "preferred_username"))
+            .or_else(|| text(&payload, "unique_name")),
+        scp: list(payload.get("scp"), true),
+        roles: list(payload.get("roles"), true),
+        exp: payload.get("exp").and_then(numeric_date),
+        iat: payload.get("iat").and_then(numeric_date),
+        alg: text(&header, "alg"),
+        typ: text(&header, "typ"),
+    })
+}
+
+fn parse_object(text: &str) -> Result<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(o)) => Ok(o),
+        _ => Err(Error::malformed("not a JSON object")),
+    }
+}
+
+/// A NumericDate (RFC 7519 section 2): an integer, a non-negative float, or digits in a string.
+fn numeric_date(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.0e19)
+                .map(|f| f as u64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Whether an audience is an Exchange Online resource of any preset cloud (or of `cloud`), with
+/// or without a trailing slash.
+pub fn is_exchange_audience(aud: &str, cloud: Option<&Cloud>) -> bool {
+    let a = aud.trim().trim_end_matches('/');
+    let mut known: Vec<String> = CloudId::ALL
+        .iter()
+        .flat_map(|id| Cloud::preset(*id).exchange_audiences())
+        .collect();
+    if let Some(c) = cloud {
+        known.extend(c.exchange_audiences());
+    }
+    known.push(EXCHANGE_ONLINE_APP_ID.to_owned());
+    known
+        .iter()
+        .any(|k| k.trim_end_matches('/').eq_ignore_ascii_case(a))
+}
+
+fn is_graph_audience(aud: &str) -> bool {
+    let a = aud.trim().trim_end_matches('/');
+    a.eq_ignore_ascii_case(GRAPH_RESOURCE)
+        || a.eq_ignore_ascii_case(GRAPH_APP_ID)
+        // national Graph hosts: graph.microsoft.us, dod-graph.microsoft.us, microsoftgraph.chinacloudapi.cn
+        || a.eq_ignore_ascii_case("https://graph.microsoft.us")
+        || a.eq_ignore_ascii_case("https://dod-graph.microsoft.us")
+        || a.eq_ignore_ascii_case("https://microsoftgraph.chinacloudapi.cn")
+}
+
+fn has_permission(list: &[String], permission: &str) -> bool {
+    list.iter().any(|s| {
+        let short = s.rsplit('/').next().unwrap_or(s);
+        short.eq_ignore_ascii_case(permission)
+    })
+}
+
+/// The user part of a `unique_name` such as `live.com#alice@outlook.com` (guest accounts).
+fn plain_user(s: &str) -> &str {
+    s.rsplit('#').next().unwrap_or(s).trim()
+}
+
+/// Lints an access token for a mail login (PROTOCOL.md section 8).
+///
+/// `user` is the `user=` the SASL login will send (for a delegated token, normally the signed-in
+/// user; for app-only, the target mailbox). `now` is Unix seconds. `cloud` adds that cloud's
+/// audiences to the accepted ones (every preset cloud is always accepted). Findings are in a fixed
+/// order: `opaque_token` alone, or `expired`, `wrong_audience`, `missing_scope`/`missing_role`,
+/// `user_differs`.
+pub fn lint_access_token(
+    token: &str,
+    protocol: Protocol,
+    grant: Grant,
+    user: Option<&str>,
+    now: u64,
+    cloud: Option<&Cloud>,
+) -> TokenLint {
+    let claims = match token_claims(token) {
+        Ok(c) => c,
+        Err(_) => {
+            let t = token.trim();
+            let message = if t.is_empty() {
+                "the token is empty".to_owned()
+            } else if t.starts_with("eyJ") && t.contains('.') {
+                "the token looks like a JWT but cannot be decoded (cut off when copied, or encrypted), so its claims cannot be checked".to_owned()
+            } else {
+                "the token is not a JWT: an opaque token, as issued for personal Microsoft accounts (Outlook.com); its claims cannot be checked".to_owned()
+            };
+            return TokenLint {
+                claims: None,
+                findings: vec![LintFinding::new(
+                    "opaque_token",
+                    message,
+                    "Nothing to fix for personal accounts: send it as is. For a work account, copy the whole access_token (three dot-separated parts); if the login fails, check the scopes requested (https://outlook.office.com/IMAP.AccessAsUser.All, not Graph).",
+                )],
+            };
+        }
+    };
+    let mut findings = Vec::new();
+
+    if let Some(exp) = claims.exp {
+        if exp <= now {
+            findings.push(LintFinding::new(
+                "expired",
+                format!(
+                    "the token expired {} seconds ago (exp {exp}, now {now})",
+                    now - exp
+                ),
+                "Refresh the token (grant_type=refresh_token) or request a new one before logging in; refresh a few minutes before exp.",
+            ));
+        }
+    }
+
+    if !claims.aud.iter().any(|a| is_exchange_audience(a, cloud)) {
+        let shown = if claims.aud.is_empty() {
+            "no aud claim".to_owned()
+        } else {
+            format!("aud {}", claims.aud.join(", "))
+        };
+        let wanted = match grant {
+            Grant::Delegated => format!(
+                "request the delegated scope `{}` (the full Outlook resource URL)",
+                cloud.cloned().unwrap_or_default().delegated_scope(protocol)
+            ),
+            Grant::App => format!(
+                "request the app-only scope `{}`",
+                cloud.cloned().unwrap_or_default().app_only_scope()
+            ),
+        };
+        let (message, fix) = if claims.aud.iter().any(|a| is_graph_audience(a)) {
+            (
+                format!("the token is for Microsoft Graph ({shown}), not Exchange Online: IMAP, POP and SMTP refuse it"),
+                format!("Do not use Graph-prefixed scopes (https://graph.microsoft.com/IMAP.AccessAsUser.All) or bare permission names (Graph is their default resource): {wanted}."),
+            )
+        } else if claims.aud.iter().any(|a| {
+            a.trim_end_matches('/')
+                .eq_ignore_ascii_case("https://ps.outlook.com")
+        }) {
+            (
+                format!("the token is for https://ps.outlook.com ({shown}), which mail logins have been seen to refuse"),
+                format!("Use ps.outlook.com only for the admin-consent URL; for the token, {wanted}."),
+            )
+        } else {
+            (
+                format!("the token is not for Exchange Online ({shown})"),
+                format!("Request a token for the Outlook resource: {wanted}."),
+            )
+        };
+        findings.push(LintFinding::new("wrong_audience", message, fix));
+    }
+
+    match grant {
+        Grant::Delegated => {
+            let permission = protocol.delegated_permission();
+            if !has_permission(&claims.scp, permission) {
+                let message = if claims.scp.is_empty() && !claims.roles.is_empty() {
+                    format!("the token is app-only (roles {}, no scp) but the login is delegated: it lacks the delegated permission {permission}", claims.roles.join(" "))
+                } else {
+                    format!(
+                        "scp ({}) lacks {permission}, needed for {}",
+                        claims.scp.join(" "),
+                        protocol.as_str().to_ascii_uppercase()
+                    )
+                };
+                findings.push(LintFinding::new(
+                    "missing_scope",
+                    message,
+                    format!("Add the delegated permission {permission} of 'Office 365 Exchange Online' to the app (App registrations > API permissions), request the scope `{}` and sign in again (consent).", cloud.cloned().unwrap_or_default().delegated_scope(protocol)),
+                ));
+            }
+        }
+        Grant::App => {
+            let permission = protocol.app_permission();
+            if !has_permission(&claims.roles, permission) {
+                let message = if claims.roles.is_empty() && !claims.scp.is_empty() {
+                    format!("the token is delegated (scp {}, no roles) but the login is app-only: it lacks the application permission {permission}", claims.scp.join(" "))
+                } else {
+                    format!(
+                        "roles ({}) lack {permission}, needed for {}",
+                        claims.roles.join(" "),
+                        protocol.as_str().to_ascii_uppercase()
+                    )
+                };
+                findings.push(LintFinding::new(
+                    "missing_role",
+                    message,
+                    format!("Add the application permission {permission} of 'Office 365 Exchange Online' (App registrations > API permissions > Add a permission > APIs my organization uses), grant admin consent, then request a new token with the client-credentials grant."),
+                ));
+            }
+        }
+    }
+
+    if grant == Grant::Delegated {
+        if let (Some(want), Some(have)) = (
+            user.map(str::trim).filter(|u| !u.is_empty()),
+            claims.user.as_deref(),
+        ) {
+            let have_plain = plain_user(have);
+            if have_plain.to_lowercase() != want.to_lowercase() {
+                findings.push(LintFinding::new(
+                    "user_differs",
+                    format!("the token belongs to {have_plain} but the login names {want}"),
+                    format!("Fine when {want} is a shared mailbox {have_plain} has FullAccess to; otherwise log in with user={have_plain}, or sign in as {want} to get that user's token."),
+                ));
+            }
+        }
+    }
+
+    TokenLint {
+        claims: Some(claims),
+        findings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn jwt(payload: &Value) -> String {
+        let h = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"RS256","kid":"k"}"#);
+        let p = URL_SAFE_NO_PAD.encode(payload.to_string());
+        format!("{h}.{p}.c2lnbmF0dXJlLXNlY3JldA")
+    }
+
+    fn delegated(aud: &str, scp: &str, upn: &str, exp: u64) -> String {
+        jwt(&serde_json::json!({
+            "aud": aud, "iss": "https://sts.windows.net/t/", "tid": "t", "upn": upn,
+            "scp": scp, "exp": exp, "iat": exp - 3600, "appid": "a"
+        }))
+    }
+
+    fn codes(l: &TokenLint) -> Vec<String> {
+        l.codes()
+    }
+
+    #[test]
+    fn decode_with_and_without_padding() {
+        // "{"a":1}" is 7 bytes: base64 needs one padding character.
+        let h = URL_SAFE.encode(br#"{"alg":"none"}"#);
+        let p = URL_SAFE.encode(br#"{"a":1}"#);
+        assert!(p.ends_with('='));
+        let d = decode_jwt_unverified(&format!("{h}.{p}.")).unwrap();
+        assert_eq!(d.payload, r#"{"a":1}"#);
+        let d = decode_jwt_unverified(&format!(
+            " Bearer {}.{}.x\n",
+            h.trim_end_matches('='),
+            p.trim_end_matches('=')
+        ))
+        .unwrap();
+        assert_eq!(d.header, r#"{"alg":"none"}"#);
+        assert_eq!(d.payload, r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn decode_garbage() {
+        let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
+        let arr = URL_SAFE_NO_PAD.encode(b"[1]");
+        let bad_utf8 = URL_SAFE_NO_PAD.encode([0xff, 0xfe]);
+        for bad in [
+            String::new(),
+            "abc".to_owned(),
+            "a.b".to_owned(),
+            "a.b.c.d".to_owned(),
+            "a.b.c.d.e".to_owned(),
+            format!("{h}.!!!.x"),
+            format!("{h}.{arr}.x"),
+            format!("{h}.{bad_utf8}.x"),
+            format!("{arr}.{h}.x"),
+            "é.é.é".to_owned(),
+        ] {
+            let e = decode_jwt_unverified(&bad).unwrap_err();
+            assert_eq!(e.code(), "malformed", "{bad:?}");
+        }
+        assert!(decode_jwt_unverified("a.b.c.d.e")
+            .unwrap_err()
+            .to_string()
+            .contains("JWE"));
+        assert_eq!(strip_bearer("BEARER x"), "x");
+        assert_eq!(strip_bearer("Bear"), "Bear");
+    }
+
+    #[test]
+    fn claims_extraction() {
+        let t = jwt(&serde_json::json!({
+            "aud": ["https://outlook.office365.com", "x"], "azp": "client", "preferred_username": "Bob@Contoso.com",
+            "roles": ["IMAP.AccessAsApp"], "exp": 1.8e9, "iat": "1799990000", "tid": "tenant"
+        }));
+        let c = token_claims(&t).unwrap();
+        assert_eq!(
+            c.aud,
+            vec!["https://outlook.office365.com".to_owned(), "x".to_owned()]
+        );
+        assert_eq!(c.appid.as_deref(), Some("client"));
+        assert_eq!(c.user.as_deref(), Some("Bob@Contoso.com"));
+        assert_eq!(c.roles, vec!["IMAP.AccessAsApp".to_owned()]);
+        assert_eq!(c.exp, Some(1_800_000_000));
+        assert_eq!(c.iat, Some(1_799_990_000));
+        assert_eq!(c.alg.as_deref(), Some("RS256"));
+        assert_eq!(c.typ.as_deref(), Some("JWT"));
+        assert_eq!(c.tid.as_deref(), Some("tenant"));
+        let t = jwt(
+            &serde_json::json!({"unique_name": "live.com#u@outlook.com", "upn": 5, "exp": -1, "scp": 3}),
+        );
+        let c = token_claims(&t).unwrap();
+        assert_eq!(c.user.as_deref(), Some("live.com#u@outlook.com"));
+        assert_eq!(c.exp, None);
+        assert!(c.scp.is_empty() && c.aud.is_empty() && c.iss.is_none());
+    }
+
+    #[test]
+    fn good_delegated_token() {
+        for p in Protocol::ALL {
+            let t = delegated(
+                "https://outlook.office.com",
+                "IMAP.AccessAsUser.All POP.AccessAsUser.All SMTP.Send",
+                "alice@contoso.com",
+                NOW + 10,
+            );
+            let l = lint_access_token(
+                &t,
+                p,
+                Grant::Delegated,
+                Some("Alice@Contoso.com"),
+                NOW,
+                None,
+            );
+            assert!(l.findings.is_empty(), "{p}: {:?}", l.findings);
+            assert!(l.claims.is_some());
+        }
+    }
+
+    #[test]
+    fn expired() {
+        let t = delegated(
+            "https://outlook.office.com",
+            "IMAP.AccessAsUser.All",
+            "a@b.c",
+            NOW,
+        );
+        let l = lint_access_token(&t, Protocol::Imap, Grant::Delegated, None, NOW, None);
+        assert_eq!(codes(&l), ["expired"]);
+        assert!(l.findings[0].message.contains("0 seconds ago"));
+        let t = delegated(
+            "https://outlook.office.com",
+            "IMAP.AccessAsUser.All",
+            "a@b.c",
+            NOW + 1,
+        );
+        assert!(
+            lint_access_token(&t, Protocol::Imap, Grant::Delegated, None, NOW, None)
+                .findings
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn audiences() {
+        for aud in [
+            "https://outlook.office.com",
+            "https://outlook.office.com/",
+            "https://outlook.office365.com",
+            "https://OUTLOOK.office365.com/",
+            "https://outlook.office365.us",
+            "https://outlook-dod.office365.us",
+            "https://partner.outlook.cn",
+            EXCHANGE_ONLINE_APP_ID,
+        ] {
+            let t = delegated(aud, "IMAP.AccessAsUser.All", "a@b.c", NOW + 10);
+            let l = lint_access_token(&t, Protocol::Imap, Grant::Delegated, None, NOW, None);
+            assert!(l.findings.is_empty(), "{aud}: {:?}", l.findings);
+        }
+        for aud in [GRAPH_RESOURCE, "https://graph.microsoft.com/", GRAPH_APP_ID] {
+            let t = delegated(aud, "IMAP.AccessAsUser.All", "a@b.c", NOW + 10);
+            let l = lint_access_token(&t, Protocol::Imap, Grant::Delegated, None, NOW, None);
+            assert_eq!(codes(&l), ["wrong_audience"], "{aud}");
+            assert!(l.findings[0].message.contains("Microsoft Graph"), "{aud}");
+            assert!(l.findings[0]
+                .fix
+                .contains("https://outlook.office.com/IMAP.AccessAsUser.All"));
+        }
+        let t = delegated(
+            "https://ps.outlook.com",
+            "IMAP.AccessAsUser.All",
+            "a@b.c",
+            NOW + 10,
+        );
+        let l = lint_access_token(&t, Protocol::Imap, Grant::Delegated, None, NOW, None);
+        assert_eq!(codes(&l), ["wrong_audience"]);
+        assert!(l.findings[0].message.contains("ps.outlook.com"));
+        let t = delegated("api://other", "IMAP.AccessAsUser.All", "a@b.c", NOW + 10);
+        let l = lint_access_token(&t, Protocol::Imap, Grant::Delegated, None, NOW, None);
+        assert_eq!(codes(&l), ["wrong_audience"]);
+        assert!(l.findings[0].message.contains("api://other"));
+        // A custom cloud's audience is accepted when that cloud is given.
+        let mut custom = Cloud::global();
+        custom.outlook_resource = "https://mail.example".into();
+        let t = delegated(
+            "https://mail.example",
+            "IMAP.AccessAsUser.All",
+            "a@b.c",
+            NOW + 10,
+        );
+        assert!(lint_access_token(
+            &t,
+            Protocol::Imap,
+            Grant::Delegated,
+            None,
+            NOW,
+            Some(&custom)
+        )
+        .findings
+        .is_empty());
+        // No aud at all.
+        let t = jwt(&serde_json::json!({"scp": "IMAP.AccessAsUser.All"}));
+        let l = lint_access_token(&t, Protocol::Imap, Grant::Delegated, None, NOW, None);
+        assert_eq!(codes(&l), ["wrong_audience"]);
+        assert!(l.findings[0].message.contains("no aud claim"));
+        // App-only fix names the app-only scope of the given cloud.
+        let t = jwt(&serde_json::json!({"aud": GRAPH_RESOURCE, "roles": ["SMTP.SendAsApp"]}));
+        let us = Cloud::from_name("usgov").unwrap();
+        let l = lint_access_token(&t, Protocol::Smtp, Grant::App, None, NOW, Some(&us));
+        assert_eq!(codes(&l), ["wrong_audience"]);
+        assert!(l.findings[0]
+            .fix
+            .contains("https://outlook.office365.us/.default"));
+    }
+
+    #[test]
+    fn scopes_and_roles() {
+        let t = delegated(
+            "https://outlook.office.com",
+            "IMAP.AccessAsUser.All",
+            "a@b.c",
+            NOW + 10,
+        );
+        let l = lint_access_token(&t, Protocol::Smtp, Grant::Delegated, None, NOW, None);
+        assert_eq!(codes(&l), ["missing_scope"]);
+        assert!(l.findings[0].message.contains("SMTP.Send"));
+        assert!(l.findings[0]
+            .fix
+            .contains("https://outlook.office.com/SMTP.Send"));
+        let l = lint_access_token(&t, Protocol::Pop, Grant::Delegated, None, NOW, None);
+        assert_eq!(codes(&l), ["missing_scope"]);
+        // Case-insensitive; full-URL scope values accepted.
+        let t = delegated(
+            "https://outlook.office.com",
+            "https://outlook.office.com/imap.accessasuser.all",
+            "a@b.c",
+            NOW + 10,
+        );
+        assert!(
+            lint_access_token(&t, Protocol::Imap, Grant::Delegated, None, NOW, None)
+                .findings
+                .is_empty()
+        );
+
+        let app = |roles: Value| {
+            jwt(
+                &serde_json::json!({"aud": "https://outlook.office365.com", "roles": roles, "exp": NOW + 10}),
+            )
+        };
+        let t = app(serde_json::json!(["IMAP.AccessAsApp", "POP.AccessAsApp"]));
+        assert!(lint_access_token(
+            &t,
+            Protocol::Imap,
+            Grant::App,
+            Some("box@contoso.com"),
+            NOW,
+            None
+        )
+        .findings
+        .is_empty());
+        assert!(
+            lint_access_token(&t, Protocol::Pop, Grant::App, None, NOW, None)
+                .findings
+                .is_empty()
+        );
+        let l = lint_access_token(&t, Protocol::Smtp, Grant::App, None, NOW, None);
+        assert_eq!(codes(&l), ["missing_role"]);
+        assert!(l.findings[0].message.contains("SMTP.SendAsApp"));
+        assert!(l.findings[0].fix.contains("admin consent"));
+
+        // Delegated token used for an app-only login, and the reverse.
+        let t = delegated(
+            "https://outlook.office365.com",
+            "IMAP.AccessAsUser.All",
+            "a@b.c",
+            NOW + 10,
+        );
+        let l = lint_access_token(&t, Protocol::Imap, Grant::App, None, NOW, None);
+        assert_eq!(codes(&l), ["missing_role"]);
+        assert!(l.findings[0].message.contains("token is delegated"));
+        let t = app(serde_json::json!(["IMAP.AccessAsApp"]));
+        let l = lint_access_token(&t, Protocol::Imap, Grant::Delegated, None, NOW, None);
+        assert_eq!(codes(&l), ["missing_scope"]);
+        assert!(l.findings[0].message.contains("token is app-only"));
+    }
+
+    #[test]
+    fn user_differs() {
+        let t = delegated(
+            "https://outlook.office.com",
+            "IMAP.AccessAsUser.All",
+            "Alice@Contoso.com",
+            NOW + 10,
+        );
+        let l = lint_access_token(
+            &t,
+            Protocol::Imap,
+            Grant::Delegated,
+            Some("shared@contoso.com"),
+            NOW,
+            None,
+        );
+        assert_eq!(codes(&l), ["user_differs"]);
+        assert!(l.findings[0].fix.contains("shared mailbox"));
+        assert!(l.findings[0].fix.contains("otherwise"));
+        assert!(lint_access_token(
+            &t,
+            Protocol::Imap,
+            Grant::Delegated,
+            Some("ALICE@contoso.COM"),
+            NOW,
+            None
+        )
+        .findings
+        .is_empty());
+        assert!(
+            lint_access_token(&t, Protocol::Imap, Grant::Delegated, Some(" "), NOW, None)
+                .findings
+                .is_empty()
+        );
+        assert!(
+            lint_access_token(&t, Protocol::Imap, Grant::Delegated, None, NOW, None)
+                .findings
+                .is_empty()
+        );
+        // Guest-style unique_name.
+        let t = jwt(
+            &serde_json::json!({"aud": "https://outlook.office.com", "scp": "IMAP.AccessAsUser.All", "unique_name": "live.com#u@outlook.com"}),
+        );
+        assert!(lint_access_token(
+            &t,
+            Protocol::Imap,
+            Grant::Delegated,
+            Some("u@outlook.com"),
+            NOW,
+            None
+        )
+        .findings
+        .is_empty());
+        // Unicode case folding.
+        let t = jwt(
+            &serde_json::json!({"aud": "https://outlook.office.com", "scp": "IMAP.AccessAsUser.All", "upn": "ÄRGER@x.de"}),
+        );
+        assert!(lint_access_token(
+            &t,
+            Protocol::Imap,
+            Grant::Delegated,
+            Some("ärger@x.de"),
+            NOW,
+            None
+        )
+        .findings
+        .is_empty());
+        // App-only logins name the target mailbox: no comparison.
+        let t = jwt(
+            &serde_json::json!({"aud": "https://outlook.office365.com", "roles": ["IMAP.AccessAsApp"], "upn": "x@y.z"}),
+        );
+        assert!(
+            lint_access_token(&t, Protocol::Imap, Grant::App, Some("box@y.z"), NOW, None)
+                .findings
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn all_findings_at_once() {
+        let t = delegated(GRAPH_RESOURCE, "Mail.Read", "a@b.c", NOW - 5);
+        let l = lint_access_token(
+            &t,
+            Protocol::Imap,
+            Grant::Delegated,
+            Some("x@b.c"),
+            NOW,
+            None,
+        );
+        assert_eq!(
+            codes(&l),
+            ["expired", "wrong_audience", "missing_scope", "user_differs"]
+        );
+    }
+
+    #[test]
+    fn opaque_tokens() {
+        for (t, needle) in [
+            ("EwBAAl3BAAUFFpUAo7J3Ve0bjLBWZWCclRC3EoAA", "personal"),
+            ("", "empty"),
+            ("eyJhbGciOi.eyJhdWQi", "cut off"),
+        ] {
+            let l = lint_access_token(
+                t,
+                Protocol::Imap,
+                Grant::Delegated,
+                Some("x@outlook.com"),
+                NOW,
+                None,
+            );
+            assert_eq!(codes(&l), ["opaque_token"], "{t:?}");
+            assert!(l.claims.is_none());
+            assert!(l.findings[0].message.contains(needle), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn token_never_in_output() {
+        let t = delegated(GRAPH_RESOURCE, "Mail.Read", "a@b.c", NOW - 5);
+        let l = lint_access_token(
+            &t,
+            Protocol::Imap,
+            Grant::Delegated,
+            Some("x@b.c"),
+            NOW,
+            None,
+        );
+        let dbg = format!("{l:?}");
+        let json = serde_json::to_string(&l).unwrap();
+        let sig = t.rsplit('.').next().unwrap();
+        for out in [&dbg, &json] {
+            assert!(!out.contains(&t));
+            assert!(!out.contains(sig));
+            for part in t.split('.') {
+                assert!(!out.contains(part), "a token part leaked");
+            }
+        }
+        let d = decode_jwt_unverified(&t).unwrap();
+        assert!(!format!("{d:?}").contains(sig));
+        let opaque = "EwBAAl3BAAUFFpUAo7J3Ve0bjLBWZWCclRC3EoAA";
+        let l = lint_access_token(opaque, Protocol::Imap, Grant::Delegated, None, NOW, None);
+        assert!(!format!("{l:?}").contains(opaque));
+        let e = decode_jwt_unverified(opaque).unwrap_err();
+        assert!(!e.to_string().contains(opaque));
+        let e = decode_jwt_unverified("eyJzZWNyZXQ.c2VjcmV0.c2lnbmF0dXJl").unwrap_err();
+        assert!(!e.to_string().contains("eyJzZWNyZXQ"));
+    }
+}
