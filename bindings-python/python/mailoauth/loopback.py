@@ -23,6 +23,47 @@ _PAGE = (
 )
 
 
+class _Server(http.server.HTTPServer):
+    listener: "LoopbackListener"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: "_Server"
+
+    def log_message(self, *args: Any) -> None:  # keep the terminal (and codes) clean
+        pass
+
+    def _answer(self, status: int, title: str, text: str) -> None:
+        body = _PAGE.format(title=title, text=text).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _capture(self, query: str) -> None:
+        if self.server.listener.capture(query):
+            self._answer(200, "Signed in", "You can close this window and return to the terminal.")
+        else:
+            self._answer(409, "Already done", "This sign-in is already finished.")
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path != self.server.listener.path:
+            self._answer(404, "Not found", "This is the mailoauth sign-in listener.")
+            return
+        self._capture(parts.query)
+
+    def do_POST(self) -> None:  # response_mode=form_post
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        if parts.path != self.server.listener.path or length > 1 << 20:
+            self._answer(404, "Not found", "This is the mailoauth sign-in listener.")
+            return
+        self._capture(self.rfile.read(length).decode("utf-8", "replace"))
+
+
 class LoopbackListener:
     """Listens on ``http://127.0.0.1:<port><path>`` for one redirect.
 
@@ -36,45 +77,8 @@ class LoopbackListener:
         self.path = path if path.startswith("/") else "/" + path
         self._result: Optional[str] = None
         self._done = threading.Event()
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # keep the terminal (and codes) clean
-                pass
-
-            def _answer(self, status: int, title: str, text: str) -> None:
-                body = _PAGE.format(title=title, text=text).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _capture(self, query: str) -> None:
-                if outer._done.is_set():
-                    self._answer(409, "Already done", "This sign-in is already finished.")
-                    return
-                outer._result = f"{outer.redirect_uri}?{query}" if query else outer.redirect_uri
-                outer._done.set()
-                self._answer(200, "Signed in", "You can close this window and return to the terminal.")
-
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                if parts.path != outer.path:
-                    self._answer(404, "Not found", "This is the mailoauth sign-in listener.")
-                    return
-                self._capture(parts.query)
-
-            def do_POST(self) -> None:  # response_mode=form_post
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                if parts.path != outer.path or length > 1 << 20:
-                    self._answer(404, "Not found", "This is the mailoauth sign-in listener.")
-                    return
-                self._capture(self.rfile.read(length).decode("utf-8", "replace"))
-
-        self._server = http.server.HTTPServer((host, port), Handler)
+        self._server = _Server((host, port), _Handler)
+        self._server.listener = self
         self._server.timeout = 0.2
         self.port: int = self._server.server_address[1]
         shown = "[::1]" if host == "::1" else host
@@ -85,6 +89,14 @@ class LoopbackListener:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    def capture(self, query: str) -> bool:
+        """Records the redirect's parameters (the first redirect wins)."""
+        if self._done.is_set():
+            return False
+        self._result = f"{self.redirect_uri}?{query}" if query else self.redirect_uri
+        self._done.set()
+        return True
 
     def close(self) -> None:
         self._server.server_close()
