@@ -14,7 +14,8 @@
 //!
 //! The server's details are attributes: `error`, `error_description`, `aadsts`, `error_codes`,
 //! `trace_id`, `correlation_id`, `timestamp`, `suberror`, `claims`, `error_uri`, `status`,
-//! `retry_after`, `transient`. Every attribute exists on every instance (class-level defaults:
+//! `retry_after`, `transient`, `requires_new_sign_in` (drop the stored refresh token only when
+//! true), `explanation` (the Entra explainer's cause and fix). Every attribute exists on every instance (class-level defaults:
 //! `None`, `code` `"error"`, `transient` `False`, `error_codes` `()`).
 //! Messages come from the core's `Display`, which never holds a secret.
 
@@ -89,6 +90,8 @@ pub const DETAIL_ATTRIBUTES: &[&str] = &[
     "retry_with_fresh_token",
     "reply_code",
     "enhanced_status",
+    "explanation",
+    "requires_new_sign_in",
 ];
 
 /// Adds the exception classes to the module, with class-level `None` defaults for the details.
@@ -100,6 +103,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     base.setattr("code", "error")?;
     base.setattr("transient", false)?;
+    base.setattr("requires_new_sign_in", false)?;
     base.setattr("error_codes", PyTuple::empty(py))?;
     m.add("Error", base)?;
     m.add("InvalidInputError", py.get_type::<InvalidInputError>())?;
@@ -133,6 +137,11 @@ pub fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny>>
     let exc = class.call1((e.to_string(),))?;
     exc.setattr("code", e.code())?;
     exc.setattr("transient", e.is_transient())?;
+    exc.setattr(
+        "requires_new_sign_in",
+        mailoauth::token::requires_new_sign_in(e),
+    )?;
+    exc.setattr("explanation", crate::diagnose::explain_error(e))?;
     match e {
         Error::HttpError {
             status,

@@ -1,15 +1,19 @@
 //! The Python binding of mailoauth: the native module `mailoauth._native`.
 //!
-//! Thin by design: exports, conversions ([`convert`]) and error mapping ([`errors`]) only. The
+//! Thin by design: exports, conversions (`convert.rs`) and error mapping (`errors.rs`) only. The
 //! public package `mailoauth` (bindings-python/python/mailoauth) re-exports this module and adds
 //! the pure-Python I/O drivers and the command line.
 
 mod cloud;
 mod consent;
 mod convert;
+mod diagnose;
 mod errors;
 mod http;
+mod identity;
+mod mail;
 mod sasl;
+mod tokens;
 
 use pyo3::prelude::*;
 
@@ -25,5 +29,9 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     http::register(m)?;
     sasl::register(m)?;
     consent::register(m)?;
+    identity::register(m)?;
+    tokens::register(m)?;
+    diagnose::register(m)?;
+    mail::register(m)?;
     Ok(())
 }

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import subprocess
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
 
 _vectors = {"ran": 0, "failed": 0, "seen": False}
 _failures: list[str] = []
@@ -37,3 +41,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"vectors: python ran {_vectors['ran']}, failed {_vectors['failed']}"
         )
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    try:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True, timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip("openssl is not available to make a test certificate")
+    yield cert, key

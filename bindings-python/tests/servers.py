@@ -107,7 +107,14 @@ class HttpServer:
 # ------------------------------------------------------------------------------------------------
 # Line-based mail servers
 
-Step = tuple[str, Any]  # ("S", line to send) | ("C", expected line or predicate or None = any)
+# ("S", text, or a function of the last client line returning it) | ("C", expected line, or a
+# predicate, or None for any line) | ("TLS", None) | ("CLOSE", None)
+Step = tuple[str, Any]
+
+
+def tag_of(line: str) -> str:
+    """The IMAP tag of a client line."""
+    return line.split(" ", 1)[0]
 
 
 class LineServer:
@@ -145,8 +152,11 @@ class LineServer:
             if self.implicit_tls and self.tls_context is not None:
                 conn = self.tls_context.wrap_socket(conn, server_side=True)
             f = conn.makefile("rb")
+            last = ""
             for kind, value in self.script:
                 if kind == "S":
+                    if callable(value):
+                        value = value(last)
                     conn.sendall(value.encode() if isinstance(value, str) else value)
                 elif kind == "C":
                     line = f.readline()
@@ -154,6 +164,7 @@ class LineServer:
                         self.errors.append(f"client closed, expected {value!r}")
                         return
                     text = line.decode("utf-8", "replace")
+                    last = text
                     self.received.append(text)
                     ok = value is None or (value(text) if callable(value) else text == value)
                     if not ok:

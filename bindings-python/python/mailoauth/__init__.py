@@ -1,47 +1,33 @@
 """mailoauth: OAuth 2.0 for IMAP, POP and SMTP — Microsoft Exchange Online first.
 
-The protocol logic lives in the Rust core (the native module :mod:`mailoauth._native`); this
-package re-exports it and adds I/O drivers written with the standard library only:
+The protocol logic lives in the Rust core (the native module :mod:`mailoauth._native`, whose
+names are all re-exported here); this package adds I/O drivers written with the standard
+library only:
 
-- :func:`send` sends any :class:`HttpRequest` the core builds (``urllib.request``).
+- :func:`send` sends any :class:`HttpRequest` the core builds (:mod:`urllib.request`);
+- :func:`imap_login`, :func:`pop_login`, :func:`smtp_login` authenticate an existing
+  :mod:`imaplib` / :mod:`poplib` / :mod:`smtplib` connection (or a raw socket) with a token;
+- :func:`client_credentials`, :func:`device_code`, :func:`interactive`, :func:`refresh` and
+  :func:`get_token` acquire tokens (an :class:`App` says who asks and where);
+- :class:`TokenCache` keeps token sets in a 0600 JSON file, written atomically.
 
-Every failure is a :class:`mailoauth.Error` with a stable ``.code``; see the subclasses.
+Every failure is a :class:`mailoauth.Error` with a stable ``.code``; see its subclasses.
 
 >>> import mailoauth
 >>> mailoauth.xoauth2("someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg")[:16]
 'dXNlcj1zb21ldXNl'
 """
 
-from mailoauth._native import (
-    AuthenticationError as AuthenticationError,
-    Cloud as Cloud,
-    DecodedResponse as DecodedResponse,
-    Endpoints as Endpoints,
-    Error as Error,
-    HttpRequest as HttpRequest,
-    HttpResponse as HttpResponse,
-    InvalidInputError as InvalidInputError,
-    NetworkError as NetworkError,
-    ProtocolError as ProtocolError,
-    SaslError as SaslError,
-    SecurityError as SecurityError,
-    ServerError as ServerError,
-    Tenant as Tenant,
-    WellKnownApp as WellKnownApp,
-    __version__ as __version__,
-    admin_consent_scope as admin_consent_scope,
-    admin_consent_url as admin_consent_url,
-    decode_error_challenge as decode_error_challenge,
-    decode_initial_response as decode_initial_response,
-    error_challenge_answer as error_challenge_answer,
-    error_from as error_from,
-    lookup_app as lookup_app,
-    oauthbearer as oauthbearer,
-    parse_tenant as parse_tenant,
-    replacement_for as replacement_for,
-    sasl_initial_response as sasl_initial_response,
-    validate_client_id as validate_client_id,
-    well_known_apps as well_known_apps,
-    xoauth2 as xoauth2,
-)
+from mailoauth._native import *  # noqa: F403  (the whole native surface, listed in _native.__all__)
+from mailoauth.cache import TokenCache as TokenCache
+from mailoauth.flows import App as App
+from mailoauth.flows import client_credentials as client_credentials
+from mailoauth.flows import device_code as device_code
+from mailoauth.flows import get_token as get_token
+from mailoauth.flows import interactive as interactive
+from mailoauth.flows import refresh as refresh
 from mailoauth.http import send as send
+from mailoauth.mail import imap_login as imap_login
+from mailoauth.mail import pop_login as pop_login
+from mailoauth.mail import smtp_login as smtp_login
+
