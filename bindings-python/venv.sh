@@ -7,6 +7,12 @@ MYPY_VERSION=2.4.1
 
 log() { printf '==> %s\n' "$*"; }
 
+# rustup's cargo (maturin needs it) is not on PATH in every non-login shell.
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+  PATH="$HOME/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null 2>&1 || { echo "cargo is not installed (rustup is expected)" >&2; exit 1; }
+
 venv="$root/target/py-venv"
 PY="$venv/bin/python"
 mkdir -p "$root/target"

@@ -228,3 +228,27 @@ def test_runbook() -> None:
     assert code == 0 and "New-ServicePrincipal" in out and "Add-MailboxPermission" in out and MAILBOX in out
     code, doc = run_json("runbook", "--tenant", TENANT, "--app", CLIENT)
     assert code == 0 and doc["consent_url"].startswith("https://login.microsoftonline.com/") and doc["steps"]
+
+
+def test_ctrl_c_during_device_flow_exits_130_without_traceback(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    auth = {"device_code": "dc", "user_code": "WXYZ-1234", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900, "interval": 1}
+    with HttpServer({"/devicecode": [Reply(200, auth)], "/token": [Reply(400, {"error": "authorization_pending"})]}) as srv:
+        env = {**os.environ, "MAILOAUTH_CACHE": str(tmp_path / "t.json")}
+        env.pop("MAILOAUTH_CLIENT_SECRET", None)
+        p = subprocess.Popen(
+            [sys.executable, "-m", "mailoauth", "token", "--app", CLIENT, "--flow", "device",
+             "--token-url", f"{srv.base}/token", "--device-url", f"{srv.base}/devicecode"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(r.path == "/token" for r in srv.requests):
+            time.sleep(0.1)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    assert p.returncode == 130, err
+    assert "WXYZ-1234" in err and "cancelled" in err and "Traceback" not in err

@@ -326,7 +326,7 @@ def cmd_token(args: argparse.Namespace, out: Output) -> int:
         out.doc["access_token"] = tokens.access_token
     out.step(f"token acquired ({flow.replace('_', ' ')} flow)", True)
     out.line(f"  expires: {_when(tokens.expires_at)}")
-    out.line(f"  scopes: {' '.join(granted)}")
+    out.line(f"  scopes: {' '.join(granted)}" + ("" if tokens.scopes() else " (as requested; the server did not list them)"))
     out.line(f"  refresh token: {'yes' if tokens.refresh_token else 'no'}")
     if not args.no_cache:
         out.line(f"  cached in: {out.doc['cache']}")
