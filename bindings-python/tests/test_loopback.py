@@ -53,3 +53,10 @@ def test_timeout_returns_none() -> None:
 def test_loopback_only() -> None:
     with pytest.raises(ValueError):
         LoopbackListener(host="0.0.0.0")
+
+
+def test_redirect_uri_may_name_localhost() -> None:
+    with LoopbackListener(uri_host="localhost", path="cb") as listener:
+        assert listener.redirect_uri == f"http://localhost:{listener.port}/cb"
+    with pytest.raises(ValueError):
+        LoopbackListener(uri_host="example.com")

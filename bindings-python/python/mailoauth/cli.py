@@ -268,7 +268,7 @@ def _acquire(args: argparse.Namespace, out: Output, protocols: Sequence[str]) ->
     if flow == "device_code":
         options["out"] = out.stderr
     if flow == "interactive":
-        options.update(out=out.stderr, open_browser=not args.no_browser)
+        options.update(out=out.stderr, open_browser=not args.no_browser, redirect_host=args.redirect_host, port=args.redirect_port)
     tokens = flows.get_token(
         app, flow=flow, scopes=scopes, cache=cache, user=args.user, force=args.force, **options
     )
@@ -301,6 +301,9 @@ def _add_app_options(p: argparse.ArgumentParser, *, protocols: bool) -> None:
     g.add_argument("--scope", action="append", help="explicit scope (repeatable), overriding the defaults")
     g.add_argument("--user", help="the signed-in user's address (login hint; part of the cache key)")
     g.add_argument("--no-browser", action="store_true", help="print the sign-in URL instead of opening a browser")
+    g.add_argument("--redirect-host", default="127.0.0.1", choices=["127.0.0.1", "localhost"],
+                   help="host of the loopback redirect URI, as registered on the app (default 127.0.0.1)")
+    g.add_argument("--redirect-port", type=int, default=0, help="port of the loopback redirect listener (default: any free port)")
     g.add_argument("--force", action="store_true", help="ignore a cached token")
     c = p.add_argument_group("cache and endpoints")
     c.add_argument("--cache", metavar="FILE", help="token cache file (default: $MAILOAUTH_CACHE or ~/.cache/mailoauth/tokens.json)")

@@ -285,13 +285,15 @@ def interactive(
     prompt: Optional[str] = None,
     open_browser: bool = True,
     port: int = 0,
+    redirect_host: str = "127.0.0.1",
     timeout: float = 300.0,
     out: Optional[TextIO] = None,
     read_line: Callable[[], str] = input,
     send: Sender = http_send,
 ) -> TokenSet:
-    """Sign-in in a browser with PKCE. The redirect URI is ``http://127.0.0.1:<port>/`` (register
-    ``http://localhost`` for a public client in Entra: any loopback port is accepted).
+    """Sign-in in a browser with PKCE. The redirect URI is ``http://<redirect_host>:<port>/``; the
+    listener binds 127.0.0.1. Register the same host (``http://localhost`` or ``http://127.0.0.1``)
+    under "Mobile and desktop applications" in Entra: the port of a loopback URI is not compared.
 
     In an SSH session (or with ``open_browser=False``) the URL is printed instead; the user opens
     it anywhere and pastes back the address the browser ends up on.
@@ -300,7 +302,7 @@ def interactive(
     endpoints = app.resolved_endpoints()
     pkce = Pkce.from_random(secrets.token_bytes(32))
     state = secrets.token_urlsafe(24)
-    with LoopbackListener(port=port) as listener:
+    with LoopbackListener(port=port, uri_host=redirect_host) as listener:
         if app.endpoints is None and scopes is None:
             request = AuthorizeRequest.microsoft(
                 tenant=app.tenant, client_id=app.client_id, redirect_uri=listener.redirect_uri,

@@ -71,8 +71,10 @@ class LoopbackListener:
     (register ``http://localhost`` in Entra: any port is accepted for loopback redirect URIs).
     """
 
-    def __init__(self, *, port: int = 0, path: str = "/", host: str = "127.0.0.1") -> None:
-        if host not in ("127.0.0.1", "::1", "localhost"):
+    def __init__(self, *, port: int = 0, path: str = "/", host: str = "127.0.0.1", uri_host: Optional[str] = None) -> None:
+        """``host`` is the address bound; ``uri_host`` the host written in the redirect URI
+        (``localhost`` when the app registration lists ``http://localhost``)."""
+        if host not in ("127.0.0.1", "::1", "localhost") or uri_host not in (None, "127.0.0.1", "[::1]", "localhost"):
             raise ValueError("the redirect listener binds to loopback only")
         self.path = path if path.startswith("/") else "/" + path
         self._result: Optional[str] = None
@@ -81,7 +83,7 @@ class LoopbackListener:
         self._server.listener = self
         self._server.timeout = 0.2
         self.port: int = self._server.server_address[1]
-        shown = "[::1]" if host == "::1" else host
+        shown = uri_host or ("[::1]" if host == "::1" else host)
         self.redirect_uri = f"http://{shown}:{self.port}{self.path}"
 
     def __enter__(self) -> "LoopbackListener":
