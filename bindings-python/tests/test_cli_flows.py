@@ -252,3 +252,29 @@ def test_ctrl_c_during_device_flow_exits_130_without_traceback(tmp_path: Path) -
         out, err = p.communicate(timeout=30)
     assert p.returncode == 130, err
     assert "WXYZ-1234" in err and "cancelled" in err and "Traceback" not in err
+
+
+def test_check_pop_over_implicit_tls_with_a_test_ca(env: Path, tls_files: tuple[Path, Path]) -> None:
+    import ssl
+
+    cert, key = tls_files
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    script = [
+        ("S", "+OK POP3 ready\r\n"),
+        ("C", "AUTH XOAUTH2\r\n"),
+        ("S", "+ \r\n"),
+        ("C", None),
+        ("S", "+OK User successfully authenticated.\r\n"),
+        ("C", "STAT\r\n"),
+        ("S", "+OK 3 4500\r\n"),
+        ("C", "QUIT\r\n"),
+        ("S", "+OK bye\r\n"),
+    ]
+    with LineServer(script, tls_context=server_ctx, implicit_tls=True) as pop:
+        code, out, err = run("check", "pop", "--token", APP_TOKEN, "--mailbox", MAILBOX, "--host", "127.0.0.1",
+                             "--port", str(pop.port), "--ca-file", str(cert))
+    assert code == 0, out + err
+    assert any(l.startswith("✓ connected to 127.0.0.1:") and "(TLSv1." in l for l in out.splitlines())
+    assert "✓ mailbox holds 3 messages (4500 bytes)" in out
+    assert pop.errors == []
