@@ -1,0 +1,806 @@
+"""The admin's command line: ``python -m mailoauth`` (also installed as ``mailoauth``).
+
+Every command has ``--help`` with examples, ``--json`` for machine-readable output and ``--debug``
+for a traceback. Errors are one line on stderr. Exit codes: 0 success, 1 failure (a check step
+failed, the server refused, a bad value), 2 usage error, 130 cancelled (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import sys
+import time
+import traceback
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, TextIO
+
+import mailoauth
+from mailoauth._native import Error
+
+if TYPE_CHECKING:
+    import ssl
+
+    from mailoauth import flows
+
+PROG = "mailoauth"
+
+# ------------------------------------------------------------------------------------------------
+# Output
+
+
+class Output:
+    """Where a command writes: human lines (with ✓/✗ steps) or one JSON document."""
+
+    def __init__(self, *, as_json: bool, stdout: TextIO, stderr: TextIO) -> None:
+        self.as_json = as_json
+        self.stdout = stdout
+        self.stderr = stderr
+        self.doc: dict[str, Any] = {}
+        self.steps: list[dict[str, Any]] = []
+        self.warnings: list[str] = []
+        try:
+            "✓✗".encode(getattr(stdout, "encoding", None) or "utf-8")
+            unicode = True
+        except (UnicodeEncodeError, LookupError):
+            unicode = False
+        self.ok_mark = "✓" if unicode else "OK"
+        self.fail_mark = "✗" if unicode else "FAIL"
+
+    def line(self, text: str = "") -> None:
+        """A human line (dropped in JSON mode)."""
+        if not self.as_json:
+            print(text, file=self.stdout)
+
+    def info(self, text: str) -> None:
+        """A progress note on stderr (dropped in JSON mode)."""
+        if not self.as_json:
+            print(text, file=self.stderr)
+
+    def warn(self, text: str) -> None:
+        self.warnings.append(text)
+        if not self.as_json:
+            print(f"warning: {text}", file=self.stderr)
+
+    def step(self, name: str, ok: bool, detail: str = "", **extra: Any) -> None:
+        """One ✓/✗ step of a check."""
+        entry: dict[str, Any] = {"step": name, "ok": ok}
+        if detail:
+            entry["detail"] = detail
+        entry.update({k: v for k, v in extra.items() if v is not None})
+        self.steps.append(entry)
+        if not self.as_json:
+            mark = self.ok_mark if ok else self.fail_mark
+            print(f"{mark} {name}" + (f": {detail}" if detail else ""), file=self.stdout)
+
+    def diagnosis(self, diagnosis: Any) -> None:
+        """Prints a diagnosis (code, cause, fix)."""
+        if diagnosis is None:
+            return
+        self.doc["diagnosis"] = {
+            "code": diagnosis.code,
+            "cause": diagnosis.cause,
+            "fix": diagnosis.fix,
+        }
+        if not self.as_json:
+            print(f"  diagnosis: {diagnosis.code}", file=self.stdout)
+            print(f"  cause: {diagnosis.cause}", file=self.stdout)
+            print(f"  fix: {diagnosis.fix}", file=self.stdout)
+
+    def finish(self, ok: bool) -> int:
+        if self.as_json:
+            doc = {"ok": ok, **self.doc}
+            if self.steps:
+                doc["steps"] = self.steps
+            if self.warnings:
+                doc["warnings"] = self.warnings
+            json.dump(doc, self.stdout, indent=2, sort_keys=False)
+            print(file=self.stdout)
+        return 0 if ok else 1
+
+
+class UsageError(Exception):
+    """A bad combination of options (exit code 2)."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Shared option helpers
+
+
+def _resolve_client_id(value: str, out: Output) -> str:
+    """A well-known app name (``thunderbird``) or a client id; warns on retired ids."""
+    app = mailoauth.lookup_app(value)
+    client_id = app.client_id if app is not None else mailoauth.validate_client_id(value)
+    replacement = mailoauth.replacement_for(client_id)
+    if replacement is not None and app is not None:
+        out.warn(
+            f"{client_id} is a retired app id ({app.display_name}): {app.note}; "
+            f"use --app {replacement.name}"
+        )
+    return client_id
+
+
+def _read_token(args: argparse.Namespace) -> str:
+    """The access token from --token, --token-file, or standard input (--token -)."""
+    token: Optional[str] = getattr(args, "token", None)
+    token_file: Optional[str] = getattr(args, "token_file", None)
+    if token_file:
+        with open(token_file, encoding="utf-8") as f:
+            token = f.read()
+    elif token == "-":
+        token = sys.stdin.readline()
+    elif token is None:
+        env = os.environ.get("MAILOAUTH_TOKEN")
+        if env:
+            token = env
+    if token is None:
+        raise UsageError("give the access token: --token TOKEN, --token - (stdin), --token-file FILE or $MAILOAUTH_TOKEN")
+    return token.strip()
+
+
+def _add_token_source(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("access token (one of)")
+    g.add_argument("--token", metavar="TOKEN", help="the access token, or - to read one line from stdin")
+    g.add_argument("--token-file", metavar="FILE", help="read the access token from FILE")
+
+
+# ------------------------------------------------------------------------------------------------
+# Commands
+
+
+def cmd_consent_url(args: argparse.Namespace, out: Output) -> int:
+    client_id = _resolve_client_id(args.app, out)
+    scope = args.scope
+    if scope is None and args.protocol:
+        scope = mailoauth.admin_consent_scope(args.protocol, cloud=args.cloud)
+    url = mailoauth.admin_consent_url(
+        tenant=args.tenant,
+        client_id=client_id,
+        cloud=args.cloud,
+        redirect_uri=args.redirect_uri,
+        scope=scope,
+        state=args.state,
+        variant=args.variant,
+    )
+    out.doc.update({"url": url, "client_id": client_id, "tenant": args.tenant, "variant": args.variant})
+    out.line(url)
+    return out.finish(True)
+
+
+def cmd_xoauth2(args: argparse.Namespace, out: Output) -> int:
+    value = mailoauth.xoauth2(args.user, _read_token(args))
+    out.doc["xoauth2"] = value
+    out.line(value)
+    return out.finish(True)
+
+
+def cmd_oauthbearer(args: argparse.Namespace, out: Output) -> int:
+    value = mailoauth.oauthbearer(args.user, _read_token(args), host=args.host, port=args.port)
+    out.doc["oauthbearer"] = value
+    out.line(value)
+    return out.finish(True)
+
+
+# ------------------------------------------------------------------------------------------------
+# Tokens: options shared by `token` and `check`
+
+
+def _read_secret_file(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read().strip()
+
+
+def _app_from_args(args: argparse.Namespace, out: Output) -> "flows.App":
+    from mailoauth import flows
+
+    if args.app is None:
+        raise UsageError("give the app: --app NAME-OR-CLIENT-ID")
+    client_id = _resolve_client_id(args.app, out)
+    secret: Optional[str] = None
+    if args.client_secret_file:
+        secret = _read_secret_file(args.client_secret_file)
+    elif args.client_secret_env:
+        secret = os.environ.get(args.client_secret_env)
+        if not secret:
+            raise UsageError(f"${args.client_secret_env} is empty or not set")
+    elif os.environ.get("MAILOAUTH_CLIENT_SECRET"):
+        secret = os.environ["MAILOAUTH_CLIENT_SECRET"]
+    cert = key = None
+    if args.certificate:
+        with open(args.certificate, encoding="utf-8") as f:
+            cert = f.read()
+        key = cert
+        if args.private_key:
+            with open(args.private_key, encoding="utf-8") as f:
+                key = f.read()
+    endpoints = None
+    if args.token_url:
+        endpoints = mailoauth.Endpoints(
+            token_url=args.token_url,
+            authorize_url=args.authorize_url or "",
+            device_authorization_url=args.device_url or "",
+        )
+    return flows.App(
+        client_id=client_id,
+        tenant=args.tenant,
+        cloud=args.cloud,
+        endpoints=endpoints,
+        client_secret=secret,
+        certificate_pem=cert,
+        private_key_pem=key,
+    )
+
+
+def _flow_of(args: argparse.Namespace, app: "flows.App") -> str:
+    from mailoauth import flows
+
+    flow = str(args.flow).replace("-", "_")
+    if flow == "auto":
+        if app.client_secret is not None or app.certificate_pem is not None:
+            return "client_credentials"
+        return "device_code" if flows.is_remote_session() or args.no_browser else "interactive"
+    return {"device": "device_code", "browser": "interactive", "auth_code": "interactive"}.get(flow, flow)
+
+
+def _scopes_of(args: argparse.Namespace, app: "flows.App", flow: str, protocols: Sequence[str]) -> list[str]:
+    if args.scope:
+        return list(args.scope)
+    grant = "app" if flow == "client_credentials" else "delegated"
+    return app.cloud_object().scopes_for(grant, list(protocols))
+
+
+def _acquire(args: argparse.Namespace, out: Output, protocols: Sequence[str]) -> tuple[mailoauth.TokenSet, str, "flows.App", list[str]]:
+    from mailoauth import flows
+
+    app = _app_from_args(args, out)
+    flow = _flow_of(args, app)
+    scopes = _scopes_of(args, app, flow, protocols)
+    lint = mailoauth.lint_config(
+        flow=flow, tenant=app.tenant, client_id=app.client_id, client_secret=app.client_secret,
+        scopes=scopes, authority=args.token_url, has_certificate=app.certificate_pem is not None,
+    )
+    for finding in lint:
+        out.warn(f"{finding.message} (fix: {finding.fix})")
+    cache = None if args.no_cache else mailoauth.TokenCache(args.cache)
+    options: dict[str, Any] = {}
+    if flow == "device_code":
+        options["out"] = out.stderr
+    if flow == "interactive":
+        options.update(out=out.stderr, open_browser=not args.no_browser, redirect_host=args.redirect_host, port=args.redirect_port)
+    tokens = flows.get_token(
+        app, flow=flow, scopes=scopes, cache=cache, user=args.user, force=args.force, **options
+    )
+    return tokens, flow, app, scopes
+
+
+def _when(ts: Optional[int]) -> str:
+    if ts is None:
+        return "unknown"
+    now = int(time.time())
+    stamp = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    left = ts - now
+    rel = f"in {left // 60} min" if left >= 0 else f"{-left // 60} min ago"
+    return f"{stamp} ({rel})"
+
+
+def _add_app_options(p: argparse.ArgumentParser, *, protocols: bool) -> None:
+    g = p.add_argument_group("app and flow")
+    g.add_argument("--app", "--client-id", dest="app", metavar="APP", help="application (client) id, or a well-known app name")
+    g.add_argument("--tenant", default="organizations", help="tenant id or domain (default: organizations; app-only needs the real tenant)")
+    g.add_argument("--cloud", default="global", help="global (default), usgov, usgov-dod or china")
+    g.add_argument("--flow", default="auto", choices=["auto", "client-credentials", "device", "interactive", "refresh"],
+                   help="auto (default): client-credentials with a secret or certificate, else interactive (device over SSH)")
+    g.add_argument("--client-secret-env", metavar="VAR", help="read the client secret from $VAR (default: $MAILOAUTH_CLIENT_SECRET when set)")
+    g.add_argument("--client-secret-file", metavar="FILE", help="read the client secret from FILE")
+    g.add_argument("--certificate", metavar="PEM", help="certificate (PEM) for a client assertion; may hold the key too")
+    g.add_argument("--private-key", metavar="PEM", help="private key (PEM) of --certificate, when in its own file")
+    if protocols:
+        g.add_argument("--protocol", action="append", choices=["imap", "pop", "smtp"], help="protocols to ask delegated scopes for (repeatable; default imap)")
+    g.add_argument("--scope", action="append", help="explicit scope (repeatable), overriding the defaults")
+    g.add_argument("--user", help="the signed-in user's address (login hint; part of the cache key)")
+    g.add_argument("--no-browser", action="store_true", help="print the sign-in URL instead of opening a browser")
+    g.add_argument("--redirect-host", default="127.0.0.1", choices=["127.0.0.1", "localhost"],
+                   help="host of the loopback redirect URI, as registered on the app (default 127.0.0.1)")
+    g.add_argument("--redirect-port", type=int, default=0, help="port of the loopback redirect listener (default: any free port)")
+    g.add_argument("--force", action="store_true", help="ignore a cached token")
+    c = p.add_argument_group("cache and endpoints")
+    c.add_argument("--cache", metavar="FILE", help="token cache file (default: $MAILOAUTH_CACHE or ~/.cache/mailoauth/tokens.json)")
+    c.add_argument("--no-cache", action="store_true", help="neither read nor write the token cache")
+    c.add_argument("--token-url", help="a custom token endpoint (any OAuth 2.0 server; http only on loopback)")
+    c.add_argument("--authorize-url", help="custom authorize endpoint (with --token-url)")
+    c.add_argument("--device-url", help="custom device authorization endpoint (with --token-url)")
+
+
+def cmd_token(args: argparse.Namespace, out: Output) -> int:
+    protocols = args.protocol or ["imap"]
+    tokens, flow, app, scopes = _acquire(args, out, protocols)
+    granted = tokens.scopes() or scopes
+    out.doc.update({
+        "flow": flow,
+        "client_id": app.client_id,
+        "expires_at": tokens.expires_at,
+        "scopes": granted,
+        "refresh_token": tokens.refresh_token is not None,
+        "cache": None if args.no_cache else str(mailoauth.TokenCache(args.cache).path),
+    })
+    if args.show_token:
+        out.doc["access_token"] = tokens.access_token
+    out.step(f"token acquired ({flow.replace('_', ' ')} flow)", True)
+    out.line(f"  expires: {_when(tokens.expires_at)}")
+    out.line(f"  scopes: {' '.join(granted)}" + ("" if tokens.scopes() else " (as requested; the server did not list them)"))
+    out.line(f"  refresh token: {'yes' if tokens.refresh_token else 'no'}")
+    if not args.no_cache:
+        out.line(f"  cached in: {out.doc['cache']}")
+    if args.show_token:
+        out.line(tokens.access_token)
+    return out.finish(True)
+
+
+# ------------------------------------------------------------------------------------------------
+# check
+
+
+def _explain_failure(out: Output, step: str, e: Error) -> None:
+    diagnosis = e.diagnosis
+    explanation = e.explanation
+    out.step(step, False, str(e), code=e.code, aadsts=e.aadsts, trace_id=e.trace_id, correlation_id=e.correlation_id)
+    if diagnosis is not None:
+        out.diagnosis(diagnosis)
+    elif explanation is not None and explanation.known:
+        out.doc["diagnosis"] = {"code": explanation.error or e.code, "cause": explanation.cause, "fix": explanation.fix}
+        out.line(f"  cause: {explanation.cause}")
+        out.line(f"  fix: {explanation.fix}")
+        if explanation.admin_consent_url:
+            out.line(f"  admin consent: {explanation.admin_consent_url}")
+    if e.trace_id or e.correlation_id:
+        out.line(f"  trace id: {e.trace_id or '-'}  correlation id: {e.correlation_id or '-'}")
+
+
+def _tls_context(args: argparse.Namespace) -> "ssl.SSLContext":
+    import ssl
+
+    ctx = ssl.create_default_context(cafile=args.ca_file) if args.ca_file else ssl.create_default_context()
+    return ctx
+
+
+def cmd_check(args: argparse.Namespace, out: Output) -> int:
+    import imaplib
+    import poplib
+    import smtplib
+    import socket
+    import ssl
+
+    from mailoauth.mail import imap_login, pop_login, smtp_login
+
+    protocol = args.protocol_name
+    out.doc["protocol"] = protocol
+    # 1. The token.
+    flow = "token"
+    try:
+        if args.token is not None or args.token_file is not None:
+            token = _read_token(args)
+            claims_grant = args.grant
+            flow = "given"
+            out.step("token given", True)
+        else:
+            tokens, flow, app, _ = _acquire(args, out, [protocol])
+            token = tokens.access_token
+            claims_grant = "app" if flow == "client_credentials" else "delegated"
+            out.step(f"token acquired ({flow.replace('_', ' ')} flow)", True, f"expires {_when(tokens.expires_at)}")
+    except Error as e:
+        _explain_failure(out, "token", e)
+        return out.finish(False)
+    grant = claims_grant if claims_grant != "auto" else _guess_grant(token)
+    mailbox = args.mailbox or args.user
+    if not mailbox:
+        raise UsageError("give the mailbox to log in to: --mailbox ADDRESS (or --user for your own)")
+    ok = True
+    # 2. Lint the token (diagnostic decode only).
+    lint = mailoauth.lint_access_token(token, protocol=protocol, grant=grant, now=int(time.time()),
+                                       user=args.user if grant == "delegated" else None, cloud=args.cloud)
+    codes = lint.codes()
+    if not codes:
+        out.step(f"token fits {protocol.upper()} ({grant})", True)
+    elif codes == ["opaque_token"]:
+        out.step("token is opaque (personal account?): claims not checked", True)
+    else:
+        ok = False
+        for f in lint.findings:
+            out.step(f"token: {f.code}", False, f.message, fix=f.fix)
+            out.line(f"  fix: {f.fix}")
+    # 3. Connect.
+    cloud = mailoauth.Cloud(args.cloud) if isinstance(args.cloud, str) else args.cloud
+    host, port = cloud.mail_server(protocol)
+    host = args.host or host
+    if args.port:
+        port = args.port
+    elif args.plain and not args.host:
+        pass
+    where = f"{host}:{port}"
+    out.doc["server"] = where
+    ctx = None if args.plain else _tls_context(args)
+    conn: Any = None
+    try:
+        if protocol == "imap":
+            conn = imaplib.IMAP4(host, port, timeout=args.timeout) if ctx is None else imaplib.IMAP4_SSL(host, port, ssl_context=ctx, timeout=args.timeout)
+        elif protocol == "pop":
+            conn = poplib.POP3(host, port, timeout=args.timeout) if ctx is None else poplib.POP3_SSL(host, port, context=ctx, timeout=args.timeout)
+        else:
+            conn = smtplib.SMTP(host, port, timeout=args.timeout)
+            conn.ehlo()
+            if ctx is not None:
+                conn.starttls(context=ctx)
+                conn.ehlo()
+        tls = ""
+        sock = getattr(conn, "sock", None)
+        if isinstance(sock, ssl.SSLSocket):
+            tls = f" ({sock.version()})"
+        elif args.plain:
+            tls = " (plain TCP, --plain)"
+        out.step(f"connected to {where}{tls}", True)
+    except (OSError, imaplib.IMAP4.error, poplib.error_proto, smtplib.SMTPException) as e:
+        out.step(f"connect to {where}", False, f"{type(e).__name__}: {e}")
+        return out.finish(False)
+    try:
+        # 4. Authenticate.
+        mech = args.mechanism
+        try:
+            if protocol == "imap":
+                imap_login(conn, mailbox, token, mechanism=mech, host=host, port=port)
+            elif protocol == "pop":
+                pop_login(conn, mailbox, token, mechanism=mech, host=host, port=port)
+            else:
+                smtp_login(conn, mailbox, token, mechanism=mech, host=host, port=port)
+            out.step(f"authenticated as {mailbox} ({mech.upper()})", True)
+        except Error as e:
+            _explain_failure(out, "authenticate", e)
+            return out.finish(False)
+        # 5. Prove access.
+        ok = _prove_access(args, out, protocol, conn, mailbox) and ok
+    finally:
+        _close(protocol, conn)
+    return out.finish(ok)
+
+
+def _guess_grant(token: str) -> str:
+    try:
+        claims = mailoauth.token_claims(token)
+    except Error:
+        return "delegated"
+    return "app" if claims.roles and not claims.scp else "delegated"
+
+
+def _prove_access(args: argparse.Namespace, out: Output, protocol: str, conn: Any, mailbox: str) -> bool:
+    import imaplib
+    import poplib
+    import smtplib
+
+    try:
+        if protocol == "imap":
+            typ, data = conn.list()
+            if typ != "OK":
+                raise imaplib.IMAP4.error(" ".join(d.decode(errors="replace") for d in data if isinstance(d, bytes)))
+            names = [d for d in data if d]
+            out.step(f"listed {len(names)} folders", True)
+        elif protocol == "pop":
+            count, size = conn.stat()
+            out.step(f"mailbox holds {count} messages ({size} bytes)", True)
+        else:
+            code, msg = conn.noop()
+            if code != 250:
+                raise smtplib.SMTPResponseException(code, msg)
+            out.step("NOOP accepted", True)
+            if args.send_test_to:
+                from email.message import EmailMessage
+
+                m = EmailMessage()
+                m["From"] = mailbox
+                m["To"] = args.send_test_to
+                m["Subject"] = "mailoauth test message"
+                m.set_content("This message was sent by 'mailoauth check smtp' to prove that sending works.\n")
+                conn.send_message(m)
+                out.step(f"test message sent to {args.send_test_to}", True)
+        return True
+    except (imaplib.IMAP4.error, poplib.error_proto, smtplib.SMTPException, OSError) as e:
+        text = e.args[0].decode(errors="replace") if e.args and isinstance(e.args[0], bytes) else str(e)
+        line = text
+        if isinstance(e, smtplib.SMTPResponseException):
+            err = e.smtp_error.decode(errors="replace") if isinstance(e.smtp_error, bytes) else str(e.smtp_error)
+            text = line = f"{e.smtp_code} {err}"
+        elif protocol == "imap":
+            # imaplib says: "LIST command error: BAD [b'User is authenticated but not connected.']"
+            found = re.search(r"\b(BAD|NO) \[b['\"](.*)['\"]\]$", text)
+            if found:
+                text = f"{found.group(1)} {found.group(2)}"
+            line = f"A0 {text}"
+        elif protocol == "pop" and not text.startswith("-ERR"):
+            line = f"-ERR {text}"
+        diagnosis = mailoauth.diagnose_reply(protocol, line)
+        out.step("prove access", False, text)
+        out.diagnosis(diagnosis)
+        return False
+
+
+def _close(protocol: str, conn: Any) -> None:
+    try:
+        if protocol == "imap":
+            conn.logout()
+        elif protocol == "pop":
+            conn.quit()
+        else:
+            conn.quit()
+    except Exception:  # the verdict is already out; a failing goodbye changes nothing
+        try:
+            conn.close() if protocol != "imap" else conn.shutdown()
+        except Exception:
+            pass
+
+
+# ------------------------------------------------------------------------------------------------
+# explain, runbook
+
+
+def cmd_explain(args: argparse.Namespace, out: Output) -> int:
+    text = " ".join(args.what) if args.what != ["-"] else sys.stdin.read()
+    text = text.strip()
+    if not text:
+        raise UsageError("give something to explain: an AADSTS code, an error body, a server reply line or an access token")
+    x = mailoauth.explain_error_text(text)
+    if x is not None:
+        out.doc["explanation"] = {k: getattr(x, k) for k in (
+            "aadsts", "error", "known", "title", "cause", "fix", "remedy", "trace_id", "correlation_id", "admin_consent_url")}
+        title = f"AADSTS{x.aadsts}" if x.aadsts else (x.error or "error")
+        out.line(f"{title}: {x.title}")
+        out.line(f"  cause: {x.cause}")
+        out.line(f"  fix: {x.fix}")
+        out.line(f"  remedy: {x.remedy.replace('_', ' ')}")
+        if x.admin_consent_url:
+            out.line(f"  admin consent: {x.admin_consent_url}")
+        if x.trace_id or x.correlation_id:
+            out.line(f"  trace id: {x.trace_id or '-'}  correlation id: {x.correlation_id or '-'}")
+        return out.finish(x.known)
+    if text.startswith("eyJ") and text.count(".") == 2:
+        protocol = args.protocol or "imap"
+        grant = args.grant if args.grant != "auto" else _guess_grant(text)
+        lint = mailoauth.lint_access_token(text, protocol=protocol, grant=grant, now=int(time.time()), user=args.user, cloud=args.cloud)
+        claims = lint.claims
+        if claims is not None:
+            out.doc["claims"] = {k: getattr(claims, k) for k in ("aud", "iss", "tid", "appid", "user", "scp", "roles", "exp")}
+            out.line(f"access token ({grant}) for {protocol.upper()}:")
+            out.line(f"  audience: {' '.join(claims.aud) or '-'}")
+            out.line(f"  user: {claims.user or '-'}   app: {claims.appid or '-'}   tenant: {claims.tid or '-'}")
+            out.line(f"  scopes: {' '.join(claims.scp) or '-'}   roles: {' '.join(claims.roles) or '-'}")
+            out.line(f"  expires: {_when(claims.exp)}")
+        out.doc["findings"] = [{"code": f.code, "message": f.message, "fix": f.fix} for f in lint.findings]
+        for f in lint.findings:
+            out.step(f.code, False, f.message)
+            out.line(f"  fix: {f.fix}")
+        if not lint.findings:
+            out.step("the token looks right for this login", True)
+        return out.finish(not lint.findings)
+    protocols = [args.protocol] if args.protocol else ["imap", "pop", "smtp"]
+    for p in protocols:
+        d = mailoauth.diagnose_reply(p, text)
+        if d is not None:
+            out.doc["protocol"] = p
+            out.line(f"{p.upper()} reply: {d.code}")
+            out.diagnosis(d)
+            return out.finish(True)
+    out.line("nothing known about this: not an Entra error, an access token, or a server reply in the catalogue")
+    return out.finish(False)
+
+
+def cmd_runbook(args: argparse.Namespace, out: Output) -> int:
+    client_id = _resolve_client_id(args.app, out)
+    rb = mailoauth.build_runbook(
+        tenant=args.tenant, client_id=client_id, service_principal_object_id=args.object_id,
+        display_name=args.display_name, mailboxes=args.mailbox or [], protocols=args.protocol or [],
+        cloud=args.cloud, send_as=args.send_as,
+    )
+    out.doc["consent_url"] = rb.consent_url
+    out.doc["steps"] = [{"title": s.title, "explanation": s.explanation, "commands": s.commands} for s in rb.steps]
+    if not out.as_json:
+        print(rb.to_text(), end="", file=out.stdout)
+    return out.finish(True)
+
+
+# ------------------------------------------------------------------------------------------------
+# Parser
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _common() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        formatter_class=_Formatter,
+        parents=[common],
+        description="OAuth 2.0 for IMAP, POP and SMTP (Microsoft Exchange Online first): admin "
+        "consent links, tokens, SASL strings, login checks with a diagnosis of every failure.",
+        epilog="examples:\n"
+        "  mailoauth consent-url --tenant contoso.onmicrosoft.com --app thunderbird\n"
+        "  mailoauth token --app 6731de76-14a6-49ae-97bc-6eba6914391e --flow device\n"
+        "  mailoauth check imap --app 6731de76-14a6-49ae-97bc-6eba6914391e --user alice@contoso.com\n"
+        "  mailoauth explain AADSTS7000215\n"
+        "  mailoauth xoauth2 --user alice@contoso.com --token -\n"
+        "run 'mailoauth COMMAND --help' for a command's options and examples",
+    )
+    parser.add_argument("--version", action="version", version=f"mailoauth {mailoauth.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def command(name: str, help: str, examples: str, func: Callable[[argparse.Namespace, Output], int]) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help,
+            description=help,
+            parents=[common],
+            formatter_class=_Formatter,
+            epilog="examples:\n" + examples,
+        )
+        p.set_defaults(func=func)
+        return p
+
+    p = command(
+        "consent-url",
+        "print the admin-consent link for a tenant and an app",
+        "  mailoauth consent-url --tenant contoso.onmicrosoft.com --app thunderbird\n"
+        "  mailoauth consent-url --tenant 11111111-2222-3333-4444-555555555555 \\\n"
+        "      --app aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee --protocol imap --protocol smtp \\\n"
+        "      --redirect-uri https://localhost\n"
+        "  mailoauth consent-url --tenant contoso.com --app thunderbird --variant legacy --cloud usgov",
+        cmd_consent_url,
+    )
+    p.add_argument("--tenant", required=True, help="tenant id (GUID) or domain, or organizations")
+    p.add_argument("--app", "--client-id", dest="app", required=True, metavar="APP",
+                   help="a well-known app (thunderbird, apple-mail, gmail-app) or an application (client) id")
+    p.add_argument("--cloud", default="global", help="global (default), usgov, usgov-dod or china")
+    p.add_argument("--variant", default="v2", choices=["v2", "legacy"], help="v2 (default: /v2.0/adminconsent) or legacy (/oauth2/authorize?prompt=admin_consent)")
+    p.add_argument("--protocol", action="append", choices=["imap", "pop", "smtp"],
+                   help="app-only protocols to consent for (repeatable; default imap and pop)")
+    p.add_argument("--scope", help="consent scope, overriding --protocol (v2 only)")
+    p.add_argument("--redirect-uri", help="where Entra sends the admin afterwards (must be registered on the app)")
+    p.add_argument("--state", help="opaque value echoed back in the redirect")
+
+    p = command(
+        "xoauth2",
+        "print the SASL XOAUTH2 string (base64) for a mailbox and an access token",
+        "  mailoauth xoauth2 --user alice@contoso.com --token-file token.txt\n"
+        "  printf '%s\\n' \"$TOKEN\" | mailoauth xoauth2 --user shared@contoso.com --token -",
+        cmd_xoauth2,
+    )
+    p.add_argument("--user", required=True, help="the mailbox to log in to (shared or target mailbox too)")
+    _add_token_source(p)
+
+    p = command(
+        "oauthbearer",
+        "print the SASL OAUTHBEARER string (RFC 7628, base64)",
+        "  mailoauth oauthbearer --user alice@example.com --host imap.example.com --port 993 --token -",
+        cmd_oauthbearer,
+    )
+    p.add_argument("--user", required=True, help="the mailbox to log in to")
+    p.add_argument("--host", help="the server's host name (optional host= field)")
+    p.add_argument("--port", type=int, help="the server's port (optional port= field)")
+    _add_token_source(p)
+
+    p = command(
+        "token",
+        "acquire a token with the chosen flow and cache it; prints expiry and scopes (the token only with --show-token)",
+        "  mailoauth token --app 6731de76-14a6-49ae-97bc-6eba6914391e --flow interactive --user alice@contoso.com\n"
+        "  mailoauth token --app 6731de76-... --flow device --protocol imap --protocol smtp\n"
+        "  MAILOAUTH_CLIENT_SECRET=... mailoauth token --app 6731de76-... --tenant contoso.onmicrosoft.com\n"
+        "  mailoauth token --app 6731de76-... --tenant contoso.onmicrosoft.com --certificate app.pem --json",
+        cmd_token,
+    )
+    _add_app_options(p, protocols=True)
+    p.add_argument("--show-token", action="store_true", help="also print the access token")
+
+    p = command(
+        "check",
+        "acquire (or reuse) a token, lint it, connect, authenticate and prove access, step by step",
+        "  mailoauth check imap --app 6731de76-... --user alice@contoso.com\n"
+        "  mailoauth check imap --app 6731de76-... --user alice@contoso.com --mailbox shared@contoso.com\n"
+        "  MAILOAUTH_CLIENT_SECRET=... mailoauth check pop --app 6731de76-... --tenant contoso.onmicrosoft.com --mailbox archive@contoso.com\n"
+        "  mailoauth check smtp --token-file token.txt --mailbox alice@contoso.com --send-test-to alice@contoso.com\n"
+        "  mailoauth check imap --token - --mailbox u@example.test --host 127.0.0.1 --port 1143 --plain",
+        cmd_check,
+    )
+    p.add_argument("protocol_name", choices=["imap", "pop", "smtp"], metavar="{imap,pop,smtp}", help="the protocol to check")
+    _add_app_options(p, protocols=False)
+    g = p.add_argument_group("server and mailbox")
+    g.add_argument("--mailbox", help="the mailbox to open: a shared mailbox (delegated) or the target mailbox (app-only); default --user")
+    g.add_argument("--host", help="server host (default: the cloud's)")
+    g.add_argument("--port", type=int, help="server port (default 993 / 995 / 587)")
+    g.add_argument("--plain", action="store_true", help="plain TCP without TLS (local tests only)")
+    g.add_argument("--ca-file", metavar="PEM", help="trust this CA (a test server's certificate)")
+    g.add_argument("--mechanism", default="XOAUTH2", choices=["XOAUTH2", "OAUTHBEARER", "xoauth2", "oauthbearer"], help="SASL mechanism (default XOAUTH2)")
+    g.add_argument("--timeout", type=float, default=30.0, help="seconds per network operation (default 30)")
+    g.add_argument("--send-test-to", metavar="ADDRESS", help="SMTP: also send a test message to ADDRESS")
+    g.add_argument("--grant", default="auto", choices=["auto", "delegated", "app"], help="with --token: what kind of token it is (default: from its claims)")
+    _add_token_source(p)
+
+    p = command(
+        "explain",
+        "explain an AADSTS code, an error body, a server reply line, or lint an access token",
+        "  mailoauth explain AADSTS7000215\n"
+        "  mailoauth explain '{\"error\":\"invalid_grant\",\"error_description\":\"AADSTS700082: ...\"}'\n"
+        "  mailoauth explain --protocol smtp '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.'\n"
+        "  mailoauth explain --protocol imap --user alice@contoso.com - < token.txt",
+        cmd_explain,
+    )
+    p.add_argument("what", nargs="+", help="the code, body, reply line or token (- reads stdin)")
+    p.add_argument("--protocol", choices=["imap", "pop", "smtp"], help="the protocol of a reply line or token (default: any / imap)")
+    p.add_argument("--grant", default="auto", choices=["auto", "delegated", "app"], help="for a token: delegated or app (default: from its claims)")
+    p.add_argument("--user", help="for a delegated token: the address that will log in")
+    p.add_argument("--cloud", default="global", help="the cloud (for the accepted token audiences)")
+
+    p = command(
+        "runbook",
+        "print the filled-in Exchange Online admin steps for app-only access",
+        "  mailoauth runbook --tenant contoso.onmicrosoft.com --app 6731de76-14a6-49ae-97bc-6eba6914391e \\\n"
+        "      --object-id 11111111-2222-3333-4444-555555555555 --mailbox archive@contoso.com --protocol imap",
+        cmd_runbook,
+    )
+    p.add_argument("--tenant", required=True, help="tenant id or verified domain")
+    p.add_argument("--app", "--client-id", dest="app", required=True, metavar="APP", help="application (client) id")
+    p.add_argument("--object-id", help="the ENTERPRISE APPLICATION's object id (not the app registration's)")
+    p.add_argument("--display-name", help="a display name for the service principal")
+    p.add_argument("--mailbox", action="append", help="a mailbox the app may open (repeatable)")
+    p.add_argument("--protocol", action="append", choices=["imap", "pop", "smtp"], help="protocols the app uses (repeatable; default imap and pop)")
+    p.add_argument("--cloud", default="global", help="global (default), usgov, usgov-dod or china")
+    p.add_argument("--send-as", action="store_true", help="the app also sends as the mailboxes")
+
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
+    """Runs the command line; returns the exit code."""
+    stdout = stdout if stdout is not None else sys.stdout
+    stderr = stderr if stderr is not None else sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version, usage errors
+        return int(e.code) if isinstance(e.code, int) else 2
+    debug = bool(getattr(args, "debug", False))
+    as_json = bool(getattr(args, "json", False))
+    out = Output(as_json=as_json, stdout=stdout, stderr=stderr)
+
+    def fail(code: str, message: str, exit_code: int = 1, **extra: Any) -> int:
+        if debug:
+            traceback.print_exc(file=stderr)
+        if as_json:
+            err = {"code": code, "message": message, **{k: v for k, v in extra.items() if v is not None}}
+            json.dump({"ok": False, **out.doc, **({"steps": out.steps} if out.steps else {}), "error": err}, stdout, indent=2)
+            print(file=stdout)
+        else:
+            print(f"{PROG}: error: {message}" + (f" [{code}]" if code else ""), file=stderr)
+        return exit_code
+
+    try:
+        result: int = args.func(args, out)
+        return result
+    except KeyboardInterrupt:
+        if not as_json:
+            print(file=stderr)
+        return fail("cancelled", "cancelled", 130)
+    except UsageError as e:
+        return fail("usage", str(e), 2)
+    except Error as e:
+        return fail(e.code, str(e), 1, aadsts=e.aadsts, trace_id=e.trace_id, correlation_id=e.correlation_id)
+    except BrokenPipeError:
+        return 1
+    except OSError as e:
+        return fail("os_error", f"{e.strerror or e}" + (f": {e.filename}" if e.filename else ""), 1)

@@ -1,0 +1,399 @@
+"""Token acquisition for every flow, with the standard library doing the I/O.
+
+- :func:`client_credentials` — app-only (daemons, archivers): a client secret or a certificate
+  (the core signs the client assertion; ``secrets`` supplies the jti and the PSS salt).
+- :func:`device_code` — prints the code and a live countdown on a terminal; Ctrl-C cancels.
+- :func:`interactive` — authorization code + PKCE: a loopback redirect listener on 127.0.0.1,
+  the system browser, and a paste-the-URL fallback for SSH sessions.
+- :func:`refresh` — redeems a refresh token, keeping a rotated one.
+- :func:`get_token` — the cache-aware front door: a cached token while it is fresh, else a
+  refresh (the rotated refresh token is saved at once; a transient failure never deletes it),
+  else the flow you asked for.
+
+The core builds every request and parses every response; this module only moves bytes, waits
+and talks to the person at the terminal. Randomness (PKCE, state, jti) comes from :mod:`secrets`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+import webbrowser
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence, TextIO, Union
+
+from mailoauth._native import (
+    AuthorizeRequest,
+    Cloud,
+    DeviceAuthorization,
+    DevicePoller,
+    Endpoints,
+    Error,
+    HttpRequest,
+    HttpResponse,
+    NetworkError,
+    Pkce,
+    Tenant,
+    TokenSet,
+    build_auth_code_request,
+    build_client_credentials_request,
+    build_device_authorization_request,
+    build_refresh_request,
+    client_assertion_from_pem,
+    error_from,
+    jti_from_random,
+    parse_authorize_redirect,
+    parse_device_authorization_response,
+    parse_token_response,
+)
+from mailoauth.cache import TokenCache, cache_key
+from mailoauth.http import send as http_send
+from mailoauth.loopback import LoopbackListener
+
+__all__ = [
+    "App",
+    "client_credentials",
+    "device_code",
+    "interactive",
+    "refresh",
+    "get_token",
+    "is_remote_session",
+]
+
+Sender = Callable[[HttpRequest], HttpResponse]
+
+#: Refresh (or re-acquire) a cached access token this many seconds before it expires.
+REFRESH_MARGIN = 300
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+@dataclass
+class App:
+    """Who asks for tokens, and where.
+
+    ``endpoints`` overrides the Microsoft endpoints derived from ``tenant`` and ``cloud`` (any
+    OAuth 2.0 server; ``http`` only on loopback). Give ``client_secret`` or
+    ``certificate_pem`` + ``private_key_pem`` for a confidential client.
+    """
+
+    client_id: str
+    tenant: str = "organizations"
+    cloud: Union[Cloud, str] = "global"
+    endpoints: Optional[Endpoints] = None
+    client_secret: Optional[str] = field(default=None, repr=False)
+    certificate_pem: Optional[str] = field(default=None, repr=False)
+    private_key_pem: Optional[str] = field(default=None, repr=False)
+    assertion_alg: str = "PS256"
+
+    def resolved_endpoints(self) -> Endpoints:
+        if self.endpoints is not None:
+            return self.endpoints
+        return Endpoints.microsoft(Tenant(self.tenant), self.cloud)
+
+    def cloud_object(self) -> Cloud:
+        return self.cloud if isinstance(self.cloud, Cloud) else Cloud(self.cloud)
+
+    def credential(self, token_url: str) -> dict[str, Optional[str]]:
+        """The client credential for one request: a secret, a fresh assertion, or nothing."""
+        if self.certificate_pem is not None:
+            assertion = client_assertion_from_pem(
+                client_id=self.client_id,
+                token_url=token_url,
+                certificate_pem=self.certificate_pem,
+                private_key_pem=self.private_key_pem or self.certificate_pem,
+                jti=jti_from_random(secrets.token_bytes(16)),
+                now=_now(),
+                random=secrets.token_bytes(32),
+                alg=self.assertion_alg,
+            )
+            return {"client_secret": None, "client_assertion": assertion}
+        return {"client_secret": self.client_secret, "client_assertion": None}
+
+
+def _request_tokens(request: HttpRequest, send: Sender) -> TokenSet:
+    return parse_token_response(send(request), _now())
+
+
+# ------------------------------------------------------------------------------------------------
+# Client credentials
+
+
+def client_credentials(app: App, *, scope: Optional[str] = None, send: Sender = http_send) -> TokenSet:
+    """An app-only token (scope defaults to the cloud's ``.default`` app-only scope)."""
+    endpoints = app.resolved_endpoints()
+    if app.client_secret is None and app.certificate_pem is None:
+        raise error_from("invalid_input", "client credentials need a client secret or a certificate and its private key")
+    request = build_client_credentials_request(
+        token_url=endpoints.token_url,
+        client_id=app.client_id,
+        scope=scope or app.cloud_object().app_only_scope(),
+        **app.credential(endpoints.token_url),
+    )
+    return _request_tokens(request, send)
+
+
+# ------------------------------------------------------------------------------------------------
+# Refresh
+
+
+def refresh(app: App, tokens: TokenSet, *, scopes: Sequence[str] = (), send: Sender = http_send) -> TokenSet:
+    """Redeems ``tokens.refresh_token``; returns the new set merged over the old one (a rotated
+    refresh token replaces the old one; the old one is kept when none comes back)."""
+    if tokens.refresh_token is None:
+        raise error_from("invalid_input", "these tokens carry no refresh token: sign in again")
+    endpoints = app.resolved_endpoints()
+    request = build_refresh_request(
+        token_url=endpoints.token_url,
+        client_id=app.client_id,
+        refresh_token=tokens.refresh_token,
+        scopes=list(scopes),
+        **app.credential(endpoints.token_url),
+    )
+    return tokens.merged_with(_request_tokens(request, send))
+
+
+# ------------------------------------------------------------------------------------------------
+# Device code
+
+
+def _fmt_left(seconds: int) -> str:
+    seconds = max(0, seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def device_code(
+    app: App,
+    *,
+    scopes: Sequence[str],
+    out: Optional[TextIO] = None,
+    on_code: Optional[Callable[[DeviceAuthorization], None]] = None,
+    send: Sender = http_send,
+) -> TokenSet:
+    """The device-code flow: shows the code (``on_code``, or a message on ``out``), then polls.
+
+    On a terminal it keeps a live countdown on one line. Ctrl-C (KeyboardInterrupt) stops the
+    polling at once and is re-raised after the line is cleaned up. A declined or expired sign-in
+    raises :class:`mailoauth.ServerError` (``authorization_declined`` / ``expired_token``).
+    """
+    out = out if out is not None else sys.stderr
+    endpoints = app.resolved_endpoints()
+    if not endpoints.device_authorization_url:
+        raise error_from("invalid_input", "these endpoints have no device authorization URL")
+    auth = parse_device_authorization_response(
+        send(build_device_authorization_request(
+            device_authorization_url=endpoints.device_authorization_url, client_id=app.client_id, scopes=list(scopes)
+        )),
+        _now(),
+    )
+    if on_code is not None:
+        on_code(auth)
+    else:
+        print(auth.message or f"To sign in, open {auth.verification_uri} and enter the code {auth.user_code}", file=out)
+        print(f"  code: {auth.user_code}   (expires in {_fmt_left(auth.expires_at - _now())})", file=out, flush=True)
+    poller = DevicePoller(token_url=endpoints.token_url, client_id=app.client_id, authorization=auth, now=_now())
+    live = bool(getattr(out, "isatty", lambda: False)())
+    try:
+        while True:
+            now = _now()
+            action = poller.next_action(now)
+            if action.kind == "poll_at":
+                at = action.at if action.at is not None else now + 1
+                while _now() < at:
+                    if live:
+                        print(f"\r  waiting for sign-in... {_fmt_left(poller.expires_at - _now())} left ", end="", file=out, flush=True)
+                    _sleep(min(1.0, max(0.05, at - _now())))
+            elif action.kind == "send":
+                assert action.request is not None
+                try:
+                    response = send(action.request)
+                except NetworkError:
+                    poller.network_failed(_now())
+                    continue
+                poller.receive_response(response, _now())
+            else:
+                outcome = action.outcome
+                assert outcome is not None
+                if live:
+                    print("\r" + " " * 44 + "\r", end="", file=out, flush=True)
+                if outcome.kind == "token" and outcome.token is not None:
+                    return outcome.token
+                if outcome.kind == "declined":
+                    raise error_from("authorization_declined", "the user declined the sign-in")
+                if outcome.kind == "expired":
+                    raise error_from("expired_token", "the device code expired before the sign-in finished: start again")
+                if isinstance(outcome.error, Error):
+                    raise outcome.error
+                raise error_from("malformed", "the device flow ended without a result")
+    except KeyboardInterrupt:
+        if live:
+            print("\r" + " " * 44 + "\r", end="", file=out, flush=True)
+        raise
+
+
+# ------------------------------------------------------------------------------------------------
+# Interactive (authorization code + PKCE)
+
+
+def is_remote_session() -> bool:
+    """Whether a browser on this machine is unlikely to be seen (SSH, no display)."""
+    if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+        return True
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return True
+    return False
+
+
+def _wait_for_redirect(listener: LoopbackListener, timeout: float, paste: bool, read_line: Callable[[], str]) -> str:
+    """The redirect URL: from the listener, or pasted by the user (whichever comes first)."""
+    deadline = time.monotonic() + timeout
+    use_select = paste and hasattr(sys.stdin, "fileno") and os.name == "posix" and read_line is input
+    if paste and not use_select:
+        return read_line()
+    import select
+
+    while time.monotonic() < deadline:
+        got = listener.wait(timeout=0.2)
+        if got is not None:
+            return got
+        if use_select:
+            try:
+                ready, _, _ = select.select([sys.stdin], [], [], 0)
+            except (OSError, ValueError):
+                ready = []
+            if ready:
+                line = sys.stdin.readline()
+                if line.strip():
+                    return line.strip()
+    raise error_from("expired_token", f"no sign-in redirect arrived within {int(timeout)} seconds")
+
+
+def interactive(
+    app: App,
+    *,
+    protocols: Sequence[str] = ("imap",),
+    scopes: Optional[Sequence[str]] = None,
+    login_hint: Optional[str] = None,
+    prompt: Optional[str] = None,
+    open_browser: bool = True,
+    port: int = 0,
+    redirect_host: str = "127.0.0.1",
+    timeout: float = 300.0,
+    out: Optional[TextIO] = None,
+    read_line: Callable[[], str] = input,
+    send: Sender = http_send,
+) -> TokenSet:
+    """Sign-in in a browser with PKCE. The redirect URI is ``http://<redirect_host>:<port>/``; the
+    listener binds 127.0.0.1. Register the same host (``http://localhost`` or ``http://127.0.0.1``)
+    under "Mobile and desktop applications" in Entra: the port of a loopback URI is not compared.
+
+    In an SSH session (or with ``open_browser=False``) the URL is printed instead; the user opens
+    it anywhere and pastes back the address the browser ends up on.
+    """
+    out = out if out is not None else sys.stderr
+    endpoints = app.resolved_endpoints()
+    pkce = Pkce.from_random(secrets.token_bytes(32))
+    state = secrets.token_urlsafe(24)
+    with LoopbackListener(port=port, uri_host=redirect_host) as listener:
+        if app.endpoints is None and scopes is None:
+            request = AuthorizeRequest.microsoft(
+                tenant=app.tenant, client_id=app.client_id, redirect_uri=listener.redirect_uri,
+                protocols=list(protocols), state=state, pkce=pkce, cloud=app.cloud,
+                prompt=prompt, login_hint=login_hint,
+            )
+        else:
+            request = AuthorizeRequest(
+                authorize_url=endpoints.authorize_url, client_id=app.client_id, redirect_uri=listener.redirect_uri,
+                scopes=list(scopes) if scopes is not None else app.cloud_object().delegated_scopes(list(protocols)),
+                state=state, code_challenge=pkce.challenge, prompt=prompt, login_hint=login_hint,
+            )
+        url = request.url()
+        remote = not open_browser or is_remote_session()
+        opened = False if remote else bool(webbrowser.open(url))
+        if opened:
+            print("A browser window opened for the sign-in. If it did not, open this address:", file=out)
+            print(f"  {url}", file=out, flush=True)
+        else:
+            print("Open this address in a browser (on any machine) and sign in:", file=out)
+            print(f"  {url}", file=out)
+            print("The browser then goes to an address starting with", listener.redirect_uri, file=out)
+            print("If that page does not load, copy the whole address from the address bar and paste it here:", file=out, flush=True)
+        redirect = _wait_for_redirect(listener, timeout, paste=not opened, read_line=read_line)
+    code = parse_authorize_redirect(redirect.strip(), expected_state=state, expected_issuer=endpoints.issuer)
+    token_request = build_auth_code_request(
+        token_url=endpoints.token_url,
+        client_id=app.client_id,
+        code=code.code,
+        redirect_uri=request.redirect_uri,
+        code_verifier=pkce.verifier,
+        scopes=request.scopes,
+        **app.credential(endpoints.token_url),
+    )
+    return _request_tokens(token_request, send)
+
+
+# ------------------------------------------------------------------------------------------------
+# The cache-aware front door
+
+
+def get_token(
+    app: App,
+    *,
+    flow: str,
+    scopes: Sequence[str],
+    cache: Optional[TokenCache] = None,
+    user: Optional[str] = None,
+    force: bool = False,
+    send: Sender = http_send,
+    **flow_options: object,
+) -> TokenSet:
+    """A usable token for ``flow`` (``client_credentials``, ``device_code``, ``interactive`` or
+    ``refresh``): the cached one while it has more than 5 minutes left, else a refresh with the
+    cached refresh token, else the flow itself. Every new token set is saved at once (with a
+    rotated refresh token). A refresh that fails transiently raises and leaves the cache as it
+    was; only a dead grant (``requires_new_sign_in``) removes the entry.
+    """
+    endpoints = app.resolved_endpoints()
+    key = cache_key(client_id=app.client_id, token_url=endpoints.token_url, scopes=scopes, user=user)
+
+    def save(tokens: TokenSet) -> TokenSet:
+        if cache is not None:
+            cache.put(key, tokens.to_json(), client_id=app.client_id, token_url=endpoints.token_url,
+                      scopes=list(scopes), user=user, flow=flow)
+        return tokens
+
+    cached: Optional[TokenSet] = None
+    if cache is not None:
+        text = cache.get_tokens_json(key)
+        if text is not None:
+            cached = TokenSet.from_json(text)
+    if cached is not None and not force and not cached.needs_refresh(_now(), REFRESH_MARGIN):
+        return cached
+    if cached is not None and cached.refresh_token is not None:
+        try:
+            return save(refresh(app, cached, scopes=scopes, send=send))
+        except Error as e:
+            if not e.requires_new_sign_in:
+                raise  # transient or configuration: keep the refresh token
+            if cache is not None:
+                cache.delete(key)
+            if flow == "refresh":
+                raise
+    if flow in ("client_credentials", "client-credentials", "app"):
+        scope = " ".join(scopes) if scopes else None
+        return save(client_credentials(app, scope=scope, send=send))
+    if flow in ("device_code", "device"):
+        return save(device_code(app, scopes=scopes, send=send, **flow_options))  # type: ignore[arg-type]
+    if flow in ("interactive", "auth_code", "browser"):
+        return save(interactive(app, scopes=scopes, login_hint=user, send=send, **flow_options))  # type: ignore[arg-type]
+    if flow == "refresh":
+        raise error_from("invalid_input", "no cached refresh token for this app, endpoint, scopes and user: sign in first")
+    raise error_from("invalid_input", f"unknown flow {flow!r} (client_credentials, device_code, interactive, refresh)")

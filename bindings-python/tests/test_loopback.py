@@ -1,0 +1,62 @@
+"""The loopback redirect listener."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from mailoauth.loopback import LoopbackListener
+
+
+def test_captures_the_redirect_query() -> None:
+    with LoopbackListener(path="/cb") as listener:
+        assert listener.redirect_uri == f"http://127.0.0.1:{listener.port}/cb"
+        pages: list[bytes] = []
+
+        def browser() -> None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{listener.port}/favicon.ico", timeout=5)
+            except urllib.error.HTTPError as e:
+                assert e.code == 404
+            with urllib.request.urlopen(f"{listener.redirect_uri}?code=abc&state=xyz", timeout=5) as r:
+                pages.append(r.read())
+
+        t = threading.Thread(target=browser)
+        t.start()
+        url = listener.wait(timeout=10)
+        t.join()
+    assert url == f"{listener.redirect_uri}?code=abc&state=xyz"
+    assert b"close this window" in pages[0]
+
+
+def test_form_post() -> None:
+    with LoopbackListener() as listener:
+        def browser() -> None:
+            req = urllib.request.Request(listener.redirect_uri, data=b"code=c&state=s", method="POST")
+            urllib.request.urlopen(req, timeout=5).read()
+
+        t = threading.Thread(target=browser)
+        t.start()
+        url = listener.wait(timeout=10)
+        t.join()
+    assert url == f"{listener.redirect_uri}?code=c&state=s"
+
+
+def test_timeout_returns_none() -> None:
+    with LoopbackListener() as listener:
+        assert listener.wait(timeout=0.3) is None
+
+
+def test_loopback_only() -> None:
+    with pytest.raises(ValueError):
+        LoopbackListener(host="0.0.0.0")
+
+
+def test_redirect_uri_may_name_localhost() -> None:
+    with LoopbackListener(uri_host="localhost", path="cb") as listener:
+        assert listener.redirect_uri == f"http://localhost:{listener.port}/cb"
+    with pytest.raises(ValueError):
+        LoopbackListener(uri_host="example.com")
