@@ -14,7 +14,7 @@ PORT ?= 8080
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_SECONDS ?= 300
 
-.PHONY: help deps test lint purity wasm-check test-rust test-vectors fuzz-smoke fuzz demo bench
+.PHONY: help deps test lint purity wasm-check test-rust test-python test-vectors fuzz-smoke fuzz demo bench
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# //'
@@ -23,7 +23,7 @@ deps:
 	.ci/install-deps rust fuzz
 
 ## The whole suite. Each step prints a header so a failure is easy to find in the log.
-test: deps lint purity wasm-check test-rust test-vectors fuzz-smoke
+test: deps lint purity wasm-check test-rust test-python test-vectors fuzz-smoke
 	@echo "make test: all green"
 
 lint:
@@ -48,9 +48,16 @@ test-rust:
 	cargo test --workspace --locked
 	cargo test -p mailoauth --no-default-features --locked --lib
 
+## Python: builds the package into target/py-venv, mypy.stubtest, pytest (drivers, CLI, vectors).
+test-python:
+	@echo "==> Python binding"
+	bindings-python/run-tests
+
+## Every binding's runner over the same folder; each prints `vectors: <binding> ran N, failed F`.
 test-vectors:
 	@echo "==> vectors from $(MAILOAUTH_VECTORS)"
 	cargo test -p mailoauth --test vectors --locked
+	bindings-python/run-vectors
 
 fuzz-smoke:
 	@echo "==> fuzz smoke ($(FUZZ_SMOKE_SECONDS)s per target)"
