@@ -46,3 +46,8 @@ pub mod token;
 
 pub use error::{Error, OAuthError, Result};
 pub use secret::Secret;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
