@@ -25,7 +25,8 @@ use crate::cloud::Protocol;
 use crate::diagnose::reply::{self as catalogue, diagnose_code};
 use crate::diagnose::Diagnosis;
 use crate::error::{excerpt, Error, Result};
-use crate::sasl::SaslError;
+use crate::sasl::{Mechanism, SaslError};
+use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -355,6 +356,115 @@ pub(crate) fn decode_challenge(text: &str) -> Option<SaslError> {
         return None;
     }
     crate::sasl::decode_error_challenge(t).ok()
+}
+
+/// Where the SASL conversation of an exchange stands (the same in IMAP, POP3 and SMTP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SaslState {
+    /// The `AUTHENTICATE`/`AUTH` command went (or is about to go) without the response: the
+    /// server's continuation (`+`, `334`) comes next, or a refusal.
+    CommandSent,
+    /// The response was sent: success, a refusal, or a failure challenge comes next.
+    ResponseSent,
+    /// The failure challenge was answered (or `*` sent): only the final reply may come.
+    ChallengeAnswered,
+}
+
+/// The SASL side of an exchange, shared by [`crate::imap::ImapAuth`], [`crate::pop3::PopAuth`]
+/// and [`crate::smtp::SmtpAuth`]: answering continuations (RFC 7628 section 3.2.3 for the failure
+/// challenge) and cancelling with `*` (RFC 9051 section 6.2.2, RFC 5034 section 4, RFC 4954
+/// section 4). The protocols differ only in how their lines look, which each module parses.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct SaslConversation {
+    pub(crate) state: SaslState,
+    pub(crate) mechanism: Mechanism,
+    pub(crate) response: Secret,
+    pub(crate) command_sent: bool,
+    pub(crate) cancel_requested: bool,
+    pub(crate) cancelled: bool,
+    pub(crate) sasl_error: Option<SaslError>,
+}
+
+impl SaslConversation {
+    /// A conversation whose response is already on the command line (`initial_response`) or
+    /// waits for the server's first continuation.
+    pub(crate) fn new(mechanism: Mechanism, response: Secret, initial_response: bool) -> Self {
+        SaslConversation {
+            state: if initial_response {
+                SaslState::ResponseSent
+            } else {
+                SaslState::CommandSent
+            },
+            mechanism,
+            response,
+            command_sent: false,
+            cancel_requested: false,
+            cancelled: false,
+            sasl_error: None,
+        }
+    }
+
+    /// Answers a server continuation carrying `challenge`: the response after the first empty
+    /// one, the mechanism's failure-challenge answer (keeping the decoded JSON) after that, `*`
+    /// when a cancel was requested. A continuation after the challenge was answered breaks the
+    /// protocol: `after_answer` says what was expected instead.
+    pub(crate) fn on_continuation(
+        &mut self,
+        driver: &mut Driver,
+        line: &str,
+        challenge: &str,
+        after_answer: &str,
+    ) -> Result<()> {
+        match self.state {
+            SaslState::CommandSent => {
+                if self.cancel_requested {
+                    self.cancelled = true;
+                    driver.send(crlf("*"));
+                    self.state = SaslState::ChallengeAnswered;
+                } else {
+                    driver.send(crlf(self.response.expose_secret()));
+                    self.state = SaslState::ResponseSent;
+                }
+                Ok(())
+            }
+            SaslState::ResponseSent => {
+                self.sasl_error = decode_challenge(challenge);
+                let answer = if self.cancel_requested {
+                    self.cancelled = true;
+                    "*"
+                } else {
+                    self.mechanism.error_challenge_answer()
+                };
+                driver.send(crlf(answer));
+                self.state = SaslState::ChallengeAnswered;
+                Ok(())
+            }
+            SaslState::ChallengeAnswered => Err(driver.protocol_error(after_answer, line)),
+        }
+    }
+
+    /// Aborts the exchange: before the command was sent nothing is sent and it ends with
+    /// `invalid_input`; an answer waiting to go is replaced by `*`; otherwise the next
+    /// continuation is answered with `*`.
+    pub(crate) fn cancel(&mut self, driver: &mut Driver) {
+        if driver.is_done() || self.cancelled {
+            return;
+        }
+        if !self.command_sent {
+            driver.finish(AuthOutcome::Error(Error::invalid_input(
+                "the authentication was cancelled before anything was sent",
+            )));
+            return;
+        }
+        if driver.has_pending() {
+            driver.clear_pending();
+            driver.send(crlf("*"));
+            self.cancelled = true;
+            self.state = SaslState::ChallengeAnswered;
+        } else {
+            self.cancel_requested = true;
+        }
+    }
 }
 
 /// `line + CR LF` as bytes.

@@ -36,7 +36,7 @@
 
 use crate::cloud::Protocol;
 use crate::error::{excerpt, Error, Result};
-use crate::exchange::{crlf, decode_challenge, Action, Driver, RejectionParts};
+use crate::exchange::{crlf, Action, Driver, RejectionParts, SaslConversation};
 use crate::sasl::{Credentials, Mechanism};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
@@ -56,16 +56,6 @@ pub struct ImapAuthConfig {
     /// `[CAPABILITY ...]`). `AUTH=<mechanism>` must be among them; `SASL-IR` enables the
     /// one-line form.
     pub capabilities: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// `TAG AUTHENTICATE MECH` sent (or waiting to be): the server's `+` comes next.
-    CommandSent,
-    /// The response was sent: a tagged completion, or a `+` failure challenge.
-    ResponseSent,
-    /// The challenge was answered (or `*` sent): only the tagged completion may come.
-    ChallengeAnswered,
 }
 
 /// The client side of IMAP `AUTHENTICATE` (RFC 9051 / RFC 3501 section 6.2.2, RFC 4959 SASL-IR).
@@ -95,15 +85,9 @@ enum State {
 #[derive(Clone, PartialEq, Eq)]
 pub struct ImapAuth {
     driver: Driver,
-    state: State,
+    sasl: SaslConversation,
     tag: String,
-    mechanism: Mechanism,
-    response: Secret,
     initial_response: bool,
-    command_sent: bool,
-    cancel_requested: bool,
-    cancelled: bool,
-    sasl_error: Option<crate::sasl::SaslError>,
     capabilities: Option<Vec<String>>,
 }
 
@@ -111,9 +95,9 @@ impl fmt::Debug for ImapAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ImapAuth")
             .field("tag", &self.tag)
-            .field("mechanism", &self.mechanism)
+            .field("mechanism", &self.sasl.mechanism)
             .field("sasl_ir", &self.initial_response)
-            .field("state", &self.state)
+            .field("state", &self.sasl.state)
             .field("done", &self.driver.is_done())
             .finish_non_exhaustive()
     }
@@ -154,19 +138,9 @@ impl ImapAuth {
         driver.send(crlf(&command));
         Ok(ImapAuth {
             driver,
-            state: if sasl_ir {
-                State::ResponseSent
-            } else {
-                State::CommandSent
-            },
+            sasl: SaslConversation::new(config.mechanism, Secret::new(response), sasl_ir),
             tag: config.tag,
-            mechanism: config.mechanism,
-            response: Secret::new(response),
             initial_response: sasl_ir,
-            command_sent: false,
-            cancel_requested: false,
-            cancelled: false,
-            sasl_error: None,
             capabilities: None,
         })
     }
@@ -175,7 +149,7 @@ impl ImapAuth {
     pub fn next_action(&mut self) -> Action {
         let action = self.driver.next_action();
         if matches!(action, Action::Send(_)) {
-            self.command_sent = true;
+            self.sasl.command_sent = true;
         }
         action
     }
@@ -215,10 +189,10 @@ impl ImapAuth {
                     line: &text,
                     status: status.to_ascii_uppercase(),
                     server_text: resp_text,
-                    sasl_error: self.sasl_error.take(),
+                    sasl_error: self.sasl.sasl_error.take(),
                     reply_code: None,
                     enhanced_status: None,
-                    cancelled: self.cancelled,
+                    cancelled: self.sasl.cancelled,
                     not_applicable: None,
                 });
                 Ok(())
@@ -230,35 +204,12 @@ impl ImapAuth {
     }
 
     fn on_continuation(&mut self, line: &str, challenge: &str) -> Result<()> {
-        match self.state {
-            State::CommandSent => {
-                if self.cancel_requested {
-                    self.cancelled = true;
-                    self.driver.send(crlf("*"));
-                    self.state = State::ChallengeAnswered;
-                } else {
-                    self.driver.send(crlf(self.response.expose_secret()));
-                    self.state = State::ResponseSent;
-                }
-                Ok(())
-            }
-            State::ResponseSent => {
-                self.sasl_error = decode_challenge(challenge);
-                let answer = if self.cancel_requested {
-                    self.cancelled = true;
-                    "*"
-                } else {
-                    self.mechanism.error_challenge_answer()
-                };
-                self.driver.send(crlf(answer));
-                self.state = State::ChallengeAnswered;
-                Ok(())
-            }
-            State::ChallengeAnswered => Err(self.driver.protocol_error(
-                "expected the tagged completion after the challenge was answered",
-                line,
-            )),
-        }
+        self.sasl.on_continuation(
+            &mut self.driver,
+            line,
+            challenge,
+            "expected the tagged completion after the challenge was answered",
+        )
     }
 
     fn on_untagged(&mut self, line: &str, rest: &str) -> Result<()> {
@@ -275,10 +226,10 @@ impl ImapAuth {
                     line,
                     status: "BYE".to_owned(),
                     server_text: data,
-                    sasl_error: self.sasl_error.take(),
+                    sasl_error: self.sasl.sasl_error.take(),
                     reply_code: None,
                     enhanced_status: None,
-                    cancelled: self.cancelled,
+                    cancelled: self.sasl.cancelled,
                     not_applicable: None,
                 });
             }
@@ -297,25 +248,7 @@ impl ImapAuth {
     /// with `*`. Before the command was sent, nothing is sent and the exchange ends with
     /// `invalid_input`. After `Done` it does nothing.
     pub fn cancel(&mut self) {
-        if self.driver.is_done() || self.cancelled {
-            return;
-        }
-        if !self.command_sent {
-            self.driver
-                .finish(crate::exchange::AuthOutcome::Error(Error::invalid_input(
-                    "the authentication was cancelled before anything was sent",
-                )));
-            return;
-        }
-        if self.driver.has_pending() {
-            // The response or the challenge answer has not gone out yet: send `*` instead.
-            self.driver.clear_pending();
-            self.driver.send(crlf("*"));
-            self.cancelled = true;
-            self.state = State::ChallengeAnswered;
-        } else {
-            self.cancel_requested = true;
-        }
+        self.sasl.cancel(&mut self.driver);
     }
 
     /// The command tag.
@@ -325,7 +258,7 @@ impl ImapAuth {
 
     /// The SASL mechanism.
     pub fn mechanism(&self) -> Mechanism {
-        self.mechanism
+        self.sasl.mechanism
     }
 
     /// Whether the one-line `SASL-IR` form is used.

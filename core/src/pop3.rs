@@ -35,9 +35,9 @@ use crate::cloud::Protocol;
 use crate::diagnose::reply::POP_TWO_STEP_REQUIRED;
 use crate::error::{excerpt, Error, Result};
 use crate::exchange::{
-    crlf, decode_challenge, Action, AuthOutcome, Driver, InitialResponse, RejectionParts,
+    crlf, Action, Driver, InitialResponse, RejectionParts, SaslConversation, SaslState as State,
 };
-use crate::sasl::{Credentials, Mechanism, SaslError};
+use crate::sasl::{Credentials, Mechanism};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -54,16 +54,6 @@ pub struct PopAuthConfig {
     pub capabilities: Option<Vec<String>>,
     /// Two-line (`Auto`, `Never`) or one-line (`Always`) `AUTH`.
     pub initial_response: InitialResponse,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// `AUTH MECH` sent: the server's `+` comes next (or `-ERR`).
-    CommandSent,
-    /// The response was sent: `+OK`, `-ERR`, or a `+` failure challenge.
-    ResponseSent,
-    /// The challenge was answered (or `*` sent): only `+OK` / `-ERR` may come.
-    ChallengeAnswered,
 }
 
 /// The client side of POP3 `AUTH` (RFC 5034).
@@ -88,22 +78,16 @@ enum State {
 #[derive(Clone, PartialEq, Eq)]
 pub struct PopAuth {
     driver: Driver,
-    state: State,
-    mechanism: Mechanism,
-    response: Secret,
+    sasl: SaslConversation,
     one_line: bool,
-    command_sent: bool,
-    cancel_requested: bool,
-    cancelled: bool,
-    sasl_error: Option<SaslError>,
 }
 
 impl fmt::Debug for PopAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PopAuth")
-            .field("mechanism", &self.mechanism)
+            .field("mechanism", &self.sasl.mechanism)
             .field("one_line", &self.one_line)
-            .field("state", &self.state)
+            .field("state", &self.sasl.state)
             .field("done", &self.driver.is_done())
             .finish_non_exhaustive()
     }
@@ -144,18 +128,8 @@ impl PopAuth {
         driver.send(crlf(&command));
         Ok(PopAuth {
             driver,
-            state: if one_line {
-                State::ResponseSent
-            } else {
-                State::CommandSent
-            },
-            mechanism: config.mechanism,
-            response: Secret::new(response),
+            sasl: SaslConversation::new(config.mechanism, Secret::new(response), one_line),
             one_line,
-            command_sent: false,
-            cancel_requested: false,
-            cancelled: false,
-            sasl_error: None,
         })
     }
 
@@ -163,7 +137,7 @@ impl PopAuth {
     pub fn next_action(&mut self) -> Action {
         let action = self.driver.next_action();
         if matches!(action, Action::Send(_)) {
-            self.command_sent = true;
+            self.sasl.command_sent = true;
         }
         action
     }
@@ -179,7 +153,7 @@ impl PopAuth {
         match classify(&text) {
             Some(Line::Continuation(challenge)) => self.on_continuation(&text, challenge),
             Some(Line::Ok(rest)) => {
-                if self.state == State::CommandSent {
+                if self.sasl.state == State::CommandSent {
                     return Err(self
                         .driver
                         .protocol_error("expected '+' before the response was sent", &text));
@@ -192,10 +166,10 @@ impl PopAuth {
                     line: &text,
                     status: "-ERR".to_owned(),
                     server_text: rest,
-                    sasl_error: self.sasl_error.take(),
+                    sasl_error: self.sasl.sasl_error.take(),
                     reply_code: None,
                     enhanced_status: None,
-                    cancelled: self.cancelled,
+                    cancelled: self.sasl.cancelled,
                     not_applicable: (!self.one_line).then_some(POP_TWO_STEP_REQUIRED),
                 });
                 Ok(())
@@ -207,35 +181,12 @@ impl PopAuth {
     }
 
     fn on_continuation(&mut self, line: &str, challenge: &str) -> Result<()> {
-        match self.state {
-            State::CommandSent => {
-                if self.cancel_requested {
-                    self.cancelled = true;
-                    self.driver.send(crlf("*"));
-                    self.state = State::ChallengeAnswered;
-                } else {
-                    self.driver.send(crlf(self.response.expose_secret()));
-                    self.state = State::ResponseSent;
-                }
-                Ok(())
-            }
-            State::ResponseSent => {
-                self.sasl_error = decode_challenge(challenge);
-                let answer = if self.cancel_requested {
-                    self.cancelled = true;
-                    "*"
-                } else {
-                    self.mechanism.error_challenge_answer()
-                };
-                self.driver.send(crlf(answer));
-                self.state = State::ChallengeAnswered;
-                Ok(())
-            }
-            State::ChallengeAnswered => Err(self.driver.protocol_error(
-                "expected +OK or -ERR after the challenge was answered",
-                line,
-            )),
-        }
+        self.sasl.on_continuation(
+            &mut self.driver,
+            line,
+            challenge,
+            "expected +OK or -ERR after the challenge was answered",
+        )
     }
 
     /// Aborts the exchange. When the server waits on a continuation answer (or one is about to
@@ -243,28 +194,12 @@ impl PopAuth {
     /// a rejection without diagnosis. A continuation that arrives later is answered with `*`.
     /// Before the command was sent, nothing is sent and the exchange ends with `invalid_input`.
     pub fn cancel(&mut self) {
-        if self.driver.is_done() || self.cancelled {
-            return;
-        }
-        if !self.command_sent {
-            self.driver.finish(AuthOutcome::Error(Error::invalid_input(
-                "the authentication was cancelled before anything was sent",
-            )));
-            return;
-        }
-        if self.driver.has_pending() {
-            self.driver.clear_pending();
-            self.driver.send(crlf("*"));
-            self.cancelled = true;
-            self.state = State::ChallengeAnswered;
-        } else {
-            self.cancel_requested = true;
-        }
+        self.sasl.cancel(&mut self.driver);
     }
 
     /// The SASL mechanism.
     pub fn mechanism(&self) -> Mechanism {
-        self.mechanism
+        self.sasl.mechanism
     }
 
     /// Whether the one-line form (initial response on the `AUTH` line) is used.
@@ -385,6 +320,7 @@ pub fn offers_mechanism(capabilities: &[String], mechanism: Mechanism) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchange::AuthOutcome;
 
     const TOKEN: &str = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg";
     const B64: &str = "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==";

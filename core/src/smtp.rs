@@ -42,9 +42,9 @@
 use crate::cloud::Protocol;
 use crate::error::{excerpt, Error, Result};
 use crate::exchange::{
-    crlf, decode_challenge, Action, AuthOutcome, Driver, InitialResponse, RejectionParts,
+    crlf, Action, Driver, InitialResponse, RejectionParts, SaslConversation, SaslState as State,
 };
-use crate::sasl::{Credentials, Mechanism, SaslError};
+use crate::sasl::{Credentials, Mechanism};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -71,16 +71,6 @@ pub struct SmtpAuthConfig {
     pub initial_response: InitialResponse,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// `AUTH MECH` sent: `334` comes next (or a refusal).
-    CommandSent,
-    /// The response was sent: `235`, a refusal, or a `334` failure challenge.
-    ResponseSent,
-    /// The challenge was answered (or `*` sent): only the final reply may come.
-    ChallengeAnswered,
-}
-
 /// The client side of SMTP `AUTH` (RFC 4954).
 ///
 /// Call order: [`SmtpAuth::new`], then loop on [`SmtpAuth::next_action`]: send the bytes of
@@ -105,23 +95,17 @@ enum State {
 #[derive(Clone, PartialEq, Eq)]
 pub struct SmtpAuth {
     driver: Driver,
-    state: State,
-    mechanism: Mechanism,
-    response: Secret,
+    sasl: SaslConversation,
     one_line: bool,
-    command_sent: bool,
-    cancel_requested: bool,
-    cancelled: bool,
-    sasl_error: Option<SaslError>,
     reader: SmtpReplyReader,
 }
 
 impl fmt::Debug for SmtpAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SmtpAuth")
-            .field("mechanism", &self.mechanism)
+            .field("mechanism", &self.sasl.mechanism)
             .field("one_line", &self.one_line)
-            .field("state", &self.state)
+            .field("state", &self.sasl.state)
             .field("done", &self.driver.is_done())
             .finish_non_exhaustive()
     }
@@ -162,18 +146,8 @@ impl SmtpAuth {
         }
         Ok(SmtpAuth {
             driver,
-            state: if one_line {
-                State::ResponseSent
-            } else {
-                State::CommandSent
-            },
-            mechanism: config.mechanism,
-            response: Secret::new(response),
+            sasl: SaslConversation::new(config.mechanism, Secret::new(response), one_line),
             one_line,
-            command_sent: false,
-            cancel_requested: false,
-            cancelled: false,
-            sasl_error: None,
             reader: SmtpReplyReader::new(),
         })
     }
@@ -182,7 +156,7 @@ impl SmtpAuth {
     pub fn next_action(&mut self) -> Action {
         let action = self.driver.next_action();
         if matches!(action, Action::Send(_)) {
-            self.command_sent = true;
+            self.sasl.command_sent = true;
         }
         action
     }
@@ -210,7 +184,7 @@ impl SmtpAuth {
         let last = reply.lines.last().map(String::as_str).unwrap_or_default();
         match reply.code {
             235 => {
-                if self.state == State::CommandSent {
+                if self.sasl.state == State::CommandSent {
                     return Err(self
                         .driver
                         .protocol_error("expected 334 before the response was sent", &text));
@@ -225,10 +199,10 @@ impl SmtpAuth {
                     line: &joined,
                     status: reply.code.to_string(),
                     server_text: &reply.last_text(),
-                    sasl_error: self.sasl_error.take(),
+                    sasl_error: self.sasl.sasl_error.take(),
                     reply_code: Some(reply.code),
                     enhanced_status: reply.enhanced_status.clone(),
-                    cancelled: self.cancelled,
+                    cancelled: self.sasl.cancelled,
                     not_applicable: None,
                 });
                 Ok(())
@@ -240,35 +214,12 @@ impl SmtpAuth {
     }
 
     fn on_continuation(&mut self, line: &str, challenge: &str) -> Result<()> {
-        match self.state {
-            State::CommandSent => {
-                if self.cancel_requested {
-                    self.cancelled = true;
-                    self.driver.send(crlf("*"));
-                    self.state = State::ChallengeAnswered;
-                } else {
-                    self.driver.send(crlf(self.response.expose_secret()));
-                    self.state = State::ResponseSent;
-                }
-                Ok(())
-            }
-            State::ResponseSent => {
-                self.sasl_error = decode_challenge(challenge);
-                let answer = if self.cancel_requested {
-                    self.cancelled = true;
-                    "*"
-                } else {
-                    self.mechanism.error_challenge_answer()
-                };
-                self.driver.send(crlf(answer));
-                self.state = State::ChallengeAnswered;
-                Ok(())
-            }
-            State::ChallengeAnswered => Err(self.driver.protocol_error(
-                "expected the final reply after the challenge was answered",
-                line,
-            )),
-        }
+        self.sasl.on_continuation(
+            &mut self.driver,
+            line,
+            challenge,
+            "expected the final reply after the challenge was answered",
+        )
     }
 
     /// Aborts the exchange. When the server waits on a `334` answer (or one is about to be
@@ -276,28 +227,12 @@ impl SmtpAuth {
     /// rejection without diagnosis. A `334` that arrives later is answered with `*`. Before the
     /// command was sent, nothing is sent and the exchange ends with `invalid_input`.
     pub fn cancel(&mut self) {
-        if self.driver.is_done() || self.cancelled {
-            return;
-        }
-        if !self.command_sent {
-            self.driver.finish(AuthOutcome::Error(Error::invalid_input(
-                "the authentication was cancelled before anything was sent",
-            )));
-            return;
-        }
-        if self.driver.has_pending() {
-            self.driver.clear_pending();
-            self.driver.send(crlf("*"));
-            self.cancelled = true;
-            self.state = State::ChallengeAnswered;
-        } else {
-            self.cancel_requested = true;
-        }
+        self.sasl.cancel(&mut self.driver);
     }
 
     /// The SASL mechanism.
     pub fn mechanism(&self) -> Mechanism {
-        self.mechanism
+        self.sasl.mechanism
     }
 
     /// Whether the initial response goes on the `AUTH` line.
@@ -540,6 +475,7 @@ pub(crate) fn split_enhanced_status(code: u16, text: &str) -> (Option<&str>, &st
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchange::AuthOutcome;
 
     const TOKEN: &str = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg";
 
