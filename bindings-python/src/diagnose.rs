@@ -300,6 +300,12 @@ pub fn token_claims(token: &str) -> PyResult<PyTokenClaims> {
         .map(PyTokenClaims::from)
 }
 
+/// `"app"` or `"delegated"`: what kind of token this looks like from its claims.
+#[pyfunction]
+pub fn guess_grant(token: &str) -> &'static str {
+    token_lint::guess_grant(token).as_str()
+}
+
 /// `(header_json, payload_json)` of a JWT, decoded without verification.
 #[pyfunction]
 pub fn decode_jwt_unverified(token: &str) -> PyResult<(String, String)> {
@@ -434,6 +440,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(entra_catalogue, m)?)?;
     m.add_function(wrap_pyfunction!(lint_access_token, m)?)?;
     m.add_function(wrap_pyfunction!(token_claims, m)?)?;
+    m.add_function(wrap_pyfunction!(guess_grant, m)?)?;
     m.add_function(wrap_pyfunction!(decode_jwt_unverified, m)?)?;
     m.add_function(wrap_pyfunction!(lint_config, m)?)?;
     m.add_function(wrap_pyfunction!(build_runbook, m)?)?;

@@ -75,6 +75,7 @@ __all__ = [
     "entra_catalogue",
     "lint_access_token",
     "token_claims",
+    "guess_grant",
     "decode_jwt_unverified",
     "lint_config",
     "build_runbook",
@@ -746,6 +747,7 @@ def lint_access_token(
     cloud: Optional[_CloudLike] = None,
 ) -> TokenLint: ...
 def token_claims(token: str) -> TokenClaims: ...
+def guess_grant(token: str) -> str: ...
 def decode_jwt_unverified(token: str) -> tuple[str, str]: ...
 def lint_config(
     *,

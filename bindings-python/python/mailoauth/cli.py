@@ -392,7 +392,7 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     except Error as e:
         _explain_failure(out, "token", e)
         return out.finish(False)
-    grant = claims_grant if claims_grant != "auto" else _guess_grant(token)
+    grant = claims_grant if claims_grant != "auto" else mailoauth.guess_grant(token)
     mailbox = args.mailbox or args.user
     if not mailbox:
         raise UsageError("give the mailbox to log in to: --mailbox ADDRESS (or --user for your own)")
@@ -463,13 +463,6 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
         _close(protocol, conn)
     return out.finish(ok)
 
-
-def _guess_grant(token: str) -> str:
-    try:
-        claims = mailoauth.token_claims(token)
-    except Error:
-        return "delegated"
-    return "app" if claims.roles and not claims.scp else "delegated"
 
 
 def _prove_access(args: argparse.Namespace, out: Output, protocol: str, conn: Any, mailbox: str) -> bool:
@@ -563,7 +556,7 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
         return out.finish(x.known)
     if text.startswith("eyJ") and text.count(".") == 2:
         protocol = args.protocol or "imap"
-        grant = args.grant if args.grant != "auto" else _guess_grant(text)
+        grant = args.grant if args.grant != "auto" else mailoauth.guess_grant(text)
         lint = mailoauth.lint_access_token(text, protocol=protocol, grant=grant, now=int(time.time()), user=args.user, cloud=args.cloud)
         claims = lint.claims
         if claims is not None:

@@ -153,6 +153,16 @@ fn decode_part(part: &str, what: &str) -> Result<String> {
     }
 }
 
+/// What kind of token this looks like, from its claims: [`Grant::App`] when it carries `roles`
+/// and no `scp` (client credentials), otherwise [`Grant::Delegated`] (also for opaque tokens,
+/// which only consumer sign-ins issue). For tools that lint a token whose origin they don't know.
+pub fn guess_grant(token: &str) -> Grant {
+    match token_claims(token) {
+        Ok(c) if !c.roles.is_empty() && c.scp.is_empty() => Grant::App,
+        _ => Grant::Delegated,
+    }
+}
+
 /// Decodes a JWT's claims without verifying anything (see [`decode_jwt_unverified`]).
 pub fn token_claims(token: &str) -> Result<TokenClaims> {
     let d = decode_jwt_unverified(token)?;
@@ -402,6 +412,35 @@ pub fn lint_access_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grant_guessed_from_claims() {
+        let b64 =
+            |j: &str| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, j);
+        let jwt = |payload: &str| {
+            format!(
+                "{}.{}.c2ln",
+                b64(r#"{"typ":"JWT","alg":"RS256"}"#),
+                b64(payload)
+            )
+        };
+        assert_eq!(
+            guess_grant(&jwt(r#"{"roles":["IMAP.AccessAsApp"]}"#)),
+            Grant::App
+        );
+        assert_eq!(
+            guess_grant(&jwt(r#"{"scp":"IMAP.AccessAsUser.All"}"#)),
+            Grant::Delegated
+        );
+        assert_eq!(
+            guess_grant(&jwt(r#"{"scp":"SMTP.Send","roles":["x"]}"#)),
+            Grant::Delegated
+        );
+        assert_eq!(
+            guess_grant("EwBAAl3BAAUFFpUAo7J3Ve0bjLBWZWCclRC3EoAA"),
+            Grant::Delegated
+        );
+    }
     use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 
     const NOW: u64 = 1_800_000_000;
