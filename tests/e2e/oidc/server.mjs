@@ -1,0 +1,251 @@
+// oidc-provider as a local stand-in for Entra ID, for the mailoauth end-to-end tests. TEST ONLY.
+//
+// Configuration comes from the environment (tests/e2e/stack.py sets it):
+//   OIDC_PORT            port to listen on (127.0.0.1 only)
+//   OIDC_TOKEN_FORMAT    "opaque" (Dovecot introspects) or "jwt" (Dovecot validates locally)
+//   OIDC_STATE_DIR       where ready.json (kid, public key PEM) is written once listening
+//   OIDC_CLIENT_SECRET   secret of the confidential client "mail-daemon"
+//   OIDC_CLIENT_CERT     PEM certificate whose key signs "mail-daemon-cert"'s client assertions
+//   OIDC_INTROSPECT_SECRET  secret of "dovecot" (the resource server calling introspection)
+//   OIDC_ACCESS_TTL      access token lifetime in seconds (default 3600)
+//   OIDC_CORS_ORIGINS    comma-separated origins allowed by CORS (the web page's)
+//
+// Clients (all ids fixed, see tests/e2e/README.md):
+//   mail-daemon        client credentials, client_secret_post   -> token email = archive@example.test
+//   mail-daemon-cert   client credentials, private_key_jwt      -> token email = archive@example.test
+//   mail-desktop       public native client: auth code + PKCE S256, refresh, device grant
+//   dovecot            introspection caller (client_secret_basic)
+//
+// Interactions (login, consent) are completed by a test-only hook at /interaction/:uid: it signs
+// in the login_hint (default alice@example.test) and grants every requested scope at once, so a
+// scripted HTTP client that follows redirects completes a sign-in. A login_hint starting with
+// "decline" makes it deny (access_denied).
+import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+
+import Provider from 'oidc-provider';
+
+const env = (name, fallback) => {
+  const v = process.env[name];
+  if (v === undefined || v === '') {
+    if (fallback === undefined) {
+      console.error(`oidc: ${name} is not set`);
+      process.exit(2);
+    }
+    return fallback;
+  }
+  return v;
+};
+
+const PORT = Number(env('OIDC_PORT'));
+const FORMAT = env('OIDC_TOKEN_FORMAT', 'opaque');
+const STATE_DIR = env('OIDC_STATE_DIR');
+const ISSUER = `http://127.0.0.1:${PORT}`;
+const ACCESS_TTL = Number(env('OIDC_ACCESS_TTL', '3600'));
+const CORS_ORIGINS = new Set(env('OIDC_CORS_ORIGINS', '').split(',').filter(Boolean));
+
+export const OUTLOOK = 'https://outlook.office.com';
+export const GRAPH = 'https://graph.microsoft.com';
+const OUTLOOK_SCOPES = [
+  'IMAP.AccessAsUser.All', 'POP.AccessAsUser.All', 'SMTP.Send', '.default',
+].map((s) => `${OUTLOOK}/${s}`);
+const GRAPH_SCOPES = ['Mail.Read', '.default'].map((s) => `${GRAPH}/${s}`);
+const APP_MAILBOX = 'archive@example.test';
+const DEFAULT_USER = 'alice@example.test';
+
+// The signing key: fresh per start; its public half goes to ready.json for Dovecot.
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const kid = randomUUID();
+const signingJwk = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+
+const certJwk = createPublicKey(readFileSync(env('OIDC_CLIENT_CERT'))).export({ format: 'jwk' });
+
+const resourceOf = (scopeString) => {
+  const scopes = String(scopeString || '').split(' ');
+  return scopes.some((s) => s.startsWith(`${GRAPH}/`)) ? GRAPH : OUTLOOK;
+};
+
+const clients = [
+  {
+    client_id: 'mail-daemon',
+    client_secret: env('OIDC_CLIENT_SECRET'),
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_post',
+  },
+  {
+    client_id: 'mail-daemon-cert',
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [{ ...certJwk, use: 'sig' }] },
+  },
+  {
+    client_id: 'mail-desktop',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/', 'http://localhost/', ...[...CORS_ORIGINS].map((o) => `${o}/`)],
+  },
+  {
+    client_id: 'dovecot',
+    client_secret: env('OIDC_INTROSPECT_SECRET'),
+    grant_types: [],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+  },
+];
+
+const configuration = {
+  clients,
+  jwks: { keys: [signingJwk] },
+  findAccount: async (_ctx, id) => ({
+    accountId: id,
+    claims: async () => ({ sub: id, email: id, email_verified: true }),
+  }),
+  claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+  scopes: ['openid', 'offline_access', 'email', 'profile'],
+  pkce: { required: () => true },
+  ttl: {
+    AccessToken: ACCESS_TTL,
+    ClientCredentials: ACCESS_TTL,
+    DeviceCode: 600,
+    RefreshToken: 14 * 24 * 3600,
+    Grant: 14 * 24 * 3600,
+    Interaction: 600,
+    Session: 24 * 3600,
+    AuthorizationCode: 60,
+  },
+  // A refresh token whenever the client may use one (not only after a consent prompt).
+  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  rotateRefreshToken: true,
+  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  features: {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    introspection: {
+      enabled: true,
+      allowedPolicy: async (_ctx, client) => client.clientId === 'dovecot',
+    },
+    revocation: { enabled: true },
+    deviceFlow: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      // Microsoft style: no resource parameter; the resource is the prefix of the scopes.
+      defaultResource: async (ctx, _client, oneOf) => oneOf || resourceOf(ctx.oidc.params?.scope),
+      useGrantedResource: async () => true,
+      getResourceServerInfo: async (_ctx, indicator) => {
+        if (indicator !== OUTLOOK && indicator !== GRAPH) {
+          throw new Provider.errors.InvalidTarget(`unknown resource ${indicator}`);
+        }
+        return {
+          scope: (indicator === OUTLOOK ? OUTLOOK_SCOPES : GRAPH_SCOPES).join(' '),
+          audience: indicator,
+          accessTokenTTL: ACCESS_TTL,
+          accessTokenFormat: FORMAT === 'jwt' ? 'jwt' : 'opaque',
+          ...(FORMAT === 'jwt' ? { jwt: { sign: { alg: 'RS256' } } } : {}),
+        };
+      },
+    },
+  },
+  // The mailbox a token may open: the user (delegated) or the app's mailbox (app-only).
+  extraTokenClaims: async (_ctx, token) => {
+    if (token.kind === 'ClientCredentials') return { email: APP_MAILBOX };
+    if (token.accountId) return { email: token.accountId };
+    return undefined;
+  },
+  formats: {
+    customizers: {
+      // Dovecot 2.3 accepts only typ "JWT" (RFC 9068 says "at+jwt").
+      jwt: async (_ctx, _token, jwt) => {
+        jwt.header = { ...(jwt.header || {}), typ: 'JWT' };
+      },
+    },
+  },
+  clientBasedCORS: (_ctx, origin) => CORS_ORIGINS.has(origin),
+  enabledJWA: {
+    clientAuthSigningAlgValues: ['RS256', 'PS256'],
+  },
+  renderError: async (ctx, out) => {
+    ctx.type = 'json';
+    ctx.body = out;
+  },
+};
+
+const provider = new Provider(ISSUER, configuration);
+
+// Test-only interaction hook: login + consent without a person.
+provider.use(async (ctx, next) => {
+  const m = ctx.path.match(/^\/interaction\/([^/]+)$/);
+  if (ctx.method === 'GET' && m) {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const { prompt, params, session } = details;
+    const hint = String(params.login_hint || '');
+    if (hint.startsWith('decline')) {
+      await provider.interactionFinished(ctx.req, ctx.res,
+        { error: 'access_denied', error_description: 'the user declined (test hook)' },
+        { mergeWithLastSubmission: false });
+      return undefined;
+    }
+    const accountId = session?.accountId || hint || DEFAULT_USER;
+    let result;
+    if (prompt.name === 'login') {
+      result = { login: { accountId } };
+    } else {
+      const grant = details.grantId
+        ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId, clientId: params.client_id });
+      const d = prompt.details || {};
+      if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
+      if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(d.missingResourceScopes || {})) {
+        grant.addResourceScope(indicator, scopes.join(' '));
+      }
+      result = { consent: { grantId: await grant.save() } };
+    }
+    console.log(`oidc: interaction ${prompt.name} for ${accountId} (client ${params.client_id})`);
+    await provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
+    return undefined;
+  }
+  return next();
+});
+
+// Log every request (the test harness prints these lines when a scenario fails).
+provider.use(async (ctx, next) => {
+  const started = Date.now();
+  await next();
+  const extra = ctx.oidc?.client?.clientId ? ` client=${ctx.oidc.client.clientId}` : '';
+  console.log(`oidc: ${ctx.method} ${ctx.path} -> ${ctx.status} (${Date.now() - started} ms)${extra}`);
+});
+
+for (const event of ['grant.error', 'introspection.error', 'server_error', 'authorization.error',
+  'device_authorization.error', 'revocation.error', 'end_session.error', 'interaction.error']) {
+  provider.on(event, (_ctx, err) => {
+    console.log(`oidc: ${event}: ${err.name} ${err.message} ${err.error_description || ''}`);
+  });
+}
+
+const server = provider.listen(PORT, '127.0.0.1', () => {
+  mkdirSync(STATE_DIR, { recursive: true });
+  const ready = {
+    issuer: ISSUER,
+    kid,
+    alg: 'RS256',
+    public_key_pem: publicKey.export({ format: 'pem', type: 'spki' }),
+    token_format: FORMAT,
+    pid: process.pid,
+  };
+  const tmp = join(STATE_DIR, 'ready.json.tmp');
+  writeFileSync(tmp, JSON.stringify(ready, null, 2));
+  renameSync(tmp, join(STATE_DIR, 'ready.json'));
+  console.log(`oidc: listening on ${ISSUER} (${FORMAT} access tokens)`);
+});
+
+const stop = () => server.close(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
