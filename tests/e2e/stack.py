@@ -46,6 +46,7 @@ USERS = ["alice@example.test", "bob@example.test", "archive@example.test"]
 APP_MAILBOX = "archive@example.test"
 OUTLOOK = "https://outlook.office.com"
 MODES = ("introspection", "jwt")
+SHORT_TTL = 4  # seconds: access tokens of the "-short" clients
 
 
 class StackError(RuntimeError):
@@ -295,6 +296,7 @@ class Stack:
             "OIDC_INTROSPECT_SECRET": introspect_secret,
             "OIDC_CLIENT_CERT": str(FIXTURES / "test-client-cert.pem"),
             "OIDC_ACCESS_TTL": str(self.access_ttl),
+            "OIDC_SHORT_TTL": str(SHORT_TTL),
             "OIDC_CORS_ORIGINS": ",".join(self.cors_origins),
             "NODE_NO_WARNINGS": "1",
         })
@@ -348,6 +350,9 @@ class Stack:
                                 "private_key": str(FIXTURES / "test-client-key.pem")},
                 "public": {"client_id": "mail-desktop", "auth": "none",
                            "redirect_uris": ["http://127.0.0.1/", "http://localhost/", *[f"{o}/" for o in self.cors_origins]]},
+                "secret_short": {"client_id": "mail-daemon-short", "client_secret": client_secret,
+                                 "auth": "client_secret_post", "mailbox": APP_MAILBOX, "access_ttl": SHORT_TTL},
+                "public_short": {"client_id": "mail-desktop-short", "auth": "none", "access_ttl": SHORT_TTL},
                 "introspection": {"client_id": "dovecot", "client_secret": introspect_secret},
             },
             "users": USERS,

@@ -8,12 +8,14 @@
 //   OIDC_CLIENT_CERT     PEM certificate whose key signs "mail-daemon-cert"'s client assertions
 //   OIDC_INTROSPECT_SECRET  secret of "dovecot" (the resource server calling introspection)
 //   OIDC_ACCESS_TTL      access token lifetime in seconds (default 3600)
+//   OIDC_SHORT_TTL       access token lifetime of the "-short" clients (default 4)
 //   OIDC_CORS_ORIGINS    comma-separated origins allowed by CORS (the web page's)
 //
 // Clients (all ids fixed, see tests/e2e/README.md):
 //   mail-daemon        client credentials, client_secret_post   -> token email = archive@example.test
 //   mail-daemon-cert   client credentials, private_key_jwt      -> token email = archive@example.test
 //   mail-desktop       public native client: auth code + PKCE S256, refresh, device grant
+//   mail-daemon-short, mail-desktop-short   the same two, with OIDC_SHORT_TTL-second access tokens
 //   dovecot            introspection caller (client_secret_basic)
 //
 // Interactions (login, consent) are completed by a test-only hook at /interaction/:uid: it signs
@@ -43,13 +45,18 @@ const FORMAT = env('OIDC_TOKEN_FORMAT', 'opaque');
 const STATE_DIR = env('OIDC_STATE_DIR');
 const ISSUER = `http://127.0.0.1:${PORT}`;
 const ACCESS_TTL = Number(env('OIDC_ACCESS_TTL', '3600'));
+const SHORT_TTL = Number(env('OIDC_SHORT_TTL', '4'));
 const CORS_ORIGINS = new Set(env('OIDC_CORS_ORIGINS', '').split(',').filter(Boolean));
 
 export const OUTLOOK = 'https://outlook.office.com';
+// Entra's app-only scope for Exchange is https://outlook.office365.com/.default; both resources
+// are Exchange Online, and here both give tokens with aud = https://outlook.office.com.
+export const OUTLOOK365 = 'https://outlook.office365.com';
 export const GRAPH = 'https://graph.microsoft.com';
 const OUTLOOK_SCOPES = [
   'IMAP.AccessAsUser.All', 'POP.AccessAsUser.All', 'SMTP.Send', '.default',
 ].map((s) => `${OUTLOOK}/${s}`);
+const OUTLOOK365_SCOPES = ['.default', 'IMAP.AccessAsApp', 'POP.AccessAsApp'].map((s) => `${OUTLOOK365}/${s}`);
 const GRAPH_SCOPES = ['Mail.Read', '.default'].map((s) => `${GRAPH}/${s}`);
 const APP_MAILBOX = 'archive@example.test';
 const DEFAULT_USER = 'alice@example.test';
@@ -63,10 +70,12 @@ const certJwk = createPublicKey(readFileSync(env('OIDC_CLIENT_CERT'))).export({ 
 
 const resourceOf = (scopeString) => {
   const scopes = String(scopeString || '').split(' ');
-  return scopes.some((s) => s.startsWith(`${GRAPH}/`)) ? GRAPH : OUTLOOK;
+  if (scopes.some((s) => s.startsWith(`${GRAPH}/`))) return GRAPH;
+  if (scopes.some((s) => s.startsWith(`${OUTLOOK365}/`))) return OUTLOOK365;
+  return OUTLOOK;
 };
 
-const clients = [
+const baseClients = [
   {
     client_id: 'mail-daemon',
     client_secret: env('OIDC_CLIENT_SECRET'),
@@ -100,6 +109,14 @@ const clients = [
     token_endpoint_auth_method: 'client_secret_basic',
   },
 ];
+
+// "-short" twins of the daemon and the desktop client: access tokens that expire in seconds.
+const clients = [
+  ...baseClients,
+  ...baseClients.filter((c) => c.client_id === 'mail-daemon' || c.client_id === 'mail-desktop')
+    .map((c) => ({ ...c, client_id: `${c.client_id}-short` })),
+];
+const ttlFor = (client) => (client?.clientId?.endsWith('-short') ? SHORT_TTL : ACCESS_TTL);
 
 const configuration = {
   clients,
@@ -139,14 +156,15 @@ const configuration = {
       // Microsoft style: no resource parameter; the resource is the prefix of the scopes.
       defaultResource: async (ctx, _client, oneOf) => oneOf || resourceOf(ctx.oidc.params?.scope),
       useGrantedResource: async () => true,
-      getResourceServerInfo: async (_ctx, indicator) => {
-        if (indicator !== OUTLOOK && indicator !== GRAPH) {
+      getResourceServerInfo: async (_ctx, indicator, client) => {
+        const known = { [OUTLOOK]: OUTLOOK_SCOPES, [OUTLOOK365]: OUTLOOK365_SCOPES, [GRAPH]: GRAPH_SCOPES };
+        if (!known[indicator]) {
           throw new Provider.errors.InvalidTarget(`unknown resource ${indicator}`);
         }
         return {
-          scope: (indicator === OUTLOOK ? OUTLOOK_SCOPES : GRAPH_SCOPES).join(' '),
-          audience: indicator,
-          accessTokenTTL: ACCESS_TTL,
+          scope: known[indicator].join(' '),
+          audience: indicator === GRAPH ? GRAPH : OUTLOOK,
+          accessTokenTTL: ttlFor(client),
           accessTokenFormat: FORMAT === 'jwt' ? 'jwt' : 'opaque',
           ...(FORMAT === 'jwt' ? { jwt: { sign: { alg: 'RS256' } } } : {}),
         };

@@ -1,0 +1,69 @@
+"""End-to-end fixtures: one stack per Dovecot validation mode, and the server logs of a failed
+scenario attached to its report. TEST ONLY."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stack import MODES, Stack  # noqa: E402
+
+_ACTIVE: dict[str, Stack] = {}
+
+
+def _modes() -> list[str]:
+    wanted = [m.strip() for m in os.environ.get("MAILOAUTH_E2E_MODES", ",".join(MODES)).split(",") if m.strip()]
+    unknown = [m for m in wanted if m not in MODES]
+    if unknown or not wanted:
+        raise pytest.UsageError(f"MAILOAUTH_E2E_MODES: unknown mode(s) {unknown}; use {', '.join(MODES)}")
+    return wanted
+
+
+@pytest.fixture(scope="session", params=_modes())
+def running(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """The started stack (Dovecot validates by introspection, or locally as JWTs)."""
+    with Stack(request.param) as s:
+        _ACTIVE["current"] = s
+        s.write_json(Path(s.workdir) / "stack.json")
+        yield s
+        _ACTIVE.pop("current", None)
+
+
+@pytest.fixture
+def stack(running: Stack) -> dict[str, Any]:
+    """The stack description (ports, URLs, clients, logs) as written to stack.json."""
+    return running.info
+
+
+@pytest.fixture(autouse=True)
+def _log_marks(request: pytest.FixtureRequest) -> Iterator[None]:
+    s = _ACTIVE.get("current")
+    marks = {name: len(s.log_lines(name)) for name in ("dovecot", "oidc", "sink")} if s else {}
+    request.node._e2e_marks = marks
+    yield
+
+
+def _scenario(item: pytest.Item) -> str:
+    module = getattr(item, "module", None)
+    return str(getattr(module, "SCENARIO", "")) or item.nodeid
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.failed:
+        s = _ACTIVE.get("current")
+        report.sections.append(("scenario", f"{_scenario(item)} [{s.mode if s else 'no stack'}]"))
+        if s is not None:
+            marks = getattr(item, "_e2e_marks", {})
+            for name in ("dovecot", "oidc", "sink"):
+                lines = s.log_lines(name, marks.get(name, 0))
+                text = "\n".join(lines[-80:]) if lines else "(no new lines)"
+                report.sections.append((f"{name} log ({s.info['logs'][name]})", text))
+    return report
