@@ -197,6 +197,28 @@ const configuration = {
 
 const provider = new Provider(ISSUER, configuration);
 
+// Entra issues a refresh token whenever offline_access is asked for; oidc-provider drops
+// offline_access unless consent is prompted. Ask for the consent prompt on such requests.
+provider.use(async (ctx, next) => {
+  if (ctx.path === '/auth' && ctx.method === 'GET') {
+    const scope = String(ctx.query.scope || '').split(' ');
+    if (scope.includes('offline_access') && !ctx.query.prompt) {
+      ctx.query = { ...ctx.query, prompt: 'consent' };
+    }
+  }
+  return next();
+});
+
+// Dovecot 2.3 turns an introspection answer without a username ({"active": false}: expired or
+// revoked) into a TEMPORARY failure ("No username returned") instead of a refusal. Give inactive
+// answers a username that matches no mailbox, so Dovecot refuses the login as a server should.
+provider.use(async (ctx, next) => {
+  await next();
+  if (ctx.path === '/token/introspection' && ctx.body && ctx.body.active === false) {
+    ctx.body = { ...ctx.body, email: 'inactive-token@invalid' };
+  }
+});
+
 // Test-only interaction hook: login + consent without a person.
 provider.use(async (ctx, next) => {
   const m = ctx.path.match(/^\/interaction\/([^/]+)$/);
