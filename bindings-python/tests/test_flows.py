@@ -88,12 +88,15 @@ def test_server_refusal_is_server_error_with_details() -> None:
     assert e.explanation is not None and e.explanation.known and "secret" in e.explanation.fix.lower()
 
 
-def test_throttled_and_non_json_bodies() -> None:
+def test_throttled_and_non_json_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
+    waited: list[float] = []
+    monkeypatch.setattr(flows, "_sleep", waited.append)
     with HttpServer({"/token": [Reply(429, "<html>slow down</html>", {"Retry-After": "30"})]}) as srv:
         with pytest.raises(mailoauth.ServerError) as info:
             mailoauth.client_credentials(app_for(srv, client_secret="x"))
     e = info.value
     assert (e.code, e.status, e.retry_after, e.transient) == ("http_error", 429, 30, True)
+    assert waited == [30.0] * (flows.MAX_ATTEMPTS - 1)  # Retry-After honoured between the tries
 
 
 def test_refresh_keeps_rotated_and_old_refresh_tokens() -> None:
@@ -137,7 +140,8 @@ def test_get_token_uses_cache_then_refreshes_and_saves_rotation(tmp_path: Path) 
     Reply(400, {"error": "temporarily_unavailable"}),
     Reply(drop=True),
 ])
-def test_transient_failure_never_deletes_the_refresh_token(tmp_path: Path, reply: Reply) -> None:
+def test_transient_failure_never_deletes_the_refresh_token(tmp_path: Path, reply: Reply, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(flows, "_sleep", lambda seconds: None)
     with HttpServer({"/token": [reply]}) as srv:
         app, cache, key = cached_app(tmp_path, srv)
         cache.put(key, mailoauth.TokenSet("at", expires_at=1, refresh_token="rt-keep").to_json())

@@ -6,6 +6,10 @@
 - :func:`interactive` — authorization code + PKCE: a loopback redirect listener on 127.0.0.1,
   the system browser, and a paste-the-URL fallback for SSH sessions.
 - :func:`refresh` — redeems a refresh token, keeping a rotated one.
+
+Token requests that fail transiently (HTTP 429 / 503, ``temporarily_unavailable``, a dropped
+connection) are tried again, up to :data:`MAX_ATTEMPTS` in all, waiting the server's
+``Retry-After`` when it sent one.
 - :func:`get_token` — the cache-aware front door: a cached token while it is fresh, else a
   refresh (the rotated refresh token is saved at once; a transient failure never deletes it),
   else the flow you asked for.
@@ -119,8 +123,36 @@ class App:
         return {"client_secret": self.client_secret, "client_assertion": None}
 
 
-def _request_tokens(request: HttpRequest, send: Sender) -> TokenSet:
-    return parse_token_response(send(request), _now())
+#: A token request that fails transiently (the core marks HTTP 429/5xx, ``temporarily_unavailable``
+#: and network errors as ``transient``) is tried this many times in all.
+MAX_ATTEMPTS = 3
+
+#: The longest ``Retry-After`` (seconds) waited for; a longer one is raised at once (the caller
+#: decides whether to wait that long).
+MAX_RETRY_WAIT = 60
+
+
+def _request_tokens(make_request: Union[HttpRequest, Callable[[], HttpRequest]], send: Sender) -> TokenSet:
+    """Sends a token request and parses the answer, trying again after a transient failure.
+
+    The wait before the next try is the server's ``Retry-After`` when it sent one (up to
+    :data:`MAX_RETRY_WAIT`), else 1 s, then 2 s. ``make_request`` is called for every try, so a
+    client assertion is signed afresh (new ``jti``). The last error is raised unchanged; a
+    refresh token is never dropped over it (see :func:`get_token`).
+    """
+    attempt = 1
+    while True:
+        request = make_request() if callable(make_request) else make_request
+        try:
+            return parse_token_response(send(request), _now())
+        except Error as e:
+            if not e.transient or attempt >= MAX_ATTEMPTS:
+                raise
+            wait = e.retry_after if e.retry_after is not None else 2 ** (attempt - 1)
+            if wait > MAX_RETRY_WAIT:
+                raise
+            _sleep(float(wait))
+            attempt += 1
 
 
 # ------------------------------------------------------------------------------------------------
@@ -132,13 +164,17 @@ def client_credentials(app: App, *, scope: Optional[str] = None, send: Sender = 
     endpoints = app.resolved_endpoints()
     if app.client_secret is None and app.certificate_pem is None:
         raise error_from("invalid_input", "client credentials need a client secret or a certificate and its private key")
-    request = build_client_credentials_request(
-        token_url=endpoints.token_url,
-        client_id=app.client_id,
-        scope=scope or app.cloud_object().app_only_scope(),
-        **app.credential(endpoints.token_url),
-    )
-    return _request_tokens(request, send)
+    wanted = scope or app.cloud_object().app_only_scope()
+
+    def make_request() -> HttpRequest:
+        return build_client_credentials_request(
+            token_url=endpoints.token_url,
+            client_id=app.client_id,
+            scope=wanted,
+            **app.credential(endpoints.token_url),
+        )
+
+    return _request_tokens(make_request, send)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -151,14 +187,18 @@ def refresh(app: App, tokens: TokenSet, *, scopes: Sequence[str] = (), send: Sen
     if tokens.refresh_token is None:
         raise error_from("invalid_input", "these tokens carry no refresh token: sign in again")
     endpoints = app.resolved_endpoints()
-    request = build_refresh_request(
-        token_url=endpoints.token_url,
-        client_id=app.client_id,
-        refresh_token=tokens.refresh_token,
-        scopes=list(scopes),
-        **app.credential(endpoints.token_url),
-    )
-    return tokens.merged_with(_request_tokens(request, send))
+    refresh_token = tokens.refresh_token
+
+    def make_request() -> HttpRequest:
+        return build_refresh_request(
+            token_url=endpoints.token_url,
+            client_id=app.client_id,
+            refresh_token=refresh_token,
+            scopes=list(scopes),
+            **app.credential(endpoints.token_url),
+        )
+
+    return tokens.merged_with(_request_tokens(make_request, send))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -328,16 +368,19 @@ def interactive(
             print("If that page does not load, copy the whole address from the address bar and paste it here:", file=out, flush=True)
         redirect = _wait_for_redirect(listener, timeout, paste=not opened, read_line=read_line)
     code = parse_authorize_redirect(redirect.strip(), expected_state=state, expected_issuer=endpoints.issuer)
-    token_request = build_auth_code_request(
-        token_url=endpoints.token_url,
-        client_id=app.client_id,
-        code=code.code,
-        redirect_uri=request.redirect_uri,
-        code_verifier=pkce.verifier,
-        scopes=request.scopes,
-        **app.credential(endpoints.token_url),
-    )
-    return _request_tokens(token_request, send)
+
+    def make_request() -> HttpRequest:
+        return build_auth_code_request(
+            token_url=endpoints.token_url,
+            client_id=app.client_id,
+            code=code.code,
+            redirect_uri=request.redirect_uri,
+            code_verifier=pkce.verifier,
+            scopes=request.scopes,
+            **app.credential(endpoints.token_url),
+        )
+
+    return _request_tokens(make_request, send)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -14,8 +14,15 @@ On success they return the :class:`mailoauth.Authenticated` record. When the ser
 raise :class:`mailoauth.AuthenticationError` (code ``rejected``) carrying ``.diagnosis`` (cause
 and fix), ``.server_text``, ``.sasl_error``, ``.retry_with_fresh_token`` and, for SMTP,
 ``.reply_code`` / ``.enhanced_status``. A protocol violation raises
-:class:`mailoauth.ProtocolError`; a dropped connection :class:`mailoauth.NetworkError`. All
-protocol decisions (mechanism offered?, SASL-IR?, 512-octet rule, parsing replies) are the core's.
+:class:`mailoauth.ProtocolError`; a dropped connection (also one cut in the middle of a reply
+line) or a read that times out :class:`mailoauth.NetworkError` — reads use the connection's own
+timeout, so give every connection one. All protocol decisions (mechanism offered?, SASL-IR?,
+512-octet rule, parsing replies, whether a fresh token can help, whether a reply means the
+session's token expired) are the core's.
+
+:func:`connect_and_login` adds the one retry a refused token deserves (a fresh token, when the
+core says it can help), and :class:`MailSession` keeps a long-running connection logged in across
+token expiry (reconnecting with a fresh token).
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ import poplib
 import smtplib
 import socket
 import ssl
-from typing import Any, Callable, Optional, Sequence, Union
+import time
+from typing import Any, Callable, Optional, Sequence, TypeVar, Union
 
 from mailoauth import _native
 from mailoauth._native import (
@@ -36,10 +44,15 @@ from mailoauth._native import (
     NetworkError,
     PopAuth,
     SmtpAuth,
+    TokenSet,
+    diagnose_reply,
     error_from,
 )
 
-__all__ = ["imap_login", "pop_login", "smtp_login", "drive", "LineConnection", "SocketLines"]
+__all__ = [
+    "imap_login", "pop_login", "smtp_login", "connect_and_login", "MailSession",
+    "drive", "LineConnection", "SocketLines",
+]
 
 #: The longest server line accepted (the core's limit too).
 MAX_LINE = 64 * 1024
@@ -70,6 +83,9 @@ class LineConnection:
             raise error_from("unexpected_reply", f"{self.where}: {e}") from None
         if not line:
             raise _closed(self.where, "the server closed the connection")
+        if not line.endswith(b"\n") and len(line) <= MAX_LINE:
+            # readline() stops short of a line end only at end of stream.
+            raise _closed(self.where, "the connection closed in the middle of a reply line")
         return line
 
 
@@ -295,3 +311,175 @@ def smtp_login(
     lines = SocketLines(conn)
     machine = SmtpAuth(user=user, token=token, ehlo=list(ehlo), mechanism=mechanism, initial_response=initial_response, host=host, port=port)
     return drive(machine, LineConnection(lines.send, lines.readline, _where(conn, "SMTP server")))
+
+
+# ------------------------------------------------------------------------------------------------
+# Retry with a fresh token; sessions that outlive their token
+
+_LOGIN = {"imap": imap_login, "pop": pop_login, "smtp": smtp_login}
+T = TypeVar("T")
+
+#: ``token(fresh)`` gives an access token: any usable one when ``fresh`` is false, a newly
+#: acquired one (refresh or re-acquire, bypassing a cache) when true.
+TokenSource = Callable[[bool], str]
+
+
+def _close_quietly(protocol: str, conn: Any) -> None:
+    try:
+        if protocol == "imap" and isinstance(conn, imaplib.IMAP4):
+            conn.shutdown()
+        else:
+            conn.close()
+    except Exception:  # noqa: BLE001 - closing a broken connection may fail in any way
+        pass
+
+
+def connect_and_login(
+    protocol: str,
+    connect: Callable[[], Any],
+    user: str,
+    token: TokenSource,
+    *,
+    mechanism: str = "XOAUTH2",
+    host: Optional[str] = None,
+    port: Optional[int] = None,
+) -> tuple[Any, Authenticated]:
+    """Opens a connection (``connect()``) and logs in with ``token(False)``.
+
+    When the server refuses and the core says a fresh token can help
+    (``retry_with_fresh_token``: an expired or revoked token looks like this), the connection is
+    closed, ``token(True)`` is asked for a new token and the login is tried ONCE more on a new
+    connection. Any other refusal, or a second one, is raised as is. Returns the logged-in
+    connection and the success record.
+    """
+    if protocol not in _LOGIN:
+        raise error_from("invalid_input", f"unknown protocol {protocol!r} (imap, pop or smtp)")
+    login = _LOGIN[protocol]
+    fresh = False
+    while True:
+        conn = connect()
+        try:
+            result = login(conn, user, token(fresh), mechanism=mechanism, host=host, port=port)  # type: ignore[operator]
+            return conn, result
+        except AuthenticationError as e:
+            _close_quietly(protocol, conn)
+            if fresh or not e.retry_with_fresh_token:
+                raise
+            fresh = True
+        except BaseException:
+            _close_quietly(protocol, conn)
+            raise
+
+
+def _reply_text(protocol: str, exc: BaseException) -> str:
+    """The server's words in an exception of imaplib/poplib/smtplib, as a reply line."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        err = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {err}"
+    arg = exc.args[0] if exc.args else ""
+    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
+    if protocol == "imap" and isinstance(exc, imaplib.IMAP4.abort):
+        return f"* BYE {text}"
+    return text
+
+
+class MailSession:
+    """A mail connection that stays usable across token expiry.
+
+    ``run(command)`` calls ``command(conn)`` on a logged-in connection and returns its result.
+    Before each command, a token that is about to expire (the core's ``needs_refresh`` with
+    ``margin`` seconds) makes the session reconnect with a fresh one. When a command fails because
+    the server ended the session for an expired token (the core diagnoses the reply as
+    ``session_token_expired``, e.g. Exchange's ``* BYE Session invalidated - AccessTokenExpired``),
+    or the connection dropped while the token is expired, the session reconnects with a fresh
+    token and runs the command once more. Other failures are raised unchanged.
+
+    ``tokens(fresh)`` returns a :class:`mailoauth.TokenSet` (a fresh one when ``fresh``);
+    ``connect()`` opens a new connection (with a timeout). Use as a context manager.
+    """
+
+    def __init__(
+        self,
+        protocol: str,
+        connect: Callable[[], Any],
+        user: str,
+        tokens: Callable[[bool], TokenSet],
+        *,
+        mechanism: str = "XOAUTH2",
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        margin: int = 60,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        if protocol not in _LOGIN:
+            raise error_from("invalid_input", f"unknown protocol {protocol!r} (imap, pop or smtp)")
+        self.protocol = protocol
+        self._connect = connect
+        self.user = user
+        self._tokens = tokens
+        self.mechanism = mechanism
+        self.host = host
+        self.port = port
+        self.margin = margin
+        self._now = now
+        self.conn: Any = None
+        self.token_set: Optional[TokenSet] = None
+        #: How many times the session logged in (1 + reconnections).
+        self.logins = 0
+
+    def __enter__(self) -> "MailSession":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _token(self, fresh: bool) -> str:
+        self.token_set = self._tokens(fresh)
+        return self.token_set.access_token
+
+    def _open(self, fresh: bool) -> None:
+        self.close()
+        first = [fresh]
+
+        def token(want_fresh: bool) -> str:
+            f = want_fresh or first[0]
+            first[0] = False
+            return self._token(f)
+
+        self.conn, _ = connect_and_login(self.protocol, self._connect, self.user, token,
+                                         mechanism=self.mechanism, host=self.host, port=self.port)
+        self.logins += 1
+
+    def _expiring(self) -> bool:
+        return self.token_set is None or self.token_set.needs_refresh(int(self._now()), self.margin)
+
+    def _expired(self) -> bool:
+        return self.token_set is None or self.token_set.is_expired(int(self._now()))
+
+    def run(self, command: Callable[[Any], T]) -> T:
+        """Runs ``command(conn)``, reconnecting with a fresh token when the token expires."""
+        if self.conn is None or self._expiring():
+            self._open(fresh=self.conn is not None)
+        try:
+            return command(self.conn)
+        except (imaplib.IMAP4.abort, imaplib.IMAP4.error, poplib.error_proto, smtplib.SMTPException, OSError, EOFError) as e:
+            diagnosis = diagnose_reply(self.protocol, _reply_text(self.protocol, e))
+            token_ended = diagnosis is not None and diagnosis.code == "session_token_expired"
+            dropped = isinstance(e, (imaplib.IMAP4.abort, smtplib.SMTPServerDisconnected, OSError, EOFError))
+            if not (token_ended or (dropped and self._expired())):
+                raise
+        self._open(fresh=True)
+        return command(self.conn)
+
+    def close(self) -> None:
+        """Logs out (best effort) and closes the connection."""
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        try:
+            if self.protocol == "imap":
+                conn.logout()
+            else:
+                conn.quit()
+        except Exception:  # noqa: BLE001 - a failing goodbye changes nothing
+            _close_quietly(self.protocol, conn)
