@@ -59,6 +59,11 @@ const OUTLOOK_SCOPES = [
 const OUTLOOK365_SCOPES = ['.default', 'IMAP.AccessAsApp', 'POP.AccessAsApp'].map((s) => `${OUTLOOK365}/${s}`);
 const GRAPH_SCOPES = ['Mail.Read', '.default'].map((s) => `${GRAPH}/${s}`);
 const APP_MAILBOX = 'archive@example.test';
+const NO_MAIL_SCOPE = 'no-mail-scope@invalid';
+const MAIL_SCOPES = new Set([
+  ...['IMAP.AccessAsUser.All', 'POP.AccessAsUser.All', 'SMTP.Send'].map((s) => `${OUTLOOK}/${s}`),
+  ...['.default', 'IMAP.AccessAsApp', 'POP.AccessAsApp'].map((s) => `${OUTLOOK365}/${s}`),
+]);
 const DEFAULT_USER = 'alice@example.test';
 
 // The signing key: fresh per start; its public half goes to ready.json for Dovecot.
@@ -129,8 +134,8 @@ const configuration = {
   scopes: ['openid', 'offline_access', 'email', 'profile'],
   pkce: { required: () => true },
   ttl: {
-    AccessToken: ACCESS_TTL,
-    ClientCredentials: ACCESS_TTL,
+    AccessToken: (_ctx, _token, client) => ttlFor(client),
+    ClientCredentials: (_ctx, _token, client) => ttlFor(client),
     DeviceCode: 600,
     RefreshToken: 14 * 24 * 3600,
     Grant: 14 * 24 * 3600,
@@ -172,7 +177,12 @@ const configuration = {
     },
   },
   // The mailbox a token may open: the user (delegated) or the app's mailbox (app-only).
+  // A token that carries no mail scope (IMAP/POP/SMTP, app-only .default) names no real mailbox:
+  // Dovecot (which cannot check per-protocol scopes) then refuses it as a user mismatch.
   extraTokenClaims: async (_ctx, token) => {
+    const scopes = String(token.scope || '').split(' ');
+    const mail = scopes.some((s) => MAIL_SCOPES.has(s));
+    if (!mail) return { email: NO_MAIL_SCOPE };
     if (token.kind === 'ClientCredentials') return { email: APP_MAILBOX };
     if (token.accountId) return { email: token.accountId };
     return undefined;
