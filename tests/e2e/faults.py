@@ -38,9 +38,14 @@ AUTH_WORDS = (b"AUTHENTICATE ", b"AUTH ")
 class FaultProxy:
     MODES = ("pass", "drop_mid_auth", "cut_reply", "stall", "bye_after_login")
 
-    def __init__(self, upstream_port: int, mode: str = "pass") -> None:
+    def __init__(self, upstream_port: int, mode: str = "pass", *, once: bool = False) -> None:
+        """``once``: only the first connection gets the fault; later ones pass."""
+        if mode not in self.MODES:
+            raise ValueError(f"mode must be one of {self.MODES}")
         self.upstream_port = upstream_port
         self.mode = mode
+        self.once = once
+        self.connections = 0
         self.events: list[str] = []
         self._server = socket.create_server(("127.0.0.1", 0))
         self._server.settimeout(0.2)
@@ -72,7 +77,11 @@ class FaultProxy:
                 continue
             except OSError:
                 return
-            t = threading.Thread(target=self._serve, args=(client, self.mode), daemon=True)
+            self.connections += 1
+            mode = self.mode
+            if self.once:
+                self.mode = "pass"
+            t = threading.Thread(target=self._serve, args=(client, mode), daemon=True)
             t.start()
             self._threads.append(t)
 

@@ -212,3 +212,17 @@ def token_claims(token: str) -> dict[str, Any]:
 
     payload = token.split(".")[1]
     return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+def interactive_tokens(stack: dict[str, Any], monkeypatch: Any, user: str, wanted: list[str],
+                       app: Optional[flows.App] = None) -> mailoauth.TokenSet:
+    """A delegated token set from the auth code + PKCE flow, the browser scripted."""
+    import io
+
+    browser = Browser()
+    monkeypatch.setattr(flows.webbrowser, "open", lambda url: bool(browser.in_thread(browser.sign_in, url)))
+    monkeypatch.setattr(flows, "is_remote_session", lambda: False)
+    tokens = flows.interactive(app or public_app(stack), scopes=wanted, login_hint=user, timeout=20, out=io.StringIO())
+    if browser.error is not None:
+        raise AssertionError(f"the scripted browser failed: {browser.error}")
+    return tokens
