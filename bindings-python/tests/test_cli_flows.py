@@ -97,6 +97,31 @@ def test_token_device_flow(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "ABCD-EFGH" in err and "refresh token: yes" in out and "IMAP.AccessAsUser.All" in out
 
 
+def test_token_interactive_flow(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--flow interactive: the loopback listener receives the redirect (the browser is scripted)."""
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    monkeypatch.delenv("MAILOAUTH_CLIENT_SECRET")
+    monkeypatch.setattr(flows, "is_remote_session", lambda: False)
+
+    def browser(url: str) -> bool:
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        target = f"{q['redirect_uri']}?code=the-code&state={q['state']}"
+        threading.Thread(target=lambda: urllib.request.urlopen(target, timeout=5).read(), daemon=True).start()
+        return True
+
+    monkeypatch.setattr(flows.webbrowser, "open", browser)
+    routes = {"/token": [Reply(200, {"token_type": "Bearer", "expires_in": 3600, "access_token": "at", "refresh_token": "rt"})]}
+    with HttpServer(routes) as srv:
+        code, out, err = run("token", "--app", CLIENT, "--flow", "interactive", "--token-url", f"{srv.base}/token",
+                             "--authorize-url", f"{srv.base}/authorize", "--user", "alice@contoso.com")
+    assert code == 0, err
+    assert "token acquired (interactive flow)" in out and "refresh token: yes" in out
+    assert srv.requests[0].form["code"] == "the-code" and srv.requests[0].form["grant_type"] == "authorization_code"
+
+
 def imap_script(after_auth: list[tuple[str, Any]], auth_reply: str = "OK AUTHENTICATE completed.") -> list[tuple[str, Any]]:
     return [
         ("S", "* OK IMAP4rev1 ready\r\n"),

@@ -257,8 +257,9 @@ def _acquire(args: argparse.Namespace, out: Output, protocols: Sequence[str]) ->
     app = _app_from_args(args, out)
     flow = _flow_of(args, app)
     scopes = _scopes_of(args, app, flow, protocols)
+    # The core names the authorization-code flow "auth_code"; the CLI says "interactive".
     lint = mailoauth.lint_config(
-        flow=flow, tenant=app.tenant, client_id=app.client_id, client_secret=app.client_secret,
+        flow={"interactive": "auth_code"}.get(flow, flow), tenant=app.tenant, client_id=app.client_id, client_secret=app.client_secret,
         scopes=scopes, authority=args.token_url, has_certificate=app.certificate_pem is not None,
     )
     for finding in lint:
