@@ -47,6 +47,14 @@ APP_MAILBOX = "archive@example.test"
 OUTLOOK = "https://outlook.office.com"
 MODES = ("introspection", "jwt")
 SHORT_TTL = 4  # seconds: access tokens of the "-short" clients
+#: The fixed client ids (GUIDs, as in Entra) of oidc/server.mjs, by name.
+CLIENT_IDS = {
+    "mail-daemon": "e2e0c1d0-0000-4000-8000-000000000001",
+    "mail-daemon-cert": "e2e0c1d0-0000-4000-8000-000000000002",
+    "mail-desktop": "e2e0c1d0-0000-4000-8000-000000000003",
+    "mail-daemon-short": "e2e0c1d0-0000-4000-8000-000000000004",
+    "mail-desktop-short": "e2e0c1d0-0000-4000-8000-000000000005",
+}
 
 
 class StackError(RuntimeError):
@@ -342,17 +350,18 @@ class Stack:
             "revocation_url": f"{issuer}/token/revocation",
             "jwks_url": f"{issuer}/jwks",
             "audience": OUTLOOK,
+            "tenant_id": "e2e07e2e-0000-4000-8000-00000000e2e0",
             "clients": {
-                "secret": {"client_id": "mail-daemon", "client_secret": client_secret, "auth": "client_secret_post",
+                "secret": {"client_id": CLIENT_IDS["mail-daemon"], "client_secret": client_secret, "auth": "client_secret_post",
                            "mailbox": APP_MAILBOX},
-                "certificate": {"client_id": "mail-daemon-cert", "auth": "private_key_jwt", "mailbox": APP_MAILBOX,
+                "certificate": {"client_id": CLIENT_IDS["mail-daemon-cert"], "auth": "private_key_jwt", "mailbox": APP_MAILBOX,
                                 "certificate": str(FIXTURES / "test-client-cert.pem"),
                                 "private_key": str(FIXTURES / "test-client-key.pem")},
-                "public": {"client_id": "mail-desktop", "auth": "none",
+                "public": {"client_id": CLIENT_IDS["mail-desktop"], "auth": "none",
                            "redirect_uris": ["http://127.0.0.1/", "http://localhost/", *[f"{o}/" for o in self.cors_origins]]},
-                "secret_short": {"client_id": "mail-daemon-short", "client_secret": client_secret,
+                "secret_short": {"client_id": CLIENT_IDS["mail-daemon-short"], "client_secret": client_secret,
                                  "auth": "client_secret_post", "mailbox": APP_MAILBOX, "access_ttl": SHORT_TTL},
-                "public_short": {"client_id": "mail-desktop-short", "auth": "none", "access_ttl": SHORT_TTL},
+                "public_short": {"client_id": CLIENT_IDS["mail-desktop-short"], "auth": "none", "access_ttl": SHORT_TTL},
                 "introspection": {"client_id": "dovecot", "client_secret": introspect_secret},
             },
             "users": USERS,

@@ -45,7 +45,7 @@ def test_auth_code_pkce_through_loopback_then_imap(stack: dict[str, Any], monkey
     assert set(tokens.scopes()) >= {"https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/SMTP.Send"}
     if stack["token_format"] == "jwt":
         claims = token_claims(tokens.access_token)
-        assert (claims["aud"], claims["email"], claims["client_id"]) == ("https://outlook.office.com", user, "mail-desktop")
+        assert (claims["aud"], claims["email"], claims["client_id"]) == ("https://outlook.office.com", user, stack["clients"]["public"]["client_id"])
     for mech in ("XOAUTH2", "OAUTHBEARER"):
         conn, _ = login(stack, "imap", user, tokens.access_token, mech)
         try:

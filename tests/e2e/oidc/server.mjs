@@ -11,7 +11,7 @@
 //   OIDC_SHORT_TTL       access token lifetime of the "-short" clients (default 4)
 //   OIDC_CORS_ORIGINS    comma-separated origins allowed by CORS (the web page's)
 //
-// Clients (all ids fixed, see tests/e2e/README.md):
+// Clients (fixed GUID ids, see CLIENT_IDS below and tests/e2e/README.md):
 //   mail-daemon        client credentials, client_secret_post   -> token email = archive@example.test
 //   mail-daemon-cert   client credentials, private_key_jwt      -> token email = archive@example.test
 //   mail-desktop       public native client: auth code + PKCE S256, refresh, device grant
@@ -65,6 +65,9 @@ const MAIL_SCOPES = new Set([
   ...['.default', 'IMAP.AccessAsApp', 'POP.AccessAsApp'].map((s) => `${OUTLOOK365}/${s}`),
 ]);
 const DEFAULT_USER = 'alice@example.test';
+const TENANT_ID = 'e2e07e2e-0000-4000-8000-00000000e2e0';
+// The application permissions an admin granted the daemons (Entra puts them in roles).
+const APP_ROLES = ['IMAP.AccessAsApp', 'POP.AccessAsApp', 'SMTP.SendAsApp'];
 
 // The signing key: fresh per start; its public half goes to ready.json for Dovecot.
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -80,9 +83,20 @@ const resourceOf = (scopeString) => {
   return OUTLOOK;
 };
 
+// Client ids are GUIDs, as in Entra (the mailoauth CLI insists on one). Names for humans:
+export const CLIENT_IDS = {
+  daemon: 'e2e0c1d0-0000-4000-8000-000000000001', // mail-daemon: client credentials, secret
+  daemonCert: 'e2e0c1d0-0000-4000-8000-000000000002', // mail-daemon-cert: private_key_jwt
+  desktop: 'e2e0c1d0-0000-4000-8000-000000000003', // mail-desktop: public native client
+  daemonShort: 'e2e0c1d0-0000-4000-8000-000000000004', // mail-daemon-short
+  desktopShort: 'e2e0c1d0-0000-4000-8000-000000000005', // mail-desktop-short
+};
+const SHORT_IDS = new Set([CLIENT_IDS.daemonShort, CLIENT_IDS.desktopShort]);
+
 const baseClients = [
   {
-    client_id: 'mail-daemon',
+    client_id: CLIENT_IDS.daemon,
+    client_name: 'mail-daemon',
     client_secret: env('OIDC_CLIENT_SECRET'),
     grant_types: ['client_credentials'],
     response_types: [],
@@ -90,7 +104,8 @@ const baseClients = [
     token_endpoint_auth_method: 'client_secret_post',
   },
   {
-    client_id: 'mail-daemon-cert',
+    client_id: CLIENT_IDS.daemonCert,
+    client_name: 'mail-daemon-cert',
     grant_types: ['client_credentials'],
     response_types: [],
     redirect_uris: [],
@@ -98,7 +113,8 @@ const baseClients = [
     jwks: { keys: [{ ...certJwk, use: 'sig' }] },
   },
   {
-    client_id: 'mail-desktop',
+    client_id: CLIENT_IDS.desktop,
+    client_name: 'mail-desktop',
     application_type: 'native',
     token_endpoint_auth_method: 'none',
     grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
@@ -118,10 +134,10 @@ const baseClients = [
 // "-short" twins of the daemon and the desktop client: access tokens that expire in seconds.
 const clients = [
   ...baseClients,
-  ...baseClients.filter((c) => c.client_id === 'mail-daemon' || c.client_id === 'mail-desktop')
-    .map((c) => ({ ...c, client_id: `${c.client_id}-short` })),
+  { ...baseClients[0], client_id: CLIENT_IDS.daemonShort, client_name: 'mail-daemon-short' },
+  { ...baseClients[2], client_id: CLIENT_IDS.desktopShort, client_name: 'mail-desktop-short' },
 ];
-const ttlFor = (client) => (client?.clientId?.endsWith('-short') ? SHORT_TTL : ACCESS_TTL);
+const ttlFor = (client) => (SHORT_IDS.has(client?.clientId) ? SHORT_TTL : ACCESS_TTL);
 
 const configuration = {
   clients,
@@ -190,8 +206,23 @@ const configuration = {
   formats: {
     customizers: {
       // Dovecot 2.3 accepts only typ "JWT" (RFC 9068 says "at+jwt").
-      jwt: async (_ctx, _token, jwt) => {
+      // Entra's claims beside RFC 9068's, so token lint (mailoauth check) reads them as it reads
+      // Microsoft's: tid, appid, roles (app-only) or scp + upn (delegated).
+      jwt: async (_ctx, token, jwt) => {
         jwt.header = { ...(jwt.header || {}), typ: 'JWT' };
+        const p = jwt.payload;
+        p.tid = TENANT_ID;
+        p.appid = token.clientId;
+        p.ver = '1.0';
+        const names = String(token.scope || '').split(' ').filter(Boolean).map((s) => s.replace(/^https:\/\/[^/]+\//, ''));
+        if (token.kind === 'ClientCredentials') {
+          p.idtyp = 'app';
+          p.roles = APP_ROLES;
+        } else {
+          p.scp = names.filter((n) => n !== 'offline_access' && n !== 'openid').join(' ');
+          p.upn = token.accountId;
+          p.unique_name = token.accountId;
+        }
       },
     },
   },
