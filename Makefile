@@ -14,7 +14,7 @@ PORT ?= 8080
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_SECONDS ?= 300
 
-.PHONY: help deps test lint purity wasm-check test-rust test-python test-vectors fuzz-smoke fuzz demo bench
+.PHONY: help deps test lint purity wasm-check test-rust test-python test-vectors fuzz-smoke fuzz demo bench test-e2e
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# //'
@@ -23,7 +23,7 @@ deps:
 	.ci/install-deps rust fuzz
 
 ## The whole suite. Each step prints a header so a failure is easy to find in the log.
-test: deps lint purity wasm-check test-rust test-python test-vectors fuzz-smoke
+test: deps lint purity wasm-check test-rust test-python test-vectors fuzz-smoke test-e2e
 	@echo "make test: all green"
 
 lint:
@@ -58,6 +58,11 @@ test-vectors:
 	@echo "==> vectors from $(MAILOAUTH_VECTORS)"
 	cargo test -p mailoauth --test vectors --locked
 	bindings-python/run-vectors
+
+## End to end: oidc-provider + Dovecot + SMTP sink on 127.0.0.1 (tests/e2e/README.md).
+test-e2e:
+	@echo "==> end to end (tests/e2e)"
+	tests/e2e/run
 
 fuzz-smoke:
 	@echo "==> fuzz smoke ($(FUZZ_SMOKE_SECONDS)s per target)"

@@ -28,11 +28,17 @@ def _modes() -> list[str]:
 @pytest.fixture(scope="session", params=_modes())
 def running(request: pytest.FixtureRequest) -> Iterator[Stack]:
     """The started stack (Dovecot validates by introspection, or locally as JWTs)."""
+    # Described in target/e2e/stack-<mode>.json while it runs: tests/e2e/run stops whatever a
+    # killed pytest left behind from there ("stack.py down").
+    record = Path(__file__).resolve().parents[2] / "target" / "e2e" / f"stack-{request.param}.json"
     with Stack(request.param) as s:
         _ACTIVE["current"] = s
-        s.write_json(Path(s.workdir) / "stack.json")
-        yield s
-        _ACTIVE.pop("current", None)
+        s.write_json(record)
+        try:
+            yield s
+        finally:
+            _ACTIVE.pop("current", None)
+            record.unlink(missing_ok=True)
 
 
 @pytest.fixture
