@@ -39,6 +39,11 @@ def running(request: pytest.FixtureRequest) -> Iterator[Stack]:
         finally:
             _ACTIVE.pop("current", None)
             record.unlink(missing_ok=True)
+    # The logs stay for a failed run (the failure report names their paths).
+    if request.session.testsfailed == 0 and not os.environ.get("MAILOAUTH_E2E_KEEP"):
+        s.remove()
+    else:
+        print(f"\ne2e: {request.param} stack logs kept in {s.workdir}")
 
 
 @pytest.fixture

@@ -386,6 +386,11 @@ class Stack:
                 with contextlib.suppress(Exception):
                     proc.wait(timeout=1)
 
+    def remove(self) -> None:
+        """Deletes the temporary folder (logs, mail, keys): call after :meth:`stop`."""
+        if self.workdir.name.startswith("mailoauth-e2e-"):
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
     # -- helpers for tests ----------------------------------------------------------------------
 
     def log_lines(self, name: str, since: int = 0) -> list[str]:
@@ -408,7 +413,7 @@ class Stack:
 # Command line
 
 
-def _down(path: Path) -> int:
+def _down(path: Path, keep: bool = False) -> int:
     try:
         info = json.loads(path.read_text())
     except (OSError, ValueError) as e:
@@ -419,6 +424,11 @@ def _down(path: Path) -> int:
         if isinstance(pid, int):
             stop_pid(pid)
             print(f"stack: stopped {name} (pid {pid})")
+    workdir = Path(str(info.get("workdir", "")))
+    if not keep and workdir.name.startswith("mailoauth-e2e-"):
+        shutil.rmtree(workdir, ignore_errors=True)
+    elif workdir.name:
+        print(f"stack: logs kept in {workdir}")
     path.unlink(missing_ok=True)
     return 0
 
@@ -429,6 +439,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     for name in ("up", "down", "run"):
         s = sub.add_parser(name)
         s.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"stack description (default {DEFAULT_JSON})")
+        if name != "up":
+            s.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, mail) afterwards")
         if name != "down":
             s.add_argument("--mode", choices=MODES, default="introspection", help="Dovecot token validation")
             s.add_argument("--cors-origin", action="append", default=[], help="allow this origin (repeatable)")
@@ -436,7 +448,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             s.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
     args = p.parse_args(argv)
     if args.cmd == "down":
-        return _down(args.json)
+        return _down(args.json, args.keep)
     stack = Stack(args.mode, cors_origins=tuple(args.cors_origin))
     if args.cmd == "up":
         if args.json.exists():
@@ -465,6 +477,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     finally:
         stack.stop()
         args.json.unlink(missing_ok=True)
+        if args.keep:
+            print(f"stack: logs kept in {stack.workdir}")
+        else:
+            stack.remove()
 
 
 if __name__ == "__main__":

@@ -88,3 +88,33 @@ def test_submission_login_and_send(stack: dict[str, Any], app_token: tuple[str, 
     assert len(mine) == 1, [m["Subject"] for m in got]
     assert mine[0]["X-Sink-Mail-From"] == mailbox
     assert mine[0]["X-Sink-Rcpt-To"] == "bob@example.test"
+
+
+def test_smtp_auth_line_fits_dovecots_limit(stack: dict[str, Any], app_token: tuple[str, mailoauth.TokenSet]) -> None:
+    """Dovecot submission refuses AUTH lines over 1030 characters. A JWT's XOAUTH2 string is
+    longer, so the core sends AUTH XOAUTH2 alone and the string after the 334 (the two-step
+    rule); an opaque token's short string goes on the AUTH line itself."""
+    from helpers import connect
+
+    mailbox, tokens = app_token
+    one_line = f"AUTH XOAUTH2 {mailoauth.xoauth2(mailbox, tokens.access_token)}"
+    conn = connect(stack, "smtp")
+    sent: list[bytes] = []
+    original = conn.send
+    conn.send = lambda data: (sent.append(data if isinstance(data, bytes) else data.encode()), original(data))[1]  # type: ignore[method-assign]
+    try:
+        mailoauth.smtp_login(conn, mailbox, tokens.access_token)
+    finally:
+        close("smtp", conn)
+    if stack["token_format"] == "jwt":
+        assert len(one_line) > 1030
+        assert sent[0] == b"AUTH XOAUTH2\r\n"
+        raw = connect(stack, "smtp")
+        try:
+            code, text = raw.docmd(one_line)
+            assert code == 500, (code, text)  # what a client without the two-step rule gets
+        finally:
+            close("smtp", raw)
+    else:
+        assert len(one_line) < 512
+        assert sent[0] == (one_line + "\r\n").encode()

@@ -316,7 +316,7 @@ def smtp_login(
 # ------------------------------------------------------------------------------------------------
 # Retry with a fresh token; sessions that outlive their token
 
-_LOGIN = {"imap": imap_login, "pop": pop_login, "smtp": smtp_login}
+_LOGIN: dict[str, Callable[..., Authenticated]] = {"imap": imap_login, "pop": pop_login, "smtp": smtp_login}
 T = TypeVar("T")
 
 #: ``token(fresh)`` gives an access token: any usable one when ``fresh`` is false, a newly
@@ -359,7 +359,7 @@ def connect_and_login(
     while True:
         conn = connect()
         try:
-            result = login(conn, user, token(fresh), mechanism=mechanism, host=host, port=port)  # type: ignore[operator]
+            result = login(conn, user, token(fresh), mechanism=mechanism, host=host, port=port)
             return conn, result
         except AuthenticationError as e:
             _close_quietly(protocol, conn)
