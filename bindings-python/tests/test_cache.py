@@ -112,3 +112,15 @@ def test_concurrent_writers_keep_every_entry(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert sorted(TokenCache(path).entries()) == sorted(f"k{i}" for i in range(8))
+
+
+def test_temporaries_of_a_killed_writer_are_removed_by_the_next_write(tmp_path: Path) -> None:
+    cache = TokenCache(tmp_path / "tokens.json")
+    cache.put("k", {"access_token": "a", "token_type": "Bearer"})
+    stale = tmp_path / ".tokens.json.abc123.tmp"  # what a writer killed before os.replace leaves
+    stale.write_text('{"half": ')
+    other = tmp_path / ".other.json.abc123.tmp"  # another cache's: not ours to remove
+    other.write_text("{}")
+    cache.put("k", {"access_token": "b", "token_type": "Bearer"})
+    assert not stale.exists() and other.exists()
+    assert cache.get("k")["tokens"]["access_token"] == "b"  # type: ignore[index]

@@ -243,8 +243,10 @@ def test_cache_survives_kill_9_during_writes(tmp_path: Path) -> None:
         seen.add(tokens["refresh_token"][:4])
     assert writes >= kills, f"only {writes} writes completed: the kills did not land during writing"
     assert seen == {"rt-A", "rt-B"}, seen
-    leftovers = list(tmp_path.glob(".tokens.json.*.tmp"))
-    # A kill between mkstemp and os.replace leaves a temporary file behind; it never replaces
-    # the cache and holds no more than the cache itself did.
-    for p in leftovers:
+    # A kill between mkstemp and os.replace leaves a temporary file behind (0600, never the
+    # cache); the next write removes such leftovers.
+    for p in tmp_path.glob(".tokens.json.*.tmp"):
         assert p.stat().st_mode & 0o777 == 0o600
+    TokenCache(path).put("k", a)
+    assert list(tmp_path.glob(".tokens.json.*.tmp")) == []
+    assert json.loads(path.read_text())["entries"]["k"]["tokens"] == a

@@ -5,7 +5,8 @@ fsync'ed, then ``os.replace``-d over the cache, and the directory is fsync'ed: a
 old file or the new one, never half of one. Writers hold an advisory lock (``fcntl.flock`` on
 ``<file>.lock``) across read-modify-write, so two processes sharing a cache do not lose each
 other's entries. A file that is not valid JSON is never overwritten (it may hold the only copy
-of a refresh token): loading it raises :class:`mailoauth.InvalidInputError`.
+of a refresh token): loading it raises :class:`mailoauth.InvalidInputError`. A writer killed
+between the temporary file and the rename leaves that file behind; the next writer removes it.
 
 Entries are keyed by :func:`cache_key` (client id, token endpoint, scopes, user) and hold the
 core's token set as JSON plus a little metadata. The token flows (:mod:`mailoauth.flows`) save a
@@ -118,11 +119,22 @@ class TokenCache:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            self._remove_stale_temporaries()
             yield
         finally:
             with contextlib.suppress(OSError):
                 fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+    def _remove_stale_temporaries(self) -> None:
+        """Removes the temporary files of writers that died before ``os.replace`` (``kill -9``).
+
+        Called with the lock held: every writer holds it from ``mkstemp`` to ``os.replace``, so a
+        temporary file seen now belongs to no live writer. They hold tokens; they must not pile up.
+        """
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
     def _write(self, doc: dict[str, Any]) -> None:
         directory = self.path.parent
