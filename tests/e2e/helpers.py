@@ -72,7 +72,9 @@ def login(stack: dict[str, Any], protocol: str, user: str, token: str, mechanism
     """Connects and logs in; returns the connection (caller closes) and the success record."""
     conn = connect(stack, protocol)
     server = stack["submission" if protocol == "smtp" else protocol]
-    fn = {"imap": mailoauth.imap_login, "pop": mailoauth.pop_login, "smtp": mailoauth.smtp_login}[protocol]
+    logins: dict[str, Callable[..., mailoauth.Authenticated]] = {
+        "imap": mailoauth.imap_login, "pop": mailoauth.pop_login, "smtp": mailoauth.smtp_login}
+    fn = logins[protocol]
     try:
         result = fn(conn, user, token, mechanism=mechanism, host=server["host"], port=server["port"])
     except BaseException:
@@ -142,14 +144,16 @@ class _Forms(html.parser.HTMLParser):
             self.forms[-1]["fields"][a["name"]] = a.get("value", "")
 
 
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    max_redirections = 30  # login, consent and resume hops of oidc-provider
+
+
 class Browser:
     """A person's browser, scripted: follows redirects (cookies kept), submits the first form of a
     page. The oidc-provider test hook completes login and consent on its own."""
 
     def __init__(self) -> None:
-        redirect = urllib.request.HTTPRedirectHandler()
-        redirect.max_redirections = 30  # type: ignore[attr-defined]
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), redirect)
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _Redirects())
         self.visited: list[str] = []
         self.error: Optional[BaseException] = None
 

@@ -101,7 +101,12 @@ def test_smtp_auth_line_fits_dovecots_limit(stack: dict[str, Any], app_token: tu
     conn = connect(stack, "smtp")
     sent: list[bytes] = []
     original = conn.send
-    conn.send = lambda data: (sent.append(data if isinstance(data, bytes) else data.encode()), original(data))[1]  # type: ignore[method-assign]
+
+    def recording_send(data: Any) -> None:
+        sent.append(data if isinstance(data, bytes) else data.encode())
+        original(data)
+
+    conn.send = recording_send  # type: ignore[method-assign]
     try:
         mailoauth.smtp_login(conn, mailbox, tokens.access_token)
     finally:

@@ -134,7 +134,8 @@ def app_token(running: Any) -> str:
 @pytest.mark.parametrize("mode", ["drop_mid_auth", "cut_reply", "stall"])
 def test_mail_connection_faults_are_clean_network_errors(stack: dict[str, Any], app_token: str, protocol: str, mode: str) -> None:
     upstream = stack["submission" if protocol == "smtp" else protocol]["port"]
-    login = {"imap": mailoauth.imap_login, "pop": mailoauth.pop_login, "smtp": mailoauth.smtp_login}[protocol]
+    logins: dict[str, Any] = {"imap": mailoauth.imap_login, "pop": mailoauth.pop_login, "smtp": mailoauth.smtp_login}
+    login = logins[protocol]
     with FaultProxy(upstream, mode) as proxy:
         conn = proxied(protocol, proxy.port, timeout=2.0)
         started = time.monotonic()
