@@ -136,7 +136,7 @@ auth_mechanisms = xoauth2 oauthbearer
 auth_failure_delay = 0
 auth_verbose = yes
 auth_verbose_passwords = no
-auth_debug = yes
+auth_debug = no
 auth_cache_size = 0
 login_greeting = mailoauth e2e Dovecot ready.
 passdb {
