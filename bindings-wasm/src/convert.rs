@@ -39,34 +39,54 @@ fn camel_keys(v: Value) -> Value {
     }
 }
 
+// Values cross the boundary as JSON text (`JSON.stringify` / `JSON.parse`): the core already
+// carries serde_json, and one serializer for every record keeps the package small.
+
 /// A Rust record (serde field names) as a plain JS object with camelCase keys.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     let v = serde_json::to_value(value).map_err(|e| invalid_input(e.to_string()))?;
-    let ser = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    camel_keys(v)
-        .serialize(&ser)
-        .map_err(|e| invalid_input(e.to_string()))
+    let text = serde_json::to_string(&camel_keys(v)).map_err(|e| invalid_input(e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|_| invalid_input("a record could not be converted"))
+}
+
+/// serde_json's message without any quoted input value (it may be a secret).
+fn scrub(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match (msg.find("string \""), msg.find("\", expected")) {
+        (Some(a), Some(b)) if b > a => format!("{}a string{}", &msg[..a], &msg[b + 1..]),
+        _ => msg,
+    }
+}
+
+/// Reads a JS value (plain data: objects, arrays, strings, numbers, booleans) as `T`.
+fn from_json<T: DeserializeOwned>(what: &str, value: &JsValue) -> Result<T, JsValue> {
+    let text: String = js_sys::JSON::stringify(value)
+        .map_err(|_| invalid_input(format!("{what}: not plain data")))?
+        .into();
+    serde_json::from_str(&text).map_err(|e| invalid_input(format!("{what}: {}", scrub(&e))))
+}
+
+fn absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
 }
 
 /// An options object (camelCase keys) as a Rust struct; `undefined`/`null` read as `{}`.
 pub fn from_js<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsValue> {
-    let value = if value.is_undefined() || value.is_null() {
-        js_sys::Object::new().into()
-    } else {
-        value
-    };
-    serde_wasm_bindgen::from_value(value).map_err(|e| invalid_input(format!("{what}: {e}")))
+    if absent(&value) {
+        return from_json(what, &js_sys::Object::new().into());
+    }
+    if !value.is_object() || value.is_instance_of::<js_sys::Array>() {
+        return Err(invalid_input(format!("{what}: expected an options object")));
+    }
+    from_json(what, &value)
 }
 
 /// A list of strings from JS (`undefined`/`null` → empty).
 pub fn strings(what: &str, value: JsValue) -> Result<Vec<String>, JsValue> {
-    if value.is_undefined() || value.is_null() {
+    if absent(&value) {
         return Ok(Vec::new());
     }
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|e| invalid_input(format!("{what}: expected an array of strings ({e})")))
+    from_json(what, &value)
 }
 
 /// `"imap"`, `"pop"`, `"smtp"` (also `pop3`, `submission`) → [`Protocol`].
@@ -145,11 +165,10 @@ pub fn cloud_or_global(c: Option<CloudArg>) -> Result<Cloud, JsValue> {
 
 /// A cloud argument given directly as a JS value (`undefined` → global).
 pub fn cloud_value(value: JsValue) -> Result<Cloud, JsValue> {
-    if value.is_undefined() || value.is_null() {
+    if absent(&value) {
         return Ok(Cloud::global());
     }
-    let arg: CloudArg = serde_wasm_bindgen::from_value(value)
-        .map_err(|e| invalid_input(format!("cloud: a preset name or a cloud object ({e})")))?;
+    let arg: CloudArg = from_json("cloud (a preset name or a cloud object)", &value)?;
     arg.into_cloud()
 }
 
@@ -192,7 +211,12 @@ pub fn secs(what: &str, v: f64) -> Result<u64, JsValue> {
         Ok(v as u64)
     } else {
         Err(invalid_input(format!(
-            "{what} must be a whole number of seconds >= 0, not {v}"
+            "{what} must be a whole number of seconds >= 0 (Unix time for a time)"
         )))
     }
+}
+
+/// Plain data read from a JS value (for constructor arguments that are not options objects).
+pub fn data<T: DeserializeOwned>(what: &str, value: &JsValue) -> Result<T, JsValue> {
+    from_json(what, value)
 }

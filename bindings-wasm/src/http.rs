@@ -2,7 +2,6 @@
 //! page hands back). Bodies may hold secrets: `toString()` shows their length only.
 
 use crate::convert::{self, to_js};
-use crate::errors::invalid_input;
 use mailoauth::http::{HttpRequest as CoreRequest, HttpResponse as CoreResponse};
 use wasm_bindgen::prelude::*;
 
@@ -124,9 +123,7 @@ impl HttpResponse {
         let headers: Vec<(String, String)> = if headers.is_undefined() || headers.is_null() {
             Vec::new()
         } else {
-            serde_wasm_bindgen::from_value(headers).map_err(|e| {
-                invalid_input(format!("headers: expected [name, value] pairs ({e})"))
-            })?
+            convert::data("headers ([name, value] pairs)", &headers)?
         };
         Ok(HttpResponse {
             inner: CoreResponse {

@@ -49,7 +49,7 @@ export interface DeviceAction {
   at: number | null; request: HttpRequest | null; outcome: DeviceOutcome | null;
 }
 export interface AssertionSigningInputOptions {
-  clientId: string; tokenUrl: string; certificateDer: Uint8Array; jti: string; now: number;
+  clientId: string; tokenUrl: string; jti: string; now: number;
   lifetime?: number; alg?: "PS256" | "RS256"; includeX5c?: boolean;
 }
 "#;
@@ -670,8 +670,6 @@ impl AssertionInput {
 struct AssertionArgs {
     client_id: String,
     token_url: String,
-    #[serde(with = "serde_bytes_compat")]
-    certificate_der: Vec<u8>,
     jti: String,
     now: u64,
     lifetime: Option<u64>,
@@ -680,48 +678,19 @@ struct AssertionArgs {
     include_x5c: bool,
 }
 
-/// `Uint8Array` (serde-wasm-bindgen hands it over as bytes) or an array of numbers.
-mod serde_bytes_compat {
-    use serde::de::{Deserializer, SeqAccess, Visitor};
-    use std::fmt;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Vec<u8>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a Uint8Array")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
-                Ok(v.to_vec())
-            }
-            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
-                Ok(v)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Vec<u8>, A::Error> {
-                let mut out = Vec::new();
-                while let Some(b) = s.next_element::<u8>()? {
-                    out.push(b);
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_byte_buf(V)
-    }
-}
-
-/// The input of a client assertion for a certificate (DER), to be signed by the caller (the
+/// The input of a client assertion for a certificate (`certificateDer`, DER bytes), to be signed by the caller (the
 /// default lifetime is 600 s, the default alg `PS256`).
 #[wasm_bindgen(js_name = buildAssertionSigningInput)]
 pub fn build_assertion_signing_input(
     options: AssertionSigningInputOptions,
+    certificate_der: &[u8],
 ) -> Result<AssertionInput, JsValue> {
     let a: AssertionArgs = convert::from_js("buildAssertionSigningInput", options.into())?;
     let alg = a.alg.as_deref().unwrap_or("PS256").parse().js()?;
     let inner = assertion::build_assertion_signing_input(
         &a.client_id,
         &a.token_url,
-        &a.certificate_der,
+        certificate_der,
         &a.jti,
         a.now,
         a.lifetime.unwrap_or(assertion::DEFAULT_ASSERTION_LIFETIME),
