@@ -1,12 +1,12 @@
 //! The one place where JS values become core values and back: records as plain objects with
-//! camelCase keys (absent values are `null`), option objects in camelCase (unknown keys are
-//! refused, so a typo is an error and not a silently ignored option), enum names and clouds.
+//! camelCase keys (absent values are `null`), option objects in camelCase read property by property
+//! (unknown keys are refused, so a typo is an error and not a silently ignored option), enum names
+//! and clouds.
 
 use crate::errors::{invalid_input, IntoJsResult};
 use mailoauth::cloud::{Cloud, Grant, Protocol};
 use mailoauth::sasl::Mechanism;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -39,8 +39,8 @@ fn camel_keys(v: Value) -> Value {
     }
 }
 
-// Values cross the boundary as JSON text (`JSON.stringify` / `JSON.parse`): the core already
-// carries serde_json, and one serializer for every record keeps the package small.
+// Records cross the boundary as JSON text (`JSON.parse`): the core already carries serde_json.
+// Options are read with `Reflect.get`: no per-struct deserializer code in the package.
 
 /// A Rust record (serde field names) as a plain JS object with camelCase keys.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
@@ -49,36 +49,154 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&text).map_err(|_| invalid_input("a record could not be converted"))
 }
 
-/// serde_json's message without any quoted input value (it may be a secret).
-fn scrub(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    match (msg.find("string \""), msg.find("\", expected")) {
-        (Some(a), Some(b)) if b > a => format!("{}a string{}", &msg[..a], &msg[b + 1..]),
-        _ => msg,
-    }
-}
-
-/// Reads a JS value (plain data: objects, arrays, strings, numbers, booleans) as `T`.
-fn from_json<T: DeserializeOwned>(what: &str, value: &JsValue) -> Result<T, JsValue> {
-    let text: String = js_sys::JSON::stringify(value)
-        .map_err(|_| invalid_input(format!("{what}: not plain data")))?
-        .into();
-    serde_json::from_str(&text).map_err(|e| invalid_input(format!("{what}: {}", scrub(&e))))
-}
-
 fn absent(value: &JsValue) -> bool {
     value.is_undefined() || value.is_null()
 }
 
-/// An options object (camelCase keys) as a Rust struct; `undefined`/`null` read as `{}`.
-pub fn from_js<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsValue> {
-    if absent(&value) {
-        return from_json(what, &js_sys::Object::new().into());
+/// An options object being read: known camelCase keys only (a typo is an error, not a silently
+/// ignored option); `undefined`/`null` properties are absent.
+pub struct Opts {
+    obj: JsValue,
+    what: &'static str,
+}
+
+impl Opts {
+    /// Checks that `value` is a plain object whose keys are all in `allowed`.
+    pub fn new(what: &'static str, value: JsValue, allowed: &[&str]) -> Result<Opts, JsValue> {
+        if absent(&value) {
+            return Ok(Opts {
+                obj: js_sys::Object::new().into(),
+                what,
+            });
+        }
+        if !value.is_object() || value.is_instance_of::<js_sys::Array>() {
+            return Err(invalid_input(format!("{what}: expected an options object")));
+        }
+        for key in js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>()).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !allowed.contains(&key.as_str()) {
+                return Err(invalid_input(format!(
+                    "{what}: unknown option {key:?} (known: {})",
+                    allowed.join(", ")
+                )));
+            }
+        }
+        Ok(Opts { obj: value, what })
     }
-    if !value.is_object() || value.is_instance_of::<js_sys::Array>() {
-        return Err(invalid_input(format!("{what}: expected an options object")));
+
+    fn get(&self, key: &str) -> Option<JsValue> {
+        let v = js_sys::Reflect::get(&self.obj, &JsValue::from_str(key)).ok()?;
+        (!absent(&v)).then_some(v)
     }
-    from_json(what, &value)
+
+    fn bad(&self, key: &str, expected: &str) -> JsValue {
+        invalid_input(format!("{}: {key} must be {expected}", self.what))
+    }
+
+    /// A field of type `T` (see [`Field`]).
+    pub fn field<T: Field>(&self, key: &str) -> Result<T, JsValue> {
+        T::read(self, key, self.get(key))
+    }
+}
+
+/// A type an options field can have.
+pub trait Field: Sized {
+    /// Reads the field `key` (`None` when absent).
+    fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue>;
+}
+
+impl Field for Option<String> {
+    fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
+        v.map(|v| v.as_string().ok_or_else(|| o.bad(key, "a string")))
+            .transpose()
+    }
+}
+
+impl Field for String {
+    fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
+        Option::<String>::read(o, key, v)?.ok_or_else(|| o.bad(key, "given (a string)"))
+    }
+}
+
+impl Field for Option<Vec<String>> {
+    fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
+        v.map(|v| string_array(&v).ok_or_else(|| o.bad(key, "an array of strings")))
+            .transpose()
+    }
+}
+
+impl Field for Vec<String> {
+    fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
+        Ok(Option::<Vec<String>>::read(o, key, v)?.unwrap_or_default())
+    }
+}
+
+impl Field for bool {
+    fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
+        v.map_or(Ok(false), |v| {
+            v.as_bool().ok_or_else(|| o.bad(key, "true or false"))
+        })
+    }
+}
+
+impl Field for Option<u64> {
+    fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
+        v.map(|v| match v.as_f64() {
+            Some(n) => secs(o.what, n).map_err(|_| o.bad(key, "a whole number >= 0")),
+            None => Err(o.bad(key, "a number")),
+        })
+        .transpose()
+    }
+}
+
+impl Field for u64 {
+    fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
+        Option::<u64>::read(o, key, v)?.ok_or_else(|| o.bad(key, "given (a number)"))
+    }
+}
+
+impl Field for Option<u16> {
+    fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
+        match Option::<u64>::read(o, key, v)? {
+            Some(n) => u16::try_from(n)
+                .map(Some)
+                .map_err(|_| o.bad(key, "a port number (0-65535)")),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Field for Option<Cloud> {
+    fn read(_: &Opts, _: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
+        v.map(cloud_value).transpose()
+    }
+}
+
+/// Declares an options struct and its reader `Name::read(what, value)`.
+macro_rules! options {
+    ($(#[$m:meta])* struct $name:ident { $($field:ident : $ty:ty = $key:literal),* $(,)? }) => {
+        $(#[$m])*
+        struct $name {
+            $($field: $ty),*
+        }
+        impl $name {
+            fn read(what: &'static str, value: wasm_bindgen::JsValue) -> Result<Self, wasm_bindgen::JsValue> {
+                let o = $crate::convert::Opts::new(what, value, &[$($key),*])?;
+                Ok($name { $($field: o.field($key)?),* })
+            }
+        }
+    };
+}
+pub(crate) use options;
+
+fn string_array(v: &JsValue) -> Option<Vec<String>> {
+    if !v.is_instance_of::<js_sys::Array>() {
+        return None;
+    }
+    v.unchecked_ref::<js_sys::Array>()
+        .iter()
+        .map(|x| x.as_string())
+        .collect()
 }
 
 /// A list of strings from JS (`undefined`/`null` → empty).
@@ -86,7 +204,8 @@ pub fn strings(what: &str, value: JsValue) -> Result<Vec<String>, JsValue> {
     if absent(&value) {
         return Ok(Vec::new());
     }
-    from_json(what, &value)
+    string_array(&value)
+        .ok_or_else(|| invalid_input(format!("{what}: expected an array of strings")))
 }
 
 /// `"imap"`, `"pop"`, `"smtp"` (also `pop3`, `submission`) → [`Protocol`].
@@ -109,67 +228,43 @@ pub fn grant(s: &str) -> Result<Grant, JsValue> {
     s.parse().js()
 }
 
-/// A cloud given as a preset name (`"global"`, `"usgov"`, `"usgov-dod"`, `"china"`) or as an
-/// object `{id, loginBase, outlookResource, appResource, imapHost, popHost, smtpHost}` whose
-/// present hosts override the preset's.
-#[derive(Deserialize, Debug, Clone)]
-#[serde(untagged)]
-pub enum CloudArg {
-    /// A preset name.
-    Name(String),
-    /// A preset with overridden hosts.
-    Object(CloudObject),
-}
-
-/// The object form of [`CloudArg`].
-#[derive(Deserialize, Debug, Clone, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CloudObject {
-    id: Option<String>,
-    login_base: Option<String>,
-    outlook_resource: Option<String>,
-    app_resource: Option<String>,
-    imap_host: Option<String>,
-    pop_host: Option<String>,
-    smtp_host: Option<String>,
-}
-
-impl CloudArg {
-    /// The core cloud.
-    pub fn into_cloud(self) -> Result<Cloud, JsValue> {
-        match self {
-            CloudArg::Name(n) => Cloud::from_name(&n).js(),
-            CloudArg::Object(o) => {
-                let mut c = Cloud::from_name(o.id.as_deref().unwrap_or("global")).js()?;
-                let set = |field: &mut String, v: Option<String>| {
-                    if let Some(v) = v {
-                        *field = v;
-                    }
-                };
-                set(&mut c.login_base, o.login_base);
-                set(&mut c.outlook_resource, o.outlook_resource);
-                set(&mut c.app_resource, o.app_resource);
-                set(&mut c.imap_host, o.imap_host);
-                set(&mut c.pop_host, o.pop_host);
-                set(&mut c.smtp_host, o.smtp_host);
-                Ok(c)
-            }
-        }
+options! {
+    /// The object form of a cloud argument: a preset whose present hosts override the preset's.
+    struct CloudObject {
+        id: Option<String> = "id",
+        login_base: Option<String> = "loginBase",
+        outlook_resource: Option<String> = "outlookResource",
+        app_resource: Option<String> = "appResource",
+        imap_host: Option<String> = "imapHost",
+        pop_host: Option<String> = "popHost",
+        smtp_host: Option<String> = "smtpHost",
     }
 }
 
-/// An optional cloud, `global` when absent.
-pub fn cloud_or_global(c: Option<CloudArg>) -> Result<Cloud, JsValue> {
-    c.map_or_else(|| Ok(Cloud::global()), CloudArg::into_cloud)
-}
-
-/// A cloud argument given directly as a JS value (`undefined` → global).
+/// A cloud given as a preset name (`"global"`, `"usgov"`, `"usgov-dod"`, `"china"`) or as an
+/// object `{id, loginBase, outlookResource, appResource, imapHost, popHost, smtpHost}`;
+/// `undefined`/`null` is `global`.
 pub fn cloud_value(value: JsValue) -> Result<Cloud, JsValue> {
     if absent(&value) {
         return Ok(Cloud::global());
     }
-    let arg: CloudArg = from_json("cloud (a preset name or a cloud object)", &value)?;
-    arg.into_cloud()
+    if let Some(name) = value.as_string() {
+        return Cloud::from_name(&name).js();
+    }
+    let o = CloudObject::read("cloud", value)?;
+    let mut c = Cloud::from_name(o.id.as_deref().unwrap_or("global")).js()?;
+    let set = |field: &mut String, v: Option<String>| {
+        if let Some(v) = v {
+            *field = v;
+        }
+    };
+    set(&mut c.login_base, o.login_base);
+    set(&mut c.outlook_resource, o.outlook_resource);
+    set(&mut c.app_resource, o.app_resource);
+    set(&mut c.imap_host, o.imap_host);
+    set(&mut c.pop_host, o.pop_host);
+    set(&mut c.smtp_host, o.smtp_host);
+    Ok(c)
 }
 
 /// Bytes from a JS string (UTF-8) or `Uint8Array`.
@@ -216,7 +311,18 @@ pub fn secs(what: &str, v: f64) -> Result<u64, JsValue> {
     }
 }
 
-/// Plain data read from a JS value (for constructor arguments that are not options objects).
-pub fn data<T: DeserializeOwned>(what: &str, value: &JsValue) -> Result<T, JsValue> {
-    from_json(what, value)
+/// `[name, value]` string pairs (HTTP headers) from JS.
+pub fn pairs(what: &str, value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
+    let bad = || invalid_input(format!("{what}: expected [name, value] string pairs"));
+    if !value.is_instance_of::<js_sys::Array>() {
+        return Err(bad());
+    }
+    value
+        .unchecked_ref::<js_sys::Array>()
+        .iter()
+        .map(|p| match string_array(&p).as_deref() {
+            Some([k, v]) => Ok((k.clone(), v.clone())),
+            _ => Err(bad()),
+        })
+        .collect()
 }

@@ -1,14 +1,14 @@
 //! The Entra error explainer, the access-token and configuration lints, and the Exchange admin
 //! runbook.
 
-use crate::convert::{self, secs, to_js, CloudArg};
+use crate::convert::{self, options, to_js};
 use crate::errors::IntoJsResult;
+use mailoauth::cloud::Cloud;
 use mailoauth::diagnose::config_lint::{self, ConfigInput, Flow};
 use mailoauth::diagnose::entra;
 use mailoauth::diagnose::runbook::{self, RunbookInput};
 use mailoauth::diagnose::token_lint;
 use mailoauth::Secret;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -107,14 +107,14 @@ pub fn entra_catalogue() -> Result<ExplanationList, JsValue> {
     Ok(to_js(&entra::entra_catalogue())?.unchecked_into())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct LintArgs {
-    protocol: String,
-    grant: String,
-    now: f64,
-    user: Option<String>,
-    cloud: Option<CloudArg>,
+options! {
+    struct LintArgs {
+        protocol: String = "protocol",
+        grant: String = "grant",
+        now: u64 = "now",
+        user: Option<String> = "user",
+        cloud: Option<Cloud> = "cloud",
+    }
 }
 
 /// Lints an access token for a mail login (PROTOCOL.md section 8): `expired`, `wrong_audience`,
@@ -125,15 +125,14 @@ pub fn lint_access_token(
     token: &str,
     options: LintAccessTokenOptions,
 ) -> Result<TokenLintRecord, JsValue> {
-    let a: LintArgs = convert::from_js("lintAccessToken", options.into())?;
-    let cloud = a.cloud.map(CloudArg::into_cloud).transpose()?;
+    let a = LintArgs::read("lintAccessToken", options.into())?;
     let lint = token_lint::lint_access_token(
         token,
         convert::protocol(&a.protocol)?,
         convert::grant(&a.grant)?,
         a.user.as_deref(),
-        secs("now", a.now)?,
-        cloud.as_ref(),
+        a.now,
+        a.cloud.as_ref(),
     );
     Ok(to_js(&lint)?.unchecked_into())
 }
@@ -156,25 +155,23 @@ pub fn decode_jwt_unverified(token: &str) -> Result<DecodedJwtRecord, JsValue> {
     Ok(to_js(&token_lint::decode_jwt_unverified(token).js()?)?.unchecked_into())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConfigArgs {
-    flow: String,
-    tenant: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    #[serde(default)]
-    scopes: Vec<String>,
-    authority: Option<String>,
-    #[serde(default)]
-    has_certificate: bool,
+options! {
+    struct ConfigArgs {
+        flow: String = "flow",
+        tenant: Option<String> = "tenant",
+        client_id: Option<String> = "clientId",
+        client_secret: Option<String> = "clientSecret",
+        scopes: Vec<String> = "scopes",
+        authority: Option<String> = "authority",
+        has_certificate: bool = "hasCertificate",
+    }
 }
 
 /// Lints a client configuration before any request: client id, tenant, authority, secret and
 /// scope mistakes.
 #[wasm_bindgen(js_name = lintConfig)]
 pub fn lint_config(options: LintConfigOptions) -> Result<LintFindingList, JsValue> {
-    let a: ConfigArgs = convert::from_js("lintConfig", options.into())?;
+    let a = ConfigArgs::read("lintConfig", options.into())?;
     let mut input = ConfigInput::new(a.flow.parse::<Flow>().js()?);
     input.tenant = a.tenant;
     input.client_id = a.client_id;
@@ -185,27 +182,24 @@ pub fn lint_config(options: LintConfigOptions) -> Result<LintFindingList, JsValu
     Ok(to_js(&config_lint::lint_config(&input))?.unchecked_into())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RunbookArgs {
-    tenant: String,
-    client_id: String,
-    service_principal_object_id: Option<String>,
-    display_name: Option<String>,
-    #[serde(default)]
-    mailboxes: Vec<String>,
-    #[serde(default)]
-    protocols: Vec<String>,
-    cloud: Option<CloudArg>,
-    #[serde(default)]
-    send_as: bool,
+options! {
+    struct RunbookArgs {
+        tenant: String = "tenant",
+        client_id: String = "clientId",
+        service_principal_object_id: Option<String> = "servicePrincipalObjectId",
+        display_name: Option<String> = "displayName",
+        mailboxes: Vec<String> = "mailboxes",
+        protocols: Vec<String> = "protocols",
+        cloud: Option<Cloud> = "cloud",
+        send_as: bool = "sendAs",
+    }
 }
 
 /// The filled-in Exchange Online runbook for app-only access: admin consent,
 /// `New-ServicePrincipal`, mailbox permissions, checks. `text` is the numbered plain text.
 #[wasm_bindgen(js_name = buildRunbook)]
 pub fn build_runbook(options: RunbookOptions) -> Result<RunbookRecord, JsValue> {
-    let a: RunbookArgs = convert::from_js("buildRunbook", options.into())?;
+    let a = RunbookArgs::read("buildRunbook", options.into())?;
     let input = RunbookInput {
         tenant: a.tenant,
         client_id: a.client_id,
@@ -213,7 +207,7 @@ pub fn build_runbook(options: RunbookOptions) -> Result<RunbookRecord, JsValue> 
         display_name: a.display_name,
         mailboxes: a.mailboxes,
         protocols: convert::protocols(&a.protocols)?,
-        cloud: convert::cloud_or_global(a.cloud)?,
+        cloud: a.cloud.unwrap_or_else(Cloud::global),
         send_as: a.send_as,
     };
     let rb = runbook::build_runbook(&input).js()?;

@@ -123,7 +123,7 @@ impl HttpResponse {
         let headers: Vec<(String, String)> = if headers.is_undefined() || headers.is_null() {
             Vec::new()
         } else {
-            convert::data("headers ([name, value] pairs)", &headers)?
+            convert::pairs("headers", &headers)?
         };
         Ok(HttpResponse {
             inner: CoreResponse {

@@ -1,13 +1,12 @@
 //! Clouds, tenants, endpoints, well-known apps, admin consent, PKCE and the authorize redirect.
 
-use crate::convert::{self, cloud_or_global, cloud_value, redacted, to_js, CloudArg};
+use crate::convert::{self, cloud_value, options, redacted, to_js};
 use crate::errors::{invalid_input, IntoJsResult};
 use mailoauth::apps;
 use mailoauth::authorize::{self, AuthorizationCode, AuthorizeRequest};
-use mailoauth::cloud::{self, CloudId, Endpoints, Tenant};
+use mailoauth::cloud::{self, Cloud, CloudId, Endpoints, Tenant};
 use mailoauth::consent::{self, AdminConsentRequest};
 use mailoauth::pkce::{self, Pkce as CorePkce};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -211,23 +210,25 @@ pub fn microsoft_endpoints(tenant: &str, cloud: CloudParam) -> Result<EndpointsR
     Ok(to_js(&e)?.unchecked_into())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CustomEndpointsArgs {
-    token_url: String,
-    #[serde(default)]
-    authorize_url: String,
-    #[serde(default)]
-    device_authorization_url: String,
-    issuer: Option<String>,
+options! {
+    struct CustomEndpointsArgs {
+        token_url: String = "tokenUrl",
+        authorize_url: Option<String> = "authorizeUrl",
+        device_authorization_url: Option<String> = "deviceAuthorizationUrl",
+        issuer: Option<String> = "issuer",
+    }
 }
 
 /// Endpoints of any OAuth 2.0 server (`https`, or `http` on loopback only), checked.
 #[wasm_bindgen(js_name = customEndpoints)]
 pub fn custom_endpoints(options: CustomEndpointsOptions) -> Result<EndpointsRecord, JsValue> {
-    let a: CustomEndpointsArgs = convert::from_js("customEndpoints", options.into())?;
-    let mut e =
-        Endpoints::custom(&a.authorize_url, &a.token_url, &a.device_authorization_url).js()?;
+    let a = CustomEndpointsArgs::read("customEndpoints", options.into())?;
+    let mut e = Endpoints::custom(
+        a.authorize_url.as_deref().unwrap_or(""),
+        &a.token_url,
+        a.device_authorization_url.as_deref().unwrap_or(""),
+    )
+    .js()?;
     e.issuer = a.issuer;
     Ok(to_js(&e)?.unchecked_into())
 }
@@ -250,16 +251,16 @@ pub fn replacement_for(client_id: &str) -> Result<OptionalApp, JsValue> {
     Ok(to_js(&apps::replacement_for(client_id))?.unchecked_into())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AdminConsentArgs {
-    tenant: String,
-    client_id: String,
-    cloud: Option<CloudArg>,
-    redirect_uri: Option<String>,
-    scope: Option<String>,
-    state: Option<String>,
-    variant: Option<String>,
+options! {
+    struct AdminConsentArgs {
+        tenant: String = "tenant",
+        client_id: String = "clientId",
+        cloud: Option<Cloud> = "cloud",
+        redirect_uri: Option<String> = "redirectUri",
+        scope: Option<String> = "scope",
+        state: Option<String> = "state",
+        variant: Option<String> = "variant",
+    }
 }
 
 /// The admin-consent URL for a tenant and app. `variant` is `v2` (default,
@@ -267,9 +268,9 @@ struct AdminConsentArgs {
 /// `scope` defaults to the IMAP/POP app-only consent scope.
 #[wasm_bindgen(js_name = adminConsentUrl)]
 pub fn admin_consent_url(options: AdminConsentOptions) -> Result<String, JsValue> {
-    let a: AdminConsentArgs = convert::from_js("adminConsentUrl", options.into())?;
+    let a = AdminConsentArgs::read("adminConsentUrl", options.into())?;
     let mut req = AdminConsentRequest::new(a.tenant, a.client_id);
-    req.cloud = cloud_or_global(a.cloud)?;
+    req.cloud = a.cloud.unwrap_or_else(Cloud::global);
     req.redirect_uri = a.redirect_uri;
     req.scope = a.scope;
     req.state = a.state;
@@ -364,22 +365,22 @@ pub fn s256_challenge(verifier: &str) -> String {
     pkce::s256_challenge(verifier)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AuthorizeArgs {
-    authorize_url: Option<String>,
-    tenant: Option<String>,
-    cloud: Option<CloudArg>,
-    protocols: Option<Vec<String>>,
-    scopes: Option<Vec<String>>,
-    client_id: String,
-    redirect_uri: String,
-    state: String,
-    code_challenge: Option<String>,
-    response_mode: Option<String>,
-    prompt: Option<String>,
-    login_hint: Option<String>,
-    domain_hint: Option<String>,
+options! {
+    struct AuthorizeArgs {
+        authorize_url: Option<String> = "authorizeUrl",
+        tenant: Option<String> = "tenant",
+        cloud: Option<Cloud> = "cloud",
+        protocols: Option<Vec<String>> = "protocols",
+        scopes: Option<Vec<String>> = "scopes",
+        client_id: String = "clientId",
+        redirect_uri: String = "redirectUri",
+        state: String = "state",
+        code_challenge: Option<String> = "codeChallenge",
+        response_mode: Option<String> = "responseMode",
+        prompt: Option<String> = "prompt",
+        login_hint: Option<String> = "loginHint",
+        domain_hint: Option<String> = "domainHint",
+    }
 }
 
 fn authorize_url_of(mut req: AuthorizeRequest, a: AuthorizeArgs) -> Result<String, JsValue> {
@@ -393,7 +394,7 @@ fn authorize_url_of(mut req: AuthorizeRequest, a: AuthorizeArgs) -> Result<Strin
 /// The authorize URL (authorization code + PKCE) of any OAuth 2.0 server.
 #[wasm_bindgen(js_name = authorizeUrl)]
 pub fn authorize_url(options: AuthorizeUrlOptions) -> Result<String, JsValue> {
-    let a: AuthorizeArgs = convert::from_js("authorizeUrl", options.into())?;
+    let a = AuthorizeArgs::read("authorizeUrl", options.into())?;
     if a.tenant.is_some() || a.cloud.is_some() || a.protocols.is_some() {
         return Err(invalid_input(
             "authorizeUrl: tenant, cloud and protocols belong to microsoftAuthorizeUrl",
@@ -427,13 +428,13 @@ pub fn microsoft_authorize_url(
     options: MicrosoftAuthorizeUrlOptions,
     pkce: &Pkce,
 ) -> Result<String, JsValue> {
-    let a: AuthorizeArgs = convert::from_js("microsoftAuthorizeUrl", options.into())?;
+    let a = AuthorizeArgs::read("microsoftAuthorizeUrl", options.into())?;
     if a.authorize_url.is_some() || a.scopes.is_some() || a.code_challenge.is_some() {
         return Err(invalid_input(
             "microsoftAuthorizeUrl: authorizeUrl, scopes and codeChallenge belong to authorizeUrl (the challenge comes from the Pkce argument)",
         ));
     }
-    let cloud = cloud_or_global(a.cloud.clone())?;
+    let cloud = a.cloud.clone().unwrap_or_else(Cloud::global);
     let tenant = Tenant::parse(a.tenant.as_deref().unwrap_or("organizations")).js()?;
     let protocols = convert::protocols(&a.protocols.clone().unwrap_or_default())?;
     let req = AuthorizeRequest::microsoft(

@@ -2,7 +2,7 @@
 //! machines), their outcomes, and the mail-reply diagnosis catalogue. A browser cannot open a
 //! mail connection; these serve Node drivers and tests.
 
-use crate::convert::{self, to_js};
+use crate::convert::{self, options, to_js};
 use crate::errors::{self, invalid_input, IntoJsResult};
 use mailoauth::diagnose::reply;
 use mailoauth::exchange::{Action, AuthOutcome, InitialResponse};
@@ -11,7 +11,6 @@ use mailoauth::pop3::{PopAuth as CorePop, PopAuthConfig};
 use mailoauth::sasl::Credentials;
 use mailoauth::smtp::{SmtpAuth as CoreSmtp, SmtpAuthConfig};
 use mailoauth::Secret;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -115,18 +114,18 @@ fn line(value: LineInput) -> Result<Vec<u8>, JsValue> {
     convert::bytes("line", &value.into())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct MailArgs {
-    user: String,
-    token: String,
-    mechanism: Option<String>,
-    host: Option<String>,
-    port: Option<u16>,
-    tag: Option<String>,
-    capabilities: Option<Vec<String>>,
-    ehlo: Option<Vec<String>>,
-    initial_response: Option<String>,
+options! {
+    struct MailArgs {
+        user: String = "user",
+        token: String = "token",
+        mechanism: Option<String> = "mechanism",
+        host: Option<String> = "host",
+        port: Option<u16> = "port",
+        tag: Option<String> = "tag",
+        capabilities: Option<Vec<String>> = "capabilities",
+        ehlo: Option<Vec<String>> = "ehlo",
+        initial_response: Option<String> = "initialResponse",
+    }
 }
 
 impl MailArgs {
@@ -202,7 +201,7 @@ impl ImapAuth {
     /// A machine for `{user, token, tag, capabilities, mechanism?, host?, port?}`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: ImapAuthOptions) -> Result<ImapAuth, JsValue> {
-        let a: MailArgs = convert::from_js("ImapAuth", options.into())?;
+        let a = MailArgs::read("ImapAuth", options.into())?;
         a.refuse(
             "ImapAuth",
             &[
@@ -242,7 +241,7 @@ impl PopAuth {
     /// A machine for `{user, token, mechanism?, capabilities?, initialResponse?, host?, port?}`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: PopAuthOptions) -> Result<PopAuth, JsValue> {
-        let a: MailArgs = convert::from_js("PopAuth", options.into())?;
+        let a = MailArgs::read("PopAuth", options.into())?;
         a.refuse(
             "PopAuth",
             &[("tag", a.tag.is_some()), ("ehlo", a.ehlo.is_some())],
@@ -271,7 +270,7 @@ impl SmtpAuth {
     /// A machine for `{user, token, ehlo, mechanism?, initialResponse?, host?, port?}`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: SmtpAuthOptions) -> Result<SmtpAuth, JsValue> {
-        let a: MailArgs = convert::from_js("SmtpAuth", options.into())?;
+        let a = MailArgs::read("SmtpAuth", options.into())?;
         a.refuse(
             "SmtpAuth",
             &[

@@ -1,7 +1,7 @@
 //! Token requests for every grant, token responses, `TokenSet`, the device-code flow and the
 //! certificate client assertion's signing input (signed by the caller, e.g. with WebCrypto).
 
-use crate::convert::{self, opt_num, redacted, secs, to_js};
+use crate::convert::{self, opt_num, options, redacted, secs, to_js};
 use crate::errors::{self, invalid_input, IntoJsResult};
 use crate::http::{HttpRequest, HttpResponse};
 use mailoauth::assertion::{self, AssertionInput as CoreAssertionInput};
@@ -11,7 +11,6 @@ use mailoauth::device::{
 };
 use mailoauth::token::{self, ClientAuth, TokenSet as CoreTokenSet};
 use mailoauth::Secret;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -110,16 +109,16 @@ impl From<CoreTokenSet> for TokenSet {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct TokenSetArgs {
-    access_token: String,
-    token_type: Option<String>,
-    expires_at: Option<u64>,
-    refresh_token: Option<String>,
-    scope: Option<String>,
-    id_token: Option<String>,
-    ext_expires_at: Option<u64>,
+options! {
+    struct TokenSetArgs {
+        access_token: String = "accessToken",
+        token_type: Option<String> = "tokenType",
+        expires_at: Option<u64> = "expiresAt",
+        refresh_token: Option<String> = "refreshToken",
+        scope: Option<String> = "scope",
+        id_token: Option<String> = "idToken",
+        ext_expires_at: Option<u64> = "extExpiresAt",
+    }
 }
 
 #[wasm_bindgen]
@@ -127,7 +126,7 @@ impl TokenSet {
     /// A token set from values obtained elsewhere.
     #[wasm_bindgen(constructor)]
     pub fn new(init: TokenSetInit) -> Result<TokenSet, JsValue> {
-        let a: TokenSetArgs = convert::from_js("TokenSet", init.into())?;
+        let a = TokenSetArgs::read("TokenSet", init.into())?;
         Ok(TokenSet {
             inner: CoreTokenSet {
                 access_token: Secret::new(a.access_token),
@@ -263,24 +262,23 @@ fn client_auth(
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AuthCodeArgs {
-    token_url: String,
-    client_id: String,
-    code: String,
-    redirect_uri: String,
-    code_verifier: String,
-    #[serde(default)]
-    scopes: Vec<String>,
-    client_secret: Option<String>,
-    client_assertion: Option<String>,
+options! {
+    struct AuthCodeArgs {
+        token_url: String = "tokenUrl",
+        client_id: String = "clientId",
+        code: String = "code",
+        redirect_uri: String = "redirectUri",
+        code_verifier: String = "codeVerifier",
+        scopes: Vec<String> = "scopes",
+        client_secret: Option<String> = "clientSecret",
+        client_assertion: Option<String> = "clientAssertion",
+    }
 }
 
 /// The authorization-code token request (with the PKCE verifier).
 #[wasm_bindgen(js_name = buildAuthCodeRequest)]
 pub fn build_auth_code_request(options: AuthCodeRequestOptions) -> Result<HttpRequest, JsValue> {
-    let a: AuthCodeArgs = convert::from_js("buildAuthCodeRequest", options.into())?;
+    let a = AuthCodeArgs::read("buildAuthCodeRequest", options.into())?;
     let auth = client_auth(a.client_secret, a.client_assertion)?;
     token::build_auth_code_request(
         &a.token_url,
@@ -295,22 +293,21 @@ pub fn build_auth_code_request(options: AuthCodeRequestOptions) -> Result<HttpRe
     .map(HttpRequest::from)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RefreshArgs {
-    token_url: String,
-    client_id: String,
-    refresh_token: String,
-    #[serde(default)]
-    scopes: Vec<String>,
-    client_secret: Option<String>,
-    client_assertion: Option<String>,
+options! {
+    struct RefreshArgs {
+        token_url: String = "tokenUrl",
+        client_id: String = "clientId",
+        refresh_token: String = "refreshToken",
+        scopes: Vec<String> = "scopes",
+        client_secret: Option<String> = "clientSecret",
+        client_assertion: Option<String> = "clientAssertion",
+    }
 }
 
 /// The refresh-token request. Keep a rotated refresh token with `TokenSet.mergedWith`.
 #[wasm_bindgen(js_name = buildRefreshRequest)]
 pub fn build_refresh_request(options: RefreshRequestOptions) -> Result<HttpRequest, JsValue> {
-    let a: RefreshArgs = convert::from_js("buildRefreshRequest", options.into())?;
+    let a = RefreshArgs::read("buildRefreshRequest", options.into())?;
     let auth = client_auth(a.client_secret, a.client_assertion)?;
     token::build_refresh_request(
         &a.token_url,
@@ -323,14 +320,14 @@ pub fn build_refresh_request(options: RefreshRequestOptions) -> Result<HttpReque
     .map(HttpRequest::from)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ClientCredentialsArgs {
-    token_url: String,
-    client_id: String,
-    scope: String,
-    client_secret: Option<String>,
-    client_assertion: Option<String>,
+options! {
+    struct ClientCredentialsArgs {
+        token_url: String = "tokenUrl",
+        client_id: String = "clientId",
+        scope: String = "scope",
+        client_secret: Option<String> = "clientSecret",
+        client_assertion: Option<String> = "clientAssertion",
+    }
 }
 
 /// The client-credentials (app-only) request, with a secret or a signed client assertion.
@@ -338,20 +335,19 @@ struct ClientCredentialsArgs {
 pub fn build_client_credentials_request(
     options: ClientCredentialsRequestOptions,
 ) -> Result<HttpRequest, JsValue> {
-    let a: ClientCredentialsArgs =
-        convert::from_js("buildClientCredentialsRequest", options.into())?;
+    let a = ClientCredentialsArgs::read("buildClientCredentialsRequest", options.into())?;
     let auth = client_auth(a.client_secret, a.client_assertion)?;
     token::build_client_credentials_request(&a.token_url, &a.client_id, &a.scope, &auth)
         .js()
         .map(HttpRequest::from)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DeviceCodeTokenArgs {
-    token_url: String,
-    client_id: String,
-    device_code: String,
+options! {
+    struct DeviceCodeTokenArgs {
+        token_url: String = "tokenUrl",
+        client_id: String = "clientId",
+        device_code: String = "deviceCode",
+    }
 }
 
 /// The device-code token request sent at each poll (usually built by `DevicePoller`).
@@ -359,7 +355,7 @@ struct DeviceCodeTokenArgs {
 pub fn build_device_code_token_request(
     options: DeviceCodeTokenRequestOptions,
 ) -> Result<HttpRequest, JsValue> {
-    let a: DeviceCodeTokenArgs = convert::from_js("buildDeviceCodeTokenRequest", options.into())?;
+    let a = DeviceCodeTokenArgs::read("buildDeviceCodeTokenRequest", options.into())?;
     token::build_device_code_token_request(&a.token_url, &a.client_id, &Secret::new(a.device_code))
         .js()
         .map(HttpRequest::from)
@@ -377,12 +373,12 @@ pub fn parse_token_response(response: &HttpResponse, now: f64) -> Result<TokenSe
 // ------------------------------------------------------------------------------------------------
 // Device code
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DeviceAuthorizationArgs {
-    device_authorization_url: String,
-    client_id: String,
-    scopes: Vec<String>,
+options! {
+    struct DeviceAuthorizationArgs {
+        device_authorization_url: String = "deviceAuthorizationUrl",
+        client_id: String = "clientId",
+        scopes: Vec<String> = "scopes",
+    }
 }
 
 /// The device authorization request (include `offline_access` in `scopes` for a refresh token).
@@ -390,8 +386,7 @@ struct DeviceAuthorizationArgs {
 pub fn build_device_authorization_request(
     options: DeviceAuthorizationRequestOptions,
 ) -> Result<HttpRequest, JsValue> {
-    let a: DeviceAuthorizationArgs =
-        convert::from_js("buildDeviceAuthorizationRequest", options.into())?;
+    let a = DeviceAuthorizationArgs::read("buildDeviceAuthorizationRequest", options.into())?;
     device::build_device_authorization_request(&a.device_authorization_url, &a.client_id, &a.scopes)
         .js()
         .map(HttpRequest::from)
@@ -665,17 +660,16 @@ impl AssertionInput {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AssertionArgs {
-    client_id: String,
-    token_url: String,
-    jti: String,
-    now: u64,
-    lifetime: Option<u64>,
-    alg: Option<String>,
-    #[serde(default)]
-    include_x5c: bool,
+options! {
+    struct AssertionArgs {
+        client_id: String = "clientId",
+        token_url: String = "tokenUrl",
+        jti: String = "jti",
+        now: u64 = "now",
+        lifetime: Option<u64> = "lifetime",
+        alg: Option<String> = "alg",
+        include_x5c: bool = "includeX5C",
+    }
 }
 
 /// The input of a client assertion for a certificate (`certificateDer`, DER bytes), to be signed by the caller (the
@@ -685,7 +679,7 @@ pub fn build_assertion_signing_input(
     options: AssertionSigningInputOptions,
     certificate_der: &[u8],
 ) -> Result<AssertionInput, JsValue> {
-    let a: AssertionArgs = convert::from_js("buildAssertionSigningInput", options.into())?;
+    let a = AssertionArgs::read("buildAssertionSigningInput", options.into())?;
     let alg = a.alg.as_deref().unwrap_or("PS256").parse().js()?;
     let inner = assertion::build_assertion_signing_input(
         &a.client_id,
