@@ -56,8 +56,8 @@ export interface CustomEndpointsOptions {
 
 #[wasm_bindgen]
 extern "C" {
-    /// A JS value of the TypeScript type `CloudArg | undefined`.
-    #[wasm_bindgen(typescript_type = "CloudArg | undefined")]
+    /// A JS value of the TypeScript type `CloudArg`.
+    #[wasm_bindgen(typescript_type = "CloudArg")]
     pub type CloudParam;
     /// A JS value of the TypeScript type `Protocol[]`.
     #[wasm_bindgen(typescript_type = "Protocol[]")]
@@ -103,6 +103,11 @@ extern "C" {
     pub type HostPort;
 }
 
+/// An optional cloud argument (`global` when absent).
+fn cloud_of(cloud: Option<CloudParam>) -> Result<Cloud, JsValue> {
+    cloud_value(cloud.map_or(JsValue::UNDEFINED, JsValue::from))
+}
+
 fn protocols(list: JsValue) -> Result<Vec<cloud::Protocol>, JsValue> {
     convert::protocols(&convert::strings("protocols", list)?)
 }
@@ -120,24 +125,24 @@ pub fn cloud_presets() -> Result<StringList, JsValue> {
 
 /// The hosts of a cloud (a preset name, or a preset with overridden hosts).
 #[wasm_bindgen(js_name = cloud)]
-pub fn cloud_record(cloud: CloudParam) -> Result<CloudRecord, JsValue> {
-    Ok(to_js(&cloud_value(cloud.into())?)?.unchecked_into())
+pub fn cloud_record(cloud: Option<CloudParam>) -> Result<CloudRecord, JsValue> {
+    Ok(to_js(&cloud_of(cloud)?)?.unchecked_into())
 }
 
 /// The delegated scope of one protocol (`https://outlook.office.com/IMAP.AccessAsUser.All`).
 #[wasm_bindgen(js_name = delegatedScope)]
-pub fn delegated_scope(protocol: &str, cloud: CloudParam) -> Result<String, JsValue> {
-    Ok(cloud_value(cloud.into())?.delegated_scope(convert::protocol(protocol)?))
+pub fn delegated_scope(protocol: &str, cloud: Option<CloudParam>) -> Result<String, JsValue> {
+    Ok(cloud_of(cloud)?.delegated_scope(convert::protocol(protocol)?))
 }
 
 /// Delegated scopes for protocols, plus `offline_access` when `offlineAccess` (default true).
 #[wasm_bindgen(js_name = delegatedScopes)]
 pub fn delegated_scopes(
     protocols: ProtocolList,
-    cloud: CloudParam,
+    cloud: Option<CloudParam>,
     offline_access: Option<bool>,
 ) -> Result<StringList, JsValue> {
-    let c = cloud_value(cloud.into())?;
+    let c = cloud_of(cloud)?;
     string_list(&c.delegated_scopes(
         &self::protocols(protocols.into())?,
         offline_access.unwrap_or(true),
@@ -146,8 +151,8 @@ pub fn delegated_scopes(
 
 /// The app-only scope (`https://outlook.office365.com/.default`).
 #[wasm_bindgen(js_name = appOnlyScope)]
-pub fn app_only_scope(cloud: CloudParam) -> Result<String, JsValue> {
-    Ok(cloud_value(cloud.into())?.app_only_scope())
+pub fn app_only_scope(cloud: Option<CloudParam>) -> Result<String, JsValue> {
+    Ok(cloud_of(cloud)?.app_only_scope())
 }
 
 /// The scopes to request for a grant (`delegated` or `app`) and protocols.
@@ -155,16 +160,16 @@ pub fn app_only_scope(cloud: CloudParam) -> Result<String, JsValue> {
 pub fn scopes_for(
     grant: &str,
     protocols: ProtocolList,
-    cloud: CloudParam,
+    cloud: Option<CloudParam>,
 ) -> Result<StringList, JsValue> {
-    let c = cloud_value(cloud.into())?;
+    let c = cloud_of(cloud)?;
     string_list(&c.scopes_for(convert::grant(grant)?, &self::protocols(protocols.into())?))
 }
 
 /// `{host, port}` of the mail server for a protocol.
 #[wasm_bindgen(js_name = mailServer)]
-pub fn mail_server(protocol: &str, cloud: CloudParam) -> Result<HostPort, JsValue> {
-    let (host, port) = cloud_value(cloud.into())?.mail_server(convert::protocol(protocol)?);
+pub fn mail_server(protocol: &str, cloud: Option<CloudParam>) -> Result<HostPort, JsValue> {
+    let (host, port) = cloud_of(cloud)?.mail_server(convert::protocol(protocol)?);
     let o = js_sys::Object::new();
     convert::set(&o, "host", host);
     convert::set(&o, "port", port);
@@ -173,8 +178,8 @@ pub fn mail_server(protocol: &str, cloud: CloudParam) -> Result<HostPort, JsValu
 
 /// The `aud` values an Exchange Online token may carry in a cloud.
 #[wasm_bindgen(js_name = exchangeAudiences)]
-pub fn exchange_audiences(cloud: CloudParam) -> Result<StringList, JsValue> {
-    string_list(&cloud_value(cloud.into())?.exchange_audiences())
+pub fn exchange_audiences(cloud: Option<CloudParam>) -> Result<StringList, JsValue> {
+    string_list(&cloud_of(cloud)?.exchange_audiences())
 }
 
 /// Parses a tenant (GUID, domain, `organizations`, `common`, `consumers`).
@@ -204,8 +209,11 @@ pub fn validate_client_id(client_id: &str) -> Result<String, JsValue> {
 
 /// The Microsoft endpoints of a tenant in a cloud.
 #[wasm_bindgen(js_name = microsoftEndpoints)]
-pub fn microsoft_endpoints(tenant: &str, cloud: CloudParam) -> Result<EndpointsRecord, JsValue> {
-    let c = cloud_value(cloud.into())?;
+pub fn microsoft_endpoints(
+    tenant: &str,
+    cloud: Option<CloudParam>,
+) -> Result<EndpointsRecord, JsValue> {
+    let c = cloud_of(cloud)?;
     let e = Endpoints::microsoft(&c, &Tenant::parse(tenant).js()?);
     Ok(to_js(&e)?.unchecked_into())
 }
@@ -280,8 +288,11 @@ pub fn admin_consent_url(options: AdminConsentOptions) -> Result<String, JsValue
 
 /// The scope to consent to for app-only access to protocols.
 #[wasm_bindgen(js_name = adminConsentScope)]
-pub fn admin_consent_scope(protocols: ProtocolList, cloud: CloudParam) -> Result<String, JsValue> {
-    let c = cloud_value(cloud.into())?;
+pub fn admin_consent_scope(
+    protocols: ProtocolList,
+    cloud: Option<CloudParam>,
+) -> Result<String, JsValue> {
+    let c = cloud_of(cloud)?;
     Ok(consent::admin_consent_scope(
         &c,
         &self::protocols(protocols.into())?,

@@ -19,7 +19,7 @@ export async function typed(): Promise<string> {
   const state: string = randomState();
   const ms: string = microsoftAuthorizeUrl({ clientId: "x", redirectUri: "http://localhost/", protocols: ["imap", "smtp"], state }, pkce);
   const other: string = authorizeUrl({ authorizeUrl: "https://a/authorize", clientId: "c", redirectUri: "http://localhost/", scopes: ["openid"], state, codeChallenge: pkce.challenge });
-  const tokenUrl: string = microsoftEndpoints("organizations", undefined).tokenUrl;
+  const tokenUrl: string = microsoftEndpoints("organizations").tokenUrl;
   const code = parseAuthorizeRedirect("http://localhost/?code=c&state=" + state, state, undefined);
   const req: HttpRequest = buildAuthCodeRequest({ tokenUrl, clientId: "c", code: code.code, redirectUri: "http://localhost/", codeVerifier: pkce.verifier });
   const headers: [string, string][] = req.headers;
@@ -57,5 +57,15 @@ export async function typed(): Promise<string> {
   const challenge = decodeErrorChallenge("e30=");
   const tenantKind: string = parseTenant("contoso.com").kind;
   const host: string = cloud("china").imapHost;
+  // The declarations are real types, not `any`: each line below must be a type error.
+  // @ts-expect-error: a number is not a tenant
+  adminConsentUrl({ tenant: 1, clientId: "x" });
+  // @ts-expect-error: unknown option
+  adminConsentUrl({ tenant: "t", clientId: "x", clientID: "y" });
+  // @ts-expect-error: records are typed
+  const wrong: number = apps[0].clientId;
+  // @ts-expect-error: a protocol name, not any string
+  lintAccessToken("tok", { protocol: "http", grant: "app", now: 0 });
+  void wrong;
   return [retired, url, rb.text, ms, other, s, findings, ex?.title, dcode, kind, next.kind, poll.state, challenge.status, tenantKind, host].join();
 }
