@@ -105,7 +105,7 @@ test("SMTP machine: 535 rejection with reply code, enhanced status and diagnosis
   assert.equal(o.rejection.replyCode, 535);
   assert.equal(o.rejection.enhancedStatus, "5.7.3");
   assert.equal(o.rejection.diagnosis.code, m.diagnoseReply("smtp", "535 5.7.3 Authentication unsuccessful").code);
-  assert.ok(!String(s).includes("tok"));
+  assert.ok(!String(s).includes("tok,") && !String(s).includes(m.xoauth2("u@contoso.com", "tok")), String(s));
   throwsCode(() => new m.ImapAuth({ user: "u", token: "t", tag: "A1", capabilities: ["IMAP4rev1"] }), "mechanism_not_offered");
 });
 
@@ -121,4 +121,28 @@ test("certificate assertion input is signed by the caller", () => {
   assert.equal(Buffer.from(c, "base64url").toString(), input.claimsJson);
   assert.equal(Buffer.from(h, "base64url").toString(), input.headerJson);
   assert.equal(input.finish(Uint8Array.from([1, 2, 3])), `${input.signingInput}.AQID`);
+});
+
+test("the remaining exports answer with the core's values", () => {
+  const raw = m.saslInitialResponse("OAUTHBEARER", "u@contoso.com", "T0K3N", "imap.example", 993);
+  assert.equal(dec.decode(raw), "n,a=u@contoso.com,\x01host=imap.example\x01port=993\x01auth=Bearer T0K3N\x01\x01");
+  const d = m.decodeInitialResponse("OAUTHBEARER", Buffer.from(raw).toString("base64"));
+  assert.deepEqual([d.mechanism, d.user, d.token, d.host, d.port], ["OAUTHBEARER", "u@contoso.com", "T0K3N", "imap.example", 993]);
+  assert.ok(!String(d).includes("T0K3N"), String(d));
+  assert.equal(m.errorChallengeAnswer("OAUTHBEARER"), "AQ==");
+  assert.equal(m.s256Challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"); // RFC 7636 appendix B
+  assert.equal(m.quotePowershell("O'Brien"), "'O''Brien'");
+  assert.ok(m.entraCatalogue().length > 10 && m.replyCatalogue().length > 5);
+  assert.equal(m.explainAadsts(7000215).aadsts, 7000215);
+  const findings = m.lintConfig({ flow: "client_credentials", tenant: "common", clientId: "9e5f94bc-e8a4-4e73-b8be-63364c29d753", clientSecret: "S" });
+  assert.ok(findings.some((f) => f.code === "tenant_not_allowed_for_client_credentials"), JSON.stringify(findings));
+  const payload = { aud: "https://outlook.office365.com", roles: ["IMAP.AccessAsApp"], tid: "t", appid: "a", exp: 2000 };
+  const token = `${Buffer.from('{"alg":"RS256"}').toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}.c2ln`;
+  assert.equal(m.guessGrant(token), "app");
+  assert.deepEqual(m.tokenClaims(token).roles, ["IMAP.AccessAsApp"]);
+  assert.equal(JSON.parse(m.decodeJwtUnverified(token).payload).exp, 2000);
+  const granted = m.parseAdminConsentRedirect("https://localhost/?admin_consent=True&tenant=t1&state=s", "s");
+  assert.deepEqual(granted, { granted: true, tenant: "t1", scope: null, state: "s" });
+  throwsCode(() => m.parseAdminConsentRedirect("https://localhost/?admin_consent=True&state=x", "s"), "state_mismatch");
+  assert.equal(m.appOnlyScope("usgov"), "https://outlook.office365.us/.default");
 });
