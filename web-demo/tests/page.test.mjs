@@ -205,6 +205,14 @@ describe("web page", () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `horizontal overflow of ${overflow}px at phone width`);
     await page.setViewportSize({ width: 1280, height: 900 });
+    // Fill two sections so the screenshot shows results.
+    await page.fill("#consent-tenant", "contoso.onmicrosoft.com");
+    await page.selectOption("#consent-app", pkg.wellKnownApps().find((a) => a.retired).clientId);
+    await page.click("#consent-form button[type=submit]");
+    await page.fill("#sasl-user", "user@contoso.com");
+    await page.fill("#sasl-token", "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.example.signature");
+    await page.click("#sasl-form button[type=submit]");
+    assert.ok(await page.locator("#consent-result").isVisible() && await page.locator("#sasl-result").isVisible());
     await mkdir(path.join(root, "target"), { recursive: true });
     const shot = path.join(root, "target/web-demo.png");
     await page.screenshot({ path: shot, fullPage: true });
