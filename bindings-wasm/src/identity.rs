@@ -140,7 +140,7 @@ pub fn delegated_scope(protocol: &str, cloud: Option<CloudParam>) -> Result<Stri
 pub fn delegated_scopes(
     protocols: ProtocolList,
     cloud: Option<CloudParam>,
-    offline_access: Option<bool>,
+    #[wasm_bindgen(js_name = "offlineAccess")] offline_access: Option<bool>,
 ) -> Result<StringList, JsValue> {
     let c = cloud_of(cloud)?;
     string_list(&c.delegated_scopes(
@@ -203,7 +203,9 @@ pub fn parse_tenant(value: &str) -> Result<TenantRecord, JsValue> {
 
 /// Checks an application (client) id (a GUID) and returns it lower-cased.
 #[wasm_bindgen(js_name = validateClientId)]
-pub fn validate_client_id(client_id: &str) -> Result<String, JsValue> {
+pub fn validate_client_id(
+    #[wasm_bindgen(js_name = "clientId")] client_id: &str,
+) -> Result<String, JsValue> {
     cloud::validate_client_id(client_id).js()
 }
 
@@ -249,13 +251,17 @@ pub fn well_known_apps() -> Result<AppList, JsValue> {
 
 /// A well-known app by short name (`thunderbird`) or client id, or `null`.
 #[wasm_bindgen(js_name = lookupApp)]
-pub fn lookup_app(name_or_client_id: &str) -> Result<OptionalApp, JsValue> {
+pub fn lookup_app(
+    #[wasm_bindgen(js_name = "nameOrClientId")] name_or_client_id: &str,
+) -> Result<OptionalApp, JsValue> {
     Ok(to_js(&apps::lookup(name_or_client_id))?.unchecked_into())
 }
 
 /// For a retired client id: the app that replaces it, else `null`.
 #[wasm_bindgen(js_name = replacementFor)]
-pub fn replacement_for(client_id: &str) -> Result<OptionalApp, JsValue> {
+pub fn replacement_for(
+    #[wasm_bindgen(js_name = "clientId")] client_id: &str,
+) -> Result<OptionalApp, JsValue> {
     Ok(to_js(&apps::replacement_for(client_id))?.unchecked_into())
 }
 
@@ -303,8 +309,8 @@ pub fn admin_consent_scope(
 /// `MailoauthError` with the server's `error` and `aadsts`.
 #[wasm_bindgen(js_name = parseAdminConsentRedirect)]
 pub fn parse_admin_consent_redirect(
-    redirect_url: &str,
-    expected_state: Option<String>,
+    #[wasm_bindgen(js_name = "redirectUrl")] redirect_url: &str,
+    #[wasm_bindgen(js_name = "expectedState")] expected_state: Option<String>,
 ) -> Result<AdminConsentResultRecord, JsValue> {
     let r = consent::parse_admin_consent_redirect(redirect_url, expected_state.as_deref()).js()?;
     Ok(to_js(&r)?.unchecked_into())
@@ -506,9 +512,9 @@ impl AuthorizationCodeResult {
 /// `state_mismatch`, `issuer_mismatch`, the server's `error`, or `malformed`.
 #[wasm_bindgen(js_name = parseAuthorizeRedirect)]
 pub fn parse_authorize_redirect(
-    redirect_url: &str,
-    expected_state: &str,
-    expected_issuer: Option<String>,
+    #[wasm_bindgen(js_name = "redirectUrl")] redirect_url: &str,
+    #[wasm_bindgen(js_name = "expectedState")] expected_state: &str,
+    #[wasm_bindgen(js_name = "expectedIssuer")] expected_issuer: Option<String>,
 ) -> Result<AuthorizationCodeResult, JsValue> {
     authorize::parse_authorize_redirect(redirect_url, expected_state, expected_issuer.as_deref())
         .js()
@@ -519,8 +525,8 @@ pub fn parse_authorize_redirect(
 #[wasm_bindgen(js_name = parseAuthorizeResponseParams)]
 pub fn parse_authorize_response_params(
     params: &str,
-    expected_state: &str,
-    expected_issuer: Option<String>,
+    #[wasm_bindgen(js_name = "expectedState")] expected_state: &str,
+    #[wasm_bindgen(js_name = "expectedIssuer")] expected_issuer: Option<String>,
 ) -> Result<AuthorizationCodeResult, JsValue> {
     authorize::parse_authorize_response_params(params, expected_state, expected_issuer.as_deref())
         .js()

@@ -522,8 +522,8 @@ impl DevicePoller {
     /// A poller for the authorization, started at `now`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        token_url: &str,
-        client_id: &str,
+        #[wasm_bindgen(js_name = "tokenUrl")] token_url: &str,
+        #[wasm_bindgen(js_name = "clientId")] client_id: &str,
         authorization: &DeviceAuthorization,
         now: f64,
     ) -> Result<DevicePoller, JsValue> {
@@ -614,7 +614,7 @@ pub fn jti_from_random(random: &[u8]) -> Result<String, JsValue> {
 
 /// `x5t#S256`: base64url(SHA-256 of the certificate's DER).
 #[wasm_bindgen(js_name = x5tS256)]
-pub fn x5t_s256(certificate_der: &[u8]) -> String {
+pub fn x5t_s256(#[wasm_bindgen(js_name = "certificateDer")] certificate_der: &[u8]) -> String {
     assertion::x5t_s256(certificate_der)
 }
 
@@ -677,7 +677,7 @@ options! {
 #[wasm_bindgen(js_name = buildAssertionSigningInput)]
 pub fn build_assertion_signing_input(
     options: AssertionSigningInputOptions,
-    certificate_der: &[u8],
+    #[wasm_bindgen(js_name = "certificateDer")] certificate_der: &[u8],
 ) -> Result<AssertionInput, JsValue> {
     let a = AssertionArgs::read("buildAssertionSigningInput", options.into())?;
     let alg = a.alg.as_deref().unwrap_or("PS256").parse().js()?;
