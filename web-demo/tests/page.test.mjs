@@ -189,6 +189,35 @@ describe("web page", () => {
     assert.deepEqual(problems, []);
   });
 
+  test("Microsoft sign-in: the authorize request the page sends (intercepted, no network)", async () => {
+    const { page, problems } = await fresh();
+    const clientId = "9e5f94bc-e8a4-4e73-b8be-63364c29d753";
+    let sent = null;
+    await page.route("https://login.microsoftonline.us/**", (route) => {
+      sent = new URL(route.request().url());
+      route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>authority</title>" });
+    });
+    await page.fill("#signin-tenant", "contoso.onmicrosoft.com");
+    await page.selectOption("#signin-cloud", "usgov");
+    await page.uncheck('input[name="protocol"][value="smtp"]');
+    await page.check('input[name="protocol"][value="pop"]');
+    await page.fill("#signin-client", clientId.toUpperCase());
+    await page.fill("#signin-hint", "alice@contoso.com");
+    await Promise.all([page.waitForURL((u) => u.hostname === "login.microsoftonline.us"), page.click("#signin-go")]);
+    assert.ok(sent, "the page navigated to the authority");
+    assert.equal(`${sent.origin}${sent.pathname}`, "https://login.microsoftonline.us/contoso.onmicrosoft.com/oauth2/v2.0/authorize");
+    const q = Object.fromEntries(sent.searchParams);
+    assert.equal(q.client_id, clientId);
+    assert.equal(q.response_type, "code");
+    assert.equal(q.redirect_uri, site.url);
+    assert.deepEqual(q.scope.split(" ").sort(), ["https://outlook.office365.us/IMAP.AccessAsUser.All", "https://outlook.office365.us/POP.AccessAsUser.All", "offline_access"]);
+    assert.equal(q.code_challenge_method, "S256");
+    assert.match(q.code_challenge, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(q.state, /^[A-Za-z0-9_-]{22}$/);
+    assert.equal(q.login_hint, "alice@contoso.com");
+    assert.deepEqual(problems, []);
+  });
+
   test("accessibility, phone width, privacy statement, offline assets; screenshot", async () => {
     const { page, problems } = await fresh();
     assert.match(await text(page, "#privacy"), /Nothing you type leaves the page, except the sign-in requests sent to the authority/);
