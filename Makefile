@@ -15,6 +15,7 @@ FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_SECONDS ?= 300
 
 .PHONY: help deps test lint purity wasm-check test-rust test-python test-vectors fuzz-smoke fuzz demo bench test-e2e
+.PHONY: wasm-pkg web test-wasm
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# //'
@@ -23,7 +24,7 @@ deps:
 	.ci/install-deps rust fuzz
 
 ## The whole suite. Each step prints a header so a failure is easy to find in the log.
-test: deps lint purity wasm-check test-rust test-python test-vectors fuzz-smoke test-e2e
+test: deps lint purity wasm-check test-rust test-python test-vectors test-wasm test-e2e fuzz-smoke
 	@echo "make test: all green"
 
 lint:
@@ -58,6 +59,7 @@ test-vectors:
 	@echo "==> vectors from $(MAILOAUTH_VECTORS)"
 	cargo test -p mailoauth --test vectors --locked
 	bindings-python/run-vectors
+	.ci/install-deps wasm && bindings-wasm/run-vectors
 
 ## End to end: oidc-provider + Dovecot + SMTP sink on 127.0.0.1 (tests/e2e/README.md).
 test-e2e:
@@ -71,8 +73,21 @@ fuzz-smoke:
 fuzz: deps
 	.ci/fuzz-smoke $(FUZZ_SECONDS)
 
-demo:
-	@echo "web demo not built yet (it arrives with the WebAssembly binding)"
+## WebAssembly: the size-optimised package (target/wasm-pkg), the site (web-demo/dist), its tests.
+wasm-pkg:
+	.ci/install-deps wasm
+	bindings-wasm/build-pkg
+
+web: wasm-pkg
+	web-demo/build-site
+
+test-wasm:
+	@echo "==> WebAssembly binding and web page"
+	.ci/install-deps wasm
+	bindings-wasm/run-tests
+
+demo: web
+	web-demo/serve.py --port $(PORT)
 
 bench:
 	@echo "==> benchmarks"

@@ -1,2 +1,82 @@
-//! The wasm binding of mailoauth. Not built out yet: it re-exports the core so the workspace builds.
-pub use mailoauth;
+//! The WebAssembly binding of mailoauth: the npm-style package `mailoauth_wasm` built by
+//! `make wasm-pkg` (wasm-bindgen `--target web`, then `wasm-opt -Oz`).
+//!
+//! Thin by design: exports, conversions (`convert.rs`) and error mapping (`errors.rs`) only; every
+//! protocol decision is the core's. Names are camelCase; records are plain JS objects with
+//! camelCase keys (`null` when absent); values that hold secrets (`TokenSet`, `Pkce`,
+//! `AuthorizationCode`, `HttpRequest`, ...) and state machines (`ImapAuth`, `PopAuth`,
+//! `SmtpAuth`, `DevicePoller`) are classes whose `toString()` never shows a secret. Failures are
+//! thrown as `MailoauthError` (a subclass of `Error`) with `.code`, the core's stable code.
+//!
+//! Random bytes come from `crypto.getRandomValues` here, never from the core.
+#![deny(missing_docs)]
+
+mod convert;
+mod diagnose;
+mod errors;
+mod http;
+mod identity;
+mod mail;
+mod sasl;
+mod tokens;
+
+pub use diagnose::*;
+pub use http::*;
+pub use identity::*;
+pub use mail::*;
+pub use sasl::*;
+pub use tokens::*;
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERROR: &'static str = r#"
+/** Every failure of the package: `code` is the core's stable snake_case code. */
+export class MailoauthError extends Error {
+  readonly name: "MailoauthError";
+  readonly code: string;
+  readonly error: string | null;
+  readonly errorDescription: string | null;
+  readonly errorCodes: number[];
+  readonly aadsts: number | null;
+  readonly errorUri: string | null;
+  readonly traceId: string | null;
+  readonly correlationId: string | null;
+  readonly timestamp: string | null;
+  readonly suberror: string | null;
+  readonly claims: string | null;
+  readonly status: number | null;
+  readonly retryAfter: number | null;
+  readonly transient: boolean;
+  readonly requiresNewSignIn: boolean;
+  readonly explanation: Explanation | null;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
+    fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
+}
+
+/// `N` bytes from `crypto.getRandomValues`.
+pub(crate) fn random<const N: usize>() -> Result<[u8; N], JsValue> {
+    let mut buf = [0u8; N];
+    get_random_values(&mut buf)
+        .map_err(|_| errors::invalid_input("crypto.getRandomValues is not available"))?;
+    Ok(buf)
+}
+
+/// The version of the package (the same as the core's).
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// A fresh `state` for an authorize or admin-consent URL: 16 bytes from
+/// `crypto.getRandomValues`, base64url without padding.
+#[wasm_bindgen(js_name = randomState)]
+pub fn random_state() -> Result<String, JsValue> {
+    use base64::Engine as _;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<16>()?))
+}

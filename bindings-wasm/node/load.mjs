@@ -1,0 +1,13 @@
+// Loads the built package (target/wasm-pkg, --target web) in Node: the same files the page uses.
+import { readFile } from "node:fs/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import path from "node:path";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const pkgDir = process.env.MAILOAUTH_WASM_PKG || path.join(root, "target/wasm-pkg");
+
+export async function loadPackage() {
+  const m = await import(pathToFileURL(path.join(pkgDir, "mailoauth_wasm.js")).href);
+  await m.default({ module_or_path: await readFile(path.join(pkgDir, "mailoauth_wasm_bg.wasm")) });
+  return m;
+}

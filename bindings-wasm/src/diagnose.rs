@@ -1,0 +1,227 @@
+//! The Entra error explainer, the access-token and configuration lints, and the Exchange admin
+//! runbook.
+
+use crate::convert::{self, options, to_js};
+use crate::errors::IntoJsResult;
+use mailoauth::cloud::Cloud;
+use mailoauth::diagnose::config_lint::{self, ConfigInput, Flow};
+use mailoauth::diagnose::entra;
+use mailoauth::diagnose::runbook::{self, RunbookInput};
+use mailoauth::diagnose::token_lint;
+use mailoauth::Secret;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_DIAGNOSE: &'static str = r#"
+export interface Explanation {
+  aadsts: number | null; error: string | null; known: boolean; title: string; cause: string;
+  fix: string; remedy: "retry" | "sign_in_again" | "admin_action" | "fix_configuration" | "user_action";
+  retryable: boolean; needsSignIn: boolean; needsAdmin: boolean; description: string | null;
+  traceId: string | null; correlationId: string | null; timestamp: string | null;
+  retryAfter: number | null; adminConsentUrl: string | null;
+}
+export interface LintFinding { code: string; message: string; fix: string; }
+export interface TokenClaims {
+  aud: string[]; iss: string | null; tid: string | null; appid: string | null;
+  user: string | null; scp: string[]; roles: string[]; exp: number | null; iat: number | null;
+  alg: string | null; typ: string | null;
+}
+export interface TokenLint { claims: TokenClaims | null; findings: LintFinding[]; }
+export interface LintAccessTokenOptions {
+  protocol: Protocol; grant: "delegated" | "app"; now: number; user?: string; cloud?: CloudArg;
+}
+export interface LintConfigOptions {
+  flow: "auth_code" | "device_code" | "client_credentials" | "refresh"; tenant?: string;
+  clientId?: string; clientSecret?: string; scopes?: string[]; authority?: string;
+  hasCertificate?: boolean;
+}
+export interface RunbookOptions {
+  tenant: string; clientId: string; servicePrincipalObjectId?: string; displayName?: string;
+  mailboxes?: string[]; protocols?: Protocol[]; cloud?: CloudArg; sendAs?: boolean;
+}
+export interface RunbookStep { title: string; explanation: string; commands: string[]; }
+export interface Runbook { steps: RunbookStep[]; consentUrl: string; text: string; }
+export interface DecodedJwt { header: string; payload: string; }
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A JS value of the TypeScript type `Explanation`.
+    #[wasm_bindgen(typescript_type = "Explanation")]
+    pub type ExplanationRecord;
+    /// A JS value of the TypeScript type `Explanation | null`.
+    #[wasm_bindgen(typescript_type = "Explanation | null")]
+    pub type OptionalExplanation;
+    /// A JS value of the TypeScript type `Explanation[]`.
+    #[wasm_bindgen(typescript_type = "Explanation[]")]
+    pub type ExplanationList;
+    /// A JS value of the TypeScript type `TokenLint`.
+    #[wasm_bindgen(typescript_type = "TokenLint")]
+    pub type TokenLintRecord;
+    /// A JS value of the TypeScript type `TokenClaims`.
+    #[wasm_bindgen(typescript_type = "TokenClaims")]
+    pub type TokenClaimsRecord;
+    /// A JS value of the TypeScript type `LintAccessTokenOptions`.
+    #[wasm_bindgen(typescript_type = "LintAccessTokenOptions")]
+    pub type LintAccessTokenOptions;
+    /// A JS value of the TypeScript type `LintConfigOptions`.
+    #[wasm_bindgen(typescript_type = "LintConfigOptions")]
+    pub type LintConfigOptions;
+    /// A JS value of the TypeScript type `LintFinding[]`.
+    #[wasm_bindgen(typescript_type = "LintFinding[]")]
+    pub type LintFindingList;
+    /// A JS value of the TypeScript type `RunbookOptions`.
+    #[wasm_bindgen(typescript_type = "RunbookOptions")]
+    pub type RunbookOptions;
+    /// A JS value of the TypeScript type `Runbook`.
+    #[wasm_bindgen(typescript_type = "Runbook")]
+    pub type RunbookRecord;
+    /// A JS value of the TypeScript type `DecodedJwt`.
+    #[wasm_bindgen(typescript_type = "DecodedJwt")]
+    pub type DecodedJwtRecord;
+}
+
+/// Explains an AADSTS code from the catalogue, or `null` when it is not in it.
+#[wasm_bindgen(js_name = explainAadsts)]
+pub fn explain_aadsts(code: u32) -> Result<OptionalExplanation, JsValue> {
+    Ok(to_js(&entra::explain_aadsts(code))?.unchecked_into())
+}
+
+/// Explains a raw token-endpoint error body (JSON with an `error` member); throws
+/// `MailoauthError` (`malformed`) for anything else.
+#[wasm_bindgen(js_name = explainErrorBody)]
+pub fn explain_error_body(body: &str) -> Result<ExplanationRecord, JsValue> {
+    Ok(to_js(&entra::explain_error_body(body).js()?)?.unchecked_into())
+}
+
+/// Explains whatever was pasted: a JSON error body, a text with `AADSTSnnnn`, or a bare code;
+/// `null` when nothing in it is recognised.
+#[wasm_bindgen(js_name = explainErrorText)]
+pub fn explain_error_text(text: &str) -> Result<OptionalExplanation, JsValue> {
+    Ok(to_js(&entra::explain_error_text(text))?.unchecked_into())
+}
+
+/// Every AADSTS code the catalogue explains.
+#[wasm_bindgen(js_name = entraCatalogue)]
+pub fn entra_catalogue() -> Result<ExplanationList, JsValue> {
+    Ok(to_js(&entra::entra_catalogue())?.unchecked_into())
+}
+
+options! {
+    struct LintArgs {
+        protocol: String = "protocol",
+        grant: String = "grant",
+        now: u64 = "now",
+        user: Option<String> = "user",
+        cloud: Option<Cloud> = "cloud",
+    }
+}
+
+/// Lints an access token for a mail login (PROTOCOL.md section 8): `expired`, `wrong_audience`,
+/// `missing_scope`, `missing_role`, `user_differs`, `opaque_token`, ... The signature is NOT
+/// verified: this is diagnosis only.
+#[wasm_bindgen(js_name = lintAccessToken)]
+pub fn lint_access_token(
+    token: &str,
+    options: LintAccessTokenOptions,
+) -> Result<TokenLintRecord, JsValue> {
+    let a = LintArgs::read("lintAccessToken", options.into())?;
+    let lint = token_lint::lint_access_token(
+        token,
+        convert::protocol(&a.protocol)?,
+        convert::grant(&a.grant)?,
+        a.user.as_deref(),
+        a.now,
+        a.cloud.as_ref(),
+    );
+    Ok(to_js(&lint)?.unchecked_into())
+}
+
+/// The claims of a JWT access token, decoded without verification.
+#[wasm_bindgen(js_name = tokenClaims)]
+pub fn token_claims(token: &str) -> Result<TokenClaimsRecord, JsValue> {
+    Ok(to_js(&token_lint::token_claims(token).js()?)?.unchecked_into())
+}
+
+/// `"app"` or `"delegated"`: what kind of token this looks like from its claims.
+#[wasm_bindgen(js_name = guessGrant)]
+pub fn guess_grant(token: &str) -> String {
+    token_lint::guess_grant(token).as_str().to_owned()
+}
+
+/// `{header, payload}` (JSON texts) of a JWT, decoded without verification.
+#[wasm_bindgen(js_name = decodeJwtUnverified)]
+pub fn decode_jwt_unverified(token: &str) -> Result<DecodedJwtRecord, JsValue> {
+    Ok(to_js(&token_lint::decode_jwt_unverified(token).js()?)?.unchecked_into())
+}
+
+options! {
+    struct ConfigArgs {
+        flow: String = "flow",
+        tenant: Option<String> = "tenant",
+        client_id: Option<String> = "clientId",
+        client_secret: Option<String> = "clientSecret",
+        scopes: Vec<String> = "scopes",
+        authority: Option<String> = "authority",
+        has_certificate: bool = "hasCertificate",
+    }
+}
+
+/// Lints a client configuration before any request: client id, tenant, authority, secret and
+/// scope mistakes.
+#[wasm_bindgen(js_name = lintConfig)]
+pub fn lint_config(options: LintConfigOptions) -> Result<LintFindingList, JsValue> {
+    let a = ConfigArgs::read("lintConfig", options.into())?;
+    let mut input = ConfigInput::new(a.flow.parse::<Flow>().js()?);
+    input.tenant = a.tenant;
+    input.client_id = a.client_id;
+    input.client_secret = a.client_secret.map(Secret::new);
+    input.scopes = a.scopes;
+    input.authority = a.authority;
+    input.has_certificate = a.has_certificate;
+    Ok(to_js(&config_lint::lint_config(&input))?.unchecked_into())
+}
+
+options! {
+    struct RunbookArgs {
+        tenant: String = "tenant",
+        client_id: String = "clientId",
+        service_principal_object_id: Option<String> = "servicePrincipalObjectId",
+        display_name: Option<String> = "displayName",
+        mailboxes: Vec<String> = "mailboxes",
+        protocols: Vec<String> = "protocols",
+        cloud: Option<Cloud> = "cloud",
+        send_as: bool = "sendAs",
+    }
+}
+
+/// The filled-in Exchange Online runbook for app-only access: admin consent,
+/// `New-ServicePrincipal`, mailbox permissions, checks. `text` is the numbered plain text.
+#[wasm_bindgen(js_name = buildRunbook)]
+pub fn build_runbook(options: RunbookOptions) -> Result<RunbookRecord, JsValue> {
+    let a = RunbookArgs::read("buildRunbook", options.into())?;
+    let input = RunbookInput {
+        tenant: a.tenant,
+        client_id: a.client_id,
+        service_principal_object_id: a.service_principal_object_id,
+        display_name: a.display_name,
+        mailboxes: a.mailboxes,
+        protocols: convert::protocols(&a.protocols)?,
+        cloud: a.cloud.unwrap_or_else(Cloud::global),
+        send_as: a.send_as,
+    };
+    let rb = runbook::build_runbook(&input).js()?;
+    let obj = to_js(&rb)?;
+    let _ = js_sys::Reflect::set(
+        &obj,
+        &JsValue::from_str("text"),
+        &JsValue::from_str(&rb.to_text()),
+    );
+    Ok(obj.unchecked_into())
+}
+
+/// Quotes a value as a PowerShell single-quoted literal.
+#[wasm_bindgen(js_name = quotePowershell)]
+pub fn quote_powershell(value: &str) -> String {
+    runbook::quote_powershell(value)
+}

@@ -1,0 +1,534 @@
+//! Clouds, tenants, endpoints, well-known apps, admin consent, PKCE and the authorize redirect.
+
+use crate::convert::{self, cloud_value, options, redacted, to_js};
+use crate::errors::{invalid_input, IntoJsResult};
+use mailoauth::apps;
+use mailoauth::authorize::{self, AuthorizationCode, AuthorizeRequest};
+use mailoauth::cloud::{self, Cloud, CloudId, Endpoints, Tenant};
+use mailoauth::consent::{self, AdminConsentRequest};
+use mailoauth::pkce::{self, Pkce as CorePkce};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_IDENTITY: &'static str = r#"
+/** A cloud preset name, or a preset whose hosts are overridden. */
+export type CloudArg = "global" | "usgov" | "usgov-dod" | "china" | string | {
+  id?: string; loginBase?: string; outlookResource?: string; appResource?: string;
+  imapHost?: string; popHost?: string; smtpHost?: string;
+};
+export type Protocol = "imap" | "pop" | "smtp";
+export interface Cloud {
+  id: string; loginBase: string; outlookResource: string; appResource: string;
+  imapHost: string; popHost: string; smtpHost: string;
+}
+export interface TenantInfo {
+  kind: "id" | "domain" | "organizations" | "common" | "consumers";
+  value: string; allowsClientCredentials: boolean; isSpecific: boolean;
+}
+export interface Endpoints {
+  authorizeUrl: string; tokenUrl: string; deviceAuthorizationUrl: string; issuer: string | null;
+}
+export interface WellKnownApp {
+  name: string; displayName: string; clientId: string; redirectUri: string | null;
+  retired: boolean; replacedBy: string | null; note: string;
+}
+export interface AdminConsentOptions {
+  tenant: string; clientId: string; cloud?: CloudArg; redirectUri?: string; scope?: string;
+  state?: string; variant?: "v2" | "legacy" | "v1";
+}
+export interface AdminConsentResult {
+  granted: boolean; tenant: string | null; scope: string | null; state: string | null;
+}
+export interface AuthorizeUrlOptions {
+  authorizeUrl: string; clientId: string; redirectUri: string; scopes: string[]; state: string;
+  codeChallenge: string; responseMode?: "query" | "fragment" | "form_post"; prompt?: string;
+  loginHint?: string; domainHint?: string;
+}
+export interface MicrosoftAuthorizeUrlOptions {
+  tenant?: string; clientId: string; redirectUri: string; protocols: Protocol[]; state: string;
+  cloud?: CloudArg; responseMode?: "query" | "fragment" | "form_post";
+  prompt?: string; loginHint?: string; domainHint?: string;
+}
+export interface CustomEndpointsOptions {
+  tokenUrl: string; authorizeUrl?: string; deviceAuthorizationUrl?: string; issuer?: string;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A JS value of the TypeScript type `CloudArg`.
+    #[wasm_bindgen(typescript_type = "CloudArg")]
+    pub type CloudParam;
+    /// A JS value of the TypeScript type `Protocol[]`.
+    #[wasm_bindgen(typescript_type = "Protocol[]")]
+    pub type ProtocolList;
+    /// A JS value of the TypeScript type `AdminConsentOptions`.
+    #[wasm_bindgen(typescript_type = "AdminConsentOptions")]
+    pub type AdminConsentOptions;
+    /// A JS value of the TypeScript type `AuthorizeUrlOptions`.
+    #[wasm_bindgen(typescript_type = "AuthorizeUrlOptions")]
+    pub type AuthorizeUrlOptions;
+    /// A JS value of the TypeScript type `MicrosoftAuthorizeUrlOptions`.
+    #[wasm_bindgen(typescript_type = "MicrosoftAuthorizeUrlOptions")]
+    pub type MicrosoftAuthorizeUrlOptions;
+    /// A JS value of the TypeScript type `CustomEndpointsOptions`.
+    #[wasm_bindgen(typescript_type = "CustomEndpointsOptions")]
+    pub type CustomEndpointsOptions;
+    /// A JS value of the TypeScript type `Cloud`.
+    #[wasm_bindgen(typescript_type = "Cloud")]
+    pub type CloudRecord;
+    /// A JS value of the TypeScript type `TenantInfo`.
+    #[wasm_bindgen(typescript_type = "TenantInfo")]
+    pub type TenantRecord;
+    /// A JS value of the TypeScript type `Endpoints`.
+    #[wasm_bindgen(typescript_type = "Endpoints")]
+    pub type EndpointsRecord;
+    /// A JS value of the TypeScript type `WellKnownApp`.
+    #[wasm_bindgen(typescript_type = "WellKnownApp")]
+    pub type AppRecord;
+    /// A JS value of the TypeScript type `WellKnownApp[]`.
+    #[wasm_bindgen(typescript_type = "WellKnownApp[]")]
+    pub type AppList;
+    /// A JS value of the TypeScript type `WellKnownApp | null`.
+    #[wasm_bindgen(typescript_type = "WellKnownApp | null")]
+    pub type OptionalApp;
+    /// A JS value of the TypeScript type `AdminConsentResult`.
+    #[wasm_bindgen(typescript_type = "AdminConsentResult")]
+    pub type AdminConsentResultRecord;
+    /// A JS value of the TypeScript type `string[]`.
+    #[wasm_bindgen(typescript_type = "string[]")]
+    pub type StringList;
+    /// A JS value of the TypeScript type `{ host: string; port: number }`.
+    #[wasm_bindgen(typescript_type = "{ host: string; port: number }")]
+    pub type HostPort;
+}
+
+/// An optional cloud argument (`global` when absent).
+fn cloud_of(cloud: Option<CloudParam>) -> Result<Cloud, JsValue> {
+    cloud_value(cloud.map_or(JsValue::UNDEFINED, JsValue::from))
+}
+
+fn protocols(list: JsValue) -> Result<Vec<cloud::Protocol>, JsValue> {
+    convert::protocols(&convert::strings("protocols", list)?)
+}
+
+fn string_list(v: &[String]) -> Result<StringList, JsValue> {
+    Ok(to_js(v)?.unchecked_into())
+}
+
+/// The cloud preset names: `global`, `usgov`, `usgov-dod`, `china`.
+#[wasm_bindgen(js_name = cloudPresets)]
+pub fn cloud_presets() -> Result<StringList, JsValue> {
+    let names: Vec<String> = CloudId::ALL.iter().map(|c| c.as_str().to_owned()).collect();
+    string_list(&names)
+}
+
+/// The hosts of a cloud (a preset name, or a preset with overridden hosts).
+#[wasm_bindgen(js_name = cloud)]
+pub fn cloud_record(cloud: Option<CloudParam>) -> Result<CloudRecord, JsValue> {
+    Ok(to_js(&cloud_of(cloud)?)?.unchecked_into())
+}
+
+/// The delegated scope of one protocol (`https://outlook.office.com/IMAP.AccessAsUser.All`).
+#[wasm_bindgen(js_name = delegatedScope)]
+pub fn delegated_scope(protocol: &str, cloud: Option<CloudParam>) -> Result<String, JsValue> {
+    Ok(cloud_of(cloud)?.delegated_scope(convert::protocol(protocol)?))
+}
+
+/// Delegated scopes for protocols, plus `offline_access` when `offlineAccess` (default true).
+#[wasm_bindgen(js_name = delegatedScopes)]
+pub fn delegated_scopes(
+    protocols: ProtocolList,
+    cloud: Option<CloudParam>,
+    #[wasm_bindgen(js_name = "offlineAccess")] offline_access: Option<bool>,
+) -> Result<StringList, JsValue> {
+    let c = cloud_of(cloud)?;
+    string_list(&c.delegated_scopes(
+        &self::protocols(protocols.into())?,
+        offline_access.unwrap_or(true),
+    ))
+}
+
+/// The app-only scope (`https://outlook.office365.com/.default`).
+#[wasm_bindgen(js_name = appOnlyScope)]
+pub fn app_only_scope(cloud: Option<CloudParam>) -> Result<String, JsValue> {
+    Ok(cloud_of(cloud)?.app_only_scope())
+}
+
+/// The scopes to request for a grant (`delegated` or `app`) and protocols.
+#[wasm_bindgen(js_name = scopesFor)]
+pub fn scopes_for(
+    grant: &str,
+    protocols: ProtocolList,
+    cloud: Option<CloudParam>,
+) -> Result<StringList, JsValue> {
+    let c = cloud_of(cloud)?;
+    string_list(&c.scopes_for(convert::grant(grant)?, &self::protocols(protocols.into())?))
+}
+
+/// `{host, port}` of the mail server for a protocol.
+#[wasm_bindgen(js_name = mailServer)]
+pub fn mail_server(protocol: &str, cloud: Option<CloudParam>) -> Result<HostPort, JsValue> {
+    let (host, port) = cloud_of(cloud)?.mail_server(convert::protocol(protocol)?);
+    let o = js_sys::Object::new();
+    convert::set(&o, "host", host);
+    convert::set(&o, "port", port);
+    Ok(JsValue::from(o).unchecked_into())
+}
+
+/// The `aud` values an Exchange Online token may carry in a cloud.
+#[wasm_bindgen(js_name = exchangeAudiences)]
+pub fn exchange_audiences(cloud: Option<CloudParam>) -> Result<StringList, JsValue> {
+    string_list(&cloud_of(cloud)?.exchange_audiences())
+}
+
+/// Parses a tenant (GUID, domain, `organizations`, `common`, `consumers`).
+#[wasm_bindgen(js_name = parseTenant)]
+pub fn parse_tenant(value: &str) -> Result<TenantRecord, JsValue> {
+    let t = Tenant::parse(value).js()?;
+    let kind = match t {
+        Tenant::Id(_) => "id",
+        Tenant::Domain(_) => "domain",
+        Tenant::Organizations => "organizations",
+        Tenant::Common => "common",
+        Tenant::Consumers => "consumers",
+    };
+    let o = js_sys::Object::new();
+    convert::set(&o, "kind", kind);
+    convert::set(&o, "value", t.as_str());
+    convert::set(&o, "allowsClientCredentials", t.allows_client_credentials());
+    convert::set(&o, "isSpecific", t.is_specific());
+    Ok(JsValue::from(o).unchecked_into())
+}
+
+/// Checks an application (client) id (a GUID) and returns it lower-cased.
+#[wasm_bindgen(js_name = validateClientId)]
+pub fn validate_client_id(
+    #[wasm_bindgen(js_name = "clientId")] client_id: &str,
+) -> Result<String, JsValue> {
+    cloud::validate_client_id(client_id).js()
+}
+
+/// The Microsoft endpoints of a tenant in a cloud.
+#[wasm_bindgen(js_name = microsoftEndpoints)]
+pub fn microsoft_endpoints(
+    tenant: &str,
+    cloud: Option<CloudParam>,
+) -> Result<EndpointsRecord, JsValue> {
+    let c = cloud_of(cloud)?;
+    let e = Endpoints::microsoft(&c, &Tenant::parse(tenant).js()?);
+    Ok(to_js(&e)?.unchecked_into())
+}
+
+options! {
+    struct CustomEndpointsArgs {
+        token_url: String = "tokenUrl",
+        authorize_url: Option<String> = "authorizeUrl",
+        device_authorization_url: Option<String> = "deviceAuthorizationUrl",
+        issuer: Option<String> = "issuer",
+    }
+}
+
+/// Endpoints of any OAuth 2.0 server (`https`, or `http` on loopback only), checked.
+#[wasm_bindgen(js_name = customEndpoints)]
+pub fn custom_endpoints(options: CustomEndpointsOptions) -> Result<EndpointsRecord, JsValue> {
+    let a = CustomEndpointsArgs::read("customEndpoints", options.into())?;
+    let mut e = Endpoints::custom(
+        a.authorize_url.as_deref().unwrap_or(""),
+        &a.token_url,
+        a.device_authorization_url.as_deref().unwrap_or(""),
+    )
+    .js()?;
+    e.issuer = a.issuer;
+    Ok(to_js(&e)?.unchecked_into())
+}
+
+/// Every well-known public client application.
+#[wasm_bindgen(js_name = wellKnownApps)]
+pub fn well_known_apps() -> Result<AppList, JsValue> {
+    Ok(to_js(apps::WELL_KNOWN_APPS)?.unchecked_into())
+}
+
+/// A well-known app by short name (`thunderbird`) or client id, or `null`.
+#[wasm_bindgen(js_name = lookupApp)]
+pub fn lookup_app(
+    #[wasm_bindgen(js_name = "nameOrClientId")] name_or_client_id: &str,
+) -> Result<OptionalApp, JsValue> {
+    Ok(to_js(&apps::lookup(name_or_client_id))?.unchecked_into())
+}
+
+/// For a retired client id: the app that replaces it, else `null`.
+#[wasm_bindgen(js_name = replacementFor)]
+pub fn replacement_for(
+    #[wasm_bindgen(js_name = "clientId")] client_id: &str,
+) -> Result<OptionalApp, JsValue> {
+    Ok(to_js(&apps::replacement_for(client_id))?.unchecked_into())
+}
+
+options! {
+    struct AdminConsentArgs {
+        tenant: String = "tenant",
+        client_id: String = "clientId",
+        cloud: Option<Cloud> = "cloud",
+        redirect_uri: Option<String> = "redirectUri",
+        scope: Option<String> = "scope",
+        state: Option<String> = "state",
+        variant: Option<String> = "variant",
+    }
+}
+
+/// The admin-consent URL for a tenant and app. `variant` is `v2` (default,
+/// `/v2.0/adminconsent`) or `legacy` (also `v1`: `/oauth2/authorize?...&prompt=admin_consent`);
+/// `scope` defaults to the IMAP/POP app-only consent scope.
+#[wasm_bindgen(js_name = adminConsentUrl)]
+pub fn admin_consent_url(options: AdminConsentOptions) -> Result<String, JsValue> {
+    let a = AdminConsentArgs::read("adminConsentUrl", options.into())?;
+    let mut req = AdminConsentRequest::new(a.tenant, a.client_id);
+    req.cloud = a.cloud.unwrap_or_else(Cloud::global);
+    req.redirect_uri = a.redirect_uri;
+    req.scope = a.scope;
+    req.state = a.state;
+    req.variant = a.variant.as_deref().unwrap_or("v2").parse().js()?;
+    consent::build_admin_consent_url(&req).js()
+}
+
+/// The scope to consent to for app-only access to protocols.
+#[wasm_bindgen(js_name = adminConsentScope)]
+pub fn admin_consent_scope(
+    protocols: ProtocolList,
+    cloud: Option<CloudParam>,
+) -> Result<String, JsValue> {
+    let c = cloud_of(cloud)?;
+    Ok(consent::admin_consent_scope(
+        &c,
+        &self::protocols(protocols.into())?,
+    ))
+}
+
+/// Reads the redirect after admin consent (checking `state` when given); a refusal throws
+/// `MailoauthError` with the server's `error` and `aadsts`.
+#[wasm_bindgen(js_name = parseAdminConsentRedirect)]
+pub fn parse_admin_consent_redirect(
+    #[wasm_bindgen(js_name = "redirectUrl")] redirect_url: &str,
+    #[wasm_bindgen(js_name = "expectedState")] expected_state: Option<String>,
+) -> Result<AdminConsentResultRecord, JsValue> {
+    let r = consent::parse_admin_consent_redirect(redirect_url, expected_state.as_deref()).js()?;
+    Ok(to_js(&r)?.unchecked_into())
+}
+
+/// A PKCE verifier and its `S256` challenge (RFC 7636). `toString()` never shows the verifier.
+#[wasm_bindgen]
+pub struct Pkce {
+    inner: CorePkce,
+}
+
+#[wasm_bindgen]
+impl Pkce {
+    /// A fresh verifier from 32 bytes of `crypto.getRandomValues`.
+    pub fn generate() -> Result<Pkce, JsValue> {
+        Ok(Pkce {
+            inner: CorePkce::from_random(&crate::random::<32>()?),
+        })
+    }
+    /// A verifier from exactly 32 caller-supplied random bytes.
+    #[wasm_bindgen(js_name = fromRandom)]
+    pub fn from_random(random: &[u8]) -> Result<Pkce, JsValue> {
+        let bytes: [u8; 32] = random.try_into().map_err(|_| {
+            invalid_input(format!(
+                "PKCE needs exactly 32 random bytes, not {}",
+                random.len()
+            ))
+        })?;
+        Ok(Pkce {
+            inner: CorePkce::from_random(&bytes),
+        })
+    }
+    /// A caller-supplied verifier (43–128 characters of `A-Z a-z 0-9 - . _ ~`).
+    #[wasm_bindgen(js_name = fromVerifier)]
+    pub fn from_verifier(verifier: &str) -> Result<Pkce, JsValue> {
+        Ok(Pkce {
+            inner: CorePkce::from_verifier(verifier).js()?,
+        })
+    }
+    /// The verifier (a secret), sent as `code_verifier` in the token request.
+    #[wasm_bindgen(getter)]
+    pub fn verifier(&self) -> String {
+        self.inner.verifier().expose_secret().to_owned()
+    }
+    /// The challenge, sent as `code_challenge` in the authorize URL.
+    #[wasm_bindgen(getter)]
+    pub fn challenge(&self) -> String {
+        self.inner.challenge().to_owned()
+    }
+    /// `S256`.
+    #[wasm_bindgen(getter)]
+    pub fn method(&self) -> String {
+        self.inner.method().to_owned()
+    }
+    /// `Pkce(verifier=[redacted], challenge=...)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!(
+            "Pkce(verifier={}, challenge={})",
+            redacted(true),
+            self.inner.challenge()
+        )
+    }
+}
+
+/// `base64url(SHA-256(verifier))` without padding.
+#[wasm_bindgen(js_name = s256Challenge)]
+pub fn s256_challenge(verifier: &str) -> String {
+    pkce::s256_challenge(verifier)
+}
+
+options! {
+    struct AuthorizeArgs {
+        authorize_url: Option<String> = "authorizeUrl",
+        tenant: Option<String> = "tenant",
+        cloud: Option<Cloud> = "cloud",
+        protocols: Option<Vec<String>> = "protocols",
+        scopes: Option<Vec<String>> = "scopes",
+        client_id: String = "clientId",
+        redirect_uri: String = "redirectUri",
+        state: String = "state",
+        code_challenge: Option<String> = "codeChallenge",
+        response_mode: Option<String> = "responseMode",
+        prompt: Option<String> = "prompt",
+        login_hint: Option<String> = "loginHint",
+        domain_hint: Option<String> = "domainHint",
+    }
+}
+
+fn authorize_url_of(mut req: AuthorizeRequest, a: AuthorizeArgs) -> Result<String, JsValue> {
+    req.response_mode = a.response_mode.map(|m| m.parse()).transpose().js()?;
+    req.prompt = a.prompt;
+    req.login_hint = a.login_hint;
+    req.domain_hint = a.domain_hint;
+    authorize::build_authorize_url(&req).js()
+}
+
+/// The authorize URL (authorization code + PKCE) of any OAuth 2.0 server.
+#[wasm_bindgen(js_name = authorizeUrl)]
+pub fn authorize_url(options: AuthorizeUrlOptions) -> Result<String, JsValue> {
+    let a = AuthorizeArgs::read("authorizeUrl", options.into())?;
+    if a.tenant.is_some() || a.cloud.is_some() || a.protocols.is_some() {
+        return Err(invalid_input(
+            "authorizeUrl: tenant, cloud and protocols belong to microsoftAuthorizeUrl",
+        ));
+    }
+    let req = AuthorizeRequest {
+        authorize_url: a
+            .authorize_url
+            .clone()
+            .ok_or_else(|| invalid_input("authorizeUrl: authorizeUrl is required"))?,
+        client_id: a.client_id.clone(),
+        redirect_uri: a.redirect_uri.clone(),
+        scopes: a.scopes.clone().unwrap_or_default(),
+        state: a.state.clone(),
+        code_challenge: a
+            .code_challenge
+            .clone()
+            .ok_or_else(|| invalid_input("authorizeUrl: codeChallenge is required"))?,
+        response_mode: None,
+        prompt: None,
+        login_hint: None,
+        domain_hint: None,
+    };
+    authorize_url_of(req, a)
+}
+
+/// The Microsoft identity platform authorize URL for the delegated mail scopes of `protocols`
+/// plus `offline_access`, with the challenge of `pkce`.
+#[wasm_bindgen(js_name = microsoftAuthorizeUrl)]
+pub fn microsoft_authorize_url(
+    options: MicrosoftAuthorizeUrlOptions,
+    pkce: &Pkce,
+) -> Result<String, JsValue> {
+    let a = AuthorizeArgs::read("microsoftAuthorizeUrl", options.into())?;
+    if a.authorize_url.is_some() || a.scopes.is_some() || a.code_challenge.is_some() {
+        return Err(invalid_input(
+            "microsoftAuthorizeUrl: authorizeUrl, scopes and codeChallenge belong to authorizeUrl (the challenge comes from the Pkce argument)",
+        ));
+    }
+    let cloud = a.cloud.clone().unwrap_or_else(Cloud::global);
+    let tenant = Tenant::parse(a.tenant.as_deref().unwrap_or("organizations")).js()?;
+    let protocols = convert::protocols(&a.protocols.clone().unwrap_or_default())?;
+    let req = AuthorizeRequest::microsoft(
+        &cloud,
+        &tenant,
+        &a.client_id,
+        &a.redirect_uri,
+        &protocols,
+        &a.state,
+        &pkce.inner,
+    )
+    .js()?;
+    authorize_url_of(req, a)
+}
+
+/// The authorization code of a successful redirect. `toString()` never shows the code.
+#[wasm_bindgen]
+pub struct AuthorizationCodeResult {
+    inner: AuthorizationCode,
+}
+
+#[wasm_bindgen]
+impl AuthorizationCodeResult {
+    /// The code (a secret), redeemed once with the PKCE verifier.
+    #[wasm_bindgen(getter)]
+    pub fn code(&self) -> String {
+        self.inner.code.expose_secret().to_owned()
+    }
+    /// The `state` of the redirect.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> String {
+        self.inner.state.clone()
+    }
+    /// The `iss` of the redirect (RFC 9207), when sent.
+    #[wasm_bindgen(getter)]
+    pub fn iss(&self) -> Option<String> {
+        self.inner.iss.clone()
+    }
+    /// Entra's `session_state`, when sent.
+    #[wasm_bindgen(getter, js_name = sessionState)]
+    pub fn session_state(&self) -> Option<String> {
+        self.inner.session_state.clone()
+    }
+    /// `AuthorizationCode(code=[redacted], state=..., iss=...)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!(
+            "AuthorizationCode(code={}, state={}, iss={})",
+            redacted(true),
+            self.inner.state,
+            self.inner.iss.as_deref().unwrap_or("null")
+        )
+    }
+}
+
+/// Reads the authorization response from the redirect URL (query or fragment), checking the
+/// `state` (and `iss` when `expectedIssuer` is given). Throws `MailoauthError` with
+/// `state_mismatch`, `issuer_mismatch`, the server's `error`, or `malformed`.
+#[wasm_bindgen(js_name = parseAuthorizeRedirect)]
+pub fn parse_authorize_redirect(
+    #[wasm_bindgen(js_name = "redirectUrl")] redirect_url: &str,
+    #[wasm_bindgen(js_name = "expectedState")] expected_state: &str,
+    #[wasm_bindgen(js_name = "expectedIssuer")] expected_issuer: Option<String>,
+) -> Result<AuthorizationCodeResult, JsValue> {
+    authorize::parse_authorize_redirect(redirect_url, expected_state, expected_issuer.as_deref())
+        .js()
+        .map(|inner| AuthorizationCodeResult { inner })
+}
+
+/// Same as `parseAuthorizeRedirect`, from bare `a=b&c=d` parameters (a `form_post` body).
+#[wasm_bindgen(js_name = parseAuthorizeResponseParams)]
+pub fn parse_authorize_response_params(
+    params: &str,
+    #[wasm_bindgen(js_name = "expectedState")] expected_state: &str,
+    #[wasm_bindgen(js_name = "expectedIssuer")] expected_issuer: Option<String>,
+) -> Result<AuthorizationCodeResult, JsValue> {
+    authorize::parse_authorize_response_params(params, expected_state, expected_issuer.as_deref())
+        .js()
+        .map(|inner| AuthorizationCodeResult { inner })
+}

@@ -1,0 +1,305 @@
+//! The IMAP / POP3 / SMTP authentication exchanges as state machines (classes wrapping the core
+//! machines), their outcomes, and the mail-reply diagnosis catalogue. A browser cannot open a
+//! mail connection; these serve Node drivers and tests.
+
+use crate::convert::{self, options, to_js};
+use crate::errors::{self, invalid_input, IntoJsResult};
+use mailoauth::diagnose::reply;
+use mailoauth::exchange::{Action, AuthOutcome, InitialResponse};
+use mailoauth::imap::{ImapAuth as CoreImap, ImapAuthConfig};
+use mailoauth::pop3::{PopAuth as CorePop, PopAuthConfig};
+use mailoauth::sasl::Credentials;
+use mailoauth::smtp::{SmtpAuth as CoreSmtp, SmtpAuthConfig};
+use mailoauth::Secret;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_MAIL: &'static str = r#"
+export interface Diagnosis { code: string; cause: string; fix: string; }
+export interface Authenticated { serverText: string; capabilities: string[] | null; }
+export interface Rejection {
+  serverText: string; status: string; saslError: SaslError | null; diagnosis: Diagnosis | null;
+  retryWithFreshToken: boolean; replyCode: number | null; enhancedStatus: string | null;
+}
+export interface AuthOutcome {
+  kind: "authenticated" | "rejected" | "error";
+  authenticated: Authenticated | null; rejection: Rejection | null; error: MailoauthError | null;
+}
+/** `send`: write `data` (CR LF included; it may carry the token). `need_line`: read one line. */
+export interface MailAction {
+  kind: "send" | "need_line" | "done"; data: Uint8Array | null; outcome: AuthOutcome | null;
+}
+interface MailAuthCommon {
+  user: string; token: string; mechanism?: Mechanism; host?: string; port?: number;
+}
+export interface ImapAuthOptions extends MailAuthCommon { tag: string; capabilities: string[]; }
+export interface PopAuthOptions extends MailAuthCommon {
+  capabilities?: string[]; initialResponse?: "auto" | "always" | "never";
+}
+export interface SmtpAuthOptions extends MailAuthCommon {
+  ehlo: string[]; initialResponse?: "auto" | "always" | "never";
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A JS value of the TypeScript type `MailAction`.
+    #[wasm_bindgen(typescript_type = "MailAction")]
+    pub type MailActionRecord;
+    /// A JS value of the TypeScript type `ImapAuthOptions`.
+    #[wasm_bindgen(typescript_type = "ImapAuthOptions")]
+    pub type ImapAuthOptions;
+    /// A JS value of the TypeScript type `PopAuthOptions`.
+    #[wasm_bindgen(typescript_type = "PopAuthOptions")]
+    pub type PopAuthOptions;
+    /// A JS value of the TypeScript type `SmtpAuthOptions`.
+    #[wasm_bindgen(typescript_type = "SmtpAuthOptions")]
+    pub type SmtpAuthOptions;
+    /// A JS value of the TypeScript type `Diagnosis | null`.
+    #[wasm_bindgen(typescript_type = "Diagnosis | null")]
+    pub type OptionalDiagnosis;
+    /// A JS value of the TypeScript type `Diagnosis[]`.
+    #[wasm_bindgen(typescript_type = "Diagnosis[]")]
+    pub type DiagnosisList;
+    /// A JS value of the TypeScript type `Uint8Array | string`.
+    #[wasm_bindgen(typescript_type = "Uint8Array | string")]
+    pub type LineInput;
+}
+
+fn outcome(o: AuthOutcome) -> Result<JsValue, JsValue> {
+    let obj = js_sys::Object::new();
+    let (kind, authenticated, rejection, error) = match o {
+        AuthOutcome::Authenticated(a) => {
+            ("authenticated", to_js(&a)?, JsValue::NULL, JsValue::NULL)
+        }
+        AuthOutcome::Rejected(r) => ("rejected", JsValue::NULL, to_js(&r)?, JsValue::NULL),
+        AuthOutcome::Error(e) => ("error", JsValue::NULL, JsValue::NULL, errors::to_js(&e)),
+    };
+    convert::set(&obj, "kind", kind);
+    convert::set(&obj, "authenticated", authenticated);
+    convert::set(&obj, "rejection", rejection);
+    convert::set(&obj, "error", error);
+    Ok(obj.into())
+}
+
+fn action(a: Action) -> Result<MailActionRecord, JsValue> {
+    let obj = js_sys::Object::new();
+    let (kind, data, out) = match a {
+        Action::Send(bytes) => (
+            "send",
+            js_sys::Uint8Array::from(bytes.as_slice()).into(),
+            JsValue::NULL,
+        ),
+        Action::NeedLine => ("need_line", JsValue::NULL, JsValue::NULL),
+        Action::Done(o) => ("done", JsValue::NULL, outcome(o)?),
+    };
+    convert::set(&obj, "kind", kind);
+    convert::set(&obj, "data", data);
+    convert::set(&obj, "outcome", out);
+    Ok(JsValue::from(obj).unchecked_into())
+}
+
+fn credentials(user: &str, token: String, host: Option<String>, port: Option<u16>) -> Credentials {
+    let mut c = Credentials::new(user, Secret::new(token));
+    c.host = host;
+    c.port = port;
+    c
+}
+
+fn initial_response(s: Option<&str>) -> Result<InitialResponse, JsValue> {
+    s.unwrap_or("auto").parse().js()
+}
+
+fn line(value: LineInput) -> Result<Vec<u8>, JsValue> {
+    convert::bytes("line", &value.into())
+}
+
+options! {
+    struct MailArgs {
+        user: String = "user",
+        token: String = "token",
+        mechanism: Option<String> = "mechanism",
+        host: Option<String> = "host",
+        port: Option<u16> = "port",
+        tag: Option<String> = "tag",
+        capabilities: Option<Vec<String>> = "capabilities",
+        ehlo: Option<Vec<String>> = "ehlo",
+        initial_response: Option<String> = "initialResponse",
+    }
+}
+
+impl MailArgs {
+    fn mechanism(&self) -> Result<mailoauth::sasl::Mechanism, JsValue> {
+        convert::mechanism(self.mechanism.as_deref().unwrap_or("XOAUTH2"))
+    }
+    fn refuse(&self, what: &str, fields: &[(&str, bool)]) -> Result<(), JsValue> {
+        match fields.iter().find(|(_, set)| *set) {
+            Some((name, _)) => Err(invalid_input(format!(
+                "{what}: {name} is not an option here"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+macro_rules! machine_methods {
+    ($t:ident, $name:literal) => {
+        #[wasm_bindgen]
+        impl $t {
+            /// What to do next: `{kind: "send", data}`, `{kind: "need_line"}` or
+            /// `{kind: "done", outcome}`.
+            #[wasm_bindgen(js_name = nextAction)]
+            pub fn next_action(&mut self) -> Result<MailActionRecord, JsValue> {
+                action(self.inner.next_action())
+            }
+            /// Feeds one server line (a string or bytes, with or without CR LF).
+            #[wasm_bindgen(js_name = receiveLine)]
+            pub fn receive_line(&mut self, line: LineInput) -> Result<(), JsValue> {
+                self.inner.receive_line(&self::line(line)?).js()
+            }
+            /// Aborts the exchange (answers a pending continuation with `*`).
+            pub fn cancel(&mut self) {
+                self.inner.cancel()
+            }
+            /// `XOAUTH2` or `OAUTHBEARER`.
+            #[wasm_bindgen(getter)]
+            pub fn mechanism(&self) -> String {
+                self.inner.mechanism().as_str().to_owned()
+            }
+            /// Whether the response goes on the command line.
+            #[wasm_bindgen(getter, js_name = usesInitialResponse)]
+            pub fn uses_initial_response(&self) -> bool {
+                self.inner.uses_initial_response()
+            }
+            /// Whether the exchange is over.
+            #[wasm_bindgen(getter, js_name = isDone)]
+            pub fn is_done(&self) -> bool {
+                self.inner.is_done()
+            }
+            /// The machine's state, without the token.
+            #[wasm_bindgen(js_name = toString)]
+            pub fn to_string_js(&self) -> String {
+                format!(
+                    "{}(mechanism={}, isDone={})",
+                    $name,
+                    self.inner.mechanism().as_str(),
+                    self.inner.is_done()
+                )
+            }
+        }
+    };
+}
+
+/// The client side of IMAP `AUTHENTICATE` (SASL-IR when advertised).
+#[wasm_bindgen]
+pub struct ImapAuth {
+    inner: CoreImap,
+}
+
+#[wasm_bindgen]
+impl ImapAuth {
+    /// A machine for `{user, token, tag, capabilities, mechanism?, host?, port?}`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: ImapAuthOptions) -> Result<ImapAuth, JsValue> {
+        let a = MailArgs::read("ImapAuth", options.into())?;
+        a.refuse(
+            "ImapAuth",
+            &[
+                ("ehlo", a.ehlo.is_some()),
+                ("initialResponse", a.initial_response.is_some()),
+            ],
+        )?;
+        let config = ImapAuthConfig {
+            mechanism: a.mechanism()?,
+            tag: a
+                .tag
+                .clone()
+                .ok_or_else(|| invalid_input("ImapAuth: tag is required"))?,
+            capabilities: a.capabilities.clone().unwrap_or_default(),
+            credentials: credentials(&a.user, a.token, a.host, a.port),
+        };
+        Ok(ImapAuth {
+            inner: CoreImap::new(config).js()?,
+        })
+    }
+    /// The command tag.
+    #[wasm_bindgen(getter)]
+    pub fn tag(&self) -> String {
+        self.inner.tag().to_owned()
+    }
+}
+machine_methods!(ImapAuth, "ImapAuth");
+
+/// The client side of POP3 `AUTH` (two-line form unless `initialResponse: "always"`).
+#[wasm_bindgen]
+pub struct PopAuth {
+    inner: CorePop,
+}
+
+#[wasm_bindgen]
+impl PopAuth {
+    /// A machine for `{user, token, mechanism?, capabilities?, initialResponse?, host?, port?}`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: PopAuthOptions) -> Result<PopAuth, JsValue> {
+        let a = MailArgs::read("PopAuth", options.into())?;
+        a.refuse(
+            "PopAuth",
+            &[("tag", a.tag.is_some()), ("ehlo", a.ehlo.is_some())],
+        )?;
+        let config = PopAuthConfig {
+            mechanism: a.mechanism()?,
+            initial_response: initial_response(a.initial_response.as_deref())?,
+            capabilities: a.capabilities.clone(),
+            credentials: credentials(&a.user, a.token, a.host, a.port),
+        };
+        Ok(PopAuth {
+            inner: CorePop::new(config).js()?,
+        })
+    }
+}
+machine_methods!(PopAuth, "PopAuth");
+
+/// The client side of SMTP `AUTH` (RFC 4954; the 512-octet rule decides the one-line form).
+#[wasm_bindgen]
+pub struct SmtpAuth {
+    inner: CoreSmtp,
+}
+
+#[wasm_bindgen]
+impl SmtpAuth {
+    /// A machine for `{user, token, ehlo, mechanism?, initialResponse?, host?, port?}`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: SmtpAuthOptions) -> Result<SmtpAuth, JsValue> {
+        let a = MailArgs::read("SmtpAuth", options.into())?;
+        a.refuse(
+            "SmtpAuth",
+            &[
+                ("tag", a.tag.is_some()),
+                ("capabilities", a.capabilities.is_some()),
+            ],
+        )?;
+        let config = SmtpAuthConfig {
+            mechanism: a.mechanism()?,
+            initial_response: initial_response(a.initial_response.as_deref())?,
+            ehlo_keywords: a.ehlo.clone().unwrap_or_default(),
+            credentials: credentials(&a.user, a.token, a.host, a.port),
+        };
+        Ok(SmtpAuth {
+            inner: CoreSmtp::new(config).js()?,
+        })
+    }
+}
+machine_methods!(SmtpAuth, "SmtpAuth");
+
+/// The diagnosis of one server reply line (`imap`, `pop`, `smtp`), or `null` when the line is
+/// not a failure the catalogue knows.
+#[wasm_bindgen(js_name = diagnoseReply)]
+pub fn diagnose_reply(protocol: &str, line: &str) -> Result<OptionalDiagnosis, JsValue> {
+    Ok(to_js(&reply::diagnose_reply(convert::protocol(protocol)?, line))?.unchecked_into())
+}
+
+/// Every diagnosis of the mail-reply catalogue.
+#[wasm_bindgen(js_name = replyCatalogue)]
+pub fn reply_catalogue() -> Result<DiagnosisList, JsValue> {
+    Ok(to_js(&reply::reply_catalogue())?.unchecked_into())
+}

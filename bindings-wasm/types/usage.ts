@@ -1,0 +1,71 @@
+// A typed use of the package: `tsc --noEmit` checks the generated mailoauth_wasm.d.ts against it
+// (bindings-wasm/run-tests). Never run; it only has to type-check.
+import init, {
+  MailoauthError, Pkce, TokenSet, HttpResponse, HttpRequest, ImapAuth, SmtpAuth, PopAuth, DevicePoller,
+  adminConsentUrl, microsoftAuthorizeUrl, authorizeUrl, parseAuthorizeRedirect, buildAuthCodeRequest,
+  parseTokenResponse, xoauth2, oauthbearer, lintAccessToken, explainErrorText, diagnoseReply,
+  wellKnownApps, buildRunbook, randomState, microsoftEndpoints, cloud, parseTenant,
+  parseDevicePollResponse, parseDeviceAuthorizationResponse, decodeErrorChallenge,
+  type Explanation, type TokenLint, type WellKnownApp, type Runbook, type MailAction,
+} from "../../target/wasm-pkg/mailoauth_wasm.js";
+
+export async function typed(): Promise<string> {
+  await init();
+  const apps: WellKnownApp[] = wellKnownApps();
+  const retired: boolean = apps[0].retired;
+  const url: string = adminConsentUrl({ tenant: "contoso.com", clientId: apps[0].clientId, cloud: "usgov", variant: "legacy" });
+  const rb: Runbook = buildRunbook({ tenant: "contoso.com", clientId: apps[0].clientId, mailboxes: ["a@contoso.com"] });
+  const pkce = Pkce.generate();
+  const state: string = randomState();
+  const ms: string = microsoftAuthorizeUrl({ clientId: "x", redirectUri: "http://localhost/", protocols: ["imap", "smtp"], state }, pkce);
+  const other: string = authorizeUrl({ authorizeUrl: "https://a/authorize", clientId: "c", redirectUri: "http://localhost/", scopes: ["openid"], state, codeChallenge: pkce.challenge });
+  const tokenUrl: string = microsoftEndpoints("organizations").tokenUrl;
+  const code = parseAuthorizeRedirect("http://localhost/?code=c&state=" + state, state, undefined);
+  const req: HttpRequest = buildAuthCodeRequest({ tokenUrl, clientId: "c", code: code.code, redirectUri: "http://localhost/", codeVerifier: pkce.verifier });
+  const headers: [string, string][] = req.headers;
+  const body: Uint8Array = req.body;
+  const resp = new HttpResponse(200, body, headers);
+  try {
+    const t: TokenSet = parseTokenResponse(resp, Math.floor(Date.now() / 1000));
+    const exp: number | null = t.expiresAt;
+    const rt: string | null = t.refreshToken;
+    void [exp, rt];
+  } catch (e) {
+    if (e instanceof MailoauthError) {
+      const c: string = e.code;
+      const a: number | null = e.aadsts;
+      const x: Explanation | null = e.explanation;
+      void [c, a, x];
+    }
+  }
+  const s: string = xoauth2("u@contoso.com", "tok") + oauthbearer("u", "t", "imap.example", 993);
+  const lint: TokenLint = lintAccessToken("tok", { protocol: "imap", grant: "delegated", now: 0 });
+  const findings: string[] = lint.findings.map((f) => f.code);
+  const ex: Explanation | null = explainErrorText("AADSTS50076");
+  const d = diagnoseReply("smtp", "535 5.7.3 Authentication unsuccessful");
+  const dcode: string | undefined = d?.code;
+  const imap = new ImapAuth({ user: "u", token: "t", tag: "A1", capabilities: ["AUTH=XOAUTH2"] });
+  const a: MailAction = imap.nextAction();
+  const kind: "send" | "need_line" | "done" = a.kind;
+  imap.receiveLine("A1 OK done");
+  new SmtpAuth({ user: "u", token: "t", ehlo: ["AUTH XOAUTH2"] }).cancel();
+  new PopAuth({ user: "u", token: "t", initialResponse: "never" }).free();
+  const auth = parseDeviceAuthorizationResponse(new HttpResponse(200, "{}", undefined), 0);
+  const poller = new DevicePoller("https://a/token", "c", auth, 0);
+  const next = poller.nextAction(1);
+  const poll = parseDevicePollResponse(new HttpResponse(400, '{"error":"authorization_pending"}', undefined), 0, 5);
+  const challenge = decodeErrorChallenge("e30=");
+  const tenantKind: string = parseTenant("contoso.com").kind;
+  const host: string = cloud("china").imapHost;
+  // The declarations are real types, not `any`: each line below must be a type error.
+  // @ts-expect-error: a number is not a tenant
+  adminConsentUrl({ tenant: 1, clientId: "x" });
+  // @ts-expect-error: unknown option
+  adminConsentUrl({ tenant: "t", clientId: "x", clientID: "y" });
+  // @ts-expect-error: records are typed
+  const wrong: number = apps[0].clientId;
+  // @ts-expect-error: a protocol name, not any string
+  lintAccessToken("tok", { protocol: "http", grant: "app", now: 0 });
+  void wrong;
+  return [retired, url, rb.text, ms, other, s, findings, ex?.title, dcode, kind, next.kind, poll.state, challenge.status, tenantKind, host].join();
+}

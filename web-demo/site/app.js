@@ -1,0 +1,285 @@
+// The page's only script: DOM and fetch. Every OAuth / SASL decision comes from the wasm package.
+import init, {
+  version, cloudPresets, wellKnownApps, replacementFor, lookupApp, adminConsentUrl, buildRunbook,
+  Pkce, randomState, microsoftEndpoints, microsoftAuthorizeUrl, authorizeUrl, customEndpoints,
+  parseAuthorizeRedirect, buildAuthCodeRequest, parseTokenResponse, HttpResponse, TokenSet,
+  xoauth2, oauthbearer, lintAccessToken, guessGrant, explainErrorText, diagnoseReply,
+  MailoauthError,
+} from "./pkg/mailoauth_wasm.js";
+
+const $ = (id) => document.getElementById(id);
+const PENDING = "mailoauth.pending-signin"; // sessionStorage: the PKCE verifier across the redirect
+const REMEMBERED = "mailoauth.tokens"; // localStorage: only when the user ticks "Remember"
+let tokens = null;
+
+function show(id, on) { $(id).hidden = !on; }
+function fail(id, e) {
+  const el = $(id);
+  el.textContent = e instanceof MailoauthError ? `${e.message} (${e.code})` : String(e && e.message || e);
+  el.hidden = false;
+}
+function clearError(id) { $(id).hidden = true; $(id).textContent = ""; }
+function radio(name) { return document.querySelector(`input[name="${name}"]:checked`).value; }
+function opt(v) { v = v.trim(); return v === "" ? undefined : v; }
+async function copy(text, statusId) {
+  try { await navigator.clipboard.writeText(text); $(statusId).textContent = "Copied."; }
+  catch { $(statusId).textContent = "Copy failed: select the text and copy it by hand."; }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin consent
+
+function fillSelects() {
+  for (const id of ["consent-cloud", "signin-cloud"]) {
+    for (const c of cloudPresets()) $(id).add(new Option(c, c));
+  }
+  for (const app of wellKnownApps()) {
+    const label = `${app.displayName}${app.retired ? " (retired)" : ""}`;
+    $("consent-app").add(new Option(label, app.clientId));
+  }
+}
+
+function onConsent(ev) {
+  ev.preventDefault();
+  clearError("consent-error");
+  show("consent-warning", false);
+  show("consent-result", false);
+  const clientId = $("consent-app").value === "custom" ? $("consent-client").value.trim() : $("consent-app").value;
+  try {
+    const tenant = $("consent-tenant").value.trim();
+    const cloud = $("consent-cloud").value;
+    const url = adminConsentUrl({
+      tenant, clientId, cloud, variant: radio("variant"),
+      redirectUri: opt($("consent-redirect").value), state: opt($("consent-state").value),
+    });
+    const app = lookupApp(clientId);
+    const successor = replacementFor(clientId);
+    if (successor || (app && app.retired)) {
+      $("consent-warning").textContent = `Warning: ${clientId} is a retired application id` +
+        (successor ? `; use ${successor.displayName} (${successor.clientId}) instead.` : ".") +
+        (app && app.note ? ` ${app.note}` : "");
+      show("consent-warning", true);
+    }
+    $("consent-url").textContent = url;
+    $("consent-link").href = url;
+    const mailboxes = $("consent-mailboxes").value.split(",").map((s) => s.trim()).filter(Boolean);
+    $("runbook").textContent = buildRunbook({ tenant, clientId, cloud, mailboxes }).text;
+    $("consent-copied").textContent = "";
+    show("consent-result", true);
+  } catch (e) { fail("consent-error", e); }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign in with PKCE
+
+function authorityMode() {
+  const mode = radio("authority");
+  for (const el of document.querySelectorAll("#signin-form .ms")) el.hidden = mode !== "microsoft";
+  for (const el of document.querySelectorAll("#signin-form .custom")) el.hidden = mode !== "custom";
+  return mode;
+}
+
+function onSignIn(ev) {
+  ev.preventDefault();
+  clearError("signin-error");
+  try {
+    const mode = authorityMode();
+    const pkce = Pkce.generate();
+    const state = randomState();
+    const clientId = $("signin-client").value.trim();
+    const redirectUri = $("signin-redirect").value.trim();
+    const loginHint = opt($("signin-hint").value);
+    let url, tokenUrl, issuer;
+    if (mode === "microsoft") {
+      const tenant = $("signin-tenant").value.trim();
+      const cloud = $("signin-cloud").value;
+      const protocols = [...document.querySelectorAll('input[name="protocol"]:checked')].map((i) => i.value);
+      url = microsoftAuthorizeUrl({ tenant, cloud, clientId, redirectUri, protocols, state, loginHint }, pkce);
+      tokenUrl = microsoftEndpoints(tenant, cloud).tokenUrl;
+    } else {
+      const ep = customEndpoints({ authorizeUrl: $("signin-authorize-url").value.trim(), tokenUrl: $("signin-token-url").value.trim() });
+      const scopes = $("signin-scopes").value.split(/\s+/).filter(Boolean);
+      url = authorizeUrl({ authorizeUrl: ep.authorizeUrl, clientId, redirectUri, scopes, state, codeChallenge: pkce.challenge, loginHint });
+      tokenUrl = ep.tokenUrl;
+      issuer = opt($("signin-issuer").value);
+    }
+    // Only what the redirect needs, in this tab's session storage, removed as soon as it is used.
+    sessionStorage.setItem(PENDING, JSON.stringify({
+      verifier: pkce.verifier, state, tokenUrl, clientId, redirectUri, issuer,
+      remember: $("signin-remember").checked,
+    }));
+    pkce.free();
+    location.assign(url);
+  } catch (e) { fail("signin-error", e); }
+}
+
+function showTokens(t) {
+  tokens = t;
+  const now = Math.floor(Date.now() / 1000);
+  $("token-type").textContent = t.tokenType;
+  $("token-expiry").textContent = t.expiresAt === null ? "unknown"
+    : `${new Date(t.expiresAt * 1000).toISOString()} (in ${t.expiresIn(now)} s)`;
+  $("token-scope").textContent = t.scope ?? "(not sent)";
+  $("token-refresh").textContent = t.refreshToken ? "received (kept in memory)" : "none";
+  $("token-access").textContent = t.accessToken;
+  show("signin-result", true);
+}
+
+async function finishSignIn() {
+  const params = new URLSearchParams(location.search || location.hash.slice(1));
+  if (!params.has("code") && !params.has("error")) return;
+  const raw = sessionStorage.getItem(PENDING);
+  sessionStorage.removeItem(PENDING);
+  const here = location.href;
+  history.replaceState(null, "", location.pathname); // the code never stays in the address bar
+  if (!raw) { fail("signin-error", new Error("This page got a sign-in answer it did not ask for (no pending sign-in in this tab).")); return; }
+  const p = JSON.parse(raw);
+  try {
+    const code = parseAuthorizeRedirect(here, p.state, p.issuer);
+    const req = buildAuthCodeRequest({ tokenUrl: p.tokenUrl, clientId: p.clientId, code: code.code, redirectUri: p.redirectUri, codeVerifier: p.verifier });
+    code.free();
+    $("status").textContent = "Redeeming the code…";
+    let resp;
+    try {
+      resp = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, credentials: "omit", cache: "no-store" });
+    } catch (e) {
+      throw new Error(`The token endpoint could not be reached (${e.message}). For Entra, the redirect URI must be of type SPA so the endpoint allows CORS.`);
+    }
+    const body = new Uint8Array(await resp.arrayBuffer());
+    const t = parseTokenResponse(new HttpResponse(resp.status, body, [...resp.headers]), Math.floor(Date.now() / 1000));
+    if (p.remember) localStorage.setItem(REMEMBERED, t.toJson());
+    $("status").textContent = "Signed in.";
+    showTokens(t);
+  } catch (e) {
+    $("status").textContent = "Sign-in failed.";
+    fail("signin-error", e);
+    if (e instanceof MailoauthError && e.explanation) explainInto(e.explanation);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// XOAUTH2 / OAUTHBEARER, lint, explainer
+
+function onSasl(ev) {
+  ev.preventDefault();
+  clearError("sasl-error");
+  show("sasl-result", false);
+  try {
+    const user = $("sasl-user").value.trim();
+    const token = $("sasl-token").value.trim();
+    let out;
+    if (radio("mechanism") === "XOAUTH2") out = xoauth2(user, token);
+    else {
+      const port = opt($("sasl-port").value);
+      if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new Error("The port must be a number from 1 to 65535.");
+      out = oauthbearer(user, token, opt($("sasl-host").value), port === undefined ? undefined : Number(port));
+    }
+    $("sasl-out").textContent = out;
+    $("sasl-copied").textContent = "";
+    show("sasl-result", true);
+  } catch (e) { fail("sasl-error", e); }
+}
+
+function onLint(ev) {
+  ev.preventDefault();
+  clearError("lint-error");
+  show("lint-result", false);
+  try {
+    const token = $("lint-token").value.trim();
+    const g = $("lint-grant").value;
+    const grant = g === "auto" ? guessGrant(token) : g;
+    const lint = lintAccessToken(token, { protocol: $("lint-protocol").value, grant, user: opt($("lint-user").value), now: Math.floor(Date.now() / 1000) });
+    $("lint-summary").textContent = lint.findings.length === 0
+      ? `No problem found for a ${grant} ${$("lint-protocol").value.toUpperCase()} login.`
+      : `${lint.findings.length} problem(s) for a ${grant} ${$("lint-protocol").value.toUpperCase()} login:`;
+    const ul = $("lint-findings");
+    ul.replaceChildren(...lint.findings.map((f) => {
+      const li = document.createElement("li");
+      li.dataset.code = f.code;
+      const c = document.createElement("code"); c.textContent = f.code;
+      li.append(c, ` ${f.message} `, Object.assign(document.createElement("em"), { textContent: `Fix: ${f.fix}` }));
+      return li;
+    }));
+    $("lint-claims").textContent = lint.claims ? JSON.stringify(lint.claims, null, 2) : "(not a JWT: opaque token)";
+    show("lint-result", true);
+  } catch (e) { fail("lint-error", e); }
+}
+
+const REMEDIES = {
+  retry: "Retry later.", sign_in_again: "Sign in again.", admin_action: "An administrator must act.",
+  fix_configuration: "Fix the app or client configuration.", user_action: "The user must act.",
+};
+
+function explainInto(x) {
+  $("explain-title").textContent = (x.aadsts ? `AADSTS${x.aadsts}: ` : "") + x.title;
+  $("explain-cause").textContent = x.cause;
+  $("explain-fix").textContent = x.fix + (x.adminConsentUrl ? ` Admin consent: ${x.adminConsentUrl}` : "");
+  $("explain-remedy").textContent = REMEDIES[x.remedy] || x.remedy;
+  const ids = [["trace id", x.traceId], ["correlation id", x.correlationId], ["timestamp", x.timestamp]]
+    .filter(([, v]) => v).map(([k, v]) => `${k} ${v}`);
+  $("explain-ids").textContent = ids.length ? ids.join(" · ") : "(none in the text)";
+  show("explain-result", true);
+}
+
+function onExplain(ev) {
+  ev.preventDefault();
+  clearError("explain-error");
+  show("explain-result", false);
+  try {
+    const x = explainErrorText($("explain-text").value);
+    if (!x) throw new Error("Nothing recognisable: paste the whole error response, or a text with AADSTSnnnn.");
+    explainInto(x);
+  } catch (e) { fail("explain-error", e); }
+}
+
+function onReply(ev) {
+  ev.preventDefault();
+  clearError("explain-error");
+  show("reply-result", false);
+  try {
+    const d = diagnoseReply($("reply-protocol").value, $("reply-line").value);
+    if (!d) throw new Error("This reply is not a failure the catalogue knows.");
+    $("reply-code").textContent = d.code;
+    $("reply-cause").textContent = d.cause;
+    $("reply-fix").textContent = d.fix;
+    show("reply-result", true);
+  } catch (e) { fail("explain-error", e); }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  await init();
+  $("version").textContent = version();
+  fillSelects();
+  $("signin-redirect").value = location.origin + location.pathname;
+  $("consent-form").addEventListener("submit", onConsent);
+  $("consent-app").addEventListener("change", () => { $("consent-client").disabled = $("consent-app").value !== "custom"; });
+  $("consent-copy").addEventListener("click", () => copy($("consent-url").textContent, "consent-copied"));
+  for (const r of document.querySelectorAll('input[name="authority"]')) r.addEventListener("change", authorityMode);
+  authorityMode();
+  $("signin-form").addEventListener("submit", onSignIn);
+  $("token-use").addEventListener("click", () => { if (tokens) { $("sasl-token").value = tokens.accessToken; $("lint-token").value = tokens.accessToken; } });
+  $("token-forget").addEventListener("click", () => {
+    localStorage.removeItem(REMEMBERED);
+    if (tokens) tokens.free();
+    tokens = null;
+    show("signin-result", false);
+  });
+  $("sasl-form").addEventListener("submit", onSasl);
+  $("sasl-copy").addEventListener("click", () => copy($("sasl-out").textContent, "sasl-copied"));
+  $("lint-form").addEventListener("submit", onLint);
+  $("explain-form").addEventListener("submit", onExplain);
+  $("reply-form").addEventListener("submit", onReply);
+  const stored = localStorage.getItem(REMEMBERED);
+  if (stored) {
+    try { showTokens(TokenSet.fromJson(stored)); $("signin-remember").checked = true; }
+    catch { localStorage.removeItem(REMEMBERED); }
+  }
+  $("status").textContent = "Ready.";
+  document.body.dataset.ready = "true";
+  await finishSignIn();
+  document.body.dataset.signin = "done";
+}
+
+main().catch((e) => { $("status").textContent = `The page could not start: ${e.message}`; console.error(e); });

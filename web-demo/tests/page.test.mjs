@@ -1,0 +1,251 @@
+// Browser tests of the page (web-demo/dist) in Debian's Chromium through playwright-core.
+// Expected values are computed here independently of the package where the rule is simple
+// (consent URL, XOAUTH2 / OAUTHBEARER strings, lint findings of a hand-made JWT); catalogue
+// texts are compared with the same package loaded in Node. Run by bindings-wasm/run-tests.
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { openPage, root, startAuthServer, startBrowser, startSite } from "./harness.mjs";
+import { authorityFromEnv, signInWithPkce } from "./pkce-roundtrip.mjs";
+
+const { loadPackage } = await import(path.join(root, "bindings-wasm/node/load.mjs"));
+const pkg = await loadPackage();
+
+let site, browser, auth;
+const pages = [];
+
+before(async () => {
+  site = await startSite();
+  browser = await startBrowser();
+  auth = await startAuthServer();
+});
+
+after(async () => {
+  // Stop everything even if one stop fails.
+  await Promise.allSettled([browser?.close(), site?.stop(), auth?.stop()]);
+});
+
+async function fresh() {
+  const p = await openPage(browser.context, site.url);
+  pages.push(p);
+  return p;
+}
+
+const text = async (page, sel) => ((await page.locator(sel).textContent()) || "").trim();
+const b64 = (s) => Buffer.from(s, "utf8").toString("base64");
+const b64url = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+const jwt = (claims) => `${b64url({ alg: "RS256", typ: "JWT" })}.${b64url(claims)}.c2lnbmF0dXJl`;
+
+function sameUrl(got, want) {
+  const parts = (u) => { const x = new URL(u); return [x.origin, x.pathname, [...x.searchParams].map(([k, v]) => `${k}=${v}`).sort()]; };
+  assert.deepEqual(parts(got), parts(want));
+}
+
+describe("web page", () => {
+  test("admin consent: exact URL, legacy form, runbook, retired-id warning", async () => {
+    const { page, problems } = await fresh();
+    const tenant = "contoso.onmicrosoft.com";
+    const clientId = "9e5f94bc-e8a4-4e73-b8be-63364c29d753";
+    await page.fill("#consent-tenant", tenant);
+    await page.selectOption("#consent-app", "custom");
+    await page.fill("#consent-client", clientId.toUpperCase());
+    await page.selectOption("#consent-cloud", "usgov");
+    await page.check('input[name="variant"][value="legacy"]');
+    await page.fill("#consent-redirect", "https://localhost/done");
+    await page.fill("#consent-state", "s-1");
+    await page.fill("#consent-mailboxes", "archive@contoso.com");
+    await page.click("#consent-form button[type=submit]");
+    const url = await text(page, "#consent-url");
+    // PROTOCOL.md: legacy form on the cloud's login host, client id lower-cased.
+    sameUrl(url, `https://login.microsoftonline.us/${tenant}/oauth2/authorize?client_id=${clientId}&response_type=code&redirect_uri=${encodeURIComponent("https://localhost/done")}&state=s-1&prompt=admin_consent`);
+    assert.equal(await page.locator("#consent-link").getAttribute("href"), url);
+    assert.equal(await page.locator("#consent-warning").isVisible(), false);
+    const runbook = await text(page, "#runbook");
+    assert.match(runbook, /New-ServicePrincipal/);
+    assert.ok(runbook.includes(clientId) && runbook.includes("archive@contoso.com") && runbook.includes(tenant), "the runbook is filled in");
+
+    // The v2 form with a retired well-known app: the warning names the replacement.
+    const retired = pkg.wellKnownApps().find((a) => a.retired);
+    const successor = pkg.lookupApp(retired.replacedBy);
+    await page.selectOption("#consent-app", retired.clientId);
+    await page.selectOption("#consent-cloud", "global");
+    await page.check('input[name="variant"][value="v2"]');
+    await page.fill("#consent-redirect", "");
+    await page.fill("#consent-state", "");
+    await page.click("#consent-form button[type=submit]");
+    sameUrl(await text(page, "#consent-url"), `https://login.microsoftonline.com/${tenant}/v2.0/adminconsent?client_id=${retired.clientId}&scope=${encodeURIComponent("https://ps.outlook.com/.default")}`);
+    const warning = await text(page, "#consent-warning");
+    assert.ok(warning.includes(retired.clientId) && warning.includes(successor.clientId), warning);
+
+    // A bad tenant is refused with the core's code, and no stale link stays on screen.
+    await page.fill("#consent-tenant", "not a tenant!");
+    await page.click("#consent-form button[type=submit]");
+    assert.match(await text(page, "#consent-error"), /\(invalid_tenant\)$/);
+    assert.equal(await page.locator("#consent-result").isVisible(), false);
+    assert.deepEqual(problems, []);
+  });
+
+  test("XOAUTH2 and OAUTHBEARER strings", async () => {
+    const { page, problems } = await fresh();
+    const user = "shared.mailbox@contoso.com";
+    const token = "eyJ0eXAiOiJKV1Qi.test-token_value";
+    await page.fill("#sasl-user", user);
+    await page.fill("#sasl-token", token);
+    await page.click("#sasl-form button[type=submit]");
+    assert.equal(await text(page, "#sasl-out"), b64(`user=${user}\x01auth=Bearer ${token}\x01\x01`));
+    await page.check('input[name="mechanism"][value="OAUTHBEARER"]');
+    await page.fill("#sasl-host", "outlook.office365.com");
+    await page.fill("#sasl-port", "993");
+    await page.click("#sasl-form button[type=submit]");
+    assert.equal(await text(page, "#sasl-out"), b64(`n,a=${user},\x01host=outlook.office365.com\x01port=993\x01auth=Bearer ${token}\x01\x01`));
+    await page.fill("#sasl-token", "two\nlines");
+    await page.click("#sasl-form button[type=submit]");
+    assert.match(await text(page, "#sasl-error"), /\(invalid_input\)$/);
+    assert.ok(await page.locator(".hint", { hasText: "shared mailbox" }).isVisible(), "shared-mailbox hint");
+    assert.deepEqual(problems, []);
+  });
+
+  test("access-token lint: findings of a hand-made token", async () => {
+    const { page, problems } = await fresh();
+    const now = Math.floor(Date.now() / 1000);
+    // Graph audience, no IMAP scope, expired, for another user: four findings.
+    const bad = jwt({ aud: "https://graph.microsoft.com", scp: "Mail.Read", exp: now - 600, iat: now - 4200, upn: "alice@contoso.com", tid: "11111111-2222-3333-4444-555555555555" });
+    await page.fill("#lint-token", bad);
+    await page.selectOption("#lint-protocol", "imap");
+    await page.selectOption("#lint-grant", "delegated");
+    await page.fill("#lint-user", "bob@contoso.com");
+    await page.click("#lint-form button[type=submit]");
+    const codes = await page.locator("#lint-findings li").evaluateAll((lis) => lis.map((li) => li.dataset.code).sort());
+    assert.deepEqual(codes, ["expired", "missing_scope", "user_differs", "wrong_audience"]);
+    // The right token for the same login: no finding.
+    const good = jwt({ aud: "https://outlook.office.com", scp: "IMAP.AccessAsUser.All offline_access", exp: now + 3000, iat: now - 600, upn: "bob@contoso.com", tid: "11111111-2222-3333-4444-555555555555" });
+    await page.fill("#lint-token", good);
+    await page.selectOption("#lint-grant", "auto");
+    await page.click("#lint-form button[type=submit]");
+    assert.equal(await page.locator("#lint-findings li").count(), 0);
+    assert.match(await text(page, "#lint-summary"), /^No problem found for a delegated IMAP login\.$/);
+    assert.deepEqual(problems, []);
+  });
+
+  test("explainer: Entra error and mail-server reply", async () => {
+    const { page, problems } = await fresh();
+    const body = JSON.stringify({ error: "invalid_grant", error_description: "AADSTS50173: The provided grant has expired due to it being revoked.", error_codes: [50173], trace_id: "trace-1", correlation_id: "corr-2", timestamp: "2026-01-01 00:00:00Z" });
+    await page.fill("#explain-text", body);
+    await page.click("#explain-form button[type=submit]");
+    const x = pkg.explainErrorText(body);
+    assert.equal(x.aadsts, 50173);
+    assert.equal(await text(page, "#explain-title"), `AADSTS50173: ${x.title}`);
+    assert.equal(await text(page, "#explain-cause"), x.cause);
+    assert.equal(await text(page, "#explain-ids"), "trace id trace-1 · correlation id corr-2 · timestamp 2026-01-01 00:00:00Z");
+    const line = "535 5.7.3 Authentication unsuccessful [SN4PR0601CA0002.namprd06.prod.outlook.com]";
+    await page.selectOption("#reply-protocol", "smtp");
+    await page.fill("#reply-line", line);
+    await page.click("#reply-form button[type=submit]");
+    const d = pkg.diagnoseReply("smtp", line);
+    assert.ok(d, "the catalogue knows this reply");
+    assert.equal(await text(page, "#reply-code"), d.code);
+    assert.equal(await text(page, "#reply-fix"), d.fix);
+    assert.deepEqual(problems, []);
+  });
+
+  test("PKCE sign-in round trip against the authority", async () => {
+    const { page, problems } = await fresh();
+    const external = authorityFromEnv();
+    const a = external || { authorizeUrl: auth.authorizeUrl, tokenUrl: auth.tokenUrl, clientId: auth.clientId, issuer: auth.issuer, scopes: "openid offline_access" };
+    const r = await signInWithPkce(page, site.url, a);
+    assert.equal(r.error, null, `sign-in failed: ${r.error}`);
+    assert.ok(r.tokenVisible);
+    assert.equal(r.tokenType, "Bearer");
+    assert.match(r.expiry, /^\d{4}-\d\d-\d\dT.*\(in \d+ s\)$/);
+    assert.equal(new URL(r.url).search, "", "the code does not stay in the address bar");
+    assert.deepEqual(r.localStorage, {}, "tokens are not stored unless asked");
+    assert.deepEqual(r.sessionStorage, {}, "the PKCE verifier is dropped after use");
+    if (!external) {
+      const sent = auth.log.authorize.at(-1);
+      assert.equal(sent.code_challenge_method, "S256");
+      assert.equal(sent.redirect_uri, site.url);
+      const redeemed = auth.log.token.at(-1);
+      assert.equal(redeemed.verifierOk, true, "the token endpoint verified the PKCE verifier");
+      assert.equal(r.accessToken, redeemed.accessToken);
+      assert.equal(r.scope, "openid offline_access");
+      assert.equal(r.refresh, "received (kept in memory)");
+      // "Remember" stores the token set, a reload shows it, "Forget" removes it.
+      const r2 = await signInWithPkce(page, site.url, a, { remember: true });
+      assert.equal(r2.error, null);
+      assert.equal(JSON.parse(r2.localStorage["mailoauth.tokens"]).access_token, auth.log.token.at(-1).accessToken);
+      await page.reload();
+      await page.waitForSelector("body[data-signin=done]");
+      assert.equal(await text(page, "#token-access"), auth.log.token.at(-1).accessToken);
+      await page.click("#token-forget");
+      assert.deepEqual(await page.evaluate(() => ({ ...localStorage })), {});
+      // A refusal at the authority is shown with the server's error, nothing is redeemed.
+      const before = auth.log.token.length;
+      const r3 = await signInWithPkce(page, site.url, a, { loginHint: "deny" });
+      assert.match(r3.error, /access_denied/);
+      assert.equal(auth.log.token.length, before);
+      assert.equal(await text(page, "#explain-title"), `AADSTS65004: ${pkg.explainAadsts(65004).title}`);
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  test("Microsoft sign-in: the authorize request the page sends (intercepted, no network)", async () => {
+    const { page, problems } = await fresh();
+    const clientId = "9e5f94bc-e8a4-4e73-b8be-63364c29d753";
+    let sent = null;
+    await page.route("https://login.microsoftonline.us/**", (route) => {
+      sent = new URL(route.request().url());
+      route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>authority</title>" });
+    });
+    await page.fill("#signin-tenant", "contoso.onmicrosoft.com");
+    await page.selectOption("#signin-cloud", "usgov");
+    await page.uncheck('input[name="protocol"][value="smtp"]');
+    await page.check('input[name="protocol"][value="pop"]');
+    await page.fill("#signin-client", clientId.toUpperCase());
+    await page.fill("#signin-hint", "alice@contoso.com");
+    await Promise.all([page.waitForURL((u) => u.hostname === "login.microsoftonline.us"), page.click("#signin-go")]);
+    assert.ok(sent, "the page navigated to the authority");
+    assert.equal(`${sent.origin}${sent.pathname}`, "https://login.microsoftonline.us/contoso.onmicrosoft.com/oauth2/v2.0/authorize");
+    const q = Object.fromEntries(sent.searchParams);
+    assert.equal(q.client_id, clientId);
+    assert.equal(q.response_type, "code");
+    assert.equal(q.redirect_uri, site.url);
+    assert.deepEqual(q.scope.split(" ").sort(), ["https://outlook.office365.us/IMAP.AccessAsUser.All", "https://outlook.office365.us/POP.AccessAsUser.All", "offline_access"]);
+    assert.equal(q.code_challenge_method, "S256");
+    assert.match(q.code_challenge, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(q.state, /^[A-Za-z0-9_-]{22}$/);
+    assert.equal(q.login_hint, "alice@contoso.com");
+    assert.deepEqual(problems, []);
+  });
+
+  test("accessibility, phone width, privacy statement, offline assets; screenshot", async () => {
+    const { page, problems } = await fresh();
+    assert.match(await text(page, "#privacy"), /Nothing you type leaves the page, except the sign-in requests sent to the authority/);
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll("input, select, textarea")]
+      .filter((el) => el.type !== "hidden" && el.labels.length === 0 && !el.closest("label") && !el.getAttribute("aria-label"))
+      .map((el) => el.id || el.name));
+    assert.deepEqual(unlabelled, []);
+    await page.focus("#consent-tenant");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "consent-app");
+    const external = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name).filter((n) => !n.startsWith(location.origin)));
+    assert.deepEqual(external, [], "the page loads nothing from elsewhere");
+    await page.setViewportSize({ width: 375, height: 800 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `horizontal overflow of ${overflow}px at phone width`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // Fill two sections so the screenshot shows results.
+    await page.fill("#consent-tenant", "contoso.onmicrosoft.com");
+    await page.selectOption("#consent-app", pkg.wellKnownApps().find((a) => a.retired).clientId);
+    await page.click("#consent-form button[type=submit]");
+    await page.fill("#sasl-user", "user@contoso.com");
+    await page.fill("#sasl-token", "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.example.signature");
+    await page.click("#sasl-form button[type=submit]");
+    assert.ok(await page.locator("#consent-result").isVisible() && await page.locator("#sasl-result").isVisible());
+    await mkdir(path.join(root, "target"), { recursive: true });
+    const shot = path.join(root, "target/web-demo.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`screenshot: ${shot}`);
+    assert.deepEqual(problems.filter((p) => !p.includes("invalid_tenant")), []);
+  });
+});
