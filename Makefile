@@ -2,7 +2,7 @@
 #   make test          everything, green (installs what it needs on a fresh Debian machine)
 #   make demo          build and serve the web page on http://127.0.0.1:$(PORT)
 #   make test-vectors  every binding's vector runner against $(MAILOAUTH_VECTORS)
-#   make bench         benchmarks and size report
+#   make bench         benchmarks and size report (then make bench-readme)
 #   make fuzz          longer fuzzing campaign (FUZZ_SECONDS per target)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,7 +14,7 @@ PORT ?= 8080
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_SECONDS ?= 300
 
-.PHONY: help deps test lint purity wasm-check test-rust test-python test-vectors fuzz-smoke fuzz demo bench
+.PHONY: help deps test lint purity wasm-check test-rust test-python test-vectors fuzz-smoke fuzz demo bench bench-readme
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# //'
@@ -63,12 +63,17 @@ fuzz-smoke:
 	@echo "==> fuzz smoke ($(FUZZ_SMOKE_SECONDS)s per target)"
 	.ci/fuzz-smoke $(FUZZ_SMOKE_SECONDS)
 
+## Campaign: every target for FUZZ_SECONDS, report in target/fuzz/report.{md,json}.
 fuzz: deps
-	.ci/fuzz-smoke $(FUZZ_SECONDS)
+	.ci/fuzz-campaign $(FUZZ_SECONDS)
 
 demo:
 	@echo "web demo not built yet (it arrives with the WebAssembly binding)"
 
+## Side-by-side figures into target/bench/report.{md,json}; bench-readme quotes them in README.md.
 bench:
-	@echo "==> benchmarks"
-	cargo bench -p mailoauth --bench core --locked
+	.ci/install-deps rust bench
+	tests/bench/run
+
+bench-readme:
+	tests/bench/readme.py

@@ -1,0 +1,32 @@
+"""make bench (run by tests/bench/run in target/bench/venv): the cost of one XOAUTH2 call from
+Python, through the binding and the standard-library way, with timeit. Prints JSON."""
+
+import base64
+import json
+import timeit
+
+import mailoauth
+
+USER = "archive@contoso.com"
+# The same 2 KB token as core/benches/core.rs.
+TOKEN = "eyJ0eXAiOiJKV1QifQ." + "A" * (2048 - 24) + ".c2ln"
+assert len(TOKEN) == 2048
+
+
+def stdlib(user: str, token: str) -> str:
+    """What Python users write without a library (the imaplib/smtplib documentation recipe)."""
+    return base64.b64encode(f"user={user}\x01auth=Bearer {token}\x01\x01".encode()).decode()
+
+
+def measure(fn) -> dict:
+    timer = timeit.Timer(lambda: fn(USER, TOKEN))
+    number, _ = timer.autorange()  # enough calls for at least 0.2 s
+    best = min(timer.repeat(repeat=7, number=number)) / number
+    return {"ns_per_call": round(best * 1e9, 1), "calls_per_sec": round(1 / best),
+            "calls_per_repeat": number, "repeats": 7, "statistic": "best of 7"}
+
+
+if mailoauth.xoauth2(USER, TOKEN) != stdlib(USER, TOKEN):
+    raise SystemExit("the binding and the standard library disagree on the XOAUTH2 string")
+print(json.dumps({"token_len": len(TOKEN), "binding": measure(mailoauth.xoauth2),
+                  "stdlib": measure(stdlib)}))
