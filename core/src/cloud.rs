@@ -446,10 +446,24 @@ pub fn validate_client_id(s: &str) -> Result<String> {
     }
 }
 
+/// `url::Url::parse` for outside input, safe with the ASCII-only IDNA back end (`idna_adapter`
+/// 1.0, pinned to keep Unicode tables out of the wasm build). That back end asserts (in builds
+/// with debug assertions: tests, fuzzing, debug bindings) that no upper-case ASCII follows a
+/// non-ASCII character in a host, so `http://é.C/` panicked instead of failing. Such a host never
+/// parses with this back end, and ASCII case decides neither where the host ends nor whether it
+/// is valid, so input with non-ASCII characters is first parsed with ASCII letters lower-cased:
+/// only if that succeeds (an ASCII host) is the original parsed.
+pub(crate) fn parse_url(s: &str) -> std::result::Result<url::Url, url::ParseError> {
+    if !s.is_ascii() {
+        url::Url::parse(&s.to_ascii_lowercase())?;
+    }
+    url::Url::parse(s)
+}
+
 /// Checks an endpoint URL: absolute, `https`, or `http` only on a loopback host (`127.0.0.0/8`,
 /// `[::1]`, `localhost`) for local test servers. No fragment, no user info.
 pub fn validate_endpoint_url(s: &str) -> Result<url::Url> {
-    let u = url::Url::parse(s.trim())
+    let u = parse_url(s.trim())
         .map_err(|e| Error::invalid_input(format!("endpoint {s:?} is not an absolute URL: {e}")))?;
     if u.fragment().is_some() {
         return Err(Error::invalid_input(format!(
@@ -561,6 +575,40 @@ impl Endpoints {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (fuzz target `local_input`): a non-ASCII host with upper-case ASCII after the
+    /// first non-ASCII character panicked inside the ASCII-only IDNA back end in debug builds.
+    #[test]
+    fn non_ascii_hosts_fail_without_panicking() {
+        for s in [
+            "http://YC\u{fffd}(.C\u{fffd}-(",
+            "https://\u{e9}.C/",
+            "https://a\u{e9}B.example/token",
+            "HTTPS://\u{e9}XAMPLE.COM",
+            "http:\u{e9}.C",
+        ] {
+            assert!(parse_url(s).is_err(), "{s:?}");
+            assert_eq!(
+                validate_endpoint_url(s).unwrap_err().code(),
+                "invalid_input",
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_ascii_outside_the_host_keeps_its_case() {
+        let u = parse_url("https://Login.Example/T\u{e9}nant/token?State=\u{c9}A").unwrap();
+        assert_eq!(u.host_str(), Some("login.example"));
+        assert_eq!(u.path(), "/T%C3%A9nant/token");
+        assert_eq!(u.query(), Some("State=%C3%89A"));
+        assert_eq!(
+            parse_url("https://XN--bcher-kva.example/")
+                .unwrap()
+                .host_str(),
+            Some("xn--bcher-kva.example")
+        );
+    }
 
     #[test]
     fn presets() {
