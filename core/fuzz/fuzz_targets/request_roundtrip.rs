@@ -8,7 +8,8 @@ use mailoauth::pkce::{self, Pkce};
 use mailoauth::token::{self, ClientAuth};
 use mailoauth::Secret;
 
-const TOKEN_URL: &str = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
+const TOKEN_URL: &str =
+    "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
 const AUTHORIZE_URL: &str =
     "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize";
 const REDIRECT: &str = "http://localhost:8400/callback";
@@ -36,11 +37,16 @@ fn fields(mut data: &[u8], n: usize) -> Vec<String> {
 }
 
 fn refused(e: &mailoauth::Error) {
-    assert!(matches!(e.code(), "invalid_input" | "invalid_client_id"), "{e}");
+    assert!(
+        matches!(e.code(), "invalid_input" | "invalid_client_id"),
+        "{e}"
+    );
 }
 
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    v.iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -57,7 +63,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         &ClientAuth::Secret(Secret::new(secret.as_str())),
     ) {
         Ok(req) => {
-            let joined = scope.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+            let joined = scope
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
             assert_eq!(
                 req.form_fields(),
                 pairs(&[
@@ -145,7 +155,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             assert_eq!(get("scope"), Some(scope.as_str()));
             assert_eq!(get("code_challenge"), Some(challenge.as_str()));
             assert_eq!(get("redirect_uri"), Some(REDIRECT));
-            assert_eq!(get("login_hint"), (!secret.is_empty()).then_some(secret.as_str()));
+            assert_eq!(
+                get("login_hint"),
+                (!secret.is_empty()).then_some(secret.as_str())
+            );
         }
         Err(e) => refused(&e),
     }
