@@ -448,16 +448,41 @@ pub fn validate_client_id(s: &str) -> Result<String> {
 
 /// `url::Url::parse` for outside input, safe with the ASCII-only IDNA back end (`idna_adapter`
 /// 1.0, pinned to keep Unicode tables out of the wasm build). That back end asserts (in builds
-/// with debug assertions: tests, fuzzing, debug bindings) that no upper-case ASCII follows a
-/// non-ASCII character in a host, so `http://é.C/` panicked instead of failing. Such a host never
-/// parses with this back end, and ASCII case decides neither where the host ends nor whether it
-/// is valid, so input with non-ASCII characters is first parsed with ASCII letters lower-cased:
-/// only if that succeeds (an ASCII host) is the original parsed.
+/// with debug assertions: tests, fuzzing, debug bindings) that no upper-case ASCII reaches it
+/// together with a non-ASCII host, so `http://é.C/` or `http:A%dd` panicked instead of failing.
+/// A non-ASCII host (written as such or percent-encoded) never parses with this back end, and
+/// ASCII case decides neither where the host ends nor whether it is valid. So input that could
+/// hold one (non-ASCII or `%`) is first parsed with its ASCII letters lower-cased, percent-encoded
+/// ones included; only if that succeeds (the host is ASCII) is the original parsed.
 pub(crate) fn parse_url(s: &str) -> std::result::Result<url::Url, url::ParseError> {
-    if !s.is_ascii() {
-        url::Url::parse(&s.to_ascii_lowercase())?;
+    if !s.is_ascii() || s.contains('%') {
+        url::Url::parse(&ascii_lowercase_with_escapes(s))?;
     }
     url::Url::parse(s)
+}
+
+/// `s` with ASCII letters lower-cased, `%41`..`%5A` (percent-encoded `A`..`Z`) included.
+fn ascii_lowercase_with_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        let escaped = rest
+            .get(1..3)
+            .filter(|_| c == '%')
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .filter(u8::is_ascii_uppercase);
+        match escaped {
+            Some(b) => {
+                out.push_str(&format!("%{:02x}", b.to_ascii_lowercase()));
+                rest = &rest[3..];
+            }
+            None => {
+                out.push(c.to_ascii_lowercase());
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
 }
 
 /// Checks an endpoint URL: absolute, `https`, or `http` only on a loopback host (`127.0.0.0/8`,
@@ -586,6 +611,9 @@ mod tests {
             "https://a\u{e9}B.example/token",
             "HTTPS://\u{e9}XAMPLE.COM",
             "http:\u{e9}.C",
+            "\nhttp:A%dd\0\0\0\0\0\0\0\x12",
+            "https://%C3%A9%41.example/",
+            "https://%c3%a9.Example/",
         ] {
             assert!(parse_url(s).is_err(), "{s:?}");
             assert_eq!(
