@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BEGIN, END = "<!-- perf:begin -->", "<!-- perf:end -->"
@@ -24,12 +25,13 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
-def section(r: dict) -> str:
+def section(r: dict[str, Any]) -> str:
     m, b, s, p, n = (r["machine"], r["browser"], r["python_startup"], r["python_calls"],
                      r["native_sizes"])
     mb, oa, ours = b["msal_browser"], b["oauth4webapi"], b["mailoauth"]
     out = [
-        f"`make bench` on {m['cpu']} ({m['cores']} cores, shared), {m['os']}, {m['date']}; "
+        f"`make bench` on {m['cpu']} ({m['cores']} cores, shared; load average "
+        f"{m['load_average_at_start'][0]} at the start), {m['os']}, {m['date']}; "
         f"{m['rustc']}, {m['python']}, Node {m['node']}. Regenerate with `make bench` then "
         "`make bench-readme`; the full report is `target/bench/report.md`.",
         "",
