@@ -2,7 +2,7 @@
 #   make test          everything, green (installs what it needs on a fresh Debian machine)
 #   make demo          build and serve the web page on http://127.0.0.1:$(PORT)
 #   make test-vectors  every binding's vector runner against $(MAILOAUTH_VECTORS)
-#   make bench         benchmarks and size report
+#   make bench         benchmarks and size report (then make bench-readme)
 #   make fuzz          longer fuzzing campaign (FUZZ_SECONDS per target)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,7 +14,7 @@ PORT ?= 8080
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_SECONDS ?= 300
 
-.PHONY: help deps test lint purity wasm-check test-rust test-python test-vectors fuzz-smoke fuzz demo bench test-e2e
+.PHONY: help deps test lint purity wasm-check test-rust test-python test-vectors fuzz-smoke fuzz demo bench bench-readme test-e2e
 .PHONY: wasm-pkg web test-wasm
 
 help:
@@ -70,8 +70,9 @@ fuzz-smoke:
 	@echo "==> fuzz smoke ($(FUZZ_SMOKE_SECONDS)s per target)"
 	.ci/fuzz-smoke $(FUZZ_SMOKE_SECONDS)
 
+## Campaign: every target for FUZZ_SECONDS, report in target/fuzz/report.{md,json}.
 fuzz: deps
-	.ci/fuzz-smoke $(FUZZ_SECONDS)
+	.ci/fuzz-campaign $(FUZZ_SECONDS)
 
 ## WebAssembly: the size-optimised package (target/wasm-pkg), the site (web-demo/dist), its tests.
 wasm-pkg:
@@ -89,6 +90,10 @@ test-wasm:
 demo: web
 	web-demo/serve.py --port $(PORT)
 
+## Side-by-side figures into target/bench/report.{md,json}; bench-readme quotes them in README.md.
 bench:
-	@echo "==> benchmarks"
-	cargo bench -p mailoauth --bench core --locked
+	.ci/install-deps rust bench
+	tests/bench/run
+
+bench-readme:
+	tests/bench/readme.py

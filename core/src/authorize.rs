@@ -277,7 +277,7 @@ fn check_redirect_uri(r: &str) -> Result<()> {
             "redirect_uri {r:?} holds control characters or surrounding white space"
         )));
     }
-    let u = url::Url::parse(r).map_err(|e| {
+    let u = crate::cloud::parse_url(r).map_err(|e| {
         Error::invalid_input(format!("redirect_uri {r:?} is not an absolute URL: {e}"))
     })?;
     if u.fragment().is_some() {
@@ -534,6 +534,20 @@ mod tests {
     use proptest::prelude::*;
 
     const CLIENT: &str = "9e5f94bc-e8a4-4e73-b8be-63364c29d753";
+
+    /// Regression (fuzz target `local_input`): a redirect URI whose host holds non-ASCII and then
+    /// upper-case ASCII is refused, not a panic of the IDNA back end.
+    #[test]
+    fn non_ascii_redirect_host_is_refused() {
+        for uri in [
+            "http://YC\u{fffd}(.C\u{fffd}-(/cb",
+            "http://\u{e9}.C/callback",
+        ] {
+            let mut r = request();
+            r.redirect_uri = uri.into();
+            assert_eq!(build_authorize_url(&r).unwrap_err().code(), "invalid_input");
+        }
+    }
     const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
     fn rfc_pkce() -> Pkce {

@@ -446,10 +446,49 @@ pub fn validate_client_id(s: &str) -> Result<String> {
     }
 }
 
+/// `url::Url::parse` for outside input, safe with the ASCII-only IDNA back end (`idna_adapter`
+/// 1.0, pinned to keep Unicode tables out of the wasm build). That back end asserts (in builds
+/// with debug assertions: tests, fuzzing, debug bindings) that no upper-case ASCII reaches it
+/// together with a non-ASCII host, so `http://é.C/` or `http:A%dd` panicked instead of failing.
+/// A non-ASCII host (written as such or percent-encoded) never parses with this back end, and
+/// ASCII case decides neither where the host ends nor whether it is valid. So input that could
+/// hold one (non-ASCII or `%`) is first parsed with its ASCII letters lower-cased, percent-encoded
+/// ones included; only if that succeeds (the host is ASCII) is the original parsed.
+pub(crate) fn parse_url(s: &str) -> std::result::Result<url::Url, url::ParseError> {
+    if !s.is_ascii() || s.contains('%') {
+        url::Url::parse(&ascii_lowercase_with_escapes(s))?;
+    }
+    url::Url::parse(s)
+}
+
+/// `s` with ASCII letters lower-cased, `%41`..`%5A` (percent-encoded `A`..`Z`) included.
+fn ascii_lowercase_with_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        let escaped = rest
+            .get(1..3)
+            .filter(|_| c == '%')
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .filter(u8::is_ascii_uppercase);
+        match escaped {
+            Some(b) => {
+                out.push_str(&format!("%{:02x}", b.to_ascii_lowercase()));
+                rest = &rest[3..];
+            }
+            None => {
+                out.push(c.to_ascii_lowercase());
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
+}
+
 /// Checks an endpoint URL: absolute, `https`, or `http` only on a loopback host (`127.0.0.0/8`,
 /// `[::1]`, `localhost`) for local test servers. No fragment, no user info.
 pub fn validate_endpoint_url(s: &str) -> Result<url::Url> {
-    let u = url::Url::parse(s.trim())
+    let u = parse_url(s.trim())
         .map_err(|e| Error::invalid_input(format!("endpoint {s:?} is not an absolute URL: {e}")))?;
     if u.fragment().is_some() {
         return Err(Error::invalid_input(format!(
@@ -561,6 +600,43 @@ impl Endpoints {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (fuzz target `local_input`): a non-ASCII host with upper-case ASCII after the
+    /// first non-ASCII character panicked inside the ASCII-only IDNA back end in debug builds.
+    #[test]
+    fn non_ascii_hosts_fail_without_panicking() {
+        for s in [
+            "http://YC\u{fffd}(.C\u{fffd}-(",
+            "https://\u{e9}.C/",
+            "https://a\u{e9}B.example/token",
+            "HTTPS://\u{e9}XAMPLE.COM",
+            "http:\u{e9}.C",
+            "\nhttp:A%dd\0\0\0\0\0\0\0\x12",
+            "https://%C3%A9%41.example/",
+            "https://%c3%a9.Example/",
+        ] {
+            assert!(parse_url(s).is_err(), "{s:?}");
+            assert_eq!(
+                validate_endpoint_url(s).unwrap_err().code(),
+                "invalid_input",
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_ascii_outside_the_host_keeps_its_case() {
+        let u = parse_url("https://Login.Example/T\u{e9}nant/token?State=\u{c9}A").unwrap();
+        assert_eq!(u.host_str(), Some("login.example"));
+        assert_eq!(u.path(), "/T%C3%A9nant/token");
+        assert_eq!(u.query(), Some("State=%C3%89A"));
+        assert_eq!(
+            parse_url("https://XN--bcher-kva.example/")
+                .unwrap()
+                .host_str(),
+            Some("xn--bcher-kva.example")
+        );
+    }
 
     #[test]
     fn presets() {

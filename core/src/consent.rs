@@ -126,7 +126,7 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
     }
     let client_id = validate_client_id(&req.client_id)?;
     if let Some(r) = &req.redirect_uri {
-        url::Url::parse(r).map_err(|e| {
+        crate::cloud::parse_url(r).map_err(|e| {
             Error::invalid_input(format!("redirect_uri {r:?} is not an absolute URL: {e}"))
         })?;
     }

@@ -438,7 +438,7 @@ fn check_no_control(name: &str, value: &str) -> Result<()> {
 
 fn check_redirect_uri(uri: &str) -> Result<()> {
     check_value("redirect_uri", uri)?;
-    url::Url::parse(uri).map_err(|_| {
+    crate::cloud::parse_url(uri).map_err(|_| {
         Error::invalid_input(format!(
             "redirect_uri {:?} is not an absolute URI",
             crate::error::excerpt(uri, 100)

@@ -243,7 +243,7 @@ pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        match url::Url::parse(a) {
+        match crate::cloud::parse_url(a) {
             Err(_) => out.push(LintFinding::new(
                 "invalid_authority",
                 format!("the authority {a:?} is not an absolute URL"),

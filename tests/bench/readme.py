@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""`make bench-readme`: rewrites README.md's Performance section from target/bench/report.json.
+
+Only the text between `<!-- perf:begin -->` and `<!-- perf:end -->` is replaced; everything in
+it comes from the report (figures, machine, date), so the README quotes the last real run.
+Usage: tests/bench/readme.py [--check]   (--check: exit 1 if README.md is not up to date)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+BEGIN, END = "<!-- perf:begin -->", "<!-- perf:end -->"
+
+
+def kb(n: int) -> str:
+    return f"{n / 1000:,.1f} kB"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def section(r: dict[str, Any]) -> str:
+    m, b, s, p, n = (r["machine"], r["browser"], r["python_startup"], r["python_calls"],
+                     r["native_sizes"])
+    mb, oa, ours = b["msal_browser"], b["oauth4webapi"], b["mailoauth"]
+    out = [
+        f"`make bench` on {m['cpu']} ({m['cores']} cores, shared; load average "
+        f"{m['load_average_at_start'][0]} at the start), {m['os']}, {m['date']}; "
+        f"{m['rustc']}, {m['python']}, Node {m['node']}. Regenerate with `make bench` then "
+        "`make bench-readme`; the full report is `target/bench/report.md`.",
+        "",
+        "| measure | mailoauth | the alternative |",
+        "|---|---|---|",
+    ]
+    alt = (f"@azure/msal-browser {mb['version']}: {kb(mb['gzip9'])}; "
+           f"oauth4webapi {oa['version']} (esbuild): {kb(oa['gzip9'])}")
+    if "unavailable" in ours:
+        out.append(f"| browser payload, gzip -9 | not available: {ours['unavailable']} | {alt} |")
+    else:
+        out.append(f"| browser payload (wasm + JS glue), gzip -9 | {kb(ours['gzip9'])} "
+                   f"({kb(ours['raw'])} raw) | {alt} |")
+    out += [
+        f"| Python start-up, median of {s['runs']} (import + XOAUTH2 + token request) | "
+        f"{s['mailoauth']['median_ms']:.1f} ms, {s['mailoauth']['median_peak_rss_kib'] / 1024:.1f} MiB "
+        f"peak RSS | `import msal` {s['msal_version']}: {s['msal']['median_ms']:.1f} ms, "
+        f"{s['msal']['median_peak_rss_kib'] / 1024:.1f} MiB ({s['ratio_time']:.2f}× the time) |",
+        f"| XOAUTH2 string from Python, 2 KB token | binding {p['binding']['ns_per_call'] / 1000:.2f} µs "
+        f"(core alone {p['rust_core_ns'] / 1000:.2f} µs) | stdlib base64: "
+        f"{p['stdlib']['ns_per_call'] / 1000:.2f} µs |",
+    ]
+    for key, label in (("python_extension", "Python extension, stripped"),
+                       ("uniffi_cdylib", "UniFFI cdylib, stripped")):
+        x = n[key]
+        value = f"not available: {x['unavailable']}" if "unavailable" in x else kb(x["stripped"])
+        out.append(f"| {label} | {value} | |")
+    out += ["", "| native operation (criterion) | ops/s per core | allocations/op |", "|---|---:|---:|"]
+    for c in r["native"]["cases"]:
+        out.append(f"| {c['what']} | {c['ops_per_sec']:,} | {c['allocs_per_op']:.0f} |")
+    goals = []
+    if "goals" in b:
+        goals.append(f"browser payload under 60 kB gzipped: {verdict(b['goals']['under_60kb_gz'])}")
+        goals.append(f"below msal-browser: {verdict(b['goals']['below_msal_browser_gz'])}")
+    else:
+        goals.append("browser payload goals: not evaluated (payload not available)")
+    goals.append(f"Python start-up under 25 ms: {verdict(s['goals']['under_25ms'])}")
+    goals.append(f"under a fifth of msal's: {verdict(s['goals']['under_fifth_of_msal'])}")
+    out += ["", "Goals: " + "; ".join(goals) + "."]
+    if r.get("quick"):
+        out += ["", "(Quick run, BENCH_QUICK=1: short measurements.)"]
+    return "\n".join(out)
+
+
+def main() -> None:
+    report_path = ROOT / "target" / "bench" / "report.json"
+    if not report_path.is_file():
+        sys.exit("no target/bench/report.json: run `make bench` first")
+    readme_path = ROOT / "README.md"
+    readme = readme_path.read_text()
+    if readme.count(BEGIN) != 1 or readme.count(END) != 1 or readme.index(BEGIN) > readme.index(END):
+        sys.exit(f"README.md needs exactly one {BEGIN} … {END} pair")
+    head, rest = readme.split(BEGIN)
+    _, tail = rest.split(END)
+    new = f"{head}{BEGIN}\n{section(json.loads(report_path.read_text()))}\n{END}{tail}"
+    if "--check" in sys.argv[1:]:
+        sys.exit(0 if new == readme else "README.md's Performance section is not the last report")
+    readme_path.write_text(new)
+    print("README.md: Performance section rewritten from target/bench/report.json")
+
+
+if __name__ == "__main__":
+    main()
