@@ -15,6 +15,7 @@ FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_SECONDS ?= 300
 
 .PHONY: help deps test lint purity wasm-check test-rust test-python test-vectors fuzz-smoke fuzz demo bench
+.PHONY: uniffi-lib uniffi-bindings test-kotlin
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# //'
@@ -23,7 +24,7 @@ deps:
 	.ci/install-deps rust fuzz
 
 ## The whole suite. Each step prints a header so a failure is easy to find in the log.
-test: deps lint purity wasm-check test-rust test-python test-vectors fuzz-smoke
+test: deps lint purity wasm-check test-rust test-python test-kotlin test-vectors fuzz-smoke
 	@echo "make test: all green"
 
 lint:
@@ -58,6 +59,23 @@ test-vectors:
 	@echo "==> vectors from $(MAILOAUTH_VECTORS)"
 	cargo test -p mailoauth --test vectors --locked
 	bindings-python/run-vectors
+	bindings-uniffi/kotlin/run-vectors
+
+## UniFFI (Kotlin/Swift): release cdylib + stripped copy in target/uniffi/, generated bindings in
+## target/uniffi/{kotlin,swift,python}, JUnit 5 on the JVM and the Swift API check.
+uniffi-lib:
+	@echo "==> UniFFI cdylib"
+	bindings-uniffi/build-lib
+
+uniffi-bindings: uniffi-lib
+	@echo "==> UniFFI bindings"
+	bindings-uniffi/generate
+
+test-kotlin: uniffi-bindings
+	@echo "==> Kotlin binding (JUnit 5) and Swift API check"
+	.ci/install-deps kotlin
+	bindings-uniffi/kotlin/run-tests
+	bindings-uniffi/swift/check-api
 
 fuzz-smoke:
 	@echo "==> fuzz smoke ($(FUZZ_SMOKE_SECONDS)s per target)"
