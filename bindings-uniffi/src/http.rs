@@ -28,7 +28,7 @@ fn tuples(list: &[HttpHeader]) -> Vec<(String, String)> {
 
 /// A request for the host to send (with `HttpURLConnection`, OkHttp, `URLSession`, ...).
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug, Display)]
 pub struct HttpRequest {
     /// `GET` or `POST`.
     pub method: crate::types::HttpMethod,
@@ -89,7 +89,7 @@ impl HttpRequest {
 
 /// A response the host received, handed back to a `parse*` function.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug, Display)]
 pub struct HttpResponse {
     /// The HTTP status.
     pub status: u16,

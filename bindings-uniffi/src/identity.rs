@@ -14,7 +14,7 @@ use std::fmt;
 
 /// A PKCE verifier and its `S256` challenge (RFC 7636). `toString()` never shows the verifier.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug, Display)]
 pub struct Pkce {
     /// The verifier (a secret), sent as `code_verifier` in the token request.
     pub verifier: String,
@@ -172,7 +172,7 @@ pub fn authorize_url(request: AuthorizeRequest) -> Result<String> {
 
 /// The authorization code of a successful redirect. `toString()` never shows the code.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug, Display)]
 pub struct AuthorizationCode {
     /// The code (a secret), redeemed once with the PKCE verifier.
     pub code: String,

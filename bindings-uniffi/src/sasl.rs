@@ -49,7 +49,7 @@ pub fn error_challenge_answer(mechanism: Mechanism) -> String {
 
 /// A decoded initial response. Its `toString()` / `description` never shows the token.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug, Display)]
 pub struct DecodedResponse {
     /// The mechanism.
     pub mechanism: Mechanism,

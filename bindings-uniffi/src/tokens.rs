@@ -22,7 +22,7 @@ use std::sync::{Mutex, MutexGuard};
 /// The tokens of one successful token response, with absolute expiry times (Unix seconds).
 /// `toString()` / `description` never shows a token.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug, Display)]
 pub struct TokenSet {
     /// The access token (a secret).
     pub access_token: String,
@@ -141,47 +141,25 @@ pub fn token_set_from_json(json: String) -> Result<TokenSet> {
 // ------------------------------------------------------------------------------------------------
 // Token requests
 
-/// How the client authenticates at the token endpoint.
-#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum ClientAuthentication {
-    /// A public client (no secret).
-    None,
-    /// A client secret (sent as `client_secret`).
-    Secret {
-        /// The secret.
-        secret: String,
-    },
-    /// A signed client assertion (`clientAssertionFromPem` or `AssertionInput.finish`).
-    Assertion {
-        /// The compact JWS.
-        assertion: String,
-    },
-}
-
-impl fmt::Debug for ClientAuthentication {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ClientAuthentication::None => "None",
-            ClientAuthentication::Secret { .. } => "Secret([redacted])",
-            ClientAuthentication::Assertion { .. } => "Assertion([redacted])",
-        })
+/// The client authentication of a token request: a secret, a signed assertion, or neither
+/// (a public client). Secrets are plain arguments, never stored in a record that could print.
+fn client_auth(
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
+) -> Result<ClientAuth> {
+    match (client_secret, client_assertion) {
+        (Some(_), Some(_)) => Err(MailoauthError::invalid_input(
+            "give client_secret or client_assertion, not both",
+        )),
+        (Some(s), None) => Ok(ClientAuth::Secret(Secret::new(s))),
+        (None, Some(a)) => Ok(ClientAuth::Assertion(Secret::new(a))),
+        (None, None) => Ok(ClientAuth::None),
     }
 }
 
-impl From<ClientAuthentication> for ClientAuth {
-    fn from(a: ClientAuthentication) -> Self {
-        match a {
-            ClientAuthentication::None => ClientAuth::None,
-            ClientAuthentication::Secret { secret } => ClientAuth::Secret(Secret::new(secret)),
-            ClientAuthentication::Assertion { assertion } => {
-                ClientAuth::Assertion(Secret::new(assertion))
-            }
-        }
-    }
-}
-
-/// The authorization-code token request (with the PKCE verifier).
-#[uniffi::export]
+/// The authorization-code token request (with the PKCE verifier); `client_secret` or
+/// `client_assertion` for a confidential client.
+#[uniffi::export(default(scopes = [], client_secret = None, client_assertion = None))]
 pub fn build_auth_code_request(
     token_url: String,
     client_id: String,
@@ -189,8 +167,10 @@ pub fn build_auth_code_request(
     redirect_uri: String,
     code_verifier: String,
     scopes: Vec<String>,
-    client_auth: ClientAuthentication,
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
 ) -> Result<HttpRequest> {
+    let auth = client_auth(client_secret, client_assertion)?;
     token::build_auth_code_request(
         &token_url,
         &client_id,
@@ -198,41 +178,45 @@ pub fn build_auth_code_request(
         &redirect_uri,
         &Secret::new(code_verifier),
         &scopes,
-        &client_auth.into(),
+        &auth,
     )
     .ffi()
     .map(HttpRequest::from)
 }
 
 /// The refresh-token request. Keep a rotated refresh token with `TokenSet.mergedWith`.
-#[uniffi::export]
+#[uniffi::export(default(scopes = [], client_secret = None, client_assertion = None))]
 pub fn build_refresh_request(
     token_url: String,
     client_id: String,
     refresh_token: String,
     scopes: Vec<String>,
-    client_auth: ClientAuthentication,
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
 ) -> Result<HttpRequest> {
+    let auth = client_auth(client_secret, client_assertion)?;
     token::build_refresh_request(
         &token_url,
         &client_id,
         &Secret::new(refresh_token),
         &scopes,
-        &client_auth.into(),
+        &auth,
     )
     .ffi()
     .map(HttpRequest::from)
 }
 
 /// The client-credentials (app-only) request, with a secret or a signed client assertion.
-#[uniffi::export]
+#[uniffi::export(default(client_secret = None, client_assertion = None))]
 pub fn build_client_credentials_request(
     token_url: String,
     client_id: String,
     scope: String,
-    client_auth: ClientAuthentication,
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
 ) -> Result<HttpRequest> {
-    token::build_client_credentials_request(&token_url, &client_id, &scope, &client_auth.into())
+    let auth = client_auth(client_secret, client_assertion)?;
+    token::build_client_credentials_request(&token_url, &client_id, &scope, &auth)
         .ffi()
         .map(HttpRequest::from)
 }
@@ -276,7 +260,7 @@ pub fn build_device_authorization_request(
 /// The device authorization response: the code to show, where to enter it, and until when.
 /// `toString()` never shows the device code.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug, Display)]
 pub struct DeviceAuthorization {
     /// The device code the poller sends (a secret).
     pub device_code: String,
