@@ -7,8 +7,9 @@ case "$target" in /*) ;; *) target="$root/$target" ;; esac
 out="$target/uniffi"
 # The unstripped release cdylib (bindings are generated from its metadata) and the stripped copy
 # that the Kotlin tests load (what an app would ship).
-release_lib="$target/release/libmailoauth_uniffi.so"
-stripped_lib="$out/libmailoauth_uniffi.so"
+case "$(uname -s)" in Darwin) so=dylib ;; *) so=so ;; esac
+release_lib="$target/release/libmailoauth_uniffi.$so"
+stripped_lib="$out/libmailoauth_uniffi.$so"
 kotlin_home="$here/node_modules/kotlin-compiler"
 kotlinc="$kotlin_home/bin/kotlinc"
 java_share=/usr/share/java
