@@ -12,6 +12,7 @@ import java.io.BufferedInputStream
 import java.io.ByteArrayOutputStream
 import java.io.IOException
 import java.io.InputStream
+import java.io.OutputStream
 import java.net.InetSocketAddress
 import java.net.Socket
 import javax.net.ssl.SSLSocketFactory
@@ -58,7 +59,7 @@ fun readLine(input: InputStream): ByteArray {
  */
 fun imapLogin(cfg: ImapLoginConfig): ImapLoginResult {
     val socket = if (cfg.tls) SSLSocketFactory.getDefault().createSocket() else Socket()
-    socket.use { s ->
+    return socket.use { s ->
         s.connect(InetSocketAddress(cfg.host, cfg.port), cfg.timeoutMillis)
         s.soTimeout = cfg.timeoutMillis
         val input = BufferedInputStream(s.getInputStream())
@@ -94,25 +95,20 @@ fun imapLogin(cfg: ImapLoginConfig): ImapLoginResult {
             capabilities = caps,
             host = if (useHostPort) cfg.host else null,
             port = if (useHostPort) cfg.port.toUShort() else null,
-        ).use { auth ->
-            while (true) {
-                when (val a = auth.nextAction()) {
-                    is MailAction.Send -> {
-                        output.write(a.data)
-                        output.flush()
-                    }
-                    is MailAction.NeedLine -> try {
-                        auth.receiveLine(readLine(input))
-                    } catch (e: MailoauthException) {
-                        // The machine is done: the next action carries this error as its outcome.
-                    }
-                    is MailAction.Done -> return ImapLoginResult(a.outcome, caps)
-                }
-            }
+        ).use { auth -> ImapLoginResult(authenticate(input, output, auth), caps) }
+    }
+}
+
+/** Runs the AUTHENTICATE exchange on a connected socket's streams (the README's snippet). */
+fun authenticate(input: InputStream, output: OutputStream, auth: ImapAuth): AuthOutcome {
+    while (true) {
+        when (val a = auth.nextAction()) {
+            is MailAction.Send -> { output.write(a.data); output.flush() }
+            // A protocol error also ends the machine: the next action is Done(Failed).
+            is MailAction.NeedLine -> try { auth.receiveLine(readLine(input)) } catch (e: MailoauthException) {}
+            is MailAction.Done -> return a.outcome // Authenticated, Rejected(rejection.diagnosis), Failed(error)
         }
     }
-    @Suppress("UNREACHABLE_CODE")
-    throw IllegalStateException("unreachable")
 }
 
 /** One line describing an outcome, without any secret. */
