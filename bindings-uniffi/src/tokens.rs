@@ -159,6 +159,7 @@ fn client_auth(
 
 /// The authorization-code token request (with the PKCE verifier); `client_secret` or
 /// `client_assertion` for a confidential client.
+#[allow(clippy::too_many_arguments)]
 #[uniffi::export(default(scopes = [], client_secret = None, client_assertion = None))]
 pub fn build_auth_code_request(
     token_url: String,
