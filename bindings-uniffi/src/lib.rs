@@ -36,6 +36,9 @@ mod sasl;
 mod tokens;
 mod types;
 
+#[cfg(test)]
+mod tests;
+
 pub use cloud::*;
 pub use diagnose::*;
 pub use errors::*;
