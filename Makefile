@@ -72,10 +72,11 @@ uniffi-bindings: uniffi-lib
 	bindings-uniffi/generate
 
 test-kotlin: uniffi-bindings
-	@echo "==> Kotlin binding (JUnit 5) and Swift API check"
+	@echo "==> Kotlin binding (JUnit 5), Swift API check, generated Python smoke test"
 	.ci/install-deps kotlin
 	bindings-uniffi/kotlin/run-tests
 	bindings-uniffi/swift/check-api
+	bindings-uniffi/python-smoke
 
 fuzz-smoke:
 	@echo "==> fuzz smoke ($(FUZZ_SMOKE_SECONDS)s per target)"
