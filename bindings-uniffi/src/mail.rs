@@ -474,3 +474,118 @@ pub fn imap_parse_response(line: String) -> Result<ImapResponse> {
         },
     })
 }
+
+// ------------------------------------------------------------------------------------------------
+// POP3 and SMTP line helpers for drivers over a raw socket (greeting, CAPA, EHLO, STARTTLS).
+
+/// A POP3 status line.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PopReply {
+    /// `+OK` (true) or `-ERR` (false).
+    pub ok: bool,
+    /// The text after the status.
+    pub text: String,
+}
+
+/// Parses a POP3 status line (the greeting, a command's answer); `malformed` for anything else.
+#[uniffi::export]
+pub fn pop_parse_reply(line: String) -> Result<PopReply> {
+    let r = mailoauth::pop3::parse_reply(&line).ffi()?;
+    Ok(PopReply {
+        ok: r.ok,
+        text: r.text,
+    })
+}
+
+/// `CAPA\r\n`.
+#[uniffi::export]
+pub fn pop_capa_command() -> Vec<u8> {
+    mailoauth::pop3::build_capa_command()
+}
+
+/// The capability lines of a whole `CAPA` response (first line through the `.` terminator);
+/// empty when the server answered `-ERR`.
+#[uniffi::export]
+pub fn pop_parse_capa(lines: Vec<String>) -> Vec<String> {
+    mailoauth::pop3::parse_capa(&lines)
+}
+
+/// One complete SMTP reply.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SmtpReply {
+    /// The three-digit reply code.
+    pub code: u16,
+    /// The enhanced status code (`5.7.3`), when sent.
+    pub enhanced_status: Option<String>,
+    /// The text of each line after the code.
+    pub lines: Vec<String>,
+    /// The last line's text without its enhanced status code.
+    pub last_text: String,
+    /// Whether the code is 2xx.
+    pub is_positive: bool,
+}
+
+impl From<mailoauth::smtp::SmtpReply> for SmtpReply {
+    fn from(r: mailoauth::smtp::SmtpReply) -> Self {
+        SmtpReply {
+            last_text: r.last_text(),
+            is_positive: r.is_positive(),
+            code: r.code,
+            enhanced_status: r.enhanced_status,
+            lines: r.lines,
+        }
+    }
+}
+
+/// Collects the lines of one SMTP reply at a time (`250-...` lines go on, `250 ...` ends it).
+/// Thread-safe.
+#[derive(uniffi::Object)]
+pub struct SmtpReplyReader {
+    inner: Mutex<mailoauth::smtp::SmtpReplyReader>,
+}
+
+impl fmt::Debug for SmtpReplyReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SmtpReplyReader")
+    }
+}
+
+#[uniffi::export]
+impl SmtpReplyReader {
+    /// An empty reader.
+    #[uniffi::constructor]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        SmtpReplyReader {
+            inner: Mutex::new(mailoauth::smtp::SmtpReplyReader::new()),
+        }
+    }
+
+    /// Feeds one line: `null`/`nil` while the reply goes on, the reply on its last line;
+    /// `malformed` for a line without a code or a code that changes inside a reply.
+    pub fn feed(&self, line: String) -> Result<Option<SmtpReply>> {
+        Ok(lock(&self.inner).feed(&line).ffi()?.map(SmtpReply::from))
+    }
+}
+
+/// The keyword lines of an EHLO reply (empty for a reply other than 250): what `SmtpAuth` takes.
+#[uniffi::export]
+pub fn smtp_parse_ehlo(reply: SmtpReply) -> Vec<String> {
+    mailoauth::smtp::parse_ehlo(&mailoauth::smtp::SmtpReply {
+        code: reply.code,
+        enhanced_status: reply.enhanced_status,
+        lines: reply.lines,
+    })
+}
+
+/// `EHLO <domain>\r\n`; `invalid_input` for a bad domain.
+#[uniffi::export]
+pub fn smtp_ehlo_command(domain: String) -> Result<Vec<u8>> {
+    mailoauth::smtp::build_ehlo(&domain).ffi()
+}
+
+/// `STARTTLS\r\n`.
+#[uniffi::export]
+pub fn smtp_starttls_command() -> Vec<u8> {
+    mailoauth::smtp::build_starttls()
+}

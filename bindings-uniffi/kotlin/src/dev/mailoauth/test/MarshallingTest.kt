@@ -193,6 +193,29 @@ class MarshallingTest {
         }
     }
 
+    @Test
+    fun `SMTP and POP line helpers feed the machines`() {
+        SmtpReplyReader().use { r ->
+            assertNull(r.feed("250-smtp.example.com Hello\r\n"))
+            assertNull(r.feed("250-AUTH LOGIN XOAUTH2\r\n"))
+            val reply = r.feed("250 SIZE 1000\r\n") ?: throw AssertionError("the reply did not end")
+            assertEquals(250.toUShort(), reply.code)
+            assertTrue(reply.isPositive)
+            val ehlo = smtpParseEhlo(reply)
+            assertEquals(listOf("AUTH LOGIN XOAUTH2", "SIZE 1000"), ehlo)
+            SmtpAuth(Mechanism.XOAUTH2, "u@example.com", "t", ehlo, InitialResponse.AUTO).use { m ->
+                val first = assertInstanceOf(MailAction.Send::class.java, m.nextAction())
+                assertTrue(first.data.decodeToString().startsWith("AUTH XOAUTH2 "))
+            }
+            assertEquals("malformed", assertThrows<MailoauthException.Protocol> { r.feed("hello\r\n") }.code)
+        }
+        assertArrayEquals("EHLO client.example\r\n".toByteArray(), smtpEhloCommand("client.example"))
+        assertEquals("invalid_input", assertThrows<MailoauthException.InvalidInput> { smtpEhloCommand("two words") }.code)
+        assertEquals(PopReply(true, "ready"), popParseReply("+OK ready\r\n"))
+        assertEquals(listOf("SASL XOAUTH2", "USER"), popParseCapa(listOf("+OK\r\n", "SASL XOAUTH2\r\n", "USER\r\n", ".\r\n")))
+        assertArrayEquals("CAPA\r\n".toByteArray(), popCapaCommand())
+    }
+
     // ---- redaction ----------------------------------------------------------------------------
 
     @Test
