@@ -14,8 +14,8 @@
 //! | `sasl.rs` | XOAUTH2 / OAUTHBEARER strings, their decoding, the failure challenge |
 //! | `identity.rs` | PKCE, the authorize URL and redirect, admin consent |
 //! | `tokens.rs` | token requests and responses, `TokenSet`, the device-code flow, client assertions |
-//! | `mail.rs` | `ImapAuth`, `PopAuth`, `SmtpAuth` state machines, reply diagnosis |
-//! | `diagnose.rs` | Entra error explainer, token and configuration lints, the admin runbook |
+//! | `mail.rs` | `ImapAuth`, `PopAuth`, `SmtpAuth` state machines; IMAP/POP3/SMTP line helpers for raw-socket drivers |
+//! | `diagnose.rs` | Entra error explainer, mail-reply diagnosis, token and configuration lints, the admin runbook |
 //!
 //! Objects that wrap a core state machine hold it in a `Mutex` (UniFFI objects are shared
 //! `Arc`s; the core's drivers take `&mut self`). Records that hold a secret (tokens, codes,

@@ -466,7 +466,7 @@ fun runVectors(dir: File): VectorReport {
     return VectorReport(ran, failures)
 }
 
-/** `run-vectors`: prints the failures and the summary line; exits 1 on any failure. */
+/** `run-vectors`: prints the failures and the summary line; exits 1 on any failure or when no vector ran. */
 object VectorsMain {
     @JvmStatic
     fun main(args: Array<String>) {
