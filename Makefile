@@ -16,6 +16,7 @@ FUZZ_SECONDS ?= 300
 
 .PHONY: help deps test lint purity wasm-check test-rust test-python test-vectors fuzz-smoke fuzz demo bench bench-readme test-e2e
 .PHONY: wasm-pkg web test-wasm
+.PHONY: uniffi-lib uniffi-bindings test-kotlin
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# //'
@@ -24,7 +25,7 @@ deps:
 	.ci/install-deps rust fuzz
 
 ## The whole suite. Each step prints a header so a failure is easy to find in the log.
-test: deps lint purity wasm-check test-rust test-python test-vectors test-wasm test-e2e fuzz-smoke
+test: deps lint purity wasm-check test-rust test-python test-kotlin test-vectors test-wasm test-e2e fuzz-smoke
 	@echo "make test: all green"
 
 lint:
@@ -60,11 +61,29 @@ test-vectors:
 	cargo test -p mailoauth --test vectors --locked
 	bindings-python/run-vectors
 	.ci/install-deps wasm && bindings-wasm/run-vectors
+	bindings-uniffi/kotlin/run-vectors
 
 ## End to end: oidc-provider + Dovecot + SMTP sink on 127.0.0.1 (tests/e2e/README.md).
 test-e2e:
 	@echo "==> end to end (tests/e2e)"
 	tests/e2e/run
+
+## UniFFI (Kotlin/Swift): release cdylib + stripped copy in target/uniffi/, generated bindings in
+## target/uniffi/{kotlin,swift,python}, JUnit 5 on the JVM and the Swift API check.
+uniffi-lib:
+	@echo "==> UniFFI cdylib"
+	bindings-uniffi/build-lib
+
+uniffi-bindings: uniffi-lib
+	@echo "==> UniFFI bindings"
+	bindings-uniffi/generate
+
+test-kotlin: uniffi-bindings
+	@echo "==> Kotlin binding (JUnit 5), Swift API check, generated Python smoke test"
+	.ci/install-deps kotlin
+	bindings-uniffi/kotlin/run-tests
+	bindings-uniffi/swift/check-api
+	bindings-uniffi/python-smoke
 
 fuzz-smoke:
 	@echo "==> fuzz smoke ($(FUZZ_SMOKE_SECONDS)s per target)"

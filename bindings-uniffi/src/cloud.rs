@@ -1,0 +1,274 @@
+//! `mailoauth::cloud` and `mailoauth::apps`: `Cloud`, `Tenant`, `Endpoints`, client-id checks,
+//! well-known apps.
+
+use crate::errors::{IntoFfi, Result};
+use crate::types::{core_protocols, CloudId, Grant, Protocol};
+use mailoauth::apps;
+use mailoauth::cloud::{
+    self as core_cloud, Cloud as CoreCloud, Endpoints as CoreEndpoints, Tenant as CoreTenant,
+};
+
+/// The hosts of one national cloud. Start from `cloudPreset` / `cloudFromName` and override
+/// any field (a test server, a proxy).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Cloud {
+    /// The preset this cloud started from.
+    pub id: CloudId,
+    /// The identity platform host URL (`https://login.microsoftonline.com`).
+    pub login_base: String,
+    /// The resource of delegated mail scopes (`https://outlook.office.com`).
+    pub outlook_resource: String,
+    /// The resource of the app-only scope (`https://outlook.office365.com`).
+    pub app_resource: String,
+    /// The IMAP host.
+    pub imap_host: String,
+    /// The POP host.
+    pub pop_host: String,
+    /// The SMTP submission host.
+    pub smtp_host: String,
+}
+
+impl From<CoreCloud> for Cloud {
+    fn from(c: CoreCloud) -> Self {
+        Cloud {
+            id: c.id.into(),
+            login_base: c.login_base,
+            outlook_resource: c.outlook_resource,
+            app_resource: c.app_resource,
+            imap_host: c.imap_host,
+            pop_host: c.pop_host,
+            smtp_host: c.smtp_host,
+        }
+    }
+}
+
+impl From<&Cloud> for CoreCloud {
+    fn from(c: &Cloud) -> Self {
+        let mut core = CoreCloud::preset(c.id.into());
+        core.login_base = c.login_base.clone();
+        core.outlook_resource = c.outlook_resource.clone();
+        core.app_resource = c.app_resource.clone();
+        core.imap_host = c.imap_host.clone();
+        core.pop_host = c.pop_host.clone();
+        core.smtp_host = c.smtp_host.clone();
+        core
+    }
+}
+
+/// A mail server's address.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MailServer {
+    /// The host name.
+    pub host: String,
+    /// The TLS port (993, 995, 587).
+    pub port: u16,
+}
+
+#[uniffi::export]
+impl Cloud {
+    /// The delegated scope of one protocol (`https://outlook.office.com/IMAP.AccessAsUser.All`).
+    pub fn delegated_scope(&self, protocol: Protocol) -> String {
+        CoreCloud::from(self).delegated_scope(protocol.into())
+    }
+
+    /// Delegated scopes for protocols, plus `offline_access` when asked.
+    pub fn delegated_scopes(&self, protocols: Vec<Protocol>, offline_access: bool) -> Vec<String> {
+        CoreCloud::from(self).delegated_scopes(&core_protocols(&protocols), offline_access)
+    }
+
+    /// The app-only scope (`https://outlook.office365.com/.default`).
+    pub fn app_only_scope(&self) -> String {
+        CoreCloud::from(self).app_only_scope()
+    }
+
+    /// The scopes to request for a grant and protocols.
+    pub fn scopes_for(&self, grant: Grant, protocols: Vec<Protocol>) -> Vec<String> {
+        CoreCloud::from(self).scopes_for(grant.into(), &core_protocols(&protocols))
+    }
+
+    /// The mail server of a protocol.
+    pub fn mail_server(&self, protocol: Protocol) -> MailServer {
+        let (host, port) = CoreCloud::from(self).mail_server(protocol.into());
+        MailServer { host, port }
+    }
+
+    /// The `aud` values an Exchange Online token may carry in this cloud.
+    pub fn exchange_audiences(&self) -> Vec<String> {
+        CoreCloud::from(self).exchange_audiences()
+    }
+}
+
+/// The hosts of a preset cloud.
+#[uniffi::export]
+pub fn cloud_preset(id: CloudId) -> Cloud {
+    CoreCloud::preset(id.into()).into()
+}
+
+/// A preset cloud by name (`global`, `usgov`, `usgov-dod`, `china`).
+#[uniffi::export]
+pub fn cloud_from_name(name: String) -> Result<Cloud> {
+    CoreCloud::from_name(&name).ffi().map(Cloud::from)
+}
+
+/// Every preset.
+#[uniffi::export]
+pub fn cloud_presets() -> Vec<CloudId> {
+    core_cloud::CloudId::ALL
+        .iter()
+        .map(|c| (*c).into())
+        .collect()
+}
+
+/// What a tenant string names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum TenantKind {
+    /// A directory (tenant) id, a GUID.
+    Id,
+    /// A verified domain (`contoso.com`).
+    Domain,
+    /// `organizations`: any work or school account.
+    Organizations,
+    /// `common`: work, school or personal accounts.
+    Common,
+    /// `consumers`: personal Microsoft accounts.
+    Consumers,
+}
+
+/// A parsed tenant.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Tenant {
+    /// What it names.
+    pub kind: TenantKind,
+    /// The normalised tenant as it goes into URLs.
+    pub value: String,
+    /// Whether client credentials may use it (not `common` / `consumers`).
+    pub allows_client_credentials: bool,
+    /// Whether it names one tenant (a GUID or a domain).
+    pub is_specific: bool,
+}
+
+impl From<&CoreTenant> for Tenant {
+    fn from(t: &CoreTenant) -> Self {
+        Tenant {
+            kind: match t {
+                CoreTenant::Id(_) => TenantKind::Id,
+                CoreTenant::Domain(_) => TenantKind::Domain,
+                CoreTenant::Organizations => TenantKind::Organizations,
+                CoreTenant::Common => TenantKind::Common,
+                CoreTenant::Consumers => TenantKind::Consumers,
+            },
+            value: t.as_str().to_owned(),
+            allows_client_credentials: t.allows_client_credentials(),
+            is_specific: t.is_specific(),
+        }
+    }
+}
+
+/// Parses a tenant (GUID, domain, `organizations`, `common`, `consumers`); fails with
+/// `invalid_tenant`.
+#[uniffi::export]
+pub fn parse_tenant(value: String) -> Result<Tenant> {
+    CoreTenant::parse(&value).ffi().map(|t| Tenant::from(&t))
+}
+
+/// Checks an application (client) id (a GUID) and returns it lower-cased; fails with
+/// `invalid_client_id`.
+#[uniffi::export]
+pub fn validate_client_id(client_id: String) -> Result<String> {
+    core_cloud::validate_client_id(&client_id).ffi()
+}
+
+/// The OAuth endpoint URLs one flow talks to. Empty strings mean "not used".
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Endpoints {
+    /// The authorize endpoint.
+    pub authorize_url: String,
+    /// The token endpoint.
+    pub token_url: String,
+    /// The device authorization endpoint.
+    pub device_authorization_url: String,
+    /// The expected `iss` of authorization responses, when known.
+    pub issuer: Option<String>,
+}
+
+impl From<CoreEndpoints> for Endpoints {
+    fn from(e: CoreEndpoints) -> Self {
+        Endpoints {
+            authorize_url: e.authorize_url,
+            token_url: e.token_url,
+            device_authorization_url: e.device_authorization_url,
+            issuer: e.issuer,
+        }
+    }
+}
+
+/// The Microsoft endpoints of a tenant in a cloud.
+#[uniffi::export]
+pub fn endpoints_microsoft(cloud: Cloud, tenant: String) -> Result<Endpoints> {
+    let tenant = CoreTenant::parse(&tenant).ffi()?;
+    Ok(CoreEndpoints::microsoft(&CoreCloud::from(&cloud), &tenant).into())
+}
+
+/// Endpoints of any OAuth 2.0 server (`https`, or `http` on loopback only); the token URL is
+/// required, the others may be empty.
+#[uniffi::export(default(authorize_url = "", device_authorization_url = "", issuer = None))]
+pub fn endpoints_custom(
+    token_url: String,
+    authorize_url: String,
+    device_authorization_url: String,
+    issuer: Option<String>,
+) -> Result<Endpoints> {
+    let mut e =
+        CoreEndpoints::custom(&authorize_url, &token_url, &device_authorization_url).ffi()?;
+    e.issuer = issuer;
+    Ok(e.into())
+}
+
+/// A well-known public client application.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WellKnownApp {
+    /// Short name (`thunderbird`).
+    pub name: String,
+    /// Display name.
+    pub display_name: String,
+    /// The application (client) id.
+    pub client_id: String,
+    /// Its registered redirect URI, when it has a fixed one.
+    pub redirect_uri: Option<String>,
+    /// Whether the id is retired.
+    pub retired: bool,
+    /// The short name of the app that replaces a retired one.
+    pub replaced_by: Option<String>,
+    /// A note for admins.
+    pub note: String,
+}
+
+fn app(a: &apps::WellKnownApp) -> WellKnownApp {
+    WellKnownApp {
+        name: a.name.to_owned(),
+        display_name: a.display_name.to_owned(),
+        client_id: a.client_id.to_owned(),
+        redirect_uri: a.redirect_uri.map(str::to_owned),
+        retired: a.retired,
+        replaced_by: a.replaced_by.map(str::to_owned),
+        note: a.note.to_owned(),
+    }
+}
+
+/// Every well-known public client.
+#[uniffi::export]
+pub fn well_known_apps() -> Vec<WellKnownApp> {
+    apps::WELL_KNOWN_APPS.iter().map(app).collect()
+}
+
+/// A well-known app by short name (`thunderbird`) or client id.
+#[uniffi::export]
+pub fn lookup_app(name_or_client_id: String) -> Option<WellKnownApp> {
+    apps::lookup(&name_or_client_id).map(app)
+}
+
+/// For a retired client id: the app that replaces it.
+#[uniffi::export]
+pub fn replacement_for(client_id: String) -> Option<WellKnownApp> {
+    apps::replacement_for(&client_id).map(app)
+}

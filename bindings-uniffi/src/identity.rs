@@ -1,0 +1,295 @@
+//! `mailoauth::pkce`, `mailoauth::authorize` and `mailoauth::consent`: PKCE, the authorize URL
+//! and redirect, the admin-consent URL and redirect.
+
+use crate::cloud::Cloud;
+use crate::errors::{IntoFfi, MailoauthError, Result};
+use crate::types::{core_protocols, ConsentVariant, Protocol, ResponseMode};
+use mailoauth::authorize::{
+    self, AuthorizationCode as CoreCode, AuthorizeRequest as CoreAuthorize,
+};
+use mailoauth::cloud::{Cloud as CoreCloud, Tenant as CoreTenant};
+use mailoauth::consent::{self, AdminConsentRequest};
+use mailoauth::pkce::{self, Pkce as CorePkce};
+use std::fmt;
+
+/// A PKCE verifier and its `S256` challenge (RFC 7636). `toString()` never shows the verifier.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug, Display)]
+pub struct Pkce {
+    /// The verifier (a secret), sent as `code_verifier` in the token request.
+    pub verifier: String,
+    /// The challenge, sent as `code_challenge` in the authorize URL.
+    pub challenge: String,
+    /// `S256`.
+    pub method: String,
+}
+
+impl From<CorePkce> for Pkce {
+    fn from(p: CorePkce) -> Self {
+        Pkce {
+            verifier: p.verifier().expose_secret().to_owned(),
+            challenge: p.challenge().to_owned(),
+            method: p.method().to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for Pkce {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Pkce(verifier=[redacted], challenge={:?}, method={:?})",
+            self.challenge, self.method
+        )
+    }
+}
+
+impl fmt::Debug for Pkce {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A PKCE pair from exactly 32 random bytes (`SecureRandom`, `SecRandomCopyBytes`).
+#[uniffi::export]
+pub fn pkce_from_random(random: Vec<u8>) -> Result<Pkce> {
+    let bytes: [u8; 32] = random.as_slice().try_into().map_err(|_| {
+        MailoauthError::invalid_input(format!(
+            "PKCE needs exactly 32 random bytes, not {}",
+            random.len()
+        ))
+    })?;
+    Ok(CorePkce::from_random(&bytes).into())
+}
+
+/// A PKCE pair from a caller-supplied verifier (43–128 characters of `A-Z a-z 0-9 - . _ ~`).
+#[uniffi::export]
+pub fn pkce_from_verifier(verifier: String) -> Result<Pkce> {
+    CorePkce::from_verifier(&verifier).ffi().map(Pkce::from)
+}
+
+/// `base64url(SHA-256(verifier))` without padding.
+#[uniffi::export]
+pub fn s256_challenge(verifier: String) -> String {
+    pkce::s256_challenge(&verifier)
+}
+
+/// What an authorize URL is built from (`authorizeUrl` builds it).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuthorizeRequest {
+    /// The authorize endpoint.
+    pub authorize_url: String,
+    /// The application (client) id.
+    pub client_id: String,
+    /// The redirect URI registered for the app.
+    pub redirect_uri: String,
+    /// The scopes.
+    pub scopes: Vec<String>,
+    /// The `state` (random, checked on the redirect).
+    pub state: String,
+    /// The PKCE `code_challenge`.
+    pub code_challenge: String,
+    /// How the code comes back, when not the server's default.
+    #[uniffi(default = None)]
+    pub response_mode: Option<ResponseMode>,
+    /// `prompt` (`select_account`, `consent`, ...).
+    #[uniffi(default = None)]
+    pub prompt: Option<String>,
+    /// `login_hint`.
+    #[uniffi(default = None)]
+    pub login_hint: Option<String>,
+    /// `domain_hint`.
+    #[uniffi(default = None)]
+    pub domain_hint: Option<String>,
+}
+
+impl From<CoreAuthorize> for AuthorizeRequest {
+    fn from(r: CoreAuthorize) -> Self {
+        AuthorizeRequest {
+            authorize_url: r.authorize_url,
+            client_id: r.client_id,
+            redirect_uri: r.redirect_uri,
+            scopes: r.scopes,
+            state: r.state,
+            code_challenge: r.code_challenge,
+            response_mode: r.response_mode.map(ResponseMode::from),
+            prompt: r.prompt,
+            login_hint: r.login_hint,
+            domain_hint: r.domain_hint,
+        }
+    }
+}
+
+impl From<AuthorizeRequest> for CoreAuthorize {
+    fn from(r: AuthorizeRequest) -> Self {
+        CoreAuthorize {
+            authorize_url: r.authorize_url,
+            client_id: r.client_id,
+            redirect_uri: r.redirect_uri,
+            scopes: r.scopes,
+            state: r.state,
+            code_challenge: r.code_challenge,
+            response_mode: r.response_mode.map(Into::into),
+            prompt: r.prompt,
+            login_hint: r.login_hint,
+            domain_hint: r.domain_hint,
+        }
+    }
+}
+
+/// A request to the Microsoft identity platform for the delegated mail scopes of `protocols`
+/// plus `offline_access`, with the challenge of `pkce`.
+#[uniffi::export]
+pub fn authorize_request_microsoft(
+    cloud: Cloud,
+    tenant: String,
+    client_id: String,
+    redirect_uri: String,
+    protocols: Vec<Protocol>,
+    state: String,
+    pkce: Pkce,
+) -> Result<AuthorizeRequest> {
+    let tenant = CoreTenant::parse(&tenant).ffi()?;
+    let core_pkce = CorePkce::from_verifier(&pkce.verifier).ffi()?;
+    CoreAuthorize::microsoft(
+        &CoreCloud::from(&cloud),
+        &tenant,
+        &client_id,
+        &redirect_uri,
+        &core_protocols(&protocols),
+        &state,
+        &core_pkce,
+    )
+    .ffi()
+    .map(AuthorizeRequest::from)
+}
+
+/// The authorize URL to open in the browser.
+#[uniffi::export]
+pub fn authorize_url(request: AuthorizeRequest) -> Result<String> {
+    authorize::build_authorize_url(&request.into()).ffi()
+}
+
+/// The authorization code of a successful redirect. `toString()` never shows the code.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug, Display)]
+pub struct AuthorizationCode {
+    /// The code (a secret), redeemed once with the PKCE verifier.
+    pub code: String,
+    /// The `state` it came with (already checked).
+    pub state: String,
+    /// The `iss` parameter, when sent.
+    pub iss: Option<String>,
+    /// Entra's `session_state`, when sent.
+    pub session_state: Option<String>,
+}
+
+impl From<CoreCode> for AuthorizationCode {
+    fn from(c: CoreCode) -> Self {
+        AuthorizationCode {
+            code: c.code.expose_secret().to_owned(),
+            state: c.state,
+            iss: c.iss,
+            session_state: c.session_state,
+        }
+    }
+}
+
+impl fmt::Display for AuthorizationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "AuthorizationCode(code=[redacted], state={:?}, iss={:?})",
+            self.state, self.iss
+        )
+    }
+}
+
+impl fmt::Debug for AuthorizationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Reads the authorization response from the redirect URL (query or fragment), checking
+/// `state` (and `iss` when `expected_issuer` is given). Fails with `Security`
+/// (`state_mismatch`, `issuer_mismatch`), `Server` (the server's `error`) or `Protocol`.
+#[uniffi::export(default(expected_issuer = None))]
+pub fn parse_authorize_redirect(
+    redirect_url: String,
+    expected_state: String,
+    expected_issuer: Option<String>,
+) -> Result<AuthorizationCode> {
+    authorize::parse_authorize_redirect(&redirect_url, &expected_state, expected_issuer.as_deref())
+        .ffi()
+        .map(AuthorizationCode::from)
+}
+
+/// Same as `parseAuthorizeRedirect`, from bare `a=b&c=d` parameters (a `form_post` body).
+#[uniffi::export(default(expected_issuer = None))]
+pub fn parse_authorize_response_params(
+    params: String,
+    expected_state: String,
+    expected_issuer: Option<String>,
+) -> Result<AuthorizationCode> {
+    authorize::parse_authorize_response_params(&params, &expected_state, expected_issuer.as_deref())
+        .ffi()
+        .map(AuthorizationCode::from)
+}
+
+/// The admin-consent URL for a tenant and app; `scope` defaults to the IMAP/POP app-only
+/// consent scope.
+#[uniffi::export(default(redirect_uri = None, scope = None, state = None))]
+pub fn admin_consent_url(
+    cloud: Cloud,
+    tenant: String,
+    client_id: String,
+    variant: ConsentVariant,
+    redirect_uri: Option<String>,
+    scope: Option<String>,
+    state: Option<String>,
+) -> Result<String> {
+    let mut req = AdminConsentRequest::new(tenant, client_id);
+    req.cloud = CoreCloud::from(&cloud);
+    req.redirect_uri = redirect_uri;
+    req.scope = scope;
+    req.state = state;
+    req.variant = variant.into();
+    consent::build_admin_consent_url(&req).ffi()
+}
+
+/// The scope to consent to for app-only access to protocols.
+#[uniffi::export]
+pub fn admin_consent_scope(cloud: Cloud, protocols: Vec<Protocol>) -> String {
+    consent::admin_consent_scope(&CoreCloud::from(&cloud), &core_protocols(&protocols))
+}
+
+/// The result of an admin-consent redirect.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AdminConsentResult {
+    /// Whether consent was granted.
+    pub granted: bool,
+    /// The tenant that consented.
+    pub tenant: Option<String>,
+    /// The consented scope.
+    pub scope: Option<String>,
+    /// The `state` it came with.
+    pub state: Option<String>,
+}
+
+/// Reads the redirect after admin consent (checking `state` when given); a refusal fails with
+/// `Server` (the server's `error`, `aadsts` in the details).
+#[uniffi::export(default(expected_state = None))]
+pub fn parse_admin_consent_redirect(
+    redirect_url: String,
+    expected_state: Option<String>,
+) -> Result<AdminConsentResult> {
+    let r =
+        consent::parse_admin_consent_redirect(&redirect_url, expected_state.as_deref()).ffi()?;
+    Ok(AdminConsentResult {
+        granted: r.granted,
+        tenant: r.tenant,
+        scope: r.scope,
+        state: r.state,
+    })
+}

@@ -1,0 +1,125 @@
+//! `mailoauth::sasl`: XOAUTH2 / OAUTHBEARER initial responses, their decoding, and the server's
+//! failure challenge (RFC 7628 section 3.2.2).
+
+use crate::errors::{IntoFfi, Result};
+use crate::types::Mechanism;
+use mailoauth::sasl::{self, Credentials, SaslError as CoreSaslError};
+use mailoauth::Secret;
+use std::fmt;
+
+/// The base64 XOAUTH2 initial response (what IMAP, POP and SMTP carry).
+#[uniffi::export]
+pub fn xoauth2(user: String, token: String) -> Result<String> {
+    sasl::xoauth2_base64(&user, &token).ffi()
+}
+
+/// The base64 OAUTHBEARER (RFC 7628) initial response.
+#[uniffi::export(default(host = None, port = None))]
+pub fn oauthbearer(
+    user: String,
+    token: String,
+    host: Option<String>,
+    port: Option<u16>,
+) -> Result<String> {
+    sasl::oauthbearer_base64(&user, &token, host.as_deref(), port).ffi()
+}
+
+/// The raw (not base64) initial response of a mechanism.
+#[uniffi::export(default(host = None, port = None))]
+pub fn sasl_initial_response(
+    mechanism: Mechanism,
+    user: String,
+    token: String,
+    host: Option<String>,
+    port: Option<u16>,
+) -> Result<Vec<u8>> {
+    let mut c = Credentials::new(user, Secret::new(token));
+    c.host = host;
+    c.port = port;
+    c.initial_response(mechanism.into()).ffi()
+}
+
+/// What the client answers to a failure challenge: `""` (XOAUTH2) or `"AQ=="` (OAUTHBEARER).
+#[uniffi::export]
+pub fn error_challenge_answer(mechanism: Mechanism) -> String {
+    mailoauth::sasl::Mechanism::from(mechanism)
+        .error_challenge_answer()
+        .to_owned()
+}
+
+/// A decoded initial response. Its `toString()` / `description` never shows the token.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug, Display)]
+pub struct DecodedResponse {
+    /// The mechanism.
+    pub mechanism: Mechanism,
+    /// The user.
+    pub user: String,
+    /// The bearer token (a secret).
+    pub token: String,
+    /// OAUTHBEARER `host`, when sent.
+    pub host: Option<String>,
+    /// OAUTHBEARER `port`, when sent.
+    pub port: Option<u16>,
+}
+
+impl fmt::Display for DecodedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "DecodedResponse(mechanism={:?}, user={:?}, token=[redacted], host={:?}, port={:?})",
+            self.mechanism, self.user, self.host, self.port
+        )
+    }
+}
+
+impl fmt::Debug for DecodedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Decodes a base64 initial response of either mechanism.
+#[uniffi::export]
+pub fn decode_initial_response(mechanism: Mechanism, base64: String) -> Result<DecodedResponse> {
+    let d = sasl::decode_initial_response_base64(mechanism.into(), &base64).ffi()?;
+    Ok(DecodedResponse {
+        mechanism: d.mechanism.into(),
+        user: d.user,
+        token: d.token.expose_secret().to_owned(),
+        host: d.host,
+        port: d.port,
+    })
+}
+
+/// The server's failure challenge (RFC 7628 section 3.2.2).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SaslError {
+    /// `status` (`invalid_token`, `insufficient_scope`, ...).
+    pub status: Option<String>,
+    /// `schemes`.
+    pub schemes: Option<String>,
+    /// `scope`.
+    pub scope: Option<String>,
+    /// `openid-configuration`.
+    pub openid_configuration: Option<String>,
+}
+
+impl From<CoreSaslError> for SaslError {
+    fn from(e: CoreSaslError) -> Self {
+        SaslError {
+            status: e.status,
+            schemes: e.schemes,
+            scope: e.scope,
+            openid_configuration: e.openid_configuration,
+        }
+    }
+}
+
+/// Decodes a failure challenge: the base64 text after `+ ` (IMAP, POP) or `334 ` (SMTP).
+#[uniffi::export]
+pub fn decode_error_challenge(base64: String) -> Result<SaslError> {
+    sasl::decode_error_challenge(&base64)
+        .ffi()
+        .map(SaslError::from)
+}

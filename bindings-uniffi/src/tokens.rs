@@ -1,0 +1,636 @@
+//! `mailoauth::token`, `mailoauth::device` and `mailoauth::assertion`: token requests for every
+//! grant, response parsing, `TokenSet`, the device-code flow (`DevicePoller`) and certificate
+//! client assertions.
+
+use crate::errors::{IntoFfi, MailoauthError, Result};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::types::AssertionAlg;
+use mailoauth::assertion::{self, AssertionInput as CoreAssertionInput};
+use mailoauth::device::{
+    self, DeviceAction as CoreDeviceAction, DeviceAuthorization as CoreDeviceAuthorization,
+    DeviceOutcome as CoreDeviceOutcome, DevicePoller as CoreDevicePoller, PollResult as CorePoll,
+};
+use mailoauth::http::HttpResponse as CoreResponse;
+use mailoauth::token::{self, ClientAuth, TokenSet as CoreTokenSet};
+use mailoauth::Secret;
+use std::fmt;
+use std::sync::{Mutex, MutexGuard};
+
+// ------------------------------------------------------------------------------------------------
+// TokenSet
+
+/// The tokens of one successful token response, with absolute expiry times (Unix seconds).
+/// `toString()` / `description` never shows a token.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug, Display)]
+pub struct TokenSet {
+    /// The access token (a secret).
+    pub access_token: String,
+    /// `Bearer`.
+    #[uniffi(default = "Bearer")]
+    pub token_type: String,
+    /// When the access token expires, when known.
+    #[uniffi(default = None)]
+    pub expires_at: Option<u64>,
+    /// The refresh token (a secret), when one was issued.
+    #[uniffi(default = None)]
+    pub refresh_token: Option<String>,
+    /// The granted scopes, space separated, when sent.
+    #[uniffi(default = None)]
+    pub scope: Option<String>,
+    /// The ID token (a secret), when sent.
+    #[uniffi(default = None)]
+    pub id_token: Option<String>,
+    /// Entra's `ext_expires_in` as an absolute time, when sent.
+    #[uniffi(default = None)]
+    pub ext_expires_at: Option<u64>,
+}
+
+impl From<CoreTokenSet> for TokenSet {
+    fn from(t: CoreTokenSet) -> Self {
+        TokenSet {
+            access_token: t.access_token.expose_secret().to_owned(),
+            token_type: t.token_type,
+            expires_at: t.expires_at,
+            refresh_token: t.refresh_token.map(|s| s.expose_secret().to_owned()),
+            scope: t.scope,
+            id_token: t.id_token.map(|s| s.expose_secret().to_owned()),
+            ext_expires_at: t.ext_expires_at,
+        }
+    }
+}
+
+impl From<&TokenSet> for CoreTokenSet {
+    fn from(t: &TokenSet) -> Self {
+        CoreTokenSet {
+            access_token: Secret::new(t.access_token.clone()),
+            token_type: t.token_type.clone(),
+            expires_at: t.expires_at,
+            refresh_token: t.refresh_token.clone().map(Secret::new),
+            scope: t.scope.clone(),
+            id_token: t.id_token.clone().map(Secret::new),
+            ext_expires_at: t.ext_expires_at,
+        }
+    }
+}
+
+impl fmt::Display for TokenSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&CoreTokenSet::from(self), f)
+    }
+}
+
+impl fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&CoreTokenSet::from(self), f)
+    }
+}
+
+#[uniffi::export]
+impl TokenSet {
+    /// Whether the access token expires within `margin` seconds of `now`.
+    pub fn needs_refresh(&self, now: u64, margin: u64) -> bool {
+        CoreTokenSet::from(self).needs_refresh(now, margin)
+    }
+
+    /// Whether the access token has expired at `now`.
+    pub fn is_expired(&self, now: u64) -> bool {
+        CoreTokenSet::from(self).is_expired(now)
+    }
+
+    /// Seconds left at `now`, when the expiry is known.
+    pub fn expires_in(&self, now: u64) -> Option<u64> {
+        CoreTokenSet::from(self).expires_in(now)
+    }
+
+    /// The granted scopes as a list.
+    pub fn scopes(&self) -> Vec<String> {
+        CoreTokenSet::from(self).scopes()
+    }
+
+    /// This set updated with a refresh response: the new tokens, keeping the old refresh token
+    /// (and scope, ID token) when the response has none.
+    pub fn merged_with(&self, new: TokenSet) -> TokenSet {
+        CoreTokenSet::from(self)
+            .merged_with(CoreTokenSet::from(&new))
+            .into()
+    }
+
+    /// The set as JSON for storage (holds the tokens in clear: protect where it goes).
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(&CoreTokenSet::from(self))
+            .map_err(|e| MailoauthError::invalid_input(e.to_string()))
+    }
+}
+
+/// Reads a token set stored with `toJson`; fails with `malformed`.
+#[uniffi::export]
+pub fn token_set_from_json(json: String) -> Result<TokenSet> {
+    serde_json::from_str::<CoreTokenSet>(&json)
+        .map(TokenSet::from)
+        .map_err(|e| {
+            // serde's message may quote the input (a token): only say where it broke.
+            MailoauthError::from(mailoauth::Error::Malformed(format!(
+                "not a stored token set (line {}, column {})",
+                e.line(),
+                e.column()
+            )))
+        })
+}
+
+// ------------------------------------------------------------------------------------------------
+// Token requests
+
+/// The client authentication of a token request: a secret, a signed assertion, or neither
+/// (a public client). Secrets are plain arguments, never stored in a record that could print.
+fn client_auth(
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
+) -> Result<ClientAuth> {
+    match (client_secret, client_assertion) {
+        (Some(_), Some(_)) => Err(MailoauthError::invalid_input(
+            "give client_secret or client_assertion, not both",
+        )),
+        (Some(s), None) => Ok(ClientAuth::Secret(Secret::new(s))),
+        (None, Some(a)) => Ok(ClientAuth::Assertion(Secret::new(a))),
+        (None, None) => Ok(ClientAuth::None),
+    }
+}
+
+/// The authorization-code token request (with the PKCE verifier); `client_secret` or
+/// `client_assertion` for a confidential client.
+#[allow(clippy::too_many_arguments)]
+#[uniffi::export(default(scopes = [], client_secret = None, client_assertion = None))]
+pub fn build_auth_code_request(
+    token_url: String,
+    client_id: String,
+    code: String,
+    redirect_uri: String,
+    code_verifier: String,
+    scopes: Vec<String>,
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
+) -> Result<HttpRequest> {
+    let auth = client_auth(client_secret, client_assertion)?;
+    token::build_auth_code_request(
+        &token_url,
+        &client_id,
+        &Secret::new(code),
+        &redirect_uri,
+        &Secret::new(code_verifier),
+        &scopes,
+        &auth,
+    )
+    .ffi()
+    .map(HttpRequest::from)
+}
+
+/// The refresh-token request. Keep a rotated refresh token with `TokenSet.mergedWith`.
+#[uniffi::export(default(scopes = [], client_secret = None, client_assertion = None))]
+pub fn build_refresh_request(
+    token_url: String,
+    client_id: String,
+    refresh_token: String,
+    scopes: Vec<String>,
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
+) -> Result<HttpRequest> {
+    let auth = client_auth(client_secret, client_assertion)?;
+    token::build_refresh_request(
+        &token_url,
+        &client_id,
+        &Secret::new(refresh_token),
+        &scopes,
+        &auth,
+    )
+    .ffi()
+    .map(HttpRequest::from)
+}
+
+/// The client-credentials (app-only) request, with a secret or a signed client assertion.
+#[uniffi::export(default(client_secret = None, client_assertion = None))]
+pub fn build_client_credentials_request(
+    token_url: String,
+    client_id: String,
+    scope: String,
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
+) -> Result<HttpRequest> {
+    let auth = client_auth(client_secret, client_assertion)?;
+    token::build_client_credentials_request(&token_url, &client_id, &scope, &auth)
+        .ffi()
+        .map(HttpRequest::from)
+}
+
+/// The device-code token request sent at each poll (usually built by `DevicePoller`).
+#[uniffi::export]
+pub fn build_device_code_token_request(
+    token_url: String,
+    client_id: String,
+    device_code: String,
+) -> Result<HttpRequest> {
+    token::build_device_code_token_request(&token_url, &client_id, &Secret::new(device_code))
+        .ffi()
+        .map(HttpRequest::from)
+}
+
+/// Parses a token-endpoint response received at `now` (Unix seconds); fails with `Server`
+/// (the server's OAuth error, or `http_error`) or `Protocol` (`malformed`).
+#[uniffi::export]
+pub fn parse_token_response(response: HttpResponse, now: u64) -> Result<TokenSet> {
+    token::parse_token_response(&CoreResponse::from(&response), now)
+        .ffi()
+        .map(TokenSet::from)
+}
+
+// ------------------------------------------------------------------------------------------------
+// Device code
+
+/// The device authorization request (include `offline_access` in `scopes` for a refresh token).
+#[uniffi::export]
+pub fn build_device_authorization_request(
+    device_authorization_url: String,
+    client_id: String,
+    scopes: Vec<String>,
+) -> Result<HttpRequest> {
+    device::build_device_authorization_request(&device_authorization_url, &client_id, &scopes)
+        .ffi()
+        .map(HttpRequest::from)
+}
+
+/// The device authorization response: the code to show, where to enter it, and until when.
+/// `toString()` never shows the device code.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug, Display)]
+pub struct DeviceAuthorization {
+    /// The device code the poller sends (a secret).
+    pub device_code: String,
+    /// The code the user types.
+    pub user_code: String,
+    /// Where the user signs in.
+    pub verification_uri: String,
+    /// The URI with the code filled in, when sent.
+    pub verification_uri_complete: Option<String>,
+    /// When the codes expire (Unix seconds).
+    pub expires_at: u64,
+    /// Seconds between polls.
+    pub interval: u64,
+    /// The server's sentence for the user, when sent.
+    pub message: Option<String>,
+}
+
+impl From<CoreDeviceAuthorization> for DeviceAuthorization {
+    fn from(d: CoreDeviceAuthorization) -> Self {
+        DeviceAuthorization {
+            device_code: d.device_code.expose_secret().to_owned(),
+            user_code: d.user_code,
+            verification_uri: d.verification_uri,
+            verification_uri_complete: d.verification_uri_complete,
+            expires_at: d.expires_at,
+            interval: d.interval,
+            message: d.message,
+        }
+    }
+}
+
+impl From<&DeviceAuthorization> for CoreDeviceAuthorization {
+    fn from(d: &DeviceAuthorization) -> Self {
+        CoreDeviceAuthorization {
+            device_code: Secret::new(d.device_code.clone()),
+            user_code: d.user_code.clone(),
+            verification_uri: d.verification_uri.clone(),
+            verification_uri_complete: d.verification_uri_complete.clone(),
+            expires_at: d.expires_at,
+            interval: d.interval,
+            message: d.message.clone(),
+        }
+    }
+}
+
+impl fmt::Display for DeviceAuthorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&CoreDeviceAuthorization::from(self), f)
+    }
+}
+
+impl fmt::Debug for DeviceAuthorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&CoreDeviceAuthorization::from(self), f)
+    }
+}
+
+/// Parses the device authorization response received at `now`.
+#[uniffi::export]
+pub fn parse_device_authorization_response(
+    response: HttpResponse,
+    now: u64,
+) -> Result<DeviceAuthorization> {
+    device::parse_device_authorization_response(&CoreResponse::from(&response), now)
+        .ffi()
+        .map(DeviceAuthorization::from)
+}
+
+/// One poll answer.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum PollResult {
+    /// Not yet: poll again at `next_poll_at` (`slow_down` adds 5 s to the interval).
+    Pending {
+        /// The interval to use from now on.
+        interval: u64,
+        /// When to poll next (Unix seconds).
+        next_poll_at: u64,
+    },
+    /// The user declined.
+    Declined,
+    /// The device code expired.
+    Expired,
+    /// The user signed in.
+    Token {
+        /// The tokens.
+        token: TokenSet,
+    },
+}
+
+/// Parses one device-code poll answer received at `now` while polling every `interval` seconds.
+#[uniffi::export]
+pub fn parse_device_poll_response(
+    response: HttpResponse,
+    now: u64,
+    interval: u64,
+) -> Result<PollResult> {
+    let r =
+        device::parse_device_poll_response(&CoreResponse::from(&response), now, interval).ffi()?;
+    Ok(match r {
+        CorePoll::Pending {
+            interval,
+            next_poll_at,
+        } => PollResult::Pending {
+            interval,
+            next_poll_at,
+        },
+        CorePoll::Declined => PollResult::Declined,
+        CorePoll::Expired => PollResult::Expired,
+        CorePoll::Token(t) => PollResult::Token { token: t.into() },
+    })
+}
+
+/// How a device flow ended.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum DeviceOutcome {
+    /// The user signed in.
+    Token {
+        /// The tokens.
+        token: TokenSet,
+    },
+    /// The user declined.
+    Declined,
+    /// The device code expired before the user signed in.
+    Expired,
+    /// The server refused or answered garbage.
+    Failed {
+        /// The error.
+        error: MailoauthError,
+    },
+}
+
+impl From<&CoreDeviceOutcome> for DeviceOutcome {
+    fn from(o: &CoreDeviceOutcome) -> Self {
+        match o {
+            CoreDeviceOutcome::Token(t) => DeviceOutcome::Token {
+                token: t.clone().into(),
+            },
+            CoreDeviceOutcome::Declined => DeviceOutcome::Declined,
+            CoreDeviceOutcome::Expired => DeviceOutcome::Expired,
+            CoreDeviceOutcome::Failed(e) => DeviceOutcome::Failed { error: e.into() },
+        }
+    }
+}
+
+/// What the host does next in a device flow.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum DeviceAction {
+    /// Wait until `at` (Unix seconds), then ask again.
+    PollAt {
+        /// When to ask again.
+        at: u64,
+    },
+    /// Send `request` to the token endpoint, then call `receiveResponse` (or `networkFailed`).
+    Send {
+        /// The poll request (its body holds the device code).
+        request: HttpRequest,
+    },
+    /// The flow is over.
+    Done {
+        /// How it ended.
+        outcome: DeviceOutcome,
+    },
+}
+
+/// The device-code polling state machine: it never sleeps and never sends. Thread-safe (the
+/// core machine sits behind a `Mutex`).
+#[derive(uniffi::Object)]
+pub struct DevicePoller {
+    inner: Mutex<CoreDevicePoller>,
+}
+
+impl fmt::Debug for DevicePoller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DevicePoller")
+    }
+}
+
+impl DevicePoller {
+    fn lock(&self) -> MutexGuard<'_, CoreDevicePoller> {
+        // A panic cannot leave the core machine half-updated in a way that matters more than
+        // refusing every later call: keep going with the inner value.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[uniffi::export]
+impl DevicePoller {
+    /// A poller for an authorization received at `now`.
+    #[uniffi::constructor]
+    pub fn new(
+        token_url: String,
+        client_id: String,
+        authorization: DeviceAuthorization,
+        now: u64,
+    ) -> Result<Self> {
+        let inner = CoreDevicePoller::new(
+            &token_url,
+            &client_id,
+            &CoreDeviceAuthorization::from(&authorization),
+            now,
+        )
+        .ffi()?;
+        Ok(DevicePoller {
+            inner: Mutex::new(inner),
+        })
+    }
+
+    /// What to do at `now`.
+    pub fn next_action(&self, now: u64) -> DeviceAction {
+        match self.lock().next_action(now) {
+            CoreDeviceAction::PollAt(at) => DeviceAction::PollAt { at },
+            CoreDeviceAction::Send(req) => DeviceAction::Send {
+                request: req.into(),
+            },
+            CoreDeviceAction::Done(o) => DeviceAction::Done {
+                outcome: (&o).into(),
+            },
+        }
+    }
+
+    /// Hands the answer to the last `Send` back, received at `now`.
+    pub fn receive_response(&self, response: HttpResponse, now: u64) -> Result<()> {
+        self.lock()
+            .receive_response(&CoreResponse::from(&response), now)
+            .ffi()
+    }
+
+    /// The last `Send` got no answer (network failure) at `now`: back off.
+    pub fn network_failed(&self, now: u64) -> Result<()> {
+        self.lock().network_failed(now).ffi()
+    }
+
+    /// The current polling interval (seconds).
+    pub fn interval(&self) -> u64 {
+        self.lock().interval()
+    }
+
+    /// When the next poll is due (Unix seconds).
+    pub fn next_poll_at(&self) -> u64 {
+        self.lock().next_poll_at()
+    }
+
+    /// When the device code expires (Unix seconds).
+    pub fn expires_at(&self) -> u64 {
+        self.lock().expires_at()
+    }
+
+    /// The outcome once done.
+    pub fn outcome(&self) -> Option<DeviceOutcome> {
+        self.lock().outcome().map(DeviceOutcome::from)
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Certificate client assertions
+
+/// A `jti` (a version-4 GUID) from exactly 16 random bytes.
+#[uniffi::export]
+pub fn jti_from_random(random: Vec<u8>) -> Result<String> {
+    let bytes: [u8; 16] = random.as_slice().try_into().map_err(|_| {
+        MailoauthError::invalid_input(format!(
+            "random must be exactly 16 bytes, not {}",
+            random.len()
+        ))
+    })?;
+    Ok(assertion::jti_from_random(&bytes))
+}
+
+/// `x5t#S256`: base64url(SHA-256 of the certificate's DER).
+#[uniffi::export]
+pub fn x5t_s256(certificate_der: Vec<u8>) -> String {
+    assertion::x5t_s256(&certificate_der)
+}
+
+/// The DER bytes of the first certificate in a PEM text.
+#[uniffi::export]
+pub fn certificate_der_from_pem(pem: String) -> Result<Vec<u8>> {
+    assertion::certificate_der_from_pem(&pem).ffi()
+}
+
+/// A signed client assertion (compact JWS) from the certificate and private key PEM texts:
+/// `jti` from `jtiFromRandom`, `random` (at least 32 bytes) for the PS256 salt. Mint a fresh
+/// one for every token request.
+#[allow(clippy::too_many_arguments)]
+#[uniffi::export]
+pub fn client_assertion_from_pem(
+    client_id: String,
+    token_url: String,
+    certificate_pem: String,
+    private_key_pem: String,
+    jti: String,
+    now: u64,
+    alg: AssertionAlg,
+    random: Vec<u8>,
+) -> Result<String> {
+    let a = assertion::client_assertion_from_pem(
+        &client_id,
+        &token_url,
+        &certificate_pem,
+        &private_key_pem,
+        &jti,
+        now,
+        alg.into(),
+        &random,
+    )
+    .ffi()?;
+    Ok(a.expose_secret().to_owned())
+}
+
+/// What a client assertion signs, for signing elsewhere (Android Keystore, the Secure Enclave,
+/// a key vault): sign `signingInput()`, then `finish(signature)`. Nothing in it is secret.
+#[derive(Debug, uniffi::Object)]
+pub struct AssertionInput {
+    inner: CoreAssertionInput,
+}
+
+#[uniffi::export]
+impl AssertionInput {
+    /// `PS256` or `RS256`.
+    pub fn alg(&self) -> AssertionAlg {
+        self.inner.alg.into()
+    }
+
+    /// The header JSON, exactly as encoded.
+    pub fn header_json(&self) -> String {
+        self.inner.header_json.clone()
+    }
+
+    /// The claims JSON, exactly as encoded.
+    pub fn claims_json(&self) -> String {
+        self.inner.claims_json.clone()
+    }
+
+    /// `base64url(header) "." base64url(claims)`: the ASCII bytes to sign.
+    pub fn signing_input(&self) -> String {
+        self.inner.signing_input.clone()
+    }
+
+    /// The compact JWS with the caller's signature over `signingInput()`.
+    pub fn finish(&self, signature: Vec<u8>) -> String {
+        assertion::finish_assertion(&self.inner, &signature)
+            .expose_secret()
+            .to_owned()
+    }
+}
+
+/// The input of a client assertion for a certificate (DER), to be signed by the caller.
+#[allow(clippy::too_many_arguments)]
+#[uniffi::export(default(lifetime = 600, include_x5c = false))]
+pub fn build_assertion_signing_input(
+    client_id: String,
+    token_url: String,
+    certificate_der: Vec<u8>,
+    jti: String,
+    now: u64,
+    alg: AssertionAlg,
+    lifetime: u64,
+    include_x5c: bool,
+) -> Result<std::sync::Arc<AssertionInput>> {
+    let inner = assertion::build_assertion_signing_input(
+        &client_id,
+        &token_url,
+        &certificate_der,
+        &jti,
+        now,
+        lifetime,
+        alg.into(),
+        include_x5c,
+    )
+    .ffi()?;
+    Ok(std::sync::Arc::new(AssertionInput { inner }))
+}
