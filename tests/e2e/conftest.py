@@ -12,9 +12,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stack import MODES, Stack  # noqa: E402
+from stack import MODES, Stack, free_port  # noqa: E402
 
 _ACTIVE: dict[str, Stack] = {}
+
+# Scenario 6's web page is served from this origin (test_s6_web.py): every stack allows it by
+# CORS and registers "<origin>/" as a redirect URI of the public client.
+WEB_ORIGIN = f"http://127.0.0.1:{free_port()}"
 
 
 def _modes() -> list[str]:
@@ -31,7 +35,7 @@ def running(request: pytest.FixtureRequest) -> Iterator[Stack]:
     # Described in target/e2e/stack-<mode>.json while it runs: tests/e2e/run stops whatever a
     # killed pytest left behind from there ("stack.py down").
     record = Path(__file__).resolve().parents[2] / "target" / "e2e" / f"stack-{request.param}.json"
-    with Stack(request.param) as s:
+    with Stack(request.param, cors_origins=(WEB_ORIGIN,)) as s:
         _ACTIVE["current"] = s
         s.write_json(record)
         try:

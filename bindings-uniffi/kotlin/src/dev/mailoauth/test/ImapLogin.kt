@@ -33,9 +33,12 @@ data class ImapLoginConfig(
     /** Connect and read timeout. */
     val timeoutMillis: Int = 10_000,
     val tag: String = "A1",
+    /** Local (source) address to connect from, e.g. a distinct 127.x.y.z per test; null = any. */
+    val bindAddress: String? = null,
 ) {
     override fun toString(): String =
-        "ImapLoginConfig(host=$host, port=$port, user=$user, token=[redacted], mechanism=$mechanism, tls=$tls)"
+        "ImapLoginConfig(host=$host, port=$port, user=$user, token=[redacted], mechanism=$mechanism, tls=$tls" +
+            (bindAddress?.let { ", bind=$it" } ?: "") + ")"
 }
 
 /** What a login produced: the outcome and the capabilities the exchange started from. */
@@ -60,6 +63,7 @@ fun readLine(input: InputStream): ByteArray {
 fun imapLogin(cfg: ImapLoginConfig): ImapLoginResult {
     val socket = if (cfg.tls) SSLSocketFactory.getDefault().createSocket() else Socket()
     return socket.use { s ->
+        cfg.bindAddress?.let { s.bind(InetSocketAddress(it, 0)) }
         s.connect(InetSocketAddress(cfg.host, cfg.port), cfg.timeoutMillis)
         s.soTimeout = cfg.timeoutMillis
         val input = BufferedInputStream(s.getInputStream())
@@ -125,7 +129,8 @@ fun describe(o: AuthOutcome): String = when (o) {
 /**
  * `imap-login`: MAILOAUTH_IMAP_HOST (127.0.0.1), MAILOAUTH_IMAP_PORT (required),
  * MAILOAUTH_IMAP_USER, MAILOAUTH_IMAP_TOKEN (required), MAILOAUTH_IMAP_MECHANISM (XOAUTH2),
- * MAILOAUTH_IMAP_TLS (1 for implicit TLS), MAILOAUTH_TIMEOUT_MS (10000).
+ * MAILOAUTH_IMAP_TLS (1 for implicit TLS), MAILOAUTH_TIMEOUT_MS (10000), MAILOAUTH_IMAP_BIND
+ * (source address, e.g. 127.0.0.2; unset = any).
  * Exit 0 authenticated, 1 rejected, 2 error or bad configuration.
  */
 object ImapLoginMain {
@@ -145,6 +150,7 @@ object ImapLoginMain {
                 mechanism = mechanismFromName(env("MAILOAUTH_IMAP_MECHANISM") ?: "XOAUTH2"),
                 tls = env("MAILOAUTH_IMAP_TLS") == "1",
                 timeoutMillis = (env("MAILOAUTH_TIMEOUT_MS") ?: "10000").toInt(),
+                bindAddress = env("MAILOAUTH_IMAP_BIND"),
             )
         } catch (e: Exception) {
             System.err.println("imap-login: bad configuration: ${e.message}")
