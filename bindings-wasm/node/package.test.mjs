@@ -61,6 +61,12 @@ test("secrets never show in toString, and a stored token set round-trips", () =>
   assert.equal(again.accessToken, "AT-1");
   assert.equal(again.expiresAt, 1060);
   throwsCode(() => m.TokenSet.fromJson('{"access_token": 5, "secret": "AT-2"}'), "malformed");
+  for (const bad of ['{"access_token": "A"}', '{"access_token": "A", "token_type": "Bearer", "expires_at": 1.5}',
+    '{"access_token": "A", "token_type": "Bearer", "scope": 1}', '["A", "Bearer"]', '{"access_token": "A",']) {
+    throwsCode(() => m.TokenSet.fromJson(bad), "malformed");
+  }
+  const minimal = m.TokenSet.fromJson('{"access_token": "A", "token_type": "Bearer", "expires_at": null, "other": 1}');
+  assert.deepEqual([minimal.accessToken, minimal.expiresAt, minimal.refreshToken], ["A", null, null]);
   const refreshed = t.mergedWith(new m.TokenSet({ accessToken: "AT-2", expiresAt: 5000 }));
   assert.equal(refreshed.accessToken, "AT-2");
   assert.equal(refreshed.refreshToken, "RT-1", "a refresh without a new refresh token keeps the old one");
@@ -145,4 +151,35 @@ test("the remaining exports answer with the core's values", () => {
   assert.deepEqual(granted, { granted: true, tenant: "t1", scope: null, state: "s" });
   throwsCode(() => m.parseAdminConsentRedirect("https://localhost/?admin_consent=True&state=x", "s"), "state_mismatch");
   assert.equal(m.appOnlyScope("usgov"), "https://outlook.office365.us/.default");
+});
+
+// Records cross as serde JSON and are renamed in js/records.js: check the shape at every depth.
+function camelSorted(v, path) {
+  if (Array.isArray(v)) return v.forEach((x, i) => camelSorted(x, `${path}[${i}]`));
+  if (v === null || typeof v !== "object") return;
+  const keys = Object.keys(v);
+  assert.deepEqual(keys, [...keys].sort(), `${path}: keys not sorted`);
+  for (const k of keys) {
+    assert.ok(!k.includes("_"), `${path}.${k}: not camelCase`);
+    camelSorted(v[k], `${path}.${k}`);
+  }
+}
+
+test("records are plain objects with camelCase keys, sorted, at every depth", () => {
+  const payload = { aud: "https://outlook.office365.com", scp: "IMAP.AccessAsUser.All", upn: "u@x.de", exp: 2000 };
+  const token = `${Buffer.from('{"alg":"RS256","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}.c2ln`;
+  assert.deepEqual(Object.keys(m.tokenClaims(token)), ["alg", "appid", "aud", "exp", "iat", "iss", "roles", "scp", "tid", "typ", "user"]);
+  const lint = m.lintAccessToken(token, { protocol: "imap", grant: "app", now: 3000 });
+  assert.ok(lint.findings.length > 0 && lint.claims.user === "u@x.de", JSON.stringify(lint));
+  camelSorted(lint, "lintAccessToken");
+  camelSorted(m.explainAadsts(50076), "explainAadsts");
+  camelSorted(m.lintConfig({ flow: "client_credentials", tenant: "common", clientId: "9e5f94bc-e8a4-4e73-b8be-63364c29d753" }), "lintConfig");
+  let err;
+  try {
+    m.parseTokenResponse(new m.HttpResponse(400, JSON.stringify({ error: "invalid_grant", error_description: "AADSTS50076: MFA", error_codes: [50076] })), 0);
+  } catch (e) { err = e; }
+  assert.ok(err instanceof m.MailoauthError);
+  assert.deepEqual(err.errorCodes, [50076]);
+  assert.equal(err.explanation.aadsts, 50076);
+  camelSorted(err.explanation, "error.explanation");
 });

@@ -7,46 +7,24 @@ use crate::errors::{invalid_input, IntoJsResult};
 use mailoauth::cloud::{Cloud, Grant, Protocol};
 use mailoauth::sasl::Mechanism;
 use serde::Serialize;
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-/// `snake_case` → `camelCase`.
-fn camel(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+#[wasm_bindgen(module = "/js/records.js")]
+extern "C" {
+    /// `JSON.parse` with every object's keys renamed to camelCase and sorted (`js/records.js`).
+    #[wasm_bindgen(js_name = recordFromJson, catch)]
+    fn record_from_json(text: &str) -> Result<JsValue, JsValue>;
 }
 
-fn camel_keys(v: Value) -> Value {
-    match v {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (camel(&k), camel_keys(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(camel_keys).collect()),
-        other => other,
-    }
-}
-
-// Records cross the boundary as JSON text (`JSON.parse`): the core already carries serde_json.
-// Options are read with `Reflect.get`: no per-struct deserializer code in the package.
+// Records cross the boundary as serde JSON text, renamed to camelCase keys in JS
+// (`js/records.js`): one JSON writer per record type and nothing else in the package (no
+// serde_json::Value tree, no per-struct JS-object serializer). Options are read with
+// `Reflect.get`: no per-struct deserializer code in the package.
 
 /// A Rust record (serde field names) as a plain JS object with camelCase keys.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let v = serde_json::to_value(value).map_err(|e| invalid_input(e.to_string()))?;
-    let text = serde_json::to_string(&camel_keys(v)).map_err(|e| invalid_input(e.to_string()))?;
-    js_sys::JSON::parse(&text).map_err(|_| invalid_input("a record could not be converted"))
+    let text = serde_json::to_string(value).map_err(|e| invalid_input(e.to_string()))?;
+    record_from_json(&text).map_err(|_| invalid_input("a record could not be converted"))
 }
 
 fn absent(value: &JsValue) -> bool {

@@ -145,7 +145,8 @@ fn decode_part(part: &str, what: &str) -> Result<String> {
         .map_err(|_| Error::malformed(format!("not a JWT: the {what} is not base64url")))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::malformed(format!("not a JWT: the {what} is not UTF-8")))?;
-    match serde_json::from_str::<Value>(&text) {
+    // from_slice, like every JSON read in the core: one reader in the wasm package.
+    match serde_json::from_slice::<Value>(text.as_bytes()) {
         Ok(Value::Object(_)) => Ok(text),
         _ => Err(Error::malformed(format!(
             "not a JWT: the {what} is not a JSON object"
@@ -199,7 +200,8 @@ pub fn token_claims(token: &str) -> Result<TokenClaims> {
 }
 
 fn parse_object(text: &str) -> Result<Map<String, Value>> {
-    match serde_json::from_str::<Value>(text) {
+    // from_slice, like every JSON read in the core: one reader in the wasm package.
+    match serde_json::from_slice::<Value>(text.as_bytes()) {
         Ok(Value::Object(o)) => Ok(o),
         _ => Err(Error::malformed("not a JSON object")),
     }
