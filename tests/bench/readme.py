@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""`make bench-readme`: rewrites README.md's Performance section from target/bench/report.json.
+"""`make bench-readme`: rewrites README.md's Performance section from target/bench/report.json
+(and, when present, the last fuzzing campaign's target/fuzz/report.json from `make fuzz`).
 
 Only the text between `<!-- perf:begin -->` and `<!-- perf:end -->` is replaced; everything in
 it comes from the report (figures, machine, date), so the README quotes the last real run.
@@ -80,6 +81,19 @@ def section(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def fuzz_section(f: dict[str, Any]) -> str:
+    """One paragraph on the last `make fuzz` campaign (target/fuzz/report.json)."""
+    targets = f["targets"]
+    crashed = [t["target"] for t in targets if t["crashed"]]
+    execs = sum(t["executions"] for t in targets)
+    return (
+        f"Fuzzing: the last `make fuzz` campaign ({f['date']}, {f['seconds_per_target']} s per "
+        f"target, {f['toolchain']}) ran {len(targets)} cargo-fuzz targets for {execs:,} executions "
+        + (f"and found crashes in {', '.join(crashed)}." if crashed else "without a crash.")
+        + " Per-target executions, coverage and corpus: `target/fuzz/report.md`."
+    )
+
+
 def main() -> None:
     report_path = ROOT / "target" / "bench" / "report.json"
     if not report_path.is_file():
@@ -90,7 +104,11 @@ def main() -> None:
         sys.exit(f"README.md needs exactly one {BEGIN} … {END} pair")
     head, rest = readme.split(BEGIN)
     _, tail = rest.split(END)
-    new = f"{head}{BEGIN}\n{section(json.loads(report_path.read_text()))}\n{END}{tail}"
+    body = section(json.loads(report_path.read_text()))
+    fuzz_path = ROOT / "target" / "fuzz" / "report.json"
+    if fuzz_path.is_file():
+        body += "\n\n" + fuzz_section(json.loads(fuzz_path.read_text()))
+    new = f"{head}{BEGIN}\n{body}\n{END}{tail}"
     if "--check" in sys.argv[1:]:
         sys.exit(0 if new == readme else "README.md's Performance section is not the last report")
     readme_path.write_text(new)
