@@ -150,8 +150,8 @@ impl From<Error> for MailoauthError {
 
 fn server_details(e: &Error) -> ServerErrorDetails {
     let mut d = ServerErrorDetails {
-        status: None,
-        retry_after: None,
+        status: e.http_status(),
+        retry_after: e.retry_after(),
         transient: e.is_transient(),
         requires_new_sign_in: mailoauth::token::requires_new_sign_in(e),
         error: None,
@@ -166,30 +166,17 @@ fn server_details(e: &Error) -> ServerErrorDetails {
         claims: None,
         explanation: mailoauth::diagnose::entra::explain_error(e).into(),
     };
-    match e {
-        Error::HttpError {
-            status,
-            retry_after,
-            ..
-        } => {
-            d.status = Some(*status);
-            d.retry_after = *retry_after;
-        }
-        Error::OAuth(o) => {
-            d.status = o.status;
-            d.retry_after = o.retry_after;
-            d.error = Some(o.error.clone());
-            d.error_description = o.error_description.clone();
-            d.error_codes = o.error_codes.clone();
-            d.aadsts = o.aadsts;
-            d.error_uri = o.error_uri.clone();
-            d.trace_id = o.trace_id.clone();
-            d.correlation_id = o.correlation_id.clone();
-            d.timestamp = o.timestamp.clone();
-            d.suberror = o.suberror.clone();
-            d.claims = o.claims.clone();
-        }
-        _ => {}
+    if let Some(o) = e.oauth() {
+        d.error = Some(o.error.clone());
+        d.error_description = o.error_description.clone();
+        d.error_codes = o.error_codes.clone();
+        d.aadsts = o.aadsts;
+        d.error_uri = o.error_uri.clone();
+        d.trace_id = o.trace_id.clone();
+        d.correlation_id = o.correlation_id.clone();
+        d.timestamp = o.timestamp.clone();
+        d.suberror = o.suberror.clone();
+        d.claims = o.claims.clone();
     }
     d
 }

@@ -51,32 +51,21 @@ pub fn to_js(e: &Error) -> JsValue {
     let mut d = Details {
         transient: e.is_transient(),
         requires_new_sign_in: mailoauth::token::requires_new_sign_in(e),
+        status: e.http_status(),
+        retry_after: e.retry_after(),
         ..Details::default()
     };
-    match e {
-        Error::HttpError {
-            status,
-            retry_after,
-            ..
-        } => {
-            d.status = Some(*status);
-            d.retry_after = *retry_after;
-        }
-        Error::OAuth(o) => {
-            d.status = o.status;
-            d.retry_after = o.retry_after;
-            d.error = Some(o.error.clone());
-            d.error_description = o.error_description.clone();
-            d.error_codes = o.error_codes.clone();
-            d.aadsts = o.aadsts;
-            d.error_uri = o.error_uri.clone();
-            d.trace_id = o.trace_id.clone();
-            d.correlation_id = o.correlation_id.clone();
-            d.timestamp = o.timestamp.clone();
-            d.suberror = o.suberror.clone();
-            d.claims = o.claims.clone();
-        }
-        _ => {}
+    if let Some(o) = e.oauth() {
+        d.error = Some(o.error.clone());
+        d.error_description = o.error_description.clone();
+        d.error_codes = o.error_codes.clone();
+        d.aadsts = o.aadsts;
+        d.error_uri = o.error_uri.clone();
+        d.trace_id = o.trace_id.clone();
+        d.correlation_id = o.correlation_id.clone();
+        d.timestamp = o.timestamp.clone();
+        d.suberror = o.suberror.clone();
+        d.claims = o.claims.clone();
     }
     let details = crate::convert::to_js(&d).unwrap_or(JsValue::NULL);
     let explanation = crate::convert::to_js(&mailoauth::diagnose::entra::explain_error(e))

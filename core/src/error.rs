@@ -97,6 +97,25 @@ impl Error {
         }
     }
 
+    /// The HTTP status of the server's answer, when this error came from one (`http_error`, or an
+    /// OAuth error that carried its status).
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::HttpError { status, .. } => Some(*status),
+            Error::OAuth(e) => e.status,
+            _ => None,
+        }
+    }
+
+    /// The server's `Retry-After`, in seconds, when its answer carried one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::HttpError { retry_after, .. } => *retry_after,
+            Error::OAuth(e) => e.retry_after,
+            _ => None,
+        }
+    }
+
     /// Whether trying the same request again later may succeed (HTTP 429 and 5xx, Entra's
     /// `temporarily_unavailable`). A caller must never discard a refresh token over such an error.
     pub fn is_transient(&self) -> bool {
@@ -290,6 +309,29 @@ pub(crate) fn excerpt(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_and_retry_after_from_either_server_error() {
+        let http = Error::HttpError {
+            status: 503,
+            body_excerpt: "<html>".into(),
+            retry_after: Some(7),
+        };
+        assert_eq!(
+            (http.http_status(), http.retry_after()),
+            (Some(503), Some(7))
+        );
+        let mut o = OAuthError::new("temporarily_unavailable");
+        o.status = Some(429);
+        o.retry_after = Some(30);
+        let oauth = Error::OAuth(Box::new(o));
+        assert_eq!(
+            (oauth.http_status(), oauth.retry_after()),
+            (Some(429), Some(30))
+        );
+        let local = Error::StateMismatch;
+        assert_eq!((local.http_status(), local.retry_after()), (None, None));
+    }
 
     #[test]
     fn aadsts_from_codes_then_description() {
