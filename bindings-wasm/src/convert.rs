@@ -5,6 +5,7 @@
 
 use crate::errors::{invalid_input, IntoJsResult};
 use mailoauth::cloud::{Cloud, Grant, Protocol};
+#[cfg(feature = "full")]
 use mailoauth::sasl::Mechanism;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -177,6 +178,7 @@ fn string_array(v: &JsValue) -> Option<Vec<String>> {
         .collect()
 }
 
+#[cfg(feature = "full")]
 /// A list of strings from JS (`undefined`/`null` → empty).
 pub fn strings(what: &str, value: JsValue) -> Result<Vec<String>, JsValue> {
     if absent(&value) {
@@ -196,6 +198,7 @@ pub fn protocols(list: &[String]) -> Result<Vec<Protocol>, JsValue> {
     list.iter().map(|s| protocol(s)).collect()
 }
 
+#[cfg(feature = "full")]
 /// `"XOAUTH2"` / `"OAUTHBEARER"` (any case) → [`Mechanism`].
 pub fn mechanism(s: &str) -> Result<Mechanism, JsValue> {
     s.parse().js()
@@ -258,6 +261,7 @@ pub fn bytes(what: &str, value: &JsValue) -> Result<Vec<u8>, JsValue> {
     )))
 }
 
+#[cfg(feature = "full")]
 /// Sets `obj[key] = value` on a fresh plain object being built.
 pub fn set(obj: &js_sys::Object, key: &str, value: impl Into<JsValue>) {
     // Reflect.set on a plain object cannot fail.

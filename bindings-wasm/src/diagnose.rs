@@ -1,13 +1,16 @@
-//! The Entra error explainer, the access-token and configuration lints, and the Exchange admin
-//! runbook.
+//! The Entra error explainer, the mail-reply diagnosis, the access-token and configuration lints,
+//! and the Exchange admin runbook. Items marked `feature = "full"` are not in the page's build.
 
 use crate::convert::{self, options, to_js};
 use crate::errors::IntoJsResult;
 use mailoauth::cloud::Cloud;
+#[cfg(feature = "full")]
 use mailoauth::diagnose::config_lint::{self, ConfigInput, Flow};
 use mailoauth::diagnose::entra;
+use mailoauth::diagnose::reply;
 use mailoauth::diagnose::runbook::{self, RunbookInput};
 use mailoauth::diagnose::token_lint;
+#[cfg(feature = "full")]
 use mailoauth::Secret;
 use wasm_bindgen::prelude::*;
 
@@ -42,6 +45,7 @@ export interface RunbookOptions {
 export interface RunbookStep { title: string; explanation: string; commands: string[]; }
 export interface Runbook { steps: RunbookStep[]; consentUrl: string; text: string; }
 export interface DecodedJwt { header: string; payload: string; }
+export interface Diagnosis { code: string; cause: string; fix: string; }
 "#;
 
 #[wasm_bindgen]
@@ -79,14 +83,22 @@ extern "C" {
     /// A JS value of the TypeScript type `DecodedJwt`.
     #[wasm_bindgen(typescript_type = "DecodedJwt")]
     pub type DecodedJwtRecord;
+    /// A JS value of the TypeScript type `Diagnosis | null`.
+    #[wasm_bindgen(typescript_type = "Diagnosis | null")]
+    pub type OptionalDiagnosis;
+    /// A JS value of the TypeScript type `Diagnosis[]`.
+    #[wasm_bindgen(typescript_type = "Diagnosis[]")]
+    pub type DiagnosisList;
 }
 
+#[cfg(feature = "full")]
 /// Explains an AADSTS code from the catalogue, or `null` when it is not in it.
 #[wasm_bindgen(js_name = explainAadsts)]
 pub fn explain_aadsts(code: u32) -> Result<OptionalExplanation, JsValue> {
     Ok(to_js(&entra::explain_aadsts(code))?.unchecked_into())
 }
 
+#[cfg(feature = "full")]
 /// Explains a raw token-endpoint error body (JSON with an `error` member); throws
 /// `MailoauthError` (`malformed`) for anything else.
 #[wasm_bindgen(js_name = explainErrorBody)]
@@ -101,6 +113,7 @@ pub fn explain_error_text(text: &str) -> Result<OptionalExplanation, JsValue> {
     Ok(to_js(&entra::explain_error_text(text))?.unchecked_into())
 }
 
+#[cfg(feature = "full")]
 /// Every AADSTS code the catalogue explains.
 #[wasm_bindgen(js_name = entraCatalogue)]
 pub fn entra_catalogue() -> Result<ExplanationList, JsValue> {
@@ -137,6 +150,7 @@ pub fn lint_access_token(
     Ok(to_js(&lint)?.unchecked_into())
 }
 
+#[cfg(feature = "full")]
 /// The claims of a JWT access token, decoded without verification.
 #[wasm_bindgen(js_name = tokenClaims)]
 pub fn token_claims(token: &str) -> Result<TokenClaimsRecord, JsValue> {
@@ -149,12 +163,14 @@ pub fn guess_grant(token: &str) -> String {
     token_lint::guess_grant(token).as_str().to_owned()
 }
 
+#[cfg(feature = "full")]
 /// `{header, payload}` (JSON texts) of a JWT, decoded without verification.
 #[wasm_bindgen(js_name = decodeJwtUnverified)]
 pub fn decode_jwt_unverified(token: &str) -> Result<DecodedJwtRecord, JsValue> {
     Ok(to_js(&token_lint::decode_jwt_unverified(token).js()?)?.unchecked_into())
 }
 
+#[cfg(feature = "full")]
 options! {
     struct ConfigArgs {
         flow: String = "flow",
@@ -167,6 +183,7 @@ options! {
     }
 }
 
+#[cfg(feature = "full")]
 /// Lints a client configuration before any request: client id, tenant, authority, secret and
 /// scope mistakes.
 #[wasm_bindgen(js_name = lintConfig)]
@@ -220,8 +237,23 @@ pub fn build_runbook(options: RunbookOptions) -> Result<RunbookRecord, JsValue> 
     Ok(obj.unchecked_into())
 }
 
+#[cfg(feature = "full")]
 /// Quotes a value as a PowerShell single-quoted literal.
 #[wasm_bindgen(js_name = quotePowershell)]
 pub fn quote_powershell(value: &str) -> String {
     runbook::quote_powershell(value)
+}
+
+/// The diagnosis of one server reply line (`imap`, `pop`, `smtp`), or `null` when the line is
+/// not a failure the catalogue knows.
+#[wasm_bindgen(js_name = diagnoseReply)]
+pub fn diagnose_reply(protocol: &str, line: &str) -> Result<OptionalDiagnosis, JsValue> {
+    Ok(to_js(&reply::diagnose_reply(convert::protocol(protocol)?, line))?.unchecked_into())
+}
+
+/// Every diagnosis of the mail-reply catalogue.
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = replyCatalogue)]
+pub fn reply_catalogue() -> Result<DiagnosisList, JsValue> {
+    Ok(to_js(&reply::reply_catalogue())?.unchecked_into())
 }

@@ -4,9 +4,13 @@ use crate::convert::{self, cloud_value, options, redacted, to_js};
 use crate::errors::{invalid_input, IntoJsResult};
 use mailoauth::apps;
 use mailoauth::authorize::{self, AuthorizationCode, AuthorizeRequest};
-use mailoauth::cloud::{self, Cloud, CloudId, Endpoints, Tenant};
+#[cfg(feature = "full")]
+use mailoauth::cloud;
+use mailoauth::cloud::{Cloud, CloudId, Endpoints, Tenant};
 use mailoauth::consent::{self, AdminConsentRequest};
-use mailoauth::pkce::{self, Pkce as CorePkce};
+#[cfg(feature = "full")]
+use mailoauth::pkce;
+use mailoauth::pkce::Pkce as CorePkce;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -108,6 +112,7 @@ fn cloud_of(cloud: Option<CloudParam>) -> Result<Cloud, JsValue> {
     cloud_value(cloud.map_or(JsValue::UNDEFINED, JsValue::from))
 }
 
+#[cfg(feature = "full")]
 fn protocols(list: JsValue) -> Result<Vec<cloud::Protocol>, JsValue> {
     convert::protocols(&convert::strings("protocols", list)?)
 }
@@ -123,18 +128,21 @@ pub fn cloud_presets() -> Result<StringList, JsValue> {
     string_list(&names)
 }
 
+#[cfg(feature = "full")]
 /// The hosts of a cloud (a preset name, or a preset with overridden hosts).
 #[wasm_bindgen(js_name = cloud)]
 pub fn cloud_record(cloud: Option<CloudParam>) -> Result<CloudRecord, JsValue> {
     Ok(to_js(&cloud_of(cloud)?)?.unchecked_into())
 }
 
+#[cfg(feature = "full")]
 /// The delegated scope of one protocol (`https://outlook.office.com/IMAP.AccessAsUser.All`).
 #[wasm_bindgen(js_name = delegatedScope)]
 pub fn delegated_scope(protocol: &str, cloud: Option<CloudParam>) -> Result<String, JsValue> {
     Ok(cloud_of(cloud)?.delegated_scope(convert::protocol(protocol)?))
 }
 
+#[cfg(feature = "full")]
 /// Delegated scopes for protocols, plus `offline_access` when `offlineAccess` (default true).
 #[wasm_bindgen(js_name = delegatedScopes)]
 pub fn delegated_scopes(
@@ -149,12 +157,14 @@ pub fn delegated_scopes(
     ))
 }
 
+#[cfg(feature = "full")]
 /// The app-only scope (`https://outlook.office365.com/.default`).
 #[wasm_bindgen(js_name = appOnlyScope)]
 pub fn app_only_scope(cloud: Option<CloudParam>) -> Result<String, JsValue> {
     Ok(cloud_of(cloud)?.app_only_scope())
 }
 
+#[cfg(feature = "full")]
 /// The scopes to request for a grant (`delegated` or `app`) and protocols.
 #[wasm_bindgen(js_name = scopesFor)]
 pub fn scopes_for(
@@ -166,6 +176,7 @@ pub fn scopes_for(
     string_list(&c.scopes_for(convert::grant(grant)?, &self::protocols(protocols.into())?))
 }
 
+#[cfg(feature = "full")]
 /// `{host, port}` of the mail server for a protocol.
 #[wasm_bindgen(js_name = mailServer)]
 pub fn mail_server(protocol: &str, cloud: Option<CloudParam>) -> Result<HostPort, JsValue> {
@@ -176,12 +187,14 @@ pub fn mail_server(protocol: &str, cloud: Option<CloudParam>) -> Result<HostPort
     Ok(JsValue::from(o).unchecked_into())
 }
 
+#[cfg(feature = "full")]
 /// The `aud` values an Exchange Online token may carry in a cloud.
 #[wasm_bindgen(js_name = exchangeAudiences)]
 pub fn exchange_audiences(cloud: Option<CloudParam>) -> Result<StringList, JsValue> {
     string_list(&cloud_of(cloud)?.exchange_audiences())
 }
 
+#[cfg(feature = "full")]
 /// Parses a tenant (GUID, domain, `organizations`, `common`, `consumers`).
 #[wasm_bindgen(js_name = parseTenant)]
 pub fn parse_tenant(value: &str) -> Result<TenantRecord, JsValue> {
@@ -201,6 +214,7 @@ pub fn parse_tenant(value: &str) -> Result<TenantRecord, JsValue> {
     Ok(JsValue::from(o).unchecked_into())
 }
 
+#[cfg(feature = "full")]
 /// Checks an application (client) id (a GUID) and returns it lower-cased.
 #[wasm_bindgen(js_name = validateClientId)]
 pub fn validate_client_id(
@@ -292,6 +306,7 @@ pub fn admin_consent_url(options: AdminConsentOptions) -> Result<String, JsValue
     consent::build_admin_consent_url(&req).js()
 }
 
+#[cfg(feature = "full")]
 /// The scope to consent to for app-only access to protocols.
 #[wasm_bindgen(js_name = adminConsentScope)]
 pub fn admin_consent_scope(
@@ -305,6 +320,7 @@ pub fn admin_consent_scope(
     ))
 }
 
+#[cfg(feature = "full")]
 /// Reads the redirect after admin consent (checking `state` when given); a refusal throws
 /// `MailoauthError` with the server's `error` and `aadsts`.
 #[wasm_bindgen(js_name = parseAdminConsentRedirect)]
@@ -376,6 +392,7 @@ impl Pkce {
     }
 }
 
+#[cfg(feature = "full")]
 /// `base64url(SHA-256(verifier))` without padding.
 #[wasm_bindgen(js_name = s256Challenge)]
 pub fn s256_challenge(verifier: &str) -> String {
@@ -521,6 +538,7 @@ pub fn parse_authorize_redirect(
         .map(|inner| AuthorizationCodeResult { inner })
 }
 
+#[cfg(feature = "full")]
 /// Same as `parseAuthorizeRedirect`, from bare `a=b&c=d` parameters (a `form_post` body).
 #[wasm_bindgen(js_name = parseAuthorizeResponseParams)]
 pub fn parse_authorize_response_params(

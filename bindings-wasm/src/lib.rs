@@ -9,20 +9,33 @@
 //! thrown as `MailoauthError` (a subclass of `Error`) with `.code`, the core's stable code.
 //!
 //! Random bytes come from `crypto.getRandomValues` here, never from the core.
+//!
+//! Feature `full` (default) exports every core capability. The static page is built without it
+//! (`bindings-wasm/build-pkg page`): only what the page calls, so it fits its size budget.
 #![deny(missing_docs)]
 
+#[cfg(feature = "full")]
+mod assertion;
 mod convert;
+#[cfg(feature = "full")]
+mod device;
 mod diagnose;
 mod errors;
 mod http;
 mod identity;
+#[cfg(feature = "full")]
 mod mail;
 mod sasl;
 mod tokens;
 
+#[cfg(feature = "full")]
+pub use assertion::*;
+#[cfg(feature = "full")]
+pub use device::*;
 pub use diagnose::*;
 pub use http::*;
 pub use identity::*;
+#[cfg(feature = "full")]
 pub use mail::*;
 pub use sasl::*;
 pub use tokens::*;

@@ -1,10 +1,10 @@
 //! The IMAP / POP3 / SMTP authentication exchanges as state machines (classes wrapping the core
-//! machines), their outcomes, and the mail-reply diagnosis catalogue. A browser cannot open a
-//! mail connection; these serve Node drivers and tests.
+//! machines) and their outcomes. A browser cannot open a
+//! mail connection; these serve Node drivers and tests (feature `full`: not in the page's build).
+//! The reply diagnosis the page shows is in `diagnose.rs`.
 
 use crate::convert::{self, options, to_js};
 use crate::errors::{self, invalid_input, IntoJsResult};
-use mailoauth::diagnose::reply;
 use mailoauth::exchange::{Action, AuthOutcome, InitialResponse};
 use mailoauth::imap::{ImapAuth as CoreImap, ImapAuthConfig};
 use mailoauth::pop3::{PopAuth as CorePop, PopAuthConfig};
@@ -15,7 +15,6 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_MAIL: &'static str = r#"
-export interface Diagnosis { code: string; cause: string; fix: string; }
 export interface Authenticated { serverText: string; capabilities: string[] | null; }
 export interface Rejection {
   serverText: string; status: string; saslError: SaslError | null; diagnosis: Diagnosis | null;
@@ -55,12 +54,6 @@ extern "C" {
     /// A JS value of the TypeScript type `SmtpAuthOptions`.
     #[wasm_bindgen(typescript_type = "SmtpAuthOptions")]
     pub type SmtpAuthOptions;
-    /// A JS value of the TypeScript type `Diagnosis | null`.
-    #[wasm_bindgen(typescript_type = "Diagnosis | null")]
-    pub type OptionalDiagnosis;
-    /// A JS value of the TypeScript type `Diagnosis[]`.
-    #[wasm_bindgen(typescript_type = "Diagnosis[]")]
-    pub type DiagnosisList;
     /// A JS value of the TypeScript type `Uint8Array | string`.
     #[wasm_bindgen(typescript_type = "Uint8Array | string")]
     pub type LineInput;
@@ -290,16 +283,3 @@ impl SmtpAuth {
     }
 }
 machine_methods!(SmtpAuth, "SmtpAuth");
-
-/// The diagnosis of one server reply line (`imap`, `pop`, `smtp`), or `null` when the line is
-/// not a failure the catalogue knows.
-#[wasm_bindgen(js_name = diagnoseReply)]
-pub fn diagnose_reply(protocol: &str, line: &str) -> Result<OptionalDiagnosis, JsValue> {
-    Ok(to_js(&reply::diagnose_reply(convert::protocol(protocol)?, line))?.unchecked_into())
-}
-
-/// Every diagnosis of the mail-reply catalogue.
-#[wasm_bindgen(js_name = replyCatalogue)]
-pub fn reply_catalogue() -> Result<DiagnosisList, JsValue> {
-    Ok(to_js(&reply::reply_catalogue())?.unchecked_into())
-}

@@ -1,11 +1,16 @@
 //! SASL XOAUTH2 / OAUTHBEARER initial responses, their decoding, and the server's failure
-//! challenge (RFC 7628 section 3.2.2).
+//! challenge (RFC 7628 section 3.2.2). The page's build (without feature `full`) has only the
+//! two string builders.
 
-use crate::convert::{self, redacted, to_js};
 use crate::errors::IntoJsResult;
-use mailoauth::sasl::{self, Credentials, DecodedResponse as CoreDecoded};
-use mailoauth::Secret;
+use mailoauth::sasl;
 use wasm_bindgen::prelude::*;
+#[cfg(feature = "full")]
+use {
+    crate::convert::{self, redacted, to_js},
+    mailoauth::sasl::{Credentials, DecodedResponse as CoreDecoded},
+    mailoauth::Secret,
+};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_SASL: &'static str = r#"
@@ -42,6 +47,7 @@ pub fn oauthbearer(
     sasl::oauthbearer_base64(user, token, host.as_deref(), port).js()
 }
 
+#[cfg(feature = "full")]
 /// The raw (not base64) initial response of a mechanism.
 #[wasm_bindgen(js_name = saslInitialResponse)]
 pub fn sasl_initial_response(
@@ -57,6 +63,7 @@ pub fn sasl_initial_response(
     c.initial_response(convert::mechanism(mechanism)?).js()
 }
 
+#[cfg(feature = "full")]
 /// What the client answers to a failure challenge: `""` (XOAUTH2) or `"AQ=="` (OAUTHBEARER).
 #[wasm_bindgen(js_name = errorChallengeAnswer)]
 pub fn error_challenge_answer(mechanism: &str) -> Result<String, JsValue> {
@@ -65,12 +72,14 @@ pub fn error_challenge_answer(mechanism: &str) -> Result<String, JsValue> {
         .to_owned())
 }
 
+#[cfg(feature = "full")]
 /// A decoded initial response; `toString()` never shows the token.
 #[wasm_bindgen]
 pub struct DecodedResponse {
     inner: CoreDecoded,
 }
 
+#[cfg(feature = "full")]
 #[wasm_bindgen]
 impl DecodedResponse {
     /// `XOAUTH2` or `OAUTHBEARER`.
@@ -110,6 +119,7 @@ impl DecodedResponse {
     }
 }
 
+#[cfg(feature = "full")]
 /// Decodes a base64 initial response of either mechanism.
 #[wasm_bindgen(js_name = decodeInitialResponse)]
 pub fn decode_initial_response(mechanism: &str, base64: &str) -> Result<DecodedResponse, JsValue> {
@@ -118,6 +128,7 @@ pub fn decode_initial_response(mechanism: &str, base64: &str) -> Result<DecodedR
     Ok(DecodedResponse { inner })
 }
 
+#[cfg(feature = "full")]
 /// Decodes a failure challenge: the base64 text after `+ ` (IMAP, POP) or `334 ` (SMTP).
 #[wasm_bindgen(js_name = decodeErrorChallenge)]
 pub fn decode_error_challenge(base64: &str) -> Result<SaslErrorRecord, JsValue> {
