@@ -44,8 +44,11 @@ def section(r: dict[str, Any]) -> str:
     if "unavailable" in ours:
         out.append(f"| browser payload, gzip -9 | not available: {ours['unavailable']} | {alt} |")
     else:
-        out.append(f"| browser payload (wasm + JS glue), gzip -9 | {kb(ours['gzip9'])} "
-                   f"({kb(ours['raw'])} raw) | {alt} |")
+        full = b.get("mailoauth_package", {})
+        scale = (f"; the package with every capability: {kb(full['gzip9'])}"
+                 if "gzip9" in full else "")
+        out.append(f"| browser payload (the page's wasm + JS glue), gzip -9 | {kb(ours['gzip9'])} "
+                   f"({kb(ours['raw'])} raw{scale}) | {alt} |")
     out += [
         f"| Python start-up, median of {s['runs']} (import + XOAUTH2 + token request) | "
         f"{s['mailoauth']['median_ms']:.1f} ms, {s['mailoauth']['median_peak_rss_kib'] / 1024:.1f} MiB "
@@ -69,6 +72,9 @@ def section(r: dict[str, Any]) -> str:
         out.append(f"| {c['what']} | {c['ops_per_sec']:,} | {c['allocs_per_op']:.0f} |")
     goals = []
     if "goals" in b:
+        if "under_100kb_page_budget" in b["goals"]:
+            goals.append("page under its 100 KB gzipped budget: "
+                         f"{verdict(b['goals']['under_100kb_page_budget'])}")
         goals.append(f"browser payload under 60 kB gzipped: {verdict(b['goals']['under_60kb_gz'])}")
         goals.append(f"below msal-browser: {verdict(b['goals']['below_msal_browser_gz'])}")
     else:
