@@ -42,6 +42,15 @@ pub use tokens::*;
 
 use wasm_bindgen::prelude::*;
 
+// The page's build (feature `small-alloc`): a small free-list allocator.
+// SAFETY: `AssumeSingleThreaded` requires that no two threads allocate at once. This module is
+// built for wasm32 without the `atomics` target feature, so it has no threads: every call into
+// it runs on the one thread of the page that instantiated it.
+#[cfg(all(target_arch = "wasm32", feature = "small-alloc"))]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ERROR: &'static str = r#"
 /** Every failure of the package: `code` is the core's stable snake_case code. */
