@@ -26,7 +26,7 @@ pub struct WellKnownApp {
 }
 
 /// The table of PROTOCOL.md section 9.
-pub const WELL_KNOWN_APPS: &[WellKnownApp] = &[
+pub static WELL_KNOWN_APPS: &[WellKnownApp] = &[
     WellKnownApp {
         name: "thunderbird",
         display_name: "Mozilla Thunderbird",

@@ -195,7 +195,7 @@ const fn o(error: &'static str, advice: Advice) -> OAuthErrorCode {
 use Remedy::{AdminAction, FixConfiguration, Retry, SignInAgain, UserAction};
 
 /// The AADSTS codes with a cause and a fix (PROTOCOL.md section 7 and more).
-pub const ENTRA_CODES: &[EntraCode] = &[
+pub static ENTRA_CODES: &[EntraCode] = &[
     c(50001, Advice::new(FixConfiguration, "Resource not found or disabled",
         "The resource (API) named in the scope is disabled or does not exist in the tenant: usually a mistyped scope resource, or a tenant without Exchange Online.",
         "Request the Exchange resource exactly: delegated `https://outlook.office.com/IMAP.AccessAsUser.All` (POP.AccessAsUser.All, SMTP.Send), app-only `https://outlook.office365.com/.default`; check the tenant has an Exchange Online licence (Microsoft 365 admin center > Billing > Your products).")),
@@ -368,7 +368,7 @@ pub const ENTRA_CODES: &[EntraCode] = &[
 
 /// The OAuth `error` values with a cause and a fix, for errors without an AADSTS code (other
 /// servers, redirects, device-code polling).
-pub const OAUTH_ERRORS: &[OAuthErrorCode] = &[
+pub static OAUTH_ERRORS: &[OAuthErrorCode] = &[
     o("invalid_grant", Advice::new(SignInAgain, "Invalid grant",
         "The authorization code, device code or refresh token is invalid, expired or revoked.",
         "Sign in again interactively and store the new refresh token; redeem each code once with the same redirect_uri and code_verifier.")),

@@ -51,7 +51,7 @@ pub const MECHANISM_NOT_OFFERED: &str = "mechanism_not_offered";
 pub const TEMPORARY_FAILURE: &str = "temporary_failure";
 
 /// The catalogue: code, cause, fix.
-const CATALOGUE: [(&str, &str, &str); 9] = [
+static CATALOGUE: [(&str, &str, &str); 9] = [
     (
         AUTH_FAILED,
         "The server refused the token. Most often it was minted for the wrong resource (a Graph \
