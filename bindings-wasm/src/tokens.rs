@@ -327,45 +327,10 @@ pub fn parse_token_response(response: &HttpResponse, now: f64) -> Result<TokenSe
         .map(TokenSet::from)
 }
 
-/// A token set stored with `toJson` (the core's serde form), read through `serde_json::Value`
-/// rather than the derived deserializer (whose monomorphised code and float-formatting error
-/// paths cost the page several KB). Same rules as the derived form: an object with the string
-/// members `access_token` and `token_type`; `expires_at` / `ext_expires_at` whole numbers >= 0;
-/// `refresh_token`, `scope`, `id_token` strings; optional members may be absent or `null`;
-/// other members are ignored. Errors never quote the input (it holds tokens).
+/// A token set stored with `toJson` (the core's serde form), read with the core's own JSON reader
+/// rather than the derived deserializer (whose monomorphised code and float-formatting error paths
+/// cost the page several KB): see `mailoauth::token::TokenSet::from_json` for the rules. Errors
+/// never quote the input (it holds tokens).
 fn stored_token_set(text: &str) -> Result<CoreTokenSet, mailoauth::Error> {
-    use serde_json::Value;
-    let bad = |why: String| mailoauth::Error::Malformed(format!("not a stored token set ({why})"));
-    let value: Value = serde_json::from_slice(text.as_bytes())
-        .map_err(|e| bad(format!("line {}, column {}", e.line(), e.column())))?;
-    let Value::Object(obj) = value else {
-        return Err(bad("not a JSON object".to_owned()));
-    };
-    let string = |key: &str| -> Result<Option<String>, mailoauth::Error> {
-        match obj.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(bad(format!("{key} is not a string"))),
-        }
-    };
-    let number = |key: &str| -> Result<Option<u64>, mailoauth::Error> {
-        match obj.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| bad(format!("{key} is not a whole number >= 0"))),
-            Some(_) => Err(bad(format!("{key} is not a number"))),
-        }
-    };
-    let required = |key: &str| string(key)?.ok_or_else(|| bad(format!("{key} is missing")));
-    Ok(CoreTokenSet {
-        access_token: Secret::new(required("access_token")?),
-        token_type: required("token_type")?,
-        expires_at: number("expires_at")?,
-        refresh_token: string("refresh_token")?.map(Secret::new),
-        scope: string("scope")?,
-        id_token: string("id_token")?.map(Secret::new),
-        ext_expires_at: number("ext_expires_at")?,
-    })
+    CoreTokenSet::from_json(text)
 }

@@ -41,6 +41,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::json::write_string;
 use crate::secret::Secret;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
@@ -219,10 +220,8 @@ pub fn build_assertion_signing_input(
         x5t_s256: x5t_s256(cert_der),
         x5c: include_x5c.then(|| vec![STANDARD.encode(cert_der)]),
     };
-    let header_json = serde_json::to_string(&header)
-        .map_err(|e| Error::invalid_input(format!("cannot encode the assertion header: {e}")))?;
-    let claims_json = serde_json::to_string(&claims)
-        .map_err(|e| Error::invalid_input(format!("cannot encode the assertion claims: {e}")))?;
+    let header_json = header_json(&header);
+    let claims_json = claims_json(&claims);
     let signing_input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header_json.as_bytes()),
@@ -236,6 +235,50 @@ pub fn build_assertion_signing_input(
         claims_json,
         signing_input,
     })
+}
+
+/// The header as compact JSON, members in declaration order, as its serde form writes it
+/// (`x5c` left out when absent).
+fn header_json(h: &AssertionHeader) -> String {
+    let mut out = String::from("{\"alg\":");
+    write_string(&mut out, h.alg.as_str());
+    out.push_str(",\"typ\":");
+    write_string(&mut out, &h.typ);
+    out.push_str(",\"x5t#S256\":");
+    write_string(&mut out, &h.x5t_s256);
+    if let Some(chain) = &h.x5c {
+        out.push_str(",\"x5c\":[");
+        for (i, cert) in chain.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(&mut out, cert);
+        }
+        out.push(']');
+    }
+    out.push('}');
+    out
+}
+
+/// The claims as compact JSON, members in declaration order, as their serde form writes them.
+fn claims_json(c: &AssertionClaims) -> String {
+    let mut out = String::from("{");
+    for (key, value) in [
+        ("aud", &c.aud),
+        ("iss", &c.iss),
+        ("sub", &c.sub),
+        ("jti", &c.jti),
+    ] {
+        write_string(&mut out, key);
+        out.push(':');
+        write_string(&mut out, value);
+        out.push(',');
+    }
+    out.push_str(&format!(
+        "\"nbf\":{},\"iat\":{},\"exp\":{}}}",
+        c.nbf, c.iat, c.exp
+    ));
+    out
 }
 
 /// A version 4 GUID (RFC 9562 section 5.4) from 16 caller random bytes, lowercase with hyphens:
@@ -517,6 +560,35 @@ mod tests {
     const KEY_PEM: &str = include_str!("../../tests/fixtures/test-client-key.pem");
     /// `openssl x509 -in test-client-cert.pem -outform DER | openssl dgst -sha256 -binary | basenc --base64url`
     const CERT_X5T_S256: &str = "in2aT9g1ryxmSL24JptCnCxz7iW_5YyMBZjc-AOAlEs";
+
+    proptest::proptest! {
+        /// The hand-written JSON is byte for byte what the serde form writes.
+        #[test]
+        fn json_is_the_serde_form(
+            strings in proptest::collection::vec(proptest::prelude::any::<String>(), 5),
+            numbers in proptest::collection::vec(proptest::prelude::any::<u64>(), 3),
+            chain in proptest::option::of(proptest::collection::vec("[ -~\u{0}-\u{1f}é]{0,8}", 0..3)),
+            ps in proptest::prelude::any::<bool>(),
+        ) {
+            let header = AssertionHeader {
+                alg: if ps { AssertionAlg::PS256 } else { AssertionAlg::RS256 },
+                typ: strings[0].clone(),
+                x5t_s256: strings[1].clone(),
+                x5c: chain,
+            };
+            proptest::prop_assert_eq!(header_json(&header), serde_json::to_string(&header).unwrap());
+            let claims = AssertionClaims {
+                aud: strings[1].clone(),
+                iss: strings[2].clone(),
+                sub: strings[3].clone(),
+                jti: strings[4].clone(),
+                nbf: numbers[0],
+                iat: numbers[1],
+                exp: numbers[2],
+            };
+            proptest::prop_assert_eq!(claims_json(&claims), serde_json::to_string(&claims).unwrap());
+        }
+    }
 
     fn b64url_json(part: &str) -> serde_json::Value {
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()

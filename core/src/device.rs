@@ -45,13 +45,13 @@
 
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::json::Json;
 use crate::secret::Secret;
 use crate::token::{
     build_device_code_token_request, check_value, endpoint, join_scopes, parse_token_response,
     seconds_field, string_field, success_object, TokenSet,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// The polling interval when the server does not send one (RFC 8628 section 3.2).
 pub const DEFAULT_INTERVAL: u64 = 5;
@@ -154,7 +154,7 @@ pub fn parse_device_authorization_response(
     })
 }
 
-fn optional_uri(obj: &Map<String, Value>, key: &str) -> Result<Option<String>> {
+fn optional_uri(obj: &Json, key: &str) -> Result<Option<String>> {
     match string_field(obj, key, "device authorization")? {
         Some(s) if !s.is_empty() => {
             check_verification_uri(key, &s)?;

@@ -191,8 +191,8 @@ impl OAuthError {
         body: &[u8],
         retry_after: Option<u64>,
     ) -> Option<Self> {
-        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-        let obj = value.as_object()?;
+        let obj = crate::json::parse(body).ok()?;
+        obj.as_object()?;
         let error = obj.get("error")?.as_str()?.to_owned();
         let text = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(str::to_owned);
         let error_codes: Vec<u32> = obj
@@ -207,7 +207,7 @@ impl OAuthError {
         let error_description = text("error_description");
         let claims = obj.get("claims").map(|c| match c.as_str() {
             Some(s) => s.to_owned(),
-            None => c.to_string(),
+            None => c.to_text(),
         });
         let mut e = OAuthError {
             status,

@@ -37,6 +37,7 @@ pub mod error;
 pub mod exchange;
 pub mod http;
 pub mod imap;
+mod json;
 pub mod pkce;
 pub mod pop3;
 pub mod sasl;

@@ -22,6 +22,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::json::Json;
 use crate::secret::Secret;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -374,16 +375,16 @@ pub fn decode_error_challenge(b64: &str) -> Result<SaslError> {
     let raw = STANDARD
         .decode(b64.trim())
         .map_err(|_| Error::malformed("SASL challenge is not valid base64"))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&raw).map_err(|_| Error::malformed("SASL challenge is not JSON"))?;
-    let obj = value
-        .as_object()
-        .ok_or_else(|| Error::malformed("SASL challenge JSON is not an object"))?;
+    let obj =
+        crate::json::parse(&raw).map_err(|_| Error::malformed("SASL challenge is not JSON"))?;
+    if obj.as_object().is_none() {
+        return Err(Error::malformed("SASL challenge JSON is not an object"));
+    }
     let get = |k: &str| {
         obj.get(k).and_then(|v| match v {
-            serde_json::Value::Null => None,
-            serde_json::Value::String(s) => Some(s.clone()),
-            other => Some(other.to_string()),
+            Json::Null => None,
+            Json::String(s) => Some(s.clone()),
+            other => Some(other.to_text()),
         })
     };
     Ok(SaslError {

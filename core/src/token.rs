@@ -64,9 +64,9 @@
 use crate::cloud::validate_endpoint_url;
 use crate::error::{Error, OAuthError, Result};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::json::{self, Json, WholePart};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// `client_assertion_type` of a JWT client assertion (RFC 7523 section 2.2).
 pub const JWT_BEARER_ASSERTION_TYPE: &str =
@@ -318,6 +318,58 @@ impl TokenSet {
         self.merge_refresh(new);
         self
     }
+
+    /// Reads a token set stored with its serde form (what `serde_json::to_string(&token_set)`
+    /// writes), without serde's deserializer: an object with the string members `access_token`
+    /// and `token_type`; `expires_at` and `ext_expires_at` whole numbers >= 0 (digits only, as
+    /// written by serde); `refresh_token`, `scope` and `id_token` strings; optional members
+    /// absent or `null`; other members ignored (a repeated member counts once, the last).
+    ///
+    /// Fails with [`Error::Malformed`] saying what is wrong or where the JSON breaks (line and
+    /// column); the message never quotes the input, which holds tokens.
+    ///
+    /// ```
+    /// # use mailoauth::token::TokenSet;
+    /// let t = TokenSet::from_json(r#"{"access_token":"at","token_type":"Bearer","expires_at":42}"#)?;
+    /// assert_eq!(t.expires_at, Some(42));
+    /// assert_eq!(t.refresh_token, None);
+    /// # Ok::<(), mailoauth::Error>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<TokenSet> {
+        let bad = |why: String| Error::malformed(format!("not a stored token set ({why})"));
+        let obj = json::parse(text.as_bytes())
+            .map_err(|e| bad(format!("line {}, column {}", e.line, e.column)))?;
+        if obj.as_object().is_none() {
+            return Err(bad("not a JSON object".to_owned()));
+        }
+        let string = |key: &str| -> Result<Option<String>> {
+            match obj.get(key) {
+                None | Some(Json::Null) => Ok(None),
+                Some(Json::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(bad(format!("{key} is not a string"))),
+            }
+        };
+        let number = |key: &str| -> Result<Option<u64>> {
+            match obj.get(key) {
+                None | Some(Json::Null) => Ok(None),
+                Some(Json::Number(n)) => n
+                    .as_u64()
+                    .map(Some)
+                    .ok_or_else(|| bad(format!("{key} is not a whole number >= 0"))),
+                Some(_) => Err(bad(format!("{key} is not a number"))),
+            }
+        };
+        let required = |key: &str| string(key)?.ok_or_else(|| bad(format!("{key} is missing")));
+        Ok(TokenSet {
+            access_token: Secret::new(required("access_token")?),
+            token_type: required("token_type")?,
+            expires_at: number("expires_at")?,
+            refresh_token: string("refresh_token")?.map(Secret::new),
+            scope: string("scope")?,
+            id_token: string("id_token")?.map(Secret::new),
+            ext_expires_at: number("ext_expires_at")?,
+        })
+    }
 }
 
 /// Whether an error from a token request means the user must sign in again (the refresh token,
@@ -364,10 +416,10 @@ pub fn parse_token_response(resp: &HttpResponse, now: u64) -> Result<TokenSet> {
 }
 
 /// Builds a [`TokenSet`] from the JSON object of a successful response.
-fn token_set_from_object(obj: &Map<String, Value>, now: u64) -> Result<TokenSet> {
+fn token_set_from_object(obj: &Json, now: u64) -> Result<TokenSet> {
     let access_token = match obj.get("access_token") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        Some(Value::String(_)) => {
+        Some(Json::String(s)) if !s.is_empty() => s.clone(),
+        Some(Json::String(_)) => {
             return Err(Error::malformed(
                 "the token response's access_token is empty",
             ))
@@ -482,7 +534,7 @@ pub(crate) fn join_scopes(scopes: &[String]) -> Result<String> {
 /// [`Error::OAuth`] for a JSON error body at any status, [`Error::HttpError`] for another non-2xx
 /// response, [`Error::Malformed`] for a 2xx body that is not a JSON object. `what` names the
 /// response in messages (`token`, `device authorization`).
-pub(crate) fn success_object(resp: &HttpResponse, what: &str) -> Result<Map<String, Value>> {
+pub(crate) fn success_object(resp: &HttpResponse, what: &str) -> Result<Json> {
     let body = resp
         .body
         .strip_prefix(b"\xEF\xBB\xBF".as_slice())
@@ -498,8 +550,8 @@ pub(crate) fn success_object(resp: &HttpResponse, what: &str) -> Result<Map<Stri
             retry_after,
         });
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(obj)) => Ok(obj),
+    match json::parse(body) {
+        Ok(obj @ Json::Object(_)) => Ok(obj),
         Ok(_) => Err(Error::malformed(format!(
             "the {what} response (HTTP {}) is JSON but not an object",
             resp.status
@@ -515,14 +567,10 @@ pub(crate) fn success_object(resp: &HttpResponse, what: &str) -> Result<Map<Stri
 }
 
 /// An optional string member: absent or `null` is `None`, another type is [`Error::Malformed`].
-pub(crate) fn string_field(
-    obj: &Map<String, Value>,
-    key: &str,
-    what: &str,
-) -> Result<Option<String>> {
+pub(crate) fn string_field(obj: &Json, key: &str, what: &str) -> Result<Option<String>> {
     match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(Error::malformed(format!(
             "the {what} response's {key} is not a string"
         ))),
@@ -531,30 +579,21 @@ pub(crate) fn string_field(
 
 /// An optional number of seconds, sent as a JSON number or a string of digits (absent or `null`
 /// is `None`; negative, fractional garbage or another type is [`Error::Malformed`]).
-pub(crate) fn seconds_field(
-    obj: &Map<String, Value>,
-    key: &str,
-    what: &str,
-) -> Result<Option<u64>> {
+pub(crate) fn seconds_field(obj: &Json, key: &str, what: &str) -> Result<Option<u64>> {
     let bad = || {
         Error::malformed(format!(
             "the {what} response's {key} is not a number of seconds"
         ))
     };
     match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => {
-            if let Some(u) = n.as_u64() {
-                Ok(Some(u))
-            } else {
-                match n.as_f64() {
-                    // `as` saturates; a fractional count of seconds is truncated.
-                    Some(f) if f.is_finite() && f >= 0.0 => Ok(Some(f as u64)),
-                    _ => Err(bad()),
-                }
-            }
-        }
-        Some(Value::String(s)) => s.trim().parse::<u64>().map(Some).map_err(|_| bad()),
+        None | Some(Json::Null) => Ok(None),
+        // A fractional count of seconds is truncated; one too large saturates.
+        Some(Json::Number(n)) => match n.whole_part() {
+            WholePart::Value(u) => Ok(Some(u)),
+            WholePart::TooLarge => Ok(Some(u64::MAX)),
+            WholePart::Negative => Err(bad()),
+        },
+        Some(Json::String(s)) => s.trim().parse::<u64>().map(Some).map_err(|_| bad()),
         Some(_) => Err(bad()),
     }
 }
@@ -1254,6 +1293,109 @@ mod tests {
             serde_json::from_str(r#"{"access_token":"at","token_type":"Bearer"}"#).unwrap();
         assert_eq!(min.expires_at, None);
         assert_eq!(min.refresh_token, None);
+    }
+
+    #[test]
+    fn token_set_from_json_round_trip() {
+        for t in [
+            set(Some("rt"), Some(42)),
+            set(None, None),
+            TokenSet {
+                access_token: Secret::new("a\"t\\\u{1}é😀"),
+                token_type: "Bearer".into(),
+                expires_at: Some(u64::MAX),
+                refresh_token: Some(Secret::new("")),
+                scope: None,
+                id_token: None,
+                ext_expires_at: Some(0),
+            },
+        ] {
+            let json = serde_json::to_string(&t).unwrap();
+            assert_eq!(TokenSet::from_json(&json).unwrap(), t, "{json}");
+            let pretty = serde_json::to_string_pretty(&t).unwrap();
+            assert_eq!(TokenSet::from_json(&pretty).unwrap(), t);
+        }
+        let min = TokenSet::from_json(r#"{"access_token":"at","token_type":"Bearer"}"#).unwrap();
+        assert_eq!(
+            min,
+            serde_json::from_str(r#"{"access_token":"at","token_type":"Bearer"}"#).unwrap()
+        );
+        let t = TokenSet::from_json(
+            r#"{"access_token":"at","token_type":"Bearer","scope":null,"id_token":null,
+                "expires_at":null,"extra":[1,{"x":2.5}],"access_token":"at2"}"#,
+        )
+        .unwrap();
+        assert_eq!(t.access_token.expose_secret(), "at2");
+        assert_eq!((t.scope, t.expires_at), (None, None));
+    }
+
+    #[test]
+    fn token_set_from_json_refusals() {
+        let msg = |s: &str| match TokenSet::from_json(s) {
+            Err(Error::Malformed(m)) => m,
+            other => panic!("{s}: {other:?}"),
+        };
+        let cases = [
+            ("", "not a stored token set (line 1, column 0)"),
+            (
+                "{\"access_token\":\"s3cret\",\n x}",
+                "not a stored token set (line 2, column 2)",
+            ),
+            ("[\"s3cret\"]", "not a stored token set (not a JSON object)"),
+            (
+                r#"{"token_type":"Bearer"}"#,
+                "not a stored token set (access_token is missing)",
+            ),
+            (
+                r#"{"access_token":null,"token_type":"Bearer"}"#,
+                "not a stored token set (access_token is missing)",
+            ),
+            (
+                r#"{"access_token":"s3cret"}"#,
+                "not a stored token set (token_type is missing)",
+            ),
+            (
+                r#"{"access_token":1,"token_type":"Bearer"}"#,
+                "not a stored token set (access_token is not a string)",
+            ),
+            (
+                r#"{"access_token":"s3cret","token_type":"Bearer","refresh_token":["s3cret"]}"#,
+                "not a stored token set (refresh_token is not a string)",
+            ),
+            (
+                r#"{"access_token":"s3cret","token_type":"Bearer","scope":true}"#,
+                "not a stored token set (scope is not a string)",
+            ),
+            (
+                r#"{"access_token":"s3cret","token_type":"Bearer","id_token":{}}"#,
+                "not a stored token set (id_token is not a string)",
+            ),
+            (
+                r#"{"access_token":"s3cret","token_type":"Bearer","expires_at":"42"}"#,
+                "not a stored token set (expires_at is not a number)",
+            ),
+            (
+                r#"{"access_token":"s3cret","token_type":"Bearer","expires_at":-1}"#,
+                "not a stored token set (expires_at is not a whole number >= 0)",
+            ),
+            (
+                r#"{"access_token":"s3cret","token_type":"Bearer","expires_at":42.0}"#,
+                "not a stored token set (expires_at is not a whole number >= 0)",
+            ),
+            (
+                r#"{"access_token":"s3cret","token_type":"Bearer","ext_expires_at":18446744073709551616}"#,
+                "not a stored token set (ext_expires_at is not a whole number >= 0)",
+            ),
+            (
+                r#"{"access_token":"s3cret","token_type":"Bearer","ext_expires_at":false}"#,
+                "not a stored token set (ext_expires_at is not a number)",
+            ),
+        ];
+        for (input, want) in cases {
+            let m = msg(input);
+            assert_eq!(m, want, "{input}");
+            assert!(!m.contains("s3cret"));
+        }
     }
 
     #[test]

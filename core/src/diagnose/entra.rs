@@ -582,8 +582,7 @@ pub fn explain_error_body(body: &str) -> Result<EntraExplanation> {
     match OAuthError::from_json_body(None, body.as_bytes(), None) {
         Some(e) => Ok(explain_oauth_error(&e)),
         None => {
-            // from_slice, like every JSON read in the core: one reader in the wasm package.
-            let is_json = serde_json::from_slice::<serde_json::Value>(body.as_bytes()).is_ok();
+            let is_json = crate::json::parse(body.as_bytes()).is_ok();
             Err(Error::malformed(if is_json {
                 "the body is JSON but has no string \"error\" member: not an OAuth error response"
             } else {

@@ -22,11 +22,11 @@ use crate::cloud::{
     Cloud, CloudId, Grant, Protocol, EXCHANGE_ONLINE_APP_ID, GRAPH_APP_ID, GRAPH_RESOURCE,
 };
 use crate::error::{Error, Result};
+use crate::json::{self, Json, WholePart};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// base64url, padding optional (JWTs have none; copies sometimes do), trailing bits tolerated.
 const B64URL_LENIENT: GeneralPurpose = GeneralPurpose::new(
@@ -145,9 +145,8 @@ fn decode_part(part: &str, what: &str) -> Result<String> {
         .map_err(|_| Error::malformed(format!("not a JWT: the {what} is not base64url")))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::malformed(format!("not a JWT: the {what} is not UTF-8")))?;
-    // from_slice, like every JSON read in the core: one reader in the wasm package.
-    match serde_json::from_slice::<Value>(text.as_bytes()) {
-        Ok(Value::Object(_)) => Ok(text),
+    match json::parse(text.as_bytes()) {
+        Ok(Json::Object(_)) => Ok(text),
         _ => Err(Error::malformed(format!(
             "not a JWT: the {what} is not a JSON object"
         ))),
@@ -169,13 +168,12 @@ pub fn token_claims(token: &str) -> Result<TokenClaims> {
     let d = decode_jwt_unverified(token)?;
     let header = parse_object(&d.header)?;
     let payload = parse_object(&d.payload)?;
-    let text =
-        |o: &Map<String, Value>, k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
-    let list = |v: Option<&Value>, split: bool| -> Vec<String> {
+    let text = |o: &Json, k: &str| o.get(k).and_then(Json::as_str).map(str::to_owned);
+    let list = |v: Option<&Json>, split: bool| -> Vec<String> {
         match v {
-            Some(Value::String(s)) if split => s.split_whitespace().map(str::to_owned).collect(),
-            Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a
+            Some(Json::String(s)) if split => s.split_whitespace().map(str::to_owned).collect(),
+            Some(Json::String(s)) => vec![s.clone()],
+            Some(Json::Array(a)) => a
                 .iter()
                 .filter_map(|x| x.as_str().map(str::to_owned))
                 .collect(),
@@ -199,23 +197,22 @@ pub fn token_claims(token: &str) -> Result<TokenClaims> {
     })
 }
 
-fn parse_object(text: &str) -> Result<Map<String, Value>> {
-    // from_slice, like every JSON read in the core: one reader in the wasm package.
-    match serde_json::from_slice::<Value>(text.as_bytes()) {
-        Ok(Value::Object(o)) => Ok(o),
+fn parse_object(text: &str) -> Result<Json> {
+    match json::parse(text.as_bytes()) {
+        Ok(o @ Json::Object(_)) => Ok(o),
         _ => Err(Error::malformed("not a JSON object")),
     }
 }
 
-/// A NumericDate (RFC 7519 section 2): an integer, a non-negative float, or digits in a string.
-fn numeric_date(v: &Value) -> Option<u64> {
+/// A NumericDate (RFC 7519 section 2): an integer, a non-negative float (truncated; below 1e19),
+/// or digits in a string.
+fn numeric_date(v: &Json) -> Option<u64> {
     match v {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.0e19)
-                .map(|f| f as u64)
+        Json::Number(n) => n.as_u64().or(match n.whole_part() {
+            WholePart::Value(u) if u < 10_000_000_000_000_000_000 => Some(u),
+            _ => None,
         }),
-        Value::String(s) => s.trim().parse().ok(),
+        Json::String(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
@@ -448,6 +445,7 @@ pub fn lint_access_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn grant_guessed_from_claims() {
