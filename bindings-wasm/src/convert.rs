@@ -17,14 +17,14 @@ extern "C" {
     fn record_from_json(text: &str) -> Result<JsValue, JsValue>;
 }
 
-// Records cross the boundary as serde JSON text, renamed to camelCase keys in JS
-// (`js/records.js`): one JSON writer per record type and nothing else in the package (no
-// serde_json::Value tree, no per-struct JS-object serializer). Options are read with
+// Records cross the boundary as serde JSON text (written by `json.rs`), renamed to camelCase keys
+// in JS (`js/records.js`): one JSON writer per record type and nothing else in the package (no
+// JSON value tree, no per-struct JS-object serializer). Options are read with
 // `Reflect.get`: no per-struct deserializer code in the package.
 
 /// A Rust record (serde field names) as a plain JS object with camelCase keys.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| invalid_input(e.to_string()))?;
+    let text = crate::json::to_string(value).map_err(|e| invalid_input(e.to_string()))?;
     record_from_json(&text).map_err(|_| invalid_input("a record could not be converted"))
 }
 

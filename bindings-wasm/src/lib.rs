@@ -23,6 +23,7 @@ mod diagnose;
 mod errors;
 mod http;
 mod identity;
+mod json;
 #[cfg(feature = "full")]
 mod mail;
 mod sasl;

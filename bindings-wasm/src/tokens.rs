@@ -107,7 +107,7 @@ impl TokenSet {
     /// The token set as JSON (holds the tokens in clear: protect where it goes).
     #[wasm_bindgen(js_name = toJson)]
     pub fn to_json(&self) -> Result<String, JsValue> {
-        serde_json::to_string(&self.inner).map_err(|e| invalid_input(e.to_string()))
+        crate::json::to_string(&self.inner).map_err(|e| invalid_input(e.to_string()))
     }
     /// The access token (a secret).
     #[wasm_bindgen(getter, js_name = accessToken)]
