@@ -21,7 +21,7 @@
 //! - a host that is empty, non-ASCII, percent-encoded, an internationalised (`xn--`) label, or
 //!   with characters other than letters, digits, `-` and `.` (no empty label); an IPv4 address
 //!   that is not four decimal numbers 0–255 without leading zeros (no `127.1`, `0x7f.0.0.1`,
-//!   `010.0.0.1`); an IPv6 address `std` does not parse, or with a zone;
+//!   `010.0.0.1`); an IPv6 address that [`Ipv6Addr`] does not parse, or with a zone;
 //! - an empty port, a port with leading zeros or above 65535;
 //! - an empty user name or password, user info with `;`, `=`, a second `:` or `@`, or non-ASCII;
 //! - `.` and `..` path segments (also as `%2e`).
@@ -320,6 +320,11 @@ fn parse(input: &str) -> std::result::Result<Url, Why> {
             }
             None => authority,
         };
+        if hostport.contains('@') {
+            return Err(
+                "the authority holds more than one @: percent-encode the user info's".into(),
+            );
+        }
         let (host_text, port_text) = split_port(hostport)?;
         let h = parse_host(host_text, special)?;
         let start = out.len();
@@ -844,7 +849,7 @@ mod tests {
             ("https://:@x/", "user info before @ is empty"),
             ("https://u:@x/", "password"),
             ("https://u:p:q@x/", "user info"),
-            ("https://u@v@x/", "labels"),
+            ("https://u@v@x/", "more than one @"),
             ("https://u;v@x/", "user info"),
             ("https://\u{e9}@x/", "user info"),
             ("https://x/a/../b", "\"..\" segment"),
