@@ -599,6 +599,43 @@ mod tests {
     }
 
     #[test]
+    fn endpoints_https_or_loopback_http() {
+        for (input, want) in [
+            ("https://Login.Example", "https://login.example/"),
+            ("  https://x:443/t?a=1  ", "https://x/t?a=1"),
+            ("http://127.0.0.1:9/token", "http://127.0.0.1:9/token"),
+            ("http://127.255.0.1/", "http://127.255.0.1/"),
+            ("http://[::1]:8080/t", "http://[::1]:8080/t"),
+            ("http://LocalHost/t", "http://localhost/t"),
+        ] {
+            assert_eq!(validate_endpoint_url(input).unwrap().as_str(), want);
+        }
+        for bad in [
+            "http://example.com/token",
+            "http://[::2]/",
+            "http://128.0.0.1/",
+            "http://localhost.example/",
+            // The WHATWG parser read these as 127.0.0.1; refused now.
+            "http://127.1/",
+            "http://0x7f000001/",
+            "http://0177.0.0.1/",
+            "https://x/a/../token",
+            "https:x/token",
+            "https://x/to ken",
+            "https://u@x/",
+            "https://x/#f",
+            "ftp://x/token",
+            "msauth.com.contoso.app://auth",
+        ] {
+            assert_eq!(
+                validate_endpoint_url(bad).unwrap_err().code(),
+                "invalid_input",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
     fn non_ascii_outside_the_host_keeps_its_case() {
         let u = Url::parse("https://Login.Example/T\u{e9}nant/token?State=\u{c9}A").unwrap();
         assert_eq!(u.host_str(), Some("login.example"));

@@ -46,14 +46,17 @@ use std::fmt;
 use std::str::FromStr;
 
 /// An absolute URL, parsed strictly and kept in its serialized form (see the [module](self)).
+///
+/// `Debug` and `Display` show the whole URL: it is meant for endpoints and redirect URIs, not
+/// for a redirect that carries an authorization code.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Url {
     serialization: String,
     /// Index of the `:` after the scheme.
     scheme_end: usize,
     /// Start and end of the user name and of the password (without `:` and `@`), when present.
-    username: Option<(usize, usize)>,
-    password: Option<(usize, usize)>,
+    username: Option<Span>,
+    password: Option<Span>,
     /// The host and where its text is in the serialization.
     host: Option<(Host, usize, usize)>,
     /// An explicit port that is not the scheme's default.
@@ -463,12 +466,14 @@ fn is_dot_segment(seg: &str) -> bool {
         .any(|d| seg.eq_ignore_ascii_case(d))
 }
 
+/// Start and end of a component in the serialization.
+type Span = (usize, usize);
+
 /// Appends `user[:password]`; returns where the user name and the password are in `out`.
-#[allow(clippy::type_complexity)]
 fn write_userinfo(
     out: &mut String,
     userinfo: &str,
-) -> std::result::Result<((usize, usize), Option<(usize, usize)>), Why> {
+) -> std::result::Result<(Span, Option<Span>), Why> {
     let (user, pass) = match userinfo.split_once(':') {
         Some((u, p)) => (u, Some(p)),
         None => (userinfo, None),
