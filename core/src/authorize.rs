@@ -223,7 +223,7 @@ pub fn build_authorize_url(req: &AuthorizeRequest) -> Result<String> {
         }
     }
 
-    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    let mut ser = form_urlencoded::Serializer::new(String::new());
     ser.append_pair("client_id", &req.client_id);
     ser.append_pair("response_type", "code");
     ser.append_pair("redirect_uri", &req.redirect_uri);
@@ -277,8 +277,8 @@ fn check_redirect_uri(r: &str) -> Result<()> {
             "redirect_uri {r:?} holds control characters or surrounding white space"
         )));
     }
-    let u = crate::cloud::parse_url(r).map_err(|e| {
-        Error::invalid_input(format!("redirect_uri {r:?} is not an absolute URL: {e}"))
+    let u = crate::weburl::Url::parse_detail(r).map_err(|why| {
+        Error::invalid_input(format!("redirect_uri {r:?} is not an absolute URL: {why}"))
     })?;
     if u.fragment().is_some() {
         return Err(Error::invalid_input(format!(
@@ -466,9 +466,7 @@ impl RedirectParams {
 
     fn decode(s: &str) -> Self {
         RedirectParams {
-            pairs: url::form_urlencoded::parse(s.as_bytes())
-                .into_owned()
-                .collect(),
+            pairs: form_urlencoded::parse(s.as_bytes()).into_owned().collect(),
         }
     }
 
@@ -1098,11 +1096,16 @@ mod tests {
             login_hint in text(),
             domain_hint in text(),
             client_id in "[!-~]{1,40}",
-            path in "[^\\s\\x00-\\x1f\\x7f-\\x9f#]{0,30}",
-            query in proptest::option::of("[^\\s\\x00-\\x1f\\x7f-\\x9f#]{0,30}"),
+            // No backslash: the URL parser refuses it (the WHATWG parser reads it as `/`).
+            path in "[^\\s\\x00-\\x1f\\x7f-\\x9f#\\\\]{0,30}",
+            query in proptest::option::of("[^\\s\\x00-\\x1f\\x7f-\\x9f#\\\\]{0,30}"),
             scopes in proptest::collection::vec("[!#-\\[\\]-~]{1,20}", 1..4),
             bytes in any::<[u8; 32]>(),
         ) {
+            // Nor dot segments (the WHATWG parser resolves them).
+            prop_assume!(!path.split('/').any(|s| [".", "..", "%2e", ".%2e", "%2e.", "%2e%2e"]
+                .iter()
+                .any(|d| s.eq_ignore_ascii_case(d))));
             let redirect_uri = match &query {
                 Some(q) => format!("https://app.example/{path}?{q}"),
                 None => format!("https://app.example/{path}"),
@@ -1141,7 +1144,7 @@ mod tests {
 
         #[test]
         fn redirect_round_trips(code in text(), state in text(), fragment in any::<bool>()) {
-            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            let mut ser = form_urlencoded::Serializer::new(String::new());
             ser.append_pair("code", &code).append_pair("state", &state);
             let params = ser.finish();
             let url = if fragment {

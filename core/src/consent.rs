@@ -126,8 +126,8 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
     }
     let client_id = validate_client_id(&req.client_id)?;
     if let Some(r) = &req.redirect_uri {
-        crate::cloud::parse_url(r).map_err(|e| {
-            Error::invalid_input(format!("redirect_uri {r:?} is not an absolute URL: {e}"))
+        crate::weburl::Url::parse_detail(r).map_err(|why| {
+            Error::invalid_input(format!("redirect_uri {r:?} is not an absolute URL: {why}"))
         })?;
     }
     let base = format!(
@@ -135,7 +135,7 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
         req.cloud.login_base.trim_end_matches('/'),
         tenant.as_str()
     );
-    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    let mut ser = form_urlencoded::Serializer::new(String::new());
     match req.variant {
         ConsentVariant::V2 => {
             let scope = match &req.scope {
@@ -447,7 +447,7 @@ mod tests {
 
         #[test]
         fn consent_round_trips(tenant in ".{0,30}", scope in ".{0,30}", state in ".{0,30}") {
-            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            let mut ser = form_urlencoded::Serializer::new(String::new());
             ser.append_pair("admin_consent", "True")
                 .append_pair("tenant", &tenant)
                 .append_pair("scope", &scope)

@@ -57,7 +57,7 @@ impl HttpRequest {
         url: impl Into<String>,
         fields: &[(K, V)],
     ) -> Self {
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        let mut ser = form_urlencoded::Serializer::new(String::new());
         for (k, v) in fields {
             ser.append_pair(k.as_ref(), v.as_ref());
         }
@@ -79,9 +79,7 @@ impl HttpRequest {
 
     /// The body decoded as a form, in order (for tests and logging hosts; values may be secrets).
     pub fn form_fields(&self) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(&self.body)
-            .into_owned()
-            .collect()
+        form_urlencoded::parse(&self.body).into_owned().collect()
     }
 }
 

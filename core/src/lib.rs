@@ -11,6 +11,7 @@
 //! | concern | module |
 //! |---|---|
 //! | HTTP requests and responses as values | [`http`] |
+//! | strict absolute URLs (endpoints, redirect URIs) | [`weburl`] |
 //! | secrets that never print | [`secret`] |
 //! | clouds, tenants, endpoints, scopes | [`cloud`] |
 //! | well-known public clients | [`apps`] |
@@ -44,6 +45,7 @@ pub mod sasl;
 pub mod secret;
 pub mod smtp;
 pub mod token;
+pub mod weburl;
 
 pub use error::{Error, OAuthError, Result};
 pub use secret::Secret;

@@ -467,7 +467,7 @@ fn token_set_from_object(obj: &Json, now: u64) -> Result<TokenSet> {
 
 /// Validates an endpoint URL and returns it normalised.
 pub(crate) fn endpoint(url: &str) -> Result<String> {
-    Ok(validate_endpoint_url(url)?.to_string())
+    Ok(validate_endpoint_url(url)?.into_string())
 }
 
 /// A value must be non-empty and hold no control character. The message names the field, never
@@ -490,9 +490,9 @@ fn check_no_control(name: &str, value: &str) -> Result<()> {
 
 fn check_redirect_uri(uri: &str) -> Result<()> {
     check_value("redirect_uri", uri)?;
-    crate::cloud::parse_url(uri).map_err(|_| {
+    crate::weburl::Url::parse_detail(uri).map_err(|why| {
         Error::invalid_input(format!(
-            "redirect_uri {:?} is not an absolute URI",
+            "redirect_uri {:?} is not an absolute URI: {why}",
             crate::error::excerpt(uri, 100)
         ))
     })?;

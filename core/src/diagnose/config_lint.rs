@@ -31,6 +31,7 @@ use crate::apps;
 use crate::cloud::{is_guid, is_loopback, Cloud, CloudId, Grant, Tenant};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::weburl::Url;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -176,10 +177,10 @@ fn outlook_equivalent(s: &str) -> String {
 }
 
 /// The tenant segment of an authority on a Microsoft login host (`https://login.microsoftonline.com/<tenant>/...`).
-fn tenant_from_authority(u: &url::Url) -> Option<String> {
+fn tenant_from_authority(u: &Url) -> Option<String> {
     let host = u.host_str()?;
     let microsoft = CloudId::ALL.iter().any(|id| {
-        url::Url::parse(&Cloud::preset(*id).login_base)
+        Url::parse(&Cloud::preset(*id).login_base)
             .ok()
             .and_then(|b| b.host_str().map(|h| h.eq_ignore_ascii_case(host)))
             .unwrap_or(false)
@@ -243,7 +244,7 @@ pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        match crate::cloud::parse_url(a) {
+        match Url::parse(a) {
             Err(_) => out.push(LintFinding::new(
                 "invalid_authority",
                 format!("the authority {a:?} is not an absolute URL"),
