@@ -55,8 +55,10 @@ impl Opts {
             let key = key.as_string().unwrap_or_default();
             if !allowed.contains(&key.as_str()) {
                 return Err(invalid_input(format!(
-                    "{what}: unknown option {key:?} (known: {})",
-                    allowed.join(", ")
+                    "{what}: unknown option {key} (known: {})",
+                    allowed.join(", "),
+                    // JSON quoting: `{:?}` would bring Rust's Unicode printability tables.
+                    key = crate::json::to_string(&key).unwrap_or_default()
                 )));
             }
         }

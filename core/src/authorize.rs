@@ -92,7 +92,8 @@ impl FromStr for ResponseMode {
             "fragment" => Ok(ResponseMode::Fragment),
             "form_post" => Ok(ResponseMode::FormPost),
             _ => Err(Error::invalid_input(format!(
-                "unknown response_mode {s:?} (expected query, fragment or form_post)"
+                "unknown response_mode {s} (expected query, fragment or form_post)",
+                s = crate::error::quoted(s)
             ))),
         }
     }
@@ -198,7 +199,8 @@ pub fn build_authorize_url(req: &AuthorizeRequest) -> Result<String> {
         .find(|(k, _)| REQUEST_KEYS.contains(&k.as_ref()))
     {
         return Err(Error::invalid_input(format!(
-            "the authorize endpoint's query already holds {k:?}: give the endpoint without it"
+            "the authorize endpoint's query already holds {k}: give the endpoint without it",
+            k = crate::error::quoted(k)
         )));
     }
     check_client_id(&req.client_id)?;
@@ -218,7 +220,8 @@ pub fn build_authorize_url(req: &AuthorizeRequest) -> Result<String> {
     if let Some(p) = prompt {
         if !PROMPTS.contains(&p) {
             return Err(Error::invalid_input(format!(
-                "prompt {p:?} is not one of login, none, consent, select_account"
+                "prompt {p} is not one of login, none, consent, select_account",
+                p = crate::error::quoted(p)
             )));
         }
     }
@@ -265,7 +268,8 @@ fn check_client_id(id: &str) -> Result<()> {
     }
     if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Error::InvalidClientId(format!(
-            "{id:?} holds white space or control characters"
+            "{id} holds white space or control characters",
+            id = crate::error::quoted(id)
         )));
     }
     Ok(())
@@ -274,15 +278,20 @@ fn check_client_id(id: &str) -> Result<()> {
 fn check_redirect_uri(r: &str) -> Result<()> {
     if r.chars().any(char::is_control) || r.trim() != r {
         return Err(Error::invalid_input(format!(
-            "redirect_uri {r:?} holds control characters or surrounding white space"
+            "redirect_uri {r} holds control characters or surrounding white space",
+            r = crate::error::quoted(r)
         )));
     }
     let u = crate::weburl::Url::parse_detail(r).map_err(|why| {
-        Error::invalid_input(format!("redirect_uri {r:?} is not an absolute URL: {why}"))
+        Error::invalid_input(format!(
+            "redirect_uri {r} is not an absolute URL: {why}",
+            r = crate::error::quoted(r)
+        ))
     })?;
     if u.fragment().is_some() {
         return Err(Error::invalid_input(format!(
-            "redirect_uri {r:?} must not have a #fragment (RFC 6749 section 3.1.2)"
+            "redirect_uri {r} must not have a #fragment (RFC 6749 section 3.1.2)",
+            r = crate::error::quoted(r)
         )));
     }
     Ok(())
@@ -300,7 +309,8 @@ fn join_scopes(scopes: &[String]) -> Result<String> {
                 .all(|c| matches!(c, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
         if !ok {
             return Err(Error::invalid_input(format!(
-                "scope {s:?} is empty or holds a space, a quote, a backslash or a non-ASCII character (RFC 6749 section 3.3): give one scope per entry"
+                "scope {s} is empty or holds a space, a quote, a backslash or a non-ASCII character (RFC 6749 section 3.3): give one scope per entry",
+                s = crate::error::quoted(s)
             )));
         }
     }

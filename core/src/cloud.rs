@@ -83,7 +83,8 @@ impl FromStr for Protocol {
             "pop" | "pop3" => Ok(Protocol::Pop),
             "smtp" | "submission" => Ok(Protocol::Smtp),
             _ => Err(Error::invalid_input(format!(
-                "unknown protocol {s:?} (expected imap, pop or smtp)"
+                "unknown protocol {s} (expected imap, pop or smtp)",
+                s = crate::error::quoted(s)
             ))),
         }
     }
@@ -116,7 +117,8 @@ impl FromStr for Grant {
             "delegated" | "user" => Ok(Grant::Delegated),
             "app" | "app-only" | "application" => Ok(Grant::App),
             _ => Err(Error::invalid_input(format!(
-                "unknown grant kind {s:?} (expected delegated or app)"
+                "unknown grant kind {s} (expected delegated or app)",
+                s = crate::error::quoted(s)
             ))),
         }
     }
@@ -174,7 +176,8 @@ impl FromStr for CloudId {
             "usgov-dod" | "dod" => Ok(CloudId::UsGovDod),
             "china" | "21vianet" => Ok(CloudId::China),
             _ => Err(Error::invalid_input(format!(
-                "unknown cloud {s:?} (expected global, usgov, usgov-dod or china)"
+                "unknown cloud {s} (expected global, usgov, usgov-dod or china)",
+                s = crate::error::quoted(s)
             ))),
         }
     }
@@ -355,7 +358,8 @@ impl Tenant {
             return Ok(Tenant::Domain(lower));
         }
         Err(Error::InvalidTenant(format!(
-            "{s:?} is not a tenant id (GUID), a domain such as contoso.onmicrosoft.com, or organizations/common/consumers"
+            "{s} is not a tenant id (GUID), a domain such as contoso.onmicrosoft.com, or organizations/common/consumers",
+            s = crate::error::quoted(s)
         )))
     }
 
@@ -442,7 +446,8 @@ pub fn validate_client_id(s: &str) -> Result<String> {
         Ok(t.to_ascii_lowercase())
     } else {
         Err(Error::InvalidClientId(format!(
-            "{s:?} is not an application (client) id: it must be a GUID such as 9e5f94bc-e8a4-4e73-b8be-63364c29d753 (Entra portal > App registrations > Overview)"
+            "{s} is not an application (client) id: it must be a GUID such as 9e5f94bc-e8a4-4e73-b8be-63364c29d753 (Entra portal > App registrations > Overview)",
+            s = crate::error::quoted(s)
         )))
     }
 }
@@ -462,25 +467,31 @@ pub fn validate_client_id(s: &str) -> Result<String> {
 /// ```
 pub fn validate_endpoint_url(s: &str) -> Result<Url> {
     let u = Url::parse_detail(s.trim()).map_err(|why| {
-        Error::invalid_input(format!("endpoint {s:?} is not an absolute URL: {why}"))
+        Error::invalid_input(format!(
+            "endpoint {s} is not an absolute URL: {why}",
+            s = crate::error::quoted(s)
+        ))
     })?;
     if u.fragment().is_some() {
         return Err(Error::invalid_input(format!(
-            "endpoint {s:?} must not have a #fragment"
+            "endpoint {s} must not have a #fragment",
+            s = crate::error::quoted(s)
         )));
     }
     if u.has_userinfo() {
         return Err(Error::invalid_input(format!(
-            "endpoint {s:?} must not carry user info"
+            "endpoint {s} must not carry user info",
+            s = crate::error::quoted(s)
         )));
     }
     match u.scheme() {
         "https" => Ok(u),
         "http" if is_loopback(&u) => Ok(u),
         "http" => Err(Error::invalid_input(format!(
-            "endpoint {s:?} uses plain http: only https is allowed, except on loopback (127.0.0.1, [::1], localhost) for local tests"
+            "endpoint {s} uses plain http: only https is allowed, except on loopback (127.0.0.1, [::1], localhost) for local tests",
+            s = crate::error::quoted(s)
         ))),
-        other => Err(Error::invalid_input(format!("endpoint {s:?} has unsupported scheme {other:?}"))),
+        other => Err(Error::invalid_input(format!("endpoint {s} has unsupported scheme {other}", s = crate::error::quoted(s), other = crate::error::quoted(other)))),
     }
 }
 

@@ -41,7 +41,8 @@ impl std::str::FromStr for ConsentVariant {
             "v2" => Ok(ConsentVariant::V2),
             "v1" | "legacy" => Ok(ConsentVariant::Legacy),
             _ => Err(Error::invalid_input(format!(
-                "unknown consent variant {s:?} (expected v2 or legacy)"
+                "unknown consent variant {s} (expected v2 or legacy)",
+                s = crate::error::quoted(s)
             ))),
         }
     }
@@ -127,7 +128,10 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
     let client_id = validate_client_id(&req.client_id)?;
     if let Some(r) = &req.redirect_uri {
         crate::weburl::Url::parse_detail(r).map_err(|why| {
-            Error::invalid_input(format!("redirect_uri {r:?} is not an absolute URL: {why}"))
+            Error::invalid_input(format!(
+                "redirect_uri {r} is not an absolute URL: {why}",
+                r = crate::error::quoted(r)
+            ))
         })?;
     }
     let base = format!(

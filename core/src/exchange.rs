@@ -24,7 +24,7 @@
 use crate::cloud::Protocol;
 use crate::diagnose::reply::{self as catalogue, diagnose_code};
 use crate::diagnose::Diagnosis;
-use crate::error::{excerpt, Error, Result};
+use crate::error::{Error, Result};
 use crate::sasl::{Mechanism, SaslError};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
@@ -152,8 +152,8 @@ impl FromStr for InitialResponse {
             "always" => Ok(InitialResponse::Always),
             "never" => Ok(InitialResponse::Never),
             _ => Err(Error::invalid_input(format!(
-                "unknown initial response policy {:?} (expected auto, always or never)",
-                excerpt(s, 40)
+                "unknown initial response policy {} (expected auto, always or never)",
+                crate::error::quoted_excerpt(s, 40)
             ))),
         }
     }
@@ -217,8 +217,8 @@ impl Driver {
     /// Ends the exchange with `unexpected_reply` and returns the error for `receive_line`.
     pub(crate) fn protocol_error(&mut self, what: &str, line: &str) -> Error {
         let e = Error::UnexpectedReply(format!(
-            "{what}, got {:?}",
-            excerpt(&self.scrubbed(line), 120)
+            "{what}, got {}",
+            crate::error::quoted_excerpt(&self.scrubbed(line), 120)
         ));
         self.finish(AuthOutcome::Error(e.clone()));
         e

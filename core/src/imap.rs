@@ -172,8 +172,8 @@ impl ImapAuth {
         }
         if first != self.tag {
             let what = format!(
-                "expected a continuation, an untagged line or the completion tagged {:?}",
-                self.tag
+                "expected a continuation, an untagged line or the completion tagged {}",
+                crate::error::quoted(&self.tag)
             );
             return Err(self.driver.protocol_error(&what, &text));
         }
@@ -282,8 +282,9 @@ pub fn validate_tag(tag: &str) -> Result<()> {
         !c.is_ascii_graphic() || matches!(c, '+' | '*' | '%' | '(' | ')' | '{' | '"' | '\\' | ']')
     }) {
         return Err(Error::invalid_input(format!(
-            "the IMAP tag {:?} holds {c:?}: use letters and digits such as A01",
-            excerpt(tag, 40)
+            "the IMAP tag {} holds {c}: use letters and digits such as A01",
+            crate::error::quoted_excerpt(tag, 40),
+            c = crate::error::quoted_char(c)
         )));
     }
     Ok(())
@@ -407,8 +408,8 @@ pub fn parse_response(line: &str) -> Result<ImapResponse> {
         "BAD" => ImapStatus::Bad,
         _ => {
             return Err(Error::malformed(format!(
-                "tagged IMAP line without OK, NO or BAD: {:?}",
-                excerpt(text, 80)
+                "tagged IMAP line without OK, NO or BAD: {}",
+                crate::error::quoted_excerpt(text, 80)
             )))
         }
     };

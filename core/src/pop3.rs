@@ -33,7 +33,7 @@
 
 use crate::cloud::Protocol;
 use crate::diagnose::reply::POP_TWO_STEP_REQUIRED;
-use crate::error::{excerpt, Error, Result};
+use crate::error::{Error, Result};
 use crate::exchange::{
     crlf, Action, Driver, InitialResponse, RejectionParts, SaslConversation, SaslState as State,
 };
@@ -271,8 +271,8 @@ pub fn parse_reply(line: &str) -> Result<PopReply> {
             text: rest.to_owned(),
         }),
         _ => Err(Error::malformed(format!(
-            "POP3 status line is not +OK or -ERR: {:?}",
-            excerpt(text, 80)
+            "POP3 status line is not +OK or -ERR: {}",
+            crate::error::quoted_excerpt(text, 80)
         ))),
     }
 }

@@ -40,7 +40,7 @@
 //! ```
 
 use crate::cloud::Protocol;
-use crate::error::{excerpt, Error, Result};
+use crate::error::{Error, Result};
 use crate::exchange::{
     crlf, Action, Driver, InitialResponse, RejectionParts, SaslConversation, SaslState as State,
 };
@@ -318,8 +318,8 @@ impl SmtpReplyReader {
         }
         let (code, more, text) = split_reply_line(line).ok_or_else(|| {
             Error::malformed(format!(
-                "SMTP reply line does not start with a reply code: {:?}",
-                excerpt(line, 80)
+                "SMTP reply line does not start with a reply code: {}",
+                crate::error::quoted_excerpt(line, 80)
             ))
         })?;
         if let Some(prev) = self.code {
@@ -399,8 +399,8 @@ pub fn parse_ehlo(reply: &SmtpReply) -> Vec<String> {
 pub fn build_ehlo(domain: &str) -> Result<Vec<u8>> {
     if domain.is_empty() || domain.len() > 255 || !domain.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::invalid_input(format!(
-            "EHLO domain {:?} must be a host name or address literal without spaces or control characters",
-            excerpt(domain, 40)
+            "EHLO domain {} must be a host name or address literal without spaces or control characters",
+            crate::error::quoted_excerpt(domain, 40)
         )));
     }
     Ok(crlf(&format!("EHLO {domain}")))

@@ -112,8 +112,8 @@ impl Url {
     pub fn parse(input: &str) -> Result<Url> {
         Url::parse_detail(input).map_err(|why| {
             Error::invalid_input(format!(
-                "{:?} is not a valid absolute URL: {why}",
-                excerpt(input, 200)
+                "{} is not a valid absolute URL: {why}",
+                crate::error::quoted_excerpt(input, 200)
             ))
         })
     }
@@ -259,7 +259,8 @@ fn parse(input: &str) -> std::result::Result<Url, Why> {
     }
     if let Some(c) = input.chars().find(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!(
-            "it holds white space or a control character ({c:?}): percent-encode it or remove it"
+            "it holds white space or a control character ({c}): percent-encode it or remove it",
+            c = crate::error::quoted_char(c)
         ));
     }
     if input.contains('\\') {
@@ -277,8 +278,8 @@ fn parse(input: &str) -> std::result::Result<Url, Why> {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
     if !valid_scheme {
         return Err(format!(
-            "the scheme {:?} is not a letter followed by letters, digits, +, - or .",
-            excerpt(scheme, 40)
+            "the scheme {} is not a letter followed by letters, digits, +, - or .",
+            crate::error::quoted_excerpt(scheme, 40)
         ));
     }
     let scheme = scheme.to_ascii_lowercase();
@@ -352,7 +353,8 @@ fn parse(input: &str) -> std::result::Result<Url, Why> {
     let part = if path.starts_with('/') || host.is_some() {
         if let Some(seg) = path.split('/').find(|s| is_dot_segment(s)) {
             return Err(format!(
-                "the path has a {seg:?} segment: give the path without . and .. segments"
+                "the path has a {seg} segment: give the path without . and .. segments",
+                seg = crate::error::quoted(seg)
             ));
         }
         if path.is_empty() && special {
@@ -541,12 +543,16 @@ fn parse_port(p: &str) -> std::result::Result<u16, Why> {
     }
     if !p.bytes().all(|b| b.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0')) {
         return Err(format!(
-            "the port {:?} is not a decimal number without leading zeros",
-            excerpt(p, 20)
+            "the port {} is not a decimal number without leading zeros",
+            crate::error::quoted_excerpt(p, 20)
         ));
     }
-    p.parse::<u16>()
-        .map_err(|_| format!("the port {:?} is above 65535", excerpt(p, 20)))
+    p.parse::<u16>().map_err(|_| {
+        format!(
+            "the port {} is above 65535",
+            crate::error::quoted_excerpt(p, 20)
+        )
+    })
 }
 
 fn parse_host(h: &str, special: bool) -> std::result::Result<Host, Why> {
@@ -568,14 +574,14 @@ fn parse_host(h: &str, special: bool) -> std::result::Result<Host, Why> {
     }
     if !h.is_ascii() {
         return Err(format!(
-            "the host {:?} is not ASCII: internationalised domain names are not supported",
-            excerpt(h, 100)
+            "the host {} is not ASCII: internationalised domain names are not supported",
+            crate::error::quoted_excerpt(h, 100)
         ));
     }
     if h.contains('%') {
         return Err(format!(
-            "the host {:?} is percent-encoded: write it as plain letters, digits, - and .",
-            excerpt(h, 100)
+            "the host {} is percent-encoded: write it as plain letters, digits, - and .",
+            crate::error::quoted_excerpt(h, 100)
         ));
     }
     let labels_ok = h
@@ -583,8 +589,8 @@ fn parse_host(h: &str, special: bool) -> std::result::Result<Host, Why> {
         .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
     if !labels_ok {
         return Err(format!(
-            "the host {:?} is not a name of letters, digits and - in non-empty labels separated by .",
-            excerpt(h, 100)
+            "the host {} is not a name of letters, digits and - in non-empty labels separated by .",
+            crate::error::quoted_excerpt(h, 100)
         ));
     }
     if !special {
@@ -600,8 +606,8 @@ fn parse_host(h: &str, special: bool) -> std::result::Result<Host, Why> {
     if numeric {
         return parse_ipv4(h).map(Host::Ipv4).ok_or_else(|| {
             format!(
-                "the host {:?} is not an IPv4 address of four decimal numbers 0-255 without leading zeros (such as 127.0.0.1)",
-                excerpt(h, 100)
+                "the host {} is not an IPv4 address of four decimal numbers 0-255 without leading zeros (such as 127.0.0.1)",
+                crate::error::quoted_excerpt(h, 100)
             )
         });
     }
@@ -609,8 +615,8 @@ fn parse_host(h: &str, special: bool) -> std::result::Result<Host, Why> {
         .any(|l| l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")))
     {
         return Err(format!(
-            "the host {:?} has an internationalised (xn--) label: not supported",
-            excerpt(h, 100)
+            "the host {} has an internationalised (xn--) label: not supported",
+            crate::error::quoted_excerpt(h, 100)
         ));
     }
     Ok(Host::Domain(h.to_ascii_lowercase()))

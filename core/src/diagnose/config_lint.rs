@@ -78,7 +78,8 @@ impl FromStr for Flow {
             "client_credentials" | "app" | "app_only" => Ok(Flow::ClientCredentials),
             "refresh" | "refresh_token" => Ok(Flow::Refresh),
             _ => Err(Error::InvalidInput(format!(
-                "unknown flow {s:?} (expected auth_code, device_code, client_credentials or refresh)"
+                "unknown flow {s} (expected auth_code, device_code, client_credentials or refresh)",
+                s = crate::error::quoted(s)
             ))),
         }
     }
@@ -211,14 +212,16 @@ pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
         Some(id) if !is_guid(id) => {
             let fix = match apps::lookup(id) {
                 Some(app) => format!(
-                    "{id:?} is the name of a well-known app: use its client id {} ({}).",
-                    app.client_id, app.display_name
+                    "{id} is the name of a well-known app: use its client id {} ({}).",
+                    app.client_id,
+                    app.display_name,
+                    id = crate::error::quoted(id)
                 ),
                 None => "Copy 'Application (client) ID' (a GUID such as 9e5f94bc-e8a4-4e73-b8be-63364c29d753) from Entra admin center > App registrations > your app > Overview; not the app's name or its Object ID URI.".to_owned(),
             };
             out.push(LintFinding::new(
                 "client_id_not_guid",
-                format!("the client id {id:?} is not a GUID"),
+                format!("the client id {id} is not a GUID", id = crate::error::quoted(id)),
                 fix,
             ));
         }
@@ -247,7 +250,7 @@ pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
         match Url::parse(a) {
             Err(_) => out.push(LintFinding::new(
                 "invalid_authority",
-                format!("the authority {a:?} is not an absolute URL"),
+                format!("the authority {a} is not an absolute URL", a = crate::error::quoted(a)),
                 "Use https://login.microsoftonline.com/<tenant> (or your cloud's login host), or leave it empty.",
             )),
             Ok(u) => {
@@ -294,7 +297,7 @@ pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
         Some(t) => match Tenant::parse(t) {
             Err(_) => out.push(LintFinding::new(
                 "invalid_tenant",
-                format!("the tenant {t:?} is not a tenant id (GUID), a domain, or organizations/common/consumers"),
+                format!("the tenant {t} is not a tenant id (GUID), a domain, or organizations/common/consumers", t = crate::error::quoted(t)),
                 "Use the tenant id (Entra admin center > Overview > Tenant ID), a verified domain such as contoso.onmicrosoft.com, or organizations/common/consumers.",
             )),
             Ok(Tenant::Common | Tenant::Consumers) if cc => out.push(LintFinding::new(

@@ -132,7 +132,8 @@ fn check_line_safe(what: &str, value: &str) -> Result<()> {
         .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
     {
         return Err(Error::InvalidInput(format!(
-            "{what} {value:?} contains a line break or control character"
+            "{what} {value} contains a line break or control character",
+            value = crate::error::quoted(value)
         )));
     }
     Ok(())
@@ -160,7 +161,8 @@ pub fn build_runbook(input: &RunbookInput) -> Result<Runbook> {
         None => None,
         Some(id) if !is_guid(id) => {
             return Err(Error::InvalidInput(format!(
-                "service principal object id {id:?} is not a GUID: copy 'Object ID' from Entra admin center > Enterprise applications > the app > Overview"
+                "service principal object id {id} is not a GUID: copy 'Object ID' from Entra admin center > Enterprise applications > the app > Overview",
+                id = crate::error::quoted(id)
             )))
         }
         Some(id) if id.eq_ignore_ascii_case(&client_id) => {
