@@ -90,8 +90,8 @@ impl FromStr for AssertionAlg {
             "RS256" => Ok(AssertionAlg::RS256),
             "PS256" => Ok(AssertionAlg::PS256),
             _ => Err(Error::invalid_input(format!(
-                "unknown assertion algorithm {:?} (expected PS256 or RS256)",
-                crate::error::excerpt(s, 20)
+                "unknown assertion algorithm {} (expected PS256 or RS256)",
+                crate::error::quoted_excerpt(s, 20)
             ))),
         }
     }

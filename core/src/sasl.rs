@@ -75,7 +75,8 @@ impl FromStr for Mechanism {
             Ok(Mechanism::OAuthBearer)
         } else {
             Err(Error::invalid_input(format!(
-                "unknown SASL mechanism {s:?} (expected XOAUTH2 or OAUTHBEARER)"
+                "unknown SASL mechanism {s} (expected XOAUTH2 or OAUTHBEARER)",
+                s = crate::error::quoted(s)
             )))
         }
     }

@@ -436,8 +436,8 @@ fn token_set_from_object(obj: &Json, now: u64) -> Result<TokenSet> {
         Some(t) if t.trim().eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
         Some(t) => {
             return Err(Error::malformed(format!(
-                "the token response's token_type {:?} is not Bearer",
-                crate::error::excerpt(&t, 20)
+                "the token response's token_type {} is not Bearer",
+                crate::error::quoted_excerpt(&t, 20)
             )))
         }
     };
@@ -492,8 +492,8 @@ fn check_redirect_uri(uri: &str) -> Result<()> {
     check_value("redirect_uri", uri)?;
     crate::weburl::Url::parse_detail(uri).map_err(|why| {
         Error::invalid_input(format!(
-            "redirect_uri {:?} is not an absolute URI: {why}",
-            crate::error::excerpt(uri, 100)
+            "redirect_uri {} is not an absolute URI: {why}",
+            crate::error::quoted_excerpt(uri, 100)
         ))
     })?;
     Ok(())
@@ -522,8 +522,8 @@ pub(crate) fn join_scopes(scopes: &[String]) -> Result<String> {
                 .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
         if !ok {
             return Err(Error::invalid_input(format!(
-                "scope {:?} is not a valid scope token (printable ASCII without spaces, quotes or backslashes; RFC 6749 section 3.3)",
-                crate::error::excerpt(s, 100)
+                "scope {} is not a valid scope token (printable ASCII without spaces, quotes or backslashes; RFC 6749 section 3.3)",
+                crate::error::quoted_excerpt(s, 100)
             )));
         }
     }
@@ -560,7 +560,7 @@ pub(crate) fn success_object(resp: &HttpResponse, what: &str) -> Result<Json> {
             "the {what} response (HTTP {}) is not JSON{}",
             resp.status,
             resp.header("content-type")
-                .map(|c| format!(" (content-type {:?})", crate::error::excerpt(c, 60)))
+                .map(|c| format!(" (content-type {})", crate::error::quoted_excerpt(c, 60)))
                 .unwrap_or_default()
         ))),
     }
