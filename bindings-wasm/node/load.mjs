@@ -1,4 +1,5 @@
-// Loads the built package (target/wasm-pkg, --target web) in Node: the same files the page uses.
+// Loads the built package (target/wasm-pkg, --target web, every capability) in Node: the page loads
+// the same kind of files, built with fewer exports (target/wasm-page).
 import { readFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
