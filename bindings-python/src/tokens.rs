@@ -58,19 +58,11 @@ impl PyTokenSet {
         }
     }
 
-    /// Reads a token set stored with `to_json`.
+    /// Reads a token set stored with `to_json` (the core's `TokenSet::from_json`: the message
+    /// never quotes the input).
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        serde_json::from_str::<TokenSet>(text)
-            .map(PyTokenSet::from)
-            .map_err(|e| {
-                // serde's message may quote the input (a token): only say where it broke.
-                errors::to_py(mailoauth::Error::Malformed(format!(
-                    "not a stored token set (line {}, column {})",
-                    e.line(),
-                    e.column()
-                )))
-            })
+        TokenSet::from_json(text).map(PyTokenSet::from).py()
     }
 
     /// The token set as JSON (holds the tokens in clear: protect where it goes).

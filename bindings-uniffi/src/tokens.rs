@@ -123,19 +123,11 @@ impl TokenSet {
     }
 }
 
-/// Reads a token set stored with `toJson`; fails with `malformed`.
+/// Reads a token set stored with `toJson` (the core's `TokenSet::from_json`); fails with
+/// `malformed`, whose message never quotes the input.
 #[uniffi::export]
 pub fn token_set_from_json(json: String) -> Result<TokenSet> {
-    serde_json::from_str::<CoreTokenSet>(&json)
-        .map(TokenSet::from)
-        .map_err(|e| {
-            // serde's message may quote the input (a token): only say where it broke.
-            MailoauthError::from(mailoauth::Error::Malformed(format!(
-                "not a stored token set (line {}, column {})",
-                e.line(),
-                e.column()
-            )))
-        })
+    CoreTokenSet::from_json(&json).map(TokenSet::from).ffi()
 }
 
 // ------------------------------------------------------------------------------------------------
