@@ -191,7 +191,15 @@ impl OAuthError {
         body: &[u8],
         retry_after: Option<u64>,
     ) -> Option<Self> {
-        let obj = crate::json::parse(body).ok()?;
+        Self::from_json(status, &crate::json::parse(body).ok()?, retry_after)
+    }
+
+    /// [`OAuthError::from_json_body`] of a body already parsed.
+    pub(crate) fn from_json(
+        status: Option<u16>,
+        obj: &crate::json::Json,
+        retry_after: Option<u64>,
+    ) -> Option<Self> {
         obj.as_object()?;
         let error = obj.get("error")?.as_str()?.to_owned();
         let text = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(str::to_owned);

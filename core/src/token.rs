@@ -540,7 +540,13 @@ pub(crate) fn success_object(resp: &HttpResponse, what: &str) -> Result<Json> {
         .strip_prefix(b"\xEF\xBB\xBF".as_slice())
         .unwrap_or(&resp.body);
     let retry_after = resp.retry_after();
-    if let Some(e) = OAuthError::from_json_body(Some(resp.status), body, retry_after) {
+    // Parsed once: first read as an OAuth error (any status), then as the success object.
+    let parsed = json::parse(body);
+    if let Some(e) = parsed
+        .as_ref()
+        .ok()
+        .and_then(|obj| OAuthError::from_json(Some(resp.status), obj, retry_after))
+    {
         return Err(e.into());
     }
     if !(200..300).contains(&resp.status) {
@@ -550,7 +556,7 @@ pub(crate) fn success_object(resp: &HttpResponse, what: &str) -> Result<Json> {
             retry_after,
         });
     }
-    match json::parse(body) {
+    match parsed {
         Ok(obj @ Json::Object(_)) => Ok(obj),
         Ok(_) => Err(Error::malformed(format!(
             "the {what} response (HTTP {}) is JSON but not an object",
