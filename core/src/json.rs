@@ -498,11 +498,12 @@ impl Parser<'_> {
             loop {
                 items.push(self.value()?);
                 self.skip_white_space();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b']') => break,
-                    None => return Err(self.error("end of input while parsing an array")),
-                    Some(_) => return Err(self.error("expected `,` or `]`")),
+                if self.comma_or_close(
+                    b']',
+                    "end of input while parsing an array",
+                    "expected `,` or `]`",
+                )? {
+                    break;
                 }
             }
         }
@@ -516,33 +517,59 @@ impl Parser<'_> {
         let mut members = Vec::new();
         if self.peek() != Some(b'}') {
             loop {
+                const AT_END: &str = "end of input while parsing an object";
                 self.skip_white_space();
-                match self.peek() {
-                    Some(b'"') => self.pos += 1,
-                    None => return Err(self.error("end of input while parsing an object")),
-                    Some(_) => return Err(self.error("expected a string key")),
-                }
+                self.expect(b'"', AT_END, "expected a string key")?;
                 let key = self.string()?;
                 self.skip_white_space();
-                match self.peek() {
-                    Some(b':') => self.pos += 1,
-                    None => return Err(self.error("end of input while parsing an object")),
-                    Some(_) => return Err(self.error("expected `:`")),
-                }
+                self.expect(b':', AT_END, "expected `:`")?;
                 let value = self.value()?;
                 members.push((key, value));
                 self.skip_white_space();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b'}') => break,
-                    None => return Err(self.error("end of input while parsing an object")),
-                    Some(_) => return Err(self.error("expected `,` or `}`")),
+                if self.comma_or_close(b'}', AT_END, "expected `,` or `}`")? {
+                    break;
                 }
             }
         }
         self.pos += 1;
         self.depth -= 1;
         Ok(Json::Object(members))
+    }
+
+    /// Consumes the byte `want`; otherwise fails with `at_end` or `otherwise`.
+    fn expect(
+        &mut self,
+        want: u8,
+        at_end: &'static str,
+        otherwise: &'static str,
+    ) -> Result<(), ParseError> {
+        match self.peek() {
+            Some(b) if b == want => {
+                self.pos += 1;
+                Ok(())
+            }
+            None => Err(self.error(at_end)),
+            Some(_) => Err(self.error(otherwise)),
+        }
+    }
+
+    /// After an element: consumes a `,` (`false`: more follow) or finds `close` (`true`, left for
+    /// the caller to consume); otherwise fails with `at_end` or `otherwise`.
+    fn comma_or_close(
+        &mut self,
+        close: u8,
+        at_end: &'static str,
+        otherwise: &'static str,
+    ) -> Result<bool, ParseError> {
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(b) if b == close => Ok(true),
+            None => Err(self.error(at_end)),
+            Some(_) => Err(self.error(otherwise)),
+        }
     }
 
     /// A string's contents, after its opening quote.
