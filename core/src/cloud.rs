@@ -22,8 +22,20 @@ pub const EXCHANGE_ONLINE_APP_ID: &str = "00000002-0000-0ff1-ce00-000000000000";
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 /// The Microsoft Graph resource URL.
 pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
-/// SMTP host for consumer Outlook.com accounts (tenant `consumers`).
+/// SMTP host for personal Microsoft accounts (Outlook.com, Hotmail; tenant `consumers`).
 pub const CONSUMER_SMTP_HOST: &str = "smtp-mail.outlook.com";
+/// SMTP host of Exchange Online High Volume Email (HVE): internal recipients only
+/// (docs/protocol.md section 12). The older `smtp-hve.office365.com` is to be retired.
+pub const HVE_SMTP_HOST: &str = "smtp.hve.mx.microsoft";
+/// The tenant id of personal Microsoft accounts (the `consumers` tenant): the `tid` of their
+/// tokens and id tokens.
+pub const CONSUMERS_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+/// Whether a tenant id is the one of personal Microsoft accounts ([`CONSUMERS_TENANT_ID`],
+/// compared case-insensitively, surrounding spaces ignored).
+pub fn is_personal_tenant_id(tid: &str) -> bool {
+    tid.trim().eq_ignore_ascii_case(CONSUMERS_TENANT_ID)
+}
 
 /// A mail protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -124,7 +136,8 @@ impl FromStr for Grant {
     }
 }
 
-/// The preset national clouds.
+/// The presets: the national clouds, and two presets of the worldwide cloud for personal accounts
+/// (`consumers`) and High Volume Email (`hve`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CloudId {
     /// Worldwide (`global`).
@@ -139,15 +152,26 @@ pub enum CloudId {
     /// China, operated by 21Vianet (`china`).
     #[serde(rename = "china")]
     China,
+    /// Personal Microsoft accounts (Outlook.com, Hotmail: `consumers`): the worldwide hosts with
+    /// SMTP at `smtp-mail.outlook.com`, tenant `consumers`, delegated scopes only (no app-only
+    /// access, no `.default`).
+    #[serde(rename = "consumers")]
+    Consumers,
+    /// Exchange Online High Volume Email (`hve`): the worldwide cloud with SMTP at
+    /// `smtp.hve.mx.microsoft`.
+    #[serde(rename = "hve")]
+    Hve,
 }
 
 impl CloudId {
     /// All presets.
-    pub const ALL: [CloudId; 4] = [
+    pub const ALL: [CloudId; 6] = [
         CloudId::Global,
         CloudId::UsGov,
         CloudId::UsGovDod,
         CloudId::China,
+        CloudId::Consumers,
+        CloudId::Hve,
     ];
 
     /// The id as written in configuration and vectors.
@@ -157,6 +181,21 @@ impl CloudId {
             CloudId::UsGov => "usgov",
             CloudId::UsGovDod => "usgov-dod",
             CloudId::China => "china",
+            CloudId::Consumers => "consumers",
+            CloudId::Hve => "hve",
+        }
+    }
+
+    /// Whether the preset is for personal Microsoft accounts (`consumers`).
+    pub fn is_personal(self) -> bool {
+        self == CloudId::Consumers
+    }
+
+    /// The tenant a preset implies, when it implies one (`consumers` for personal accounts).
+    pub fn implied_tenant(self) -> Option<Tenant> {
+        match self {
+            CloudId::Consumers => Some(Tenant::Consumers),
+            _ => None,
         }
     }
 }
@@ -175,8 +214,10 @@ impl FromStr for CloudId {
             "usgov" | "gcchigh" | "gcc-high" => Ok(CloudId::UsGov),
             "usgov-dod" | "dod" => Ok(CloudId::UsGovDod),
             "china" | "21vianet" => Ok(CloudId::China),
+            "consumers" | "personal" | "outlook.com" => Ok(CloudId::Consumers),
+            "hve" => Ok(CloudId::Hve),
             _ => Err(Error::invalid_input(format!(
-                "unknown cloud {s} (expected global, usgov, usgov-dod or china)",
+                "unknown cloud {s} (expected global, usgov, usgov-dod, china, consumers or hve)",
                 s = crate::error::quoted(s)
             ))),
         }
@@ -206,6 +247,20 @@ impl Cloud {
     /// The preset hosts of a cloud (PROTOCOL.md section 1).
     pub fn preset(id: CloudId) -> Cloud {
         let (login, outlook, app, imap, smtp) = match id {
+            CloudId::Consumers => (
+                "https://login.microsoftonline.com",
+                "https://outlook.office.com",
+                "https://outlook.office365.com",
+                "outlook.office365.com",
+                CONSUMER_SMTP_HOST,
+            ),
+            CloudId::Hve => (
+                "https://login.microsoftonline.com",
+                "https://outlook.office.com",
+                "https://outlook.office365.com",
+                "outlook.office365.com",
+                HVE_SMTP_HOST,
+            ),
             CloudId::Global => (
                 "https://login.microsoftonline.com",
                 "https://outlook.office.com",
@@ -373,10 +428,30 @@ impl Tenant {
         }
     }
 
-    /// Whether the client-credentials grant can be used with it (not on `common`/`consumers`:
-    /// AADSTS9001023).
+    /// Whether the client-credentials grant can be used with it: only with a tenant id or a
+    /// verified domain. See [`Tenant::check_client_credentials`] for why not the keywords.
     pub fn allows_client_credentials(&self) -> bool {
-        !matches!(self, Tenant::Common | Tenant::Consumers)
+        self.is_specific()
+    }
+
+    /// Refuses the keywords for client credentials (app-only), with the reason, as
+    /// [`Error::InvalidTenant`]:
+    ///
+    /// - `organizations`: Entra resolves it to a guessed tenant (usually the app's home tenant),
+    ///   so a multi-tenant app gets a token for the wrong tenant and every login fails;
+    /// - `common` and `consumers`: Entra refuses the grant there (AADSTS9001023), and personal
+    ///   accounts have no app-only access at all.
+    pub fn check_client_credentials(&self) -> Result<()> {
+        let why = match self {
+            Tenant::Id(_) | Tenant::Domain(_) => return Ok(()),
+            Tenant::Organizations => "Entra resolves organizations to a guessed tenant (usually the app's home tenant), so a multi-tenant app would get a token for the wrong tenant",
+            Tenant::Common => "Entra refuses the client-credentials grant on common (AADSTS9001023)",
+            Tenant::Consumers => "personal Microsoft accounts have no app-only access, and Entra refuses the client-credentials grant on consumers (AADSTS9001023)",
+        };
+        Err(Error::InvalidTenant(format!(
+            "client credentials (app-only) need the tenant id (GUID) or a verified domain of the tenant whose mailboxes the app opens, not {}: {why}",
+            self.as_str()
+        )))
     }
 
     /// Whether this names one tenant (a GUID or a domain) rather than a keyword.
@@ -503,6 +578,28 @@ pub fn is_loopback(u: &Url) -> bool {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
     }
+}
+
+/// The tenant segment of a URL on a Microsoft login host of any cloud
+/// (`https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token` gives `<tenant>`), as written;
+/// `None` for other hosts or an empty first segment.
+pub fn microsoft_tenant_segment(u: &Url) -> Option<String> {
+    let host = u.host_str()?;
+    let microsoft = CloudId::ALL.iter().any(|id| {
+        Url::parse(&Cloud::preset(*id).login_base)
+            .ok()
+            .and_then(|b| b.host_str().map(|h| h.eq_ignore_ascii_case(host)))
+            .unwrap_or(false)
+    }) || host.eq_ignore_ascii_case("login.chinacloudapi.cn")
+        || host.eq_ignore_ascii_case("login.windows.net")
+        || host.eq_ignore_ascii_case("login.microsoft.com");
+    if !microsoft {
+        return None;
+    }
+    u.path_segments()?
+        .next()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 /// The OAuth endpoints one flow talks to.
@@ -723,8 +820,30 @@ mod tests {
                 "{bad:?}"
             );
         }
-        assert!(!Tenant::Common.allows_client_credentials());
-        assert!(Tenant::Organizations.allows_client_credentials());
+        for keyword in [Tenant::Common, Tenant::Organizations, Tenant::Consumers] {
+            assert!(!keyword.allows_client_credentials());
+            let e = keyword.check_client_credentials().unwrap_err();
+            assert_eq!(e.code(), "invalid_tenant");
+            assert!(e.to_string().contains(keyword.as_str()), "{e}");
+        }
+        assert!(Tenant::Organizations
+            .check_client_credentials()
+            .unwrap_err()
+            .to_string()
+            .contains("guessed tenant"));
+        assert!(Tenant::Common
+            .check_client_credentials()
+            .unwrap_err()
+            .to_string()
+            .contains("AADSTS9001023"));
+        for specific in [
+            "contoso.onmicrosoft.com",
+            "11111111-2222-3333-4444-555555555555",
+        ] {
+            let t = Tenant::parse(specific).unwrap();
+            assert!(t.allows_client_credentials());
+            assert!(t.check_client_credentials().is_ok());
+        }
     }
 
     #[test]

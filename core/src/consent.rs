@@ -93,7 +93,7 @@ pub fn admin_consent_scope(cloud: &Cloud, protocols: &[Protocol]) -> String {
             .any(|p| matches!(p, Protocol::Imap | Protocol::Pop));
     if wants_mailbox {
         scopes.push(match cloud.id {
-            CloudId::Global => "https://ps.outlook.com/.default".to_owned(),
+            CloudId::Global | CloudId::Hve => "https://ps.outlook.com/.default".to_owned(),
             _ => cloud.app_only_scope(),
         });
     }
@@ -178,7 +178,9 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
 /// from a directory admin": successful response).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminConsentResult {
-    /// Whether `admin_consent` is `True` (case-insensitively).
+    /// Whether `admin_consent` is `True` (case-insensitively), or, from the legacy form
+    /// (`prompt=admin_consent`), whether the redirect carries an authorization `code` and no
+    /// error. The code itself is not kept: consent needs no token.
     pub granted: bool,
     /// The `tenant` that granted the permissions (its id), when sent.
     pub tenant: Option<String>,
@@ -189,8 +191,10 @@ pub struct AdminConsentResult {
 }
 
 /// The parameters of an admin-consent redirect; each may appear at most once.
-const CONSENT_KEYS: [&str; 7] = [
+const CONSENT_KEYS: [&str; 9] = [
     "admin_consent",
+    "code",
+    "session_state",
     "tenant",
     "scope",
     "state",
@@ -232,17 +236,22 @@ pub fn parse_admin_consent_redirect(
     redirect_url: &str,
     expected_state: Option<&str>,
 ) -> Result<AdminConsentResult> {
-    let params =
-        RedirectParams::from_url(redirect_url, &["admin_consent", "error", "state", "tenant"])?;
+    let params = RedirectParams::from_url(
+        redirect_url,
+        &["admin_consent", "code", "error", "state", "tenant"],
+    )?;
     if params.is_empty() {
         return Err(Error::malformed(
             "the admin-consent redirect carries no parameters",
         ));
     }
     params.ensure_unique(&CONSENT_KEYS)?;
-    if !params.has("admin_consent") && !params.has("error") {
+    // The legacy form (`/oauth2/authorize?...&prompt=admin_consent`) answers a grant with an
+    // authorization code and the state, with or without `admin_consent`.
+    let legacy_code = params.has("code") && !params.has("error");
+    if !params.has("admin_consent") && !params.has("error") && !legacy_code {
         return Err(Error::malformed(
-            "the admin-consent redirect carries neither admin_consent nor error",
+            "the admin-consent redirect carries neither admin_consent, code nor error",
         ));
     }
     if let Some(expected) = expected_state {
@@ -251,9 +260,10 @@ pub fn parse_admin_consent_redirect(
     params.oauth_error()?;
     let text = |k: &str| params.get(k).map(str::to_owned);
     Ok(AdminConsentResult {
-        granted: params
-            .get("admin_consent")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        granted: match params.get("admin_consent") {
+            Some(v) => v.eq_ignore_ascii_case("true"),
+            None => legacy_code,
+        },
         tenant: text("tenant"),
         scope: text("scope"),
         state: text("state"),
@@ -266,6 +276,50 @@ mod tests {
 
     const T: &str = "11111111-2222-3333-4444-555555555555";
     const C: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+
+    #[test]
+    fn legacy_form_success_is_granted() {
+        let r = parse_admin_consent_redirect(
+            "https://localhost/?code=0.AXoA-secret-code&session_state=abc&state=s1",
+            Some("s1"),
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            AdminConsentResult {
+                granted: true,
+                tenant: None,
+                scope: None,
+                state: Some("s1".into())
+            }
+        );
+        // The code is never echoed back.
+        assert!(!format!("{r:?}").contains("secret-code"));
+        // The state is still checked.
+        assert_eq!(
+            parse_admin_consent_redirect("https://localhost/?code=x&state=other", Some("s1"))
+                .unwrap_err()
+                .code(),
+            "state_mismatch"
+        );
+        // An error with a code is still the error.
+        assert_eq!(
+            parse_admin_consent_redirect(
+                "https://localhost/?code=x&error=access_denied&error_description=AADSTS65004%3A+declined",
+                None
+            )
+            .unwrap_err()
+            .code(),
+            "access_denied"
+        );
+        // Two codes are malformed.
+        assert_eq!(
+            parse_admin_consent_redirect("https://localhost/?code=x&code=y", None)
+                .unwrap_err()
+                .code(),
+            "malformed"
+        );
+    }
 
     #[test]
     fn v2_exact() {

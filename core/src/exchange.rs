@@ -297,16 +297,21 @@ fn build_rejection(driver: &Driver, r: RejectionParts<'_>) -> Rejection {
             Some(c) if Some(c) != r.not_applicable => Some(c),
             _ => Some(match r.reply_code {
                 Some(c) if (400..500).contains(&c) => catalogue::TEMPORARY_FAILURE,
-                _ => catalogue::AUTH_FAILED,
+                _ => catalogue::UNRECOGNIZED,
             }),
         }
     };
+    let sasl_status = r.sasl_error.as_ref().and_then(|e| e.status.as_deref());
     let retry_with_fresh_token = match code {
         Some(catalogue::AUTH_FAILED) | Some(catalogue::SESSION_TOKEN_EXPIRED) => {
-            match r.sasl_error.as_ref().and_then(|e| e.status.as_deref()) {
+            match sasl_status {
                 Some(status) => is_token_status(status),
                 None => true,
             }
+        }
+        // An unknown refusal: a fresh token only when the server says the token is the problem.
+        Some(catalogue::UNRECOGNIZED) => {
+            sasl_status.is_some_and(is_token_status) || catalogue::says_token_is_bad(r.line)
         }
         Some(_) => false,
         None => false,
@@ -573,8 +578,23 @@ mod tests {
         assert_eq!(r.diagnosis.unwrap().code, "temporary_failure");
         let r = build_rejection(&d, parts("421 closing", 421, None));
         assert_eq!(r.diagnosis.unwrap().code, "temporary_failure");
+        // An unknown refusal keeps its words, is `unrecognized`, and suggests no fresh token ...
         let r = build_rejection(&d, parts("501 5.5.2 bad base64", 501, None));
-        assert_eq!(r.diagnosis.unwrap().code, "auth_failed");
+        assert_eq!(r.diagnosis.unwrap().code, "unrecognized");
+        assert!(!r.retry_with_fresh_token);
+        // ... unless the server says the token is bad or expired.
+        let r = build_rejection(&d, parts("550 5.7.1 the token is invalid", 550, None));
+        assert_eq!(r.diagnosis.unwrap().code, "unrecognized");
+        assert!(r.retry_with_fresh_token);
+        let r = build_rejection(&d, parts("550 5.7.1 go away", 550, Some("invalid_token")));
+        assert!(r.retry_with_fresh_token);
+        // 430 4.2.0 mailbox logon failure is a permission problem, not a temporary one.
+        let r = build_rejection(
+            &d,
+            parts("430 4.2.0 STOREDRV; mailbox logon failure; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot open mailbox. MapiExceptionLogonFailed", 430, None),
+        );
+        assert_eq!(r.diagnosis.unwrap().code, "mailbox_logon_failed");
+        assert!(!r.retry_with_fresh_token);
         let mut p = parts("501 5.7.0 cancelled", 501, None);
         p.cancelled = true;
         let r = build_rejection(&d, p);

@@ -385,7 +385,12 @@ mod tests {
         a.receive_line(b"-ERR Protocol error. Connection is closed. 10")
             .unwrap();
         match done(&mut a) {
-            AuthOutcome::Rejected(r) => assert_eq!(r.diagnosis.unwrap().code, "auth_failed"),
+            // Not the two-step hint (the AUTH was two-step already), and not a verdict on the
+            // token: the catalogue does not know it, so it is `unrecognized`.
+            AuthOutcome::Rejected(r) => {
+                assert_eq!(r.diagnosis.unwrap().code, "unrecognized");
+                assert!(!r.retry_with_fresh_token);
+            }
             o => panic!("{o:?}"),
         }
     }

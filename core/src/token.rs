@@ -187,14 +187,24 @@ pub fn build_refresh_request(
 /// issued for this grant: request a new token when the old one nears expiry.
 ///
 /// Fails with [`Error::InvalidInput`] for [`ClientAuth::None`] (client credentials needs a secret
-/// or an assertion), a bad token URL, an empty scope, an empty value or a control character.
+/// or an assertion), a bad token URL, an empty scope, an empty value or a control character; with
+/// [`Error::InvalidTenant`] when the token URL is a Microsoft login host's and names
+/// `organizations`, `common` or `consumers` instead of one tenant (see
+/// [`crate::cloud::Tenant::check_client_credentials`]: `organizations` would give a token for a
+/// guessed tenant).
 pub fn build_client_credentials_request(
     token_url: &str,
     client_id: &str,
     scope: &str,
     client_auth: &ClientAuth,
 ) -> Result<HttpRequest> {
-    let url = endpoint(token_url)?;
+    let parsed = validate_endpoint_url(token_url)?;
+    if let Some(segment) = crate::cloud::microsoft_tenant_segment(&parsed) {
+        if let Ok(tenant) = crate::cloud::Tenant::parse(&segment) {
+            tenant.check_client_credentials()?;
+        }
+    }
+    let url = parsed.into_string();
     check_value("client_id", client_id)?;
     if matches!(client_auth, ClientAuth::None) {
         return Err(Error::invalid_input(
@@ -834,6 +844,45 @@ mod tests {
                 ("client_secret", "cs"),
             ])
         );
+    }
+
+    #[test]
+    fn client_credentials_need_one_tenant() {
+        let secret = ClientAuth::Secret(Secret::new("s3cr3t"));
+        for (url, why) in [
+            (
+                "https://login.microsoftonline.com/organizations/oauth2/v2.0/token",
+                "guessed tenant",
+            ),
+            (
+                "https://login.microsoftonline.com/Common/oauth2/v2.0/token",
+                "AADSTS9001023",
+            ),
+            (
+                "https://login.microsoftonline.us/consumers/oauth2/v2.0/token",
+                "personal Microsoft accounts",
+            ),
+        ] {
+            let e = build_client_credentials_request(
+                url,
+                "c",
+                "https://outlook.office365.com/.default",
+                &secret,
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), "invalid_tenant", "{url}");
+            assert!(e.to_string().contains(why), "{e}");
+            assert!(!e.to_string().contains("s3cr3t"));
+        }
+        for url in [
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+            "https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/oauth2/v2.0/token",
+            // Another server's path is not a tenant.
+            "https://auth.example.com/organizations/token",
+            "http://127.0.0.1:3000/common/token",
+        ] {
+            assert!(build_client_credentials_request(url, "c", "x/.default", &secret).is_ok(), "{url}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! | `retired_client_id` | the retired Thunderbird id (AADSTS7000112); names the replacement |
 //! | `invalid_tenant` | not a GUID, a domain, or organizations/common/consumers |
 //! | `missing_tenant` | client credentials without a tenant |
-//! | `tenant_not_allowed_for_client_credentials` | `common`/`consumers` with client credentials (AADSTS9001023) |
+//! | `tenant_not_allowed_for_client_credentials` | `organizations`, `common` or `consumers` with client credentials: `organizations` gives a token for a guessed tenant, the others fail (AADSTS9001023) |
 //! | `invalid_authority` | the authority is not a usable absolute URL |
 //! | `insecure_authority` | `http://` on a non-loopback host |
 //! | `deprecated_authority` | `login.chinacloudapi.cn` (use `login.partner.microsoftonline.cn`) |
@@ -20,15 +20,21 @@
 //! | `missing_scopes` | no scopes |
 //! | `graph_scope` | a Microsoft Graph scope (or a bare permission name, which means Graph) |
 //! | `default_scope_in_delegated` | `.default` mixed with other scopes in a delegated flow |
+//! | `default_scope_for_personal_account` | `.default` with tenant `consumers`, where it is not valid |
 //! | `offline_access_missing` | delegated sign-in without `offline_access`: no refresh token |
 //! | `offline_access_with_client_credentials` | `offline_access` with client credentials |
 //! | `delegated_scope_with_client_credentials` | a scope other than `<resource>/.default` with client credentials (AADSTS1002012) |
 //!
+//! Every finding is of severity `error` (the request or login will fail as configured) except
+//! `deprecated_authority`, `secret_looks_like_id`, `secret_has_whitespace`,
+//! `offline_access_missing` and `offline_access_with_client_credentials`, which are warnings.
+//!
 //! Messages and fixes never contain the client secret.
 
 use super::token_lint::LintFinding;
+use super::Severity;
 use crate::apps;
-use crate::cloud::{is_guid, is_loopback, Cloud, CloudId, Grant, Tenant};
+use crate::cloud::{is_guid, is_loopback, Cloud, Grant, Tenant};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::weburl::Url;
@@ -177,25 +183,6 @@ fn outlook_equivalent(s: &str) -> String {
     }
 }
 
-/// The tenant segment of an authority on a Microsoft login host (`https://login.microsoftonline.com/<tenant>/...`).
-fn tenant_from_authority(u: &Url) -> Option<String> {
-    let host = u.host_str()?;
-    let microsoft = CloudId::ALL.iter().any(|id| {
-        Url::parse(&Cloud::preset(*id).login_base)
-            .ok()
-            .and_then(|b| b.host_str().map(|h| h.eq_ignore_ascii_case(host)))
-            .unwrap_or(false)
-    }) || host.eq_ignore_ascii_case("login.chinacloudapi.cn")
-        || host.eq_ignore_ascii_case("login.windows.net");
-    if !microsoft {
-        return None;
-    }
-    u.path_segments()?
-        .next()
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
-
 /// Lints a configuration; the findings are in a fixed order (client id, tenant, authority,
 /// credentials, scopes). Empty when nothing looks wrong.
 pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
@@ -272,9 +259,9 @@ pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
                         "deprecated_authority",
                         "login.chinacloudapi.cn is the deprecated login host of the China cloud",
                         "Use https://login.partner.microsoftonline.cn.",
-                    ));
+                    ).with_severity(Severity::Warning));
                 }
-                authority_tenant = tenant_from_authority(&u);
+                authority_tenant = crate::cloud::microsoft_tenant_segment(&u);
             }
         }
     }
@@ -300,14 +287,23 @@ pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
                 format!("the tenant {t} is not a tenant id (GUID), a domain, or organizations/common/consumers", t = crate::error::quoted(t)),
                 "Use the tenant id (Entra admin center > Overview > Tenant ID), a verified domain such as contoso.onmicrosoft.com, or organizations/common/consumers.",
             )),
-            Ok(Tenant::Common | Tenant::Consumers) if cc => out.push(LintFinding::new(
-                "tenant_not_allowed_for_client_credentials",
-                format!("client credentials cannot use the tenant {t}: Entra answers AADSTS9001023"),
-                "Use the tenant id or a verified domain of the tenant whose mailboxes the app reads (or organizations).",
-            )),
+            Ok(tenant) if cc => {
+                if let Err(e) = tenant.check_client_credentials() {
+                    let message = e.to_string();
+                    out.push(LintFinding::new(
+                        "tenant_not_allowed_for_client_credentials",
+                        message.trim_start_matches("invalid tenant: ").to_owned(),
+                        "Use the tenant id (Entra admin center > Overview > Tenant ID) or a verified domain such as contoso.onmicrosoft.com of the tenant whose mailboxes the app opens; a multi-tenant app requests one token per customer tenant.",
+                    ));
+                }
+            }
             Ok(_) => {}
         },
     }
+    let personal = matches!(
+        tenant.as_deref().map(Tenant::parse),
+        Some(Ok(Tenant::Consumers))
+    );
 
     // Credentials.
     let secret = input
@@ -321,14 +317,14 @@ pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
                 "secret_looks_like_id",
                 "the client secret has the shape of a GUID: it is most likely the secret's ID, not its value (Entra answers AADSTS7000215)",
                 "Use the secret's Value, shown only once when it was created (App registrations > your app > Certificates & secrets > Client secrets, 'Value' column, not 'Secret ID'); if it was not copied, create a new secret.",
-            ));
+            ).with_severity(Severity::Warning));
         }
         if s.trim() != s {
             out.push(LintFinding::new(
                 "secret_has_whitespace",
                 "the client secret starts or ends with whitespace or a line break (a copy-paste slip); Entra would refuse it",
                 "Remove the spaces and line breaks around the secret.",
-            ));
+            ).with_severity(Severity::Warning));
         }
     }
     if cc && secret.is_none() && !input.has_certificate {
@@ -386,7 +382,7 @@ pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
                 "offline_access_with_client_credentials",
                 "offline_access is asked for with client credentials, which never issue a refresh token",
                 "Remove offline_access; request only https://outlook.office365.com/.default and request a new token when it expires.",
-            ));
+            ).with_severity(Severity::Warning));
         }
         let delegated: Vec<&str> = scopes
             .iter()
@@ -410,7 +406,13 @@ pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
             .copied()
             .filter(|s| !is_default_scope(s) && !is_oidc(s))
             .collect();
-        if has_default && !others.is_empty() {
+        if personal && has_default {
+            out.push(LintFinding::new(
+                "default_scope_for_personal_account",
+                "a .default scope is requested for personal Microsoft accounts (tenant consumers), where .default is not valid",
+                "Request the named scopes: https://outlook.office.com/IMAP.AccessAsUser.All (POP: .../POP.AccessAsUser.All, SMTP: .../SMTP.Send) and offline_access.",
+            ));
+        } else if has_default && !others.is_empty() {
             out.push(LintFinding::new(
                 "default_scope_in_delegated",
                 format!(
@@ -430,7 +432,7 @@ pub fn lint_config(input: &ConfigInput) -> Vec<LintFinding> {
                 "offline_access_missing",
                 "offline_access is not requested: no refresh token will be issued, and the user must sign in again every hour",
                 "Add offline_access to the scopes.",
-            ));
+            ).with_severity(Severity::Warning));
         }
     }
     out
@@ -524,8 +526,17 @@ mod tests {
             assert_eq!(f[0].code, "tenant_not_allowed_for_client_credentials");
             assert!(f[0].message.contains("AADSTS9001023"));
         }
+        // organizations is refused too, as an error that says why (a guessed tenant).
         i.tenant = Some("organizations".into());
-        assert!(codes(&i).is_empty());
+        let f = lint_config(&i);
+        assert_eq!(codes(&i), ["tenant_not_allowed_for_client_credentials"]);
+        assert_eq!(f[0].severity, Severity::Error);
+        assert!(f[0].message.contains("guessed tenant"), "{}", f[0].message);
+        assert!(!f[0].fix.contains("organizations"), "{}", f[0].fix);
+        i.authority = Some("https://login.microsoftonline.com/organizations/v2.0".into());
+        i.tenant = None;
+        assert_eq!(codes(&i), ["tenant_not_allowed_for_client_credentials"]);
+        i.authority = None;
         i.tenant = Some("con toso".into());
         assert_eq!(codes(&i), ["invalid_tenant"]);
         i.tenant = None;
@@ -544,6 +555,39 @@ mod tests {
         assert!(codes(&d).is_empty());
         d.tenant = Some("a/b".into());
         assert_eq!(codes(&d), ["invalid_tenant"]);
+    }
+
+    #[test]
+    fn personal_accounts_take_named_scopes() {
+        let mut d = good_delegated();
+        d.tenant = Some("consumers".into());
+        assert!(codes(&d).is_empty());
+        d.scopes = vec!["https://outlook.office.com/.default offline_access".into()];
+        let f = lint_config(&d);
+        assert_eq!(codes(&d), ["default_scope_for_personal_account"]);
+        assert_eq!(f[0].severity, Severity::Error);
+        assert!(f[0].fix.contains("IMAP.AccessAsUser.All"));
+        // The same scope for a work tenant is not this finding.
+        d.tenant = Some("contoso.onmicrosoft.com".into());
+        assert!(!codes(&d).contains(&"default_scope_for_personal_account".to_owned()));
+    }
+
+    #[test]
+    fn severities() {
+        let mut i = good_app();
+        i.client_secret = Some(Secret::new(" 11111111-2222-3333-4444-555555555555"));
+        let f = lint_config(&i);
+        assert_eq!(
+            f.iter()
+                .map(|f| (f.code.as_str(), f.severity))
+                .collect::<Vec<_>>(),
+            [
+                ("secret_looks_like_id", Severity::Warning),
+                ("secret_has_whitespace", Severity::Warning)
+            ]
+        );
+        i.client_id = None;
+        assert_eq!(lint_config(&i)[0].severity, Severity::Error);
     }
 
     #[test]

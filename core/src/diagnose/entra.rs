@@ -11,6 +11,12 @@
 //!   pasted (a JSON body, an error page's text, `AADSTS50011`, a bare number).
 //! - [`ENTRA_CODES`], [`OAUTH_ERRORS`] and [`entra_catalogue`]: the catalogue itself.
 //!
+//! Every entry was checked against Microsoft's "Microsoft Entra authentication and authorization
+//! error codes" reference (<https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes>)
+//! in December 2026. Codes that page does not list were checked against the Microsoft Learn or
+//! Q&A page cited in a comment beside them. What could not be checked is marked with
+//! [`Advice::unchecked`] and said in the cause the user sees.
+//!
 //! Codes the catalogue does not know keep `known: false` and everything the server sent that helps
 //! support staff (the description's first line, trace and correlation ids, timestamp), plus the
 //! link to Microsoft's lookup page `https://login.microsoftonline.com/error?code=nnnn`.
@@ -106,6 +112,9 @@ pub struct Advice {
     pub needs_sign_in: bool,
     /// Whether an administrator must act.
     pub needs_admin: bool,
+    /// What of this entry could not be checked against Microsoft's error-code reference or
+    /// another Microsoft page (`None`: checked). Shown to the user with the cause.
+    pub unchecked: Option<&'static str>,
 }
 
 impl Advice {
@@ -125,6 +134,26 @@ impl Advice {
             retryable: matches!(remedy, Remedy::Retry),
             needs_sign_in: matches!(remedy, Remedy::SignInAgain),
             needs_admin: matches!(remedy, Remedy::AdminAction),
+            unchecked: None,
+        }
+    }
+
+    /// The same advice, marked as not (wholly) checked: `what` says which part.
+    pub const fn unchecked(self, what: &'static str) -> Advice {
+        Advice {
+            unchecked: Some(what),
+            ..self
+        }
+    }
+
+    /// The cause as the user sees it: with the note when part of it could not be checked.
+    pub fn cause_text(&self) -> String {
+        match self.unchecked {
+            None => self.cause.to_owned(),
+            Some(what) => format!(
+                "{} (Not confirmed by Microsoft's documentation: {what}.)",
+                self.cause
+            ),
         }
     }
 
@@ -150,7 +179,7 @@ impl Advice {
             error,
             known: true,
             title: self.title.to_owned(),
-            cause: self.cause.to_owned(),
+            cause: self.cause_text(),
             fix: self.fix.to_owned(),
             remedy: self.remedy,
             retryable: self.retryable,
@@ -204,7 +233,8 @@ pub static ENTRA_CODES: &[EntraCode] = &[
         "Send a redirect_uri that is registered, or add it: Entra admin center > App registrations > your app > Authentication > Platform configurations (native/loopback apps under 'Mobile and desktop applications', browser apps under 'Single-page application'); the same redirect_uri must be sent in the authorize and the token request.")),
     c(50020, Advice::new(FixConfiguration, "Account from a tenant the app does not accept",
         "The user's account belongs to a tenant the app does not accept: the app is single-tenant, it accepts work accounts only and a personal account signed in (or the reverse), or the user is not a guest of the tenant.",
-        "Use the tenant of the account in the URL (its tenant id or domain instead of common), invite the user as a guest, or widen App registrations > your app > Authentication > Supported account types (multitenant, or including personal Microsoft accounts); personal Outlook.com accounts use tenant `consumers`.")),
+        "Use the tenant of the account in the URL (its tenant id or domain instead of common), invite the user as a guest, or widen App registrations > your app > Authentication > Supported account types (multitenant, or including personal Microsoft accounts); personal Outlook.com accounts use tenant `consumers`.")
+        .unchecked("the reference names only an account that is not a guest of the tenant; the single-tenant and account-type causes come from public reports")),
     c(50034, Advice::new(UserAction, "User account does not exist",
         "The user name is not known in this directory: a typo, an alias instead of the sign-in name, or the wrong tenant (a personal Outlook.com account sent to a work tenant).",
         "Sign in with the account's user principal name (Entra admin center > Users > the user > User principal name); use tenant `consumers` or `common` for Outlook.com accounts; check the tenant in the URL.")),
@@ -237,13 +267,15 @@ pub static ENTRA_CODES: &[EntraCode] = &[
         "The user signs in interactively (auth code or device code) and registers a method at https://aka.ms/mfasetup; then sign in again with an interactive flow.").sign_in()),
     c(50097, Advice::new(UserAction, "Device authentication required",
         "A Conditional Access policy requires an authenticated (registered or joined) device.",
-        "Sign in from a device registered with Entra ID (Settings > Accounts > Access work or school), or an admin adjusts the device condition of the Conditional Access policy (Entra admin center > Protection > Conditional Access).")),
+        "Sign in from a device registered with Entra ID (Settings > Accounts > Access work or school), or an admin adjusts the device condition of the Conditional Access policy (Entra admin center > Protection > Conditional Access).")
+        .unchecked("the reference says only that device authentication is required, not that a Conditional Access policy asks for it")),
     c(50105, Advice::new(AdminAction, "User not assigned to the app",
         "The app's enterprise application has 'Assignment required' on and the user is not assigned to it.",
         "An admin assigns the user or a group: Entra admin center > Enterprise applications > the app > Users and groups > Add user/group; or sets Properties > 'Assignment required?' to No.")),
     c(50126, Advice::new(UserAction, "Wrong user name or password",
         "The password grant (ROPC) was refused: wrong user name or password, or a federated account whose password Entra cannot check.",
-        "Check the user name and password; better, stop using the password grant: use authorization code with PKCE or device code (ROPC never works with MFA, federated or personal accounts).")),
+        "Check the user name and password; better, stop using the password grant: use authorization code with PKCE or device code (ROPC never works with MFA, federated or personal accounts).")
+        .unchecked("the federated-account case")),
     c(50128, Advice::new(FixConfiguration, "Invalid domain name",
         "The tenant in the URL, or the domain of the user name, is not a tenant Entra knows.",
         "Use the tenant id (Entra admin center > Overview > Tenant ID) or a verified domain such as contoso.onmicrosoft.com in the URL.")),
@@ -257,7 +289,7 @@ pub static ENTRA_CODES: &[EntraCode] = &[
         "The refresh token was revoked: the user changed or reset the password, or an admin revoked the sessions (`Revoke-MgUserSignInSession`).",
         "Sign in again interactively and store the new refresh token; drop the old one.")),
     c(50194, Advice::new(FixConfiguration, "Single-tenant app used via /common",
-        "The app is registered as single-tenant, so it cannot sign in through /common (or /organizations).",
+        "The app is registered as single-tenant, so it cannot sign in through /common.",
         "Use the tenant-specific endpoint `https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/...` (tenant id or domain), or make the app multitenant: App registrations > your app > Authentication > Supported account types.")),
     c(53000, Advice::new(UserAction, "Device not compliant",
         "A Conditional Access policy requires a compliant or managed device (Intune), and this device is not.",
@@ -274,15 +306,18 @@ pub static ENTRA_CODES: &[EntraCode] = &[
     c(65004, Advice::new(UserAction, "Consent declined",
         "The user declined to consent to the app's permissions.",
         "Sign in again and accept the consent prompt, or have an administrator consent for the whole organisation with the admin-consent URL (mailoauth `build_admin_consent_url`) so users are not asked.").sign_in()),
-    c(65005, Advice::new(FixConfiguration, "Service not subscribed or resource missing",
-        "The app asks for a resource the tenant has no subscription for, or one that does not exist: typically a mistyped Outlook scope or a tenant without Exchange Online.",
-        "Check the scope's resource (`https://outlook.office.com/...` delegated, `https://outlook.office365.com/.default` app-only) and that the tenant has Exchange Online (Microsoft 365 admin center > Billing > Your products).")),
+    c(65005, Advice::new(FixConfiguration, "Resource missing from the app's API permissions",
+        "The app registration's API permissions do not list the resource the request asks for (Office 365 Exchange Online), or the scope names a resource the registration does not know (a mistyped Outlook scope).",
+        "Add the permission: App registrations > your app > API permissions > Add a permission > APIs my organization uses > 'Office 365 Exchange Online', then grant admin consent; check the scope's resource (`https://outlook.office.com/...` delegated, `https://outlook.office365.com/.default` app-only).")),
+    c(650052, Advice::new(AdminAction, "Tenant not subscribed to the service",
+        "The app needs a service the tenant has no subscription for: usually a tenant without Exchange Online.",
+        "Check that the tenant has Exchange Online (Microsoft 365 admin center > Billing > Your products) and that the mailbox has a licence that includes it.")),
     c(70000, Advice::new(SignInAgain, "Invalid grant",
         "The authorization code or refresh token is invalid: already used, expired, revoked, issued to another client, or for other scopes.",
         "Sign in again; redeem each code once, within about 10 minutes, with the same client_id, redirect_uri and code_verifier as the authorize request; refresh only with the refresh token issued to this client_id.")),
-    c(70008, Advice::new(SignInAgain, "Code or refresh token expired",
-        "The authorization code or refresh token has expired or was revoked.",
-        "Sign in again interactively; redeem authorization codes right after the redirect (they live about 10 minutes), and store the newest refresh token after every refresh.")),
+    c(70008, Advice::new(SignInAgain, "Refresh token expired",
+        "The refresh token has expired through inactivity, or was revoked.",
+        "Sign in again interactively, and store the newest refresh token after every refresh.")),
     c(70011, Advice::new(FixConfiguration, "Invalid scope",
         "The `scope` parameter is not valid: a permission that does not exist, a `.default` mixed with other scopes of the resource, or a delegated scope with client credentials.",
         "Delegated: `https://outlook.office.com/IMAP.AccessAsUser.All offline_access` (full resource URL, space separated; POP.AccessAsUser.All, SMTP.Send); client credentials: exactly `https://outlook.office365.com/.default`.")),
@@ -290,7 +325,7 @@ pub static ENTRA_CODES: &[EntraCode] = &[
         "The user has not finished the device-code sign-in yet.",
         "Keep polling the token endpoint every `interval` seconds (5 when absent) until the user finishes or the code expires; this is not an error to show.")),
     c(70019, Advice::new(SignInAgain, "Device code expired",
-        "The device code expired before the user finished signing in (codes live `expires_in`, 15 minutes by default).",
+        "The device code expired before the user finished signing in (a code lives the `expires_in` seconds of the device authorization response).",
         "Start a new device authorization (POST /oauth2/v2.0/devicecode) and show the new user code and URL.")),
     c(70043, Advice::new(SignInAgain, "Refresh token expired by sign-in frequency",
         "A Conditional Access sign-in frequency policy requires a fresh sign-in; the refresh token can no longer be used.",
@@ -299,8 +334,8 @@ pub static ENTRA_CODES: &[EntraCode] = &[
         "The tenant in the URL does not exist in this cloud (typo, a deleted tenant, or a national-cloud tenant sent to the global login host).",
         "Use the tenant id from Entra admin center > Overview > Tenant ID or a verified domain, with the right cloud (GCC High and DoD: login.microsoftonline.us; China: login.partner.microsoftonline.cn).")),
     c(90014, Advice::new(FixConfiguration, "Required field missing",
-        "A required field of the request is missing (for example `grant_type`, `code`, `client_id`).",
-        "Send the fields of the grant (PROTOCOL.md section 3) as an `application/x-www-form-urlencoded` POST body, not as JSON or in the query.")),
+        "A field the credential must carry is missing: for example a claim of a client assertion (`aud`, `iss`, `sub`, `jti`, `exp`). A parameter missing from the request body is AADSTS900144.",
+        "Build the client assertion with every claim (docs/protocol.md section 3), and send the fields of the grant as an `application/x-www-form-urlencoded` POST body.")),
     c(90094, Advice::new(AdminAction, "Admin approval required",
         "The app asks for permissions only an administrator may grant, or user consent is disabled in the tenant.",
         "An administrator grants consent: the app's admin-consent URL (`https://login.microsoftonline.com/<tenant>/v2.0/adminconsent?client_id=<client id>`, mailoauth `build_admin_consent_url`), or Entra admin center > Enterprise applications > the app > Permissions > 'Grant admin consent'; or enable the admin consent workflow (Enterprise applications > Consent and permissions > Admin consent settings) so users can request it.")),
@@ -345,7 +380,8 @@ pub static ENTRA_CODES: &[EntraCode] = &[
         "If the client id is the retired Thunderbird id 08162f7c-0fd2-4200-a84a-f25a4db0b584, use the current Thunderbird id 9e5f94bc-e8a4-4e73-b8be-63364c29d753 (and consent to that one). Otherwise an admin enables it: Entra admin center > Enterprise applications > the app > Properties > 'Enabled for users to sign-in?' = Yes.")),
     c(7000215, Advice::new(FixConfiguration, "Invalid client secret",
         "The client secret is wrong: most often the secret's ID (a GUID) was pasted instead of its value, or the secret belongs to another app.",
-        "Use the secret's Value, shown only once at creation under App registrations > your app > Certificates & secrets > Client secrets (not the 'Secret ID' column); if it was not copied, create a new secret and use its Value.")),
+        "Use the secret's Value, shown only once at creation under App registrations > your app > Certificates & secrets > Client secrets (not the 'Secret ID' column); if it was not copied, create a new secret and use its Value.")
+        .unchecked("Microsoft says only that the secret is invalid; the pasted secret ID is the cause most public reports find")),
     c(7000218, Advice::new(FixConfiguration, "Public client flows not enabled, or missing credential",
         "The request carries no client_secret or client_assertion: the app is treated as confidential because 'Allow public client flows' is off (device code, desktop apps), or a confidential app forgot its credential.",
         "For device code and desktop apps: App registrations > your app > Authentication > Advanced settings > 'Allow public client flows' = Yes. For a confidential (server) app: send client_secret, or client_assertion with a certificate.")),
@@ -354,7 +390,7 @@ pub static ENTRA_CODES: &[EntraCode] = &[
         "Create a new secret under App registrations > your app > Certificates & secrets > New client secret, put its Value into the configuration, then delete the expired one; note the new expiry date (or use a certificate).")),
     c(9001023, Advice::new(FixConfiguration, "Grant not allowed on /common or /consumers",
         "This grant (client credentials, or another tenant-bound grant) is not supported on the /common or /consumers endpoints.",
-        "Put the tenant id or domain in the URL: `https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/token` (or organizations).")),
+        "Put the tenant id or a verified domain in the URL: `https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/token`. Not organizations either for client credentials: Entra would pick a tenant for you (usually the app's home tenant), and MSAL refuses it too.")),
     c(9002326, Advice::new(FixConfiguration, "SPA redirect URI needed for browser redemption",
         "The code was redeemed from a browser (cross-origin, with an Origin header) but its redirect URI is not registered as a 'Single-page application'.",
         "Register the redirect URI under App registrations > your app > Authentication > Add a platform > 'Single-page application' (not 'Web' or 'Mobile and desktop'), or redeem the code outside the browser.")),
@@ -364,6 +400,30 @@ pub static ENTRA_CODES: &[EntraCode] = &[
     c(650057, Advice::new(FixConfiguration, "Permission not on the app registration",
         "The app asked for a resource or permission that is not listed in its registration's API permissions.",
         "Add it: App registrations > your app > API permissions > Add a permission > APIs my organization uses > 'Office 365 Exchange Online' > Delegated (IMAP.AccessAsUser.All, POP.AccessAsUser.All, SMTP.Send) or Application (IMAP.AccessAsApp, POP.AccessAsApp, SMTP.SendAsApp), then 'Grant admin consent'.").admin()),
+    // https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/create-service-principal-cross-tenant
+    // and https://learn.microsoft.com/en-us/entra/identity-platform/retire-service-principal-less-authentication
+    c(7000229, Advice::new(AdminAction, "Service principal missing in the tenant",
+        "The app has no service principal (enterprise application) in the tenant it asks for a token from: usually an app registered in another tenant (a vendor's, or your own home tenant) that was never consented to here. Since 31 March 2026 Entra blocks such requests.",
+        "An administrator of that tenant creates it: open the admin-consent URL once, or run `New-MgServicePrincipal -AppId <client id>` (after Connect-MgGraph -Scopes Application.ReadWrite.All) or `az ad sp create --id <client id>`. For app-only mail access, then register it in Exchange (New-ServicePrincipal) and grant mailbox permissions or an App RBAC role.")),
+    // https://learn.microsoft.com/en-us/answers/questions/1160493/access-issue
+    c(9002331, Advice::new(FixConfiguration, "App accepts personal accounts only",
+        "The app registration accepts personal Microsoft accounts only, but the request went to /common, /organizations or a tenant.",
+        "Send personal accounts to the consumers endpoint (`https://login.microsoftonline.com/consumers/oauth2/v2.0/...`), or let the app accept work accounts too: App registrations > your app > Authentication > Supported account types > 'Accounts in any organizational directory and personal Microsoft accounts'.")),
+    c(500200, Advice::new(UserAction, "Personal account not accepted",
+        "A personal Microsoft account (Outlook.com, Hotmail) signed in to an app or tenant that accepts only work or school accounts.",
+        "Sign in with a work or school account; for a personal mailbox use an app registered for personal Microsoft accounts with tenant `consumers`; or an admin invites the personal account to the tenant as a guest.")
+        .unchecked("the code is not in Microsoft's reference; the cause is the server's own message as seen in public reports")),
+    c(53001, Advice::new(UserAction, "Domain-joined device required",
+        "A Conditional Access policy requires a domain-joined (hybrid joined) device, and the sign-in did not come from one, or its device state did not reach Entra (device code on another machine carries none).",
+        "Sign in interactively in the browser of a hybrid-joined work PC signed in with the work account; otherwise an administrator excludes this app or user from the policy (Entra admin center > Protection > Conditional Access).")),
+    c(53002, Advice::new(AdminAction, "App not approved by Conditional Access",
+        "A Conditional Access policy requires an approved client app or an app protection policy (Intune); a mail client or script outside that list cannot satisfy it.",
+        "Nothing on the client can fix it: an administrator excludes this app (or IMAP/POP/SMTP access) from the 'Require approved client app' or 'Require app protection policy' grant, or the user uses an approved Microsoft app.")),
+    // https://learn.microsoft.com/en-us/azure/iot-operations/troubleshoot/known-issues
+    c(530003, Advice::new(UserAction, "Managed device required",
+        "A Conditional Access policy requires a managed device (Intune compliant or hybrid joined), and the sign-in did not prove one; flows without a browser on the managed device (device code, scripts) carry no device identity.",
+        "Sign in interactively (browser, authorization code) on a managed device; otherwise an administrator enrols the device in Intune or excludes this app from the device requirement (Entra admin center > Protection > Conditional Access).")
+        .unchecked("the code is not in Microsoft's reference; its meaning comes from the server's message quoted on Microsoft Learn")),
 ];
 
 /// The OAuth `error` values with a cause and a fix, for errors without an AADSTS code (other
@@ -394,7 +454,7 @@ pub static OAUTH_ERRORS: &[OAuthErrorCode] = &[
         "The client id, secret or assertion was refused (unknown client, wrong or expired secret, bad assertion).",
         "Check client_id against the app registration and the secret's Value (not its ID) or the certificate uploaded on the app.")),
     o("unauthorized_client", Advice::new(FixConfiguration, "Client not allowed this grant",
-        "The app is not allowed to use this grant type (for example device code without public client flows).",
+        "The app is not allowed to use this grant type (for example device code without public client flows), or it is not registered in (or added to) the user's tenant.",
         "Enable the flow on the app (Entra: App registrations > your app > Authentication > 'Allow public client flows' for device code), or use the grant the app is registered for.")),
     o("invalid_scope", Advice::new(FixConfiguration, "Invalid scope",
         "The scope is unknown, malformed, or not allowed for this grant.",
@@ -805,9 +865,9 @@ mod tests {
         (54005, SignInAgain, false, true, false, "exactly once"),
         (65001, AdminAction, false, false, true, "v2.0/adminconsent?client_id="),
         (65004, UserAction, false, true, false, "accept the consent prompt"),
-        (65005, FixConfiguration, false, false, false, "Your products"),
+        (65005, FixConfiguration, false, false, false, "API permissions"),
         (70000, SignInAgain, false, true, false, "code_verifier"),
-        (70008, SignInAgain, false, true, false, "about 10 minutes"),
+        (70008, SignInAgain, false, true, false, "newest refresh token"),
         (70011, FixConfiguration, false, false, false, "IMAP.AccessAsUser.All offline_access"),
         (70016, Retry, true, false, false, "interval"),
         (70019, SignInAgain, false, true, false, "/oauth2/v2.0/devicecode"),
@@ -835,7 +895,38 @@ mod tests {
         (9002326, FixConfiguration, false, false, false, "'Single-page application'"),
         (9002327, FixConfiguration, false, false, false, "Origin header"),
         (650057, FixConfiguration, false, false, true, "Office 365 Exchange Online"),
+        (650052, AdminAction, false, false, true, "Exchange Online"),
+        (7000229, AdminAction, false, false, true, "New-MgServicePrincipal -AppId <client id>"),
+        (9002331, FixConfiguration, false, false, false, "consumers"),
+        (500200, UserAction, false, false, false, "work or school account"),
+        (53001, UserAction, false, false, false, "hybrid-joined"),
+        (53002, AdminAction, false, false, true, "approved client app"),
+        (530003, UserAction, false, false, false, "managed device"),
     ];
+
+    #[test]
+    fn unchecked_entries_say_so() {
+        let x = explain_aadsts(7000215).unwrap();
+        assert!(
+            x.cause
+                .contains("Not confirmed by Microsoft's documentation"),
+            "{}",
+            x.cause
+        );
+        let x = explain_aadsts(7000229).unwrap();
+        assert!(!x.cause.contains("Not confirmed"), "{}", x.cause);
+        let unchecked: Vec<u32> = ENTRA_CODES
+            .iter()
+            .filter(|e| e.advice.unchecked.is_some())
+            .map(|e| e.code)
+            .collect();
+        assert_eq!(unchecked, [50020, 50097, 50126, 7000215, 500200, 530003]);
+        // 9001023 no longer suggests organizations for client credentials.
+        assert!(explain_aadsts(9001023)
+            .unwrap()
+            .fix
+            .contains("Not organizations either"));
+    }
 
     #[test]
     fn every_catalogue_entry() {

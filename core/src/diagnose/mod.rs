@@ -18,6 +18,33 @@ pub mod reply;
 pub mod runbook;
 pub mod token_lint;
 
+/// How much a lint finding matters.
+///
+/// `error`: the login or request will fail as configured; `warning`: it may fail, or works only
+/// in a set-up the lint cannot see (the finding says which); `note`: worth knowing, not a fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The login or request will fail as configured.
+    #[default]
+    Error,
+    /// It may fail, or it works only in a set-up the lint cannot see.
+    Warning,
+    /// Worth knowing; not a fault.
+    Note,
+}
+
+impl Severity {
+    /// `error`, `warning` or `note`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
 /// A diagnosis: a stable code, the likely cause and the fix, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnosis {

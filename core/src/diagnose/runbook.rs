@@ -12,7 +12,7 @@
 //! variable expansion, no escapes, and every quote character PowerShell recognises (`'` and the
 //! typographic U+2018, U+2019, U+201A, U+201B) doubled, so no input can end the literal early.
 
-use crate::cloud::{is_guid, validate_client_id, Cloud, CloudId, Protocol, Tenant};
+use crate::cloud::{is_guid, validate_client_id, Cloud, CloudId, Protocol, Tenant, HVE_SMTP_HOST};
 use crate::consent::{admin_consent_scope, build_admin_consent_url, AdminConsentRequest};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,64 @@ pub struct RunbookInput {
     /// Whether the app sends as the mailboxes (adds `Add-RecipientPermission ... SendAs`; implied
     /// by SMTP).
     pub send_as: bool,
+    /// Which authorisation to set up (default: the mailbox permissions).
+    #[serde(default)]
+    pub variant: RunbookVariant,
+}
+
+/// The three ways an app-only token may reach a mailbox (docs/protocol.md section 12).
+///
+/// IMAP and POP know only [`RunbookVariant::MailboxPermission`]; SMTP may use any of the three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunbookVariant {
+    /// `mailbox-permission`: Entra application permissions (`IMAP.AccessAsApp`,
+    /// `POP.AccessAsApp`, `SMTP.SendAsApp`) with admin consent, `New-ServicePrincipal`, then
+    /// `Add-MailboxPermission` (and `Add-RecipientPermission ... SendAs` to send).
+    #[default]
+    MailboxPermission,
+    /// `rbac`: SMTP only, through Exchange's Role Based Access Control for applications: NO Entra
+    /// permission on the app, `New-ServicePrincipal`, `New-ManagementScope`,
+    /// `New-ManagementRoleAssignment -Role 'Application SMTP.SendAsApp'`.
+    Rbac,
+    /// `hve`: SMTP only, High Volume Email: the Entra permission `Mail.Send`, `Add-HVEAppAccess`
+    /// for the HVE accounts, host `smtp.hve.mx.microsoft`, internal recipients only.
+    Hve,
+}
+
+impl RunbookVariant {
+    /// All variants.
+    pub const ALL: [RunbookVariant; 3] = [
+        RunbookVariant::MailboxPermission,
+        RunbookVariant::Rbac,
+        RunbookVariant::Hve,
+    ];
+
+    /// `mailbox-permission`, `rbac` or `hve`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunbookVariant::MailboxPermission => "mailbox-permission",
+            RunbookVariant::Rbac => "rbac",
+            RunbookVariant::Hve => "hve",
+        }
+    }
+}
+
+impl std::str::FromStr for RunbookVariant {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "mailbox-permission" | "mailbox-permissions" | "mailbox" | "" => {
+                Ok(RunbookVariant::MailboxPermission)
+            }
+            "rbac" | "app-rbac" => Ok(RunbookVariant::Rbac),
+            "hve" | "high-volume-email" => Ok(RunbookVariant::Hve),
+            _ => Err(Error::invalid_input(format!(
+                "unknown runbook variant {s} (expected mailbox-permission, rbac or hve)",
+                s = crate::error::quoted(s)
+            ))),
+        }
+    }
 }
 
 /// One numbered step.
@@ -117,11 +175,29 @@ fn is_ps_single_quote(c: char) -> bool {
 /// The `-ExchangeEnvironmentName` of `Connect-ExchangeOnline` for a cloud (`None` for worldwide).
 pub fn exchange_environment_name(cloud: CloudId) -> Option<&'static str> {
     match cloud {
-        CloudId::Global => None,
+        CloudId::Global | CloudId::Consumers | CloudId::Hve => None,
         CloudId::UsGov => Some("O365USGovGCCHigh"),
         CloudId::UsGovDod => Some("O365USGovDoD"),
         CloudId::China => Some("O365China"),
     }
+}
+
+/// The PowerShell line that gives `trustee` Send As on `mailbox` (a delegate sending as a shared
+/// mailbox over SMTP, or an app's service principal), both quoted with [`quote_powershell`].
+///
+/// ```
+/// use mailoauth::diagnose::runbook::send_as_command;
+/// assert_eq!(
+///     send_as_command("info@contoso.com", "anna@contoso.com"),
+///     "Add-RecipientPermission -Identity 'info@contoso.com' -Trustee 'anna@contoso.com' -AccessRights SendAs -Confirm:$false"
+/// );
+/// ```
+pub fn send_as_command(mailbox: &str, trustee: &str) -> String {
+    format!(
+        "Add-RecipientPermission -Identity {} -Trustee {} -AccessRights SendAs -Confirm:$false",
+        quote_powershell(mailbox),
+        quote_powershell(trustee)
+    )
 }
 
 /// Refuses values that would break a command line: control characters (CR, LF, NUL, ...) and
@@ -195,11 +271,25 @@ pub fn build_runbook(input: &RunbookInput) -> Result<Runbook> {
             mailboxes.push(m.to_owned());
         }
     }
-    let protocols: Vec<Protocol> = if input.protocols.is_empty() {
-        vec![Protocol::Imap, Protocol::Pop]
-    } else {
-        input.protocols.clone()
+    let variant = input.variant;
+    if input.cloud.id.is_personal() {
+        return Err(Error::invalid_input(
+            "personal Microsoft accounts (consumers) have no app-only access and no admin runbook: the account owner signs in with a delegated flow",
+        ));
+    }
+    let protocols: Vec<Protocol> = match (input.protocols.is_empty(), variant) {
+        (true, RunbookVariant::MailboxPermission) => vec![Protocol::Imap, Protocol::Pop],
+        (true, _) => vec![Protocol::Smtp],
+        (false, _) => input.protocols.clone(),
     };
+    if variant != RunbookVariant::MailboxPermission
+        && protocols.iter().any(|p| *p != Protocol::Smtp)
+    {
+        return Err(Error::invalid_input(format!(
+            "the {} runbook is for SMTP only: App RBAC and High Volume Email do not cover IMAP or POP, which need the mailbox-permission runbook",
+            variant.as_str()
+        )));
+    }
     let smtp = protocols.contains(&Protocol::Smtp);
     let send_as = smtp || input.send_as;
 
@@ -214,7 +304,6 @@ pub fn build_runbook(input: &RunbookInput) -> Result<Runbook> {
     })?;
 
     let q = quote_powershell;
-    let sp = object_id.as_deref().unwrap_or(OBJECT_ID_PLACEHOLDER);
     let boxes: Vec<&str> = if mailboxes.is_empty() {
         vec![MAILBOX_PLACEHOLDER]
     } else {
@@ -223,12 +312,21 @@ pub fn build_runbook(input: &RunbookInput) -> Result<Runbook> {
     let roles: Vec<&str> = protocols.iter().map(|p| p.app_permission()).collect();
     let mut steps = Vec::new();
 
-    steps.push(RunbookStep {
-        title: "Grant admin consent".to_owned(),
-        explanation: format!(
-            "An administrator of {tenant} opens this URL, signs in and accepts. It grants the application permissions the app registration lists under API permissions (add them there first: Add a permission > APIs my organization uses > Office 365 Exchange Online > Application permissions > {}). Alternatively: Entra admin center > App registrations > the app > API permissions > Grant admin consent.",
+    let consent_explanation = match variant {
+        RunbookVariant::MailboxPermission => format!(
+            "An administrator of {tenant} opens this URL, signs in and accepts. It grants the application permissions the app registration lists under API permissions (add them there first: Add a permission > APIs my organization uses > Office 365 Exchange Online > Application permissions > {}). Alternatively: Entra admin center > App registrations > the app > API permissions > Grant admin consent. Since 31 March 2026 Entra blocks apps without a service principal in the tenant (AADSTS7000229); consent creates it.",
             roles.join(", ")
         ),
+        RunbookVariant::Rbac => format!(
+            "With App RBAC the app holds NO Entra permission for mail: remove SMTP.SendAsApp from the app registration's API permissions if it is there (with it, Exchange checks mailbox permissions instead of the role). An administrator of {tenant} still opens this URL once when the app is registered in another tenant: consent creates the app's enterprise application (service principal) in {tenant}, which Entra requires since 31 March 2026 (AADSTS7000229)."
+        ),
+        RunbookVariant::Hve => format!(
+            "Add the application permission Mail.Send of 'Office 365 Exchange Online' to the app registration (API permissions > Add a permission > APIs my organization uses > Office 365 Exchange Online > Application permissions), then an administrator of {tenant} opens this URL, signs in and accepts (or: API permissions > Grant admin consent)."
+        ),
+    };
+    steps.push(RunbookStep {
+        title: "Grant admin consent".to_owned(),
+        explanation: consent_explanation,
         commands: vec![consent_url.clone()],
     });
 
@@ -249,12 +347,87 @@ pub fn build_runbook(input: &RunbookInput) -> Result<Runbook> {
         ],
     });
 
+    match variant {
+        RunbookVariant::MailboxPermission => {
+            mailbox_permission_steps(
+                &mut steps,
+                &client_id,
+                object_id.as_deref(),
+                display_name.as_deref(),
+                &mailboxes,
+                &boxes,
+                send_as,
+            );
+        }
+        RunbookVariant::Rbac => {
+            rbac_steps(
+                &mut steps,
+                &client_id,
+                object_id.as_deref(),
+                display_name.as_deref(),
+                &mailboxes,
+                &boxes,
+            );
+        }
+        RunbookVariant::Hve => {
+            let mut access = Vec::new();
+            for m in &boxes {
+                access.push(format!(
+                    "Add-HVEAppAccess -Identity {} -AppIds {}",
+                    q(m),
+                    q(&client_id)
+                ));
+            }
+            let mut explanation = format!(
+                "Lets the app send as each High Volume Email account (up to ten apps per account; the change takes a few minutes). Log in to {HVE_SMTP_HOST} port 587 (STARTTLS) with AUTH XOAUTH2, user= the HVE account's address and an app-only token for {}; HVE delivers to recipients inside the organisation only (external ones get 550 5.5.105). A user= that is not an HVE account the app was given gets 501 5.5.124.",
+                input.cloud.app_only_scope()
+            );
+            if mailboxes.is_empty() {
+                explanation.push_str(&format!(
+                    " Replace {MAILBOX_PLACEHOLDER} with each HVE account's address."
+                ));
+            }
+            steps.push(RunbookStep {
+                title: "Give the app access to the HVE accounts".to_owned(),
+                explanation,
+                commands: access,
+            });
+        }
+    }
+
+    if smtp && variant != RunbookVariant::Hve {
+        steps.push(RunbookStep {
+            title: "Allow SMTP AUTH for the mailboxes".to_owned(),
+            explanation: "SMTP AUTH is off by default; without it the server answers 535 5.7.139. The tenant-wide switch is shown by Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled. Security defaults block SMTP AUTH entirely: use Conditional Access instead.".to_owned(),
+            commands: boxes
+                .iter()
+                .map(|m| {
+                    format!(
+                        "Set-CASMailbox -Identity {} -SmtpClientAuthenticationDisabled $false",
+                        q(m)
+                    )
+                })
+                .collect(),
+        });
+    }
+
+    Ok(Runbook { steps, consent_url })
+}
+
+/// The service principal step: `New-ServicePrincipal` with the enterprise application's object id.
+fn service_principal_step(
+    client_id: &str,
+    object_id: Option<&str>,
+    display_name: Option<&str>,
+) -> RunbookStep {
+    let q = quote_powershell;
+    let sp = object_id.unwrap_or(OBJECT_ID_PLACEHOLDER);
     let mut new_sp = format!(
         "New-ServicePrincipal -AppId {} -ObjectId {}",
-        q(&client_id),
+        q(client_id),
         q(sp)
     );
-    if let Some(n) = &display_name {
+    if let Some(n) = display_name {
         new_sp.push_str(&format!(" -DisplayName {}", q(n)));
     }
     let mut explanation = "-ObjectId is the object id of the ENTERPRISE APPLICATION (service principal) of the app in this tenant, NOT the object id shown on the app registration: with the wrong one every login fails (IMAP \"NO AUTHENTICATE failed\", SMTP 535 5.7.3).".to_owned();
@@ -263,25 +436,35 @@ pub fn build_runbook(input: &RunbookInput) -> Result<Runbook> {
             " Replace {OBJECT_ID_PLACEHOLDER} with it: Entra admin center > Enterprise applications > the app > Overview > Object ID, or in PowerShell (module Microsoft.Graph.Applications, after Connect-MgGraph -Scopes 'Application.Read.All'): (Get-MgServicePrincipal -Filter \"appId eq '{client_id}'\").Id"
         ));
     }
-    steps.push(RunbookStep {
+    RunbookStep {
         title: "Register the app's service principal in Exchange".to_owned(),
         explanation,
         commands: vec![new_sp],
-    });
+    }
+}
 
+/// The mailbox-permission steps: service principal, FullAccess (and SendAs), checks.
+fn mailbox_permission_steps(
+    steps: &mut Vec<RunbookStep>,
+    client_id: &str,
+    object_id: Option<&str>,
+    display_name: Option<&str>,
+    mailboxes: &[String],
+    boxes: &[&str],
+    send_as: bool,
+) {
+    let q = quote_powershell;
+    let sp = object_id.unwrap_or(OBJECT_ID_PLACEHOLDER);
+    steps.push(service_principal_step(client_id, object_id, display_name));
     let mut perms = Vec::new();
-    for m in &boxes {
+    for m in boxes {
         perms.push(format!(
             "Add-MailboxPermission -Identity {} -User {} -AccessRights FullAccess",
             q(m),
             q(sp)
         ));
         if send_as {
-            perms.push(format!(
-                "Add-RecipientPermission -Identity {} -Trustee {} -AccessRights SendAs -Confirm:$false",
-                q(m),
-                q(sp)
-            ));
+            perms.push(send_as_command(m, sp));
         }
     }
     let mut explanation = "FullAccess lets the app open the mailbox (IMAP/POP, and the login of SMTP). The XOAUTH2 user= of each login is the mailbox's primary address.".to_owned();
@@ -301,9 +484,9 @@ pub fn build_runbook(input: &RunbookInput) -> Result<Runbook> {
 
     let mut checks = vec![format!(
         "Get-ServicePrincipal | Where-Object AppId -eq {} | Format-List DisplayName,AppId,ObjectId",
-        q(&client_id)
+        q(client_id)
     )];
-    for m in &boxes {
+    for m in boxes {
         checks.push(format!(
             "Get-MailboxPermission -Identity {} -User {}",
             q(m),
@@ -326,24 +509,67 @@ pub fn build_runbook(input: &RunbookInput) -> Result<Runbook> {
         explanation: "The service principal must show the app id and the enterprise application's object id; each mailbox must list it with FullAccess, and have the protocol enabled. Changes can take several minutes to reach every server.".to_owned(),
         commands: checks,
     });
+}
 
-    if smtp {
-        steps.push(RunbookStep {
-            title: "Allow SMTP AUTH for the mailboxes".to_owned(),
-            explanation: "SMTP AUTH is off by default; without it the server answers 535 5.7.139. The tenant-wide switch is shown by Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled. Security defaults block SMTP AUTH entirely: use Conditional Access instead.".to_owned(),
-            commands: boxes
-                .iter()
-                .map(|m| {
-                    format!(
-                        "Set-CASMailbox -Identity {} -SmtpClientAuthenticationDisabled $false",
-                        q(m)
-                    )
-                })
-                .collect(),
-        });
+/// The OPATH filter of a management scope holding exactly these mailboxes
+/// (`PrimarySmtpAddress -eq 'a@contoso.com' -or ...`), each value quoted for OPATH.
+fn recipient_filter(boxes: &[&str]) -> String {
+    boxes
+        .iter()
+        .map(|m| format!("PrimarySmtpAddress -eq '{}'", m.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(" -or ")
+}
+
+/// The App RBAC steps for SMTP: service principal, management scope, role assignment, check.
+fn rbac_steps(
+    steps: &mut Vec<RunbookStep>,
+    client_id: &str,
+    object_id: Option<&str>,
+    display_name: Option<&str>,
+    mailboxes: &[String],
+    boxes: &[&str],
+) {
+    let q = quote_powershell;
+    let sp = object_id.unwrap_or(OBJECT_ID_PLACEHOLDER);
+    steps.push(service_principal_step(client_id, object_id, display_name));
+    let scope_name = format!("SMTP send as for {client_id}");
+    let mut explanation = "The management scope names the mailboxes the app may send as; the role assignment gives the app the role Application SMTP.SendAsApp on that scope only. No FullAccess and no SendAs permission are needed.".to_owned();
+    if mailboxes.is_empty() {
+        explanation.push_str(&format!(
+            " Replace {MAILBOX_PLACEHOLDER} with the mailboxes (or use another recipient filter, such as a department)."
+        ));
     }
-
-    Ok(Runbook { steps, consent_url })
+    steps.push(RunbookStep {
+        title: "Give the app the SMTP role on the mailboxes".to_owned(),
+        explanation,
+        commands: vec![
+            format!(
+                "New-ManagementScope -Name {} -RecipientRestrictionFilter {}",
+                q(&scope_name),
+                q(&recipient_filter(boxes))
+            ),
+            format!(
+                "New-ManagementRoleAssignment -App {} -Role 'Application SMTP.SendAsApp' -CustomResourceScope {}",
+                q(client_id),
+                q(&scope_name)
+            ),
+        ],
+    });
+    steps.push(RunbookStep {
+        title: "Check".to_owned(),
+        explanation: "Each mailbox must show the role Application SMTP.SendAsApp as InScope True. Role assignments take from 30 minutes to 2 hours to apply: a 535 5.7.3 right after the change is expected; test again later.".to_owned(),
+        commands: boxes
+            .iter()
+            .map(|m| {
+                format!(
+                    "Test-ServicePrincipalAuthorization -Identity {} -Resource {}",
+                    q(sp),
+                    q(m)
+                )
+            })
+            .collect(),
+    });
 }
 
 #[cfg(test)]
@@ -365,6 +591,7 @@ mod tests {
             protocols: vec![Protocol::Imap],
             cloud: Cloud::global(),
             send_as: false,
+            variant: RunbookVariant::MailboxPermission,
         }
     }
 
@@ -627,5 +854,107 @@ mod tests {
         i.display_name = Some("Bob's app".into());
         let r = build_runbook(&i).unwrap();
         assert!(r.steps[2].commands[0].ends_with("-DisplayName 'Bob''s app'"));
+    }
+
+    #[test]
+    fn variant_names() {
+        for v in RunbookVariant::ALL {
+            assert_eq!(v.as_str().parse::<RunbookVariant>().unwrap(), v);
+        }
+        assert_eq!(
+            "App_RBAC".parse::<RunbookVariant>().unwrap(),
+            RunbookVariant::Rbac
+        );
+        assert_eq!(
+            "x".parse::<RunbookVariant>().unwrap_err().code(),
+            "invalid_input"
+        );
+        assert_eq!(RunbookVariant::default(), RunbookVariant::MailboxPermission);
+    }
+
+    #[test]
+    fn rbac_runbook() {
+        let mut i = input();
+        i.variant = RunbookVariant::Rbac;
+        i.protocols = vec![];
+        i.mailboxes = vec!["info@contoso.com".into(), "o'brien@contoso.com".into()];
+        let r = build_runbook(&i).unwrap();
+        let text = r.to_text();
+        assert!(text.contains(&format!(
+            "New-ServicePrincipal -AppId '{C}' -ObjectId '{O}'"
+        )));
+        assert!(text.contains(&format!(
+            "New-ManagementScope -Name 'SMTP send as for {C}' -RecipientRestrictionFilter 'PrimarySmtpAddress -eq ''info@contoso.com'' -or PrimarySmtpAddress -eq ''o''''brien@contoso.com'''"
+        )));
+        assert!(text.contains(&format!(
+            "New-ManagementRoleAssignment -App '{C}' -Role 'Application SMTP.SendAsApp' -CustomResourceScope 'SMTP send as for {C}'"
+        )));
+        assert!(text.contains(&format!(
+            "Test-ServicePrincipalAuthorization -Identity '{O}' -Resource 'info@contoso.com'"
+        )));
+        assert!(text.contains("30 minutes to 2 hours"));
+        assert!(text.contains("NO Entra permission"));
+        // No mailbox permissions in this variant; SMTP AUTH must still be on.
+        assert!(!text.contains("Add-MailboxPermission"));
+        assert!(!text.contains("Add-RecipientPermission"));
+        assert!(text.contains("-SmtpClientAuthenticationDisabled $false"));
+        // The filter round-trips through PowerShell's quoting.
+        let cmd = &r.steps[3].commands[0];
+        let lit = &cmd[cmd.find("-RecipientRestrictionFilter ").unwrap() + 28..];
+        assert_eq!(
+            parse_literal(lit),
+            Some((
+                "PrimarySmtpAddress -eq 'info@contoso.com' -or PrimarySmtpAddress -eq 'o''brien@contoso.com'".to_owned(),
+                ""
+            ))
+        );
+        // App RBAC does not cover IMAP or POP.
+        i.protocols = vec![Protocol::Smtp, Protocol::Imap];
+        let e = build_runbook(&i).unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(e.to_string().contains("mailbox-permission"), "{e}");
+    }
+
+    #[test]
+    fn hve_runbook() {
+        let mut i = input();
+        i.variant = RunbookVariant::Hve;
+        i.protocols = vec![];
+        i.mailboxes = vec!["alerts@contoso.com".into()];
+        let text = build_runbook(&i).unwrap().to_text();
+        assert!(text.contains(&format!(
+            "Add-HVEAppAccess -Identity 'alerts@contoso.com' -AppIds '{C}'"
+        )));
+        assert!(text.contains("smtp.hve.mx.microsoft"));
+        assert!(text.contains("Mail.Send"));
+        assert!(text.contains("550 5.5.105"));
+        assert!(!text.contains("New-ServicePrincipal"));
+        assert!(!text.contains("Set-CASMailbox"));
+        i.mailboxes = vec![];
+        assert!(build_runbook(&i)
+            .unwrap()
+            .to_text()
+            .contains(MAILBOX_PLACEHOLDER));
+    }
+
+    #[test]
+    fn mailbox_permission_runbook_mentions_the_service_principal_rule() {
+        let text = build_runbook(&input()).unwrap().to_text();
+        assert!(text.contains("AADSTS7000229"));
+    }
+
+    #[test]
+    fn personal_accounts_have_no_runbook() {
+        let mut i = input();
+        i.cloud = Cloud::preset(CloudId::Consumers);
+        assert_eq!(build_runbook(&i).unwrap_err().code(), "invalid_input");
+    }
+
+    #[test]
+    fn send_as_line_is_quoted() {
+        assert_eq!(
+            send_as_command("o'b@contoso.com", "a@contoso.com"),
+            "Add-RecipientPermission -Identity 'o''b@contoso.com' -Trustee 'a@contoso.com' -AccessRights SendAs -Confirm:$false"
+        );
     }
 }

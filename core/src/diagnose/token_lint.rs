@@ -13,11 +13,19 @@
 //! | `expired` | `exp` <= now |
 //! | `wrong_audience` | `aud` is not an Exchange Online resource of any cloud (Graph is the usual mistake) |
 //! | `missing_scope` | delegated: `scp` lacks the protocol's permission (`IMAP.AccessAsUser.All`, ...) |
-//! | `missing_role` | app-only: `roles` lacks the protocol's permission (`IMAP.AccessAsApp`, ...) |
-//! | `user_differs` | delegated: the token's user is not the `user=` of the login |
+//! | `missing_role` | app-only IMAP/POP: `roles` lacks `IMAP.AccessAsApp` / `POP.AccessAsApp` (or the token is delegated) |
+//! | `smtp_role_absent` | app-only SMTP: `roles` lacks `SMTP.SendAsApp`; a warning, since App RBAC and High Volume Email authorise SMTP without it |
+//! | `user_differs` | delegated: the token's user is not the `user=` of the login; an error for SMTP (a shared mailbox cannot be an SMTP AUTH identity), a note for IMAP/POP (fine for a shared mailbox) |
+//!
+//! Every finding is of severity `error` except `smtp_role_absent` (warning), `user_differs` for
+//! IMAP/POP (note) and `opaque_token` (a note for an opaque token, as personal accounts get; a
+//! warning for a JWT that cannot be decoded; an error for an empty token). When the
+//! token's `tid` is the personal-account tenant ([`crate::cloud::CONSUMERS_TENANT_ID`]), fixes
+//! speak to the account owner instead of a tenant administrator.
 //!
 //! The token itself never appears in a finding, an error or a `Debug` output.
 
+use super::Severity;
 use crate::cloud::{
     Cloud, CloudId, Grant, Protocol, EXCHANGE_ONLINE_APP_ID, GRAPH_APP_ID, GRAPH_RESOURCE,
 };
@@ -45,11 +53,14 @@ pub struct DecodedJwt {
     pub payload: String,
 }
 
-/// A finding of a lint: a stable code, what is wrong and what to do.
+/// A finding of a lint: a stable code, how much it matters, what is wrong and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LintFinding {
     /// The stable snake_case code.
     pub code: String,
+    /// `error` (the login will fail), `warning` (it may) or `note`.
+    #[serde(default)]
+    pub severity: Severity,
     /// What is wrong.
     pub message: String,
     /// What to do.
@@ -57,12 +68,20 @@ pub struct LintFinding {
 }
 
 impl LintFinding {
+    /// A finding of severity `error`.
     pub(crate) fn new(code: &str, message: impl Into<String>, fix: impl Into<String>) -> Self {
         LintFinding {
             code: code.to_owned(),
+            severity: Severity::Error,
             message: message.into(),
             fix: fix.into(),
         }
+    }
+
+    /// The same finding with another severity.
+    pub(crate) fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 }
 
@@ -107,6 +126,16 @@ impl TokenLint {
     pub fn codes(&self) -> Vec<String> {
         self.findings.iter().map(|f| f.code.clone()).collect()
     }
+}
+
+/// The fix of a finding for a personal Microsoft account (tenant `consumers`): words for the
+/// account owner, who has no tenant admin, portal or PowerShell.
+fn personal_fix(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "wrong_audience" | "missing_scope" => "This is a personal Microsoft account (Outlook.com, Hotmail): the app must ask for https://outlook.office.com/IMAP.AccessAsUser.All (POP: .../POP.AccessAsUser.All, SMTP: .../SMTP.Send) and offline_access with tenant consumers, and you sign in again and accept; there is no admin to ask.",
+        "missing_role" | "smtp_role_absent" => "Personal Microsoft accounts have no app-only access: sign in as the account owner with a delegated flow (device code or browser) instead.",
+        _ => return None,
+    })
 }
 
 /// Decodes a JWT's header and payload without verifying anything.
@@ -309,12 +338,12 @@ pub fn lint_access_token(
         Ok(c) => c,
         Err(_) => {
             let t = token.trim();
-            let message = if t.is_empty() {
-                "the token is empty".to_owned()
+            let (message, severity) = if t.is_empty() {
+                ("the token is empty".to_owned(), Severity::Error)
             } else if t.starts_with("eyJ") && t.contains('.') {
-                "the token looks like a JWT but cannot be decoded (cut off when copied, or encrypted), so its claims cannot be checked".to_owned()
+                ("the token looks like a JWT but cannot be decoded (cut off when copied, or encrypted), so its claims cannot be checked".to_owned(), Severity::Warning)
             } else {
-                "the token is not a JWT: an opaque token, as issued for personal Microsoft accounts (Outlook.com); its claims cannot be checked".to_owned()
+                ("the token is not a JWT: an opaque token, as issued for personal Microsoft accounts (Outlook.com); its claims cannot be checked".to_owned(), Severity::Note)
             };
             return TokenLint {
                 claims: None,
@@ -322,7 +351,8 @@ pub fn lint_access_token(
                     "opaque_token",
                     message,
                     "Nothing to fix for personal accounts: send it as is. For a work account, copy the whole access_token (three dot-separated parts); if the login fails, check the scopes requested (https://outlook.office.com/IMAP.AccessAsUser.All, not Graph).",
-                )],
+                )
+                .with_severity(severity)],
             };
         }
     };
@@ -402,20 +432,34 @@ pub fn lint_access_token(
         Grant::App => {
             let permission = protocol.app_permission();
             if !has_permission(&claims.roles, permission) {
-                let message = if claims.roles.is_empty() && !claims.scp.is_empty() {
-                    format!("the token is delegated (scp {}, no roles) but the login is app-only: it lacks the application permission {permission}", claims.scp.join(" "))
-                } else {
-                    format!(
-                        "roles ({}) lack {permission}, needed for {}",
-                        claims.roles.join(" "),
-                        protocol.as_str().to_ascii_uppercase()
+                let delegated_instead = claims.roles.is_empty() && !claims.scp.is_empty();
+                if protocol == Protocol::Smtp && !delegated_instead {
+                    // App RBAC and HVE authorise SMTP without the Entra role: not an error by itself.
+                    findings.push(LintFinding::new(
+                        "smtp_role_absent",
+                        format!(
+                            "roles ({}) lack SMTP.SendAsApp: Exchange accepts the token only if the app is authorised for SMTP another way",
+                            claims.roles.join(" ")
+                        ),
+                        "One of three set-ups must be in place: (1) the Entra application permission SMTP.SendAsApp with admin consent, plus New-ServicePrincipal and Add-MailboxPermission/Add-RecipientPermission on the mailbox (runbook mailbox-permission); (2) App RBAC: no Entra permission, New-ServicePrincipal, New-ManagementScope and New-ManagementRoleAssignment -Role 'Application SMTP.SendAsApp' (runbook rbac; takes 30 minutes to 2 hours to apply); (3) High Volume Email: Entra Mail.Send and Add-HVEAppAccess, host smtp.hve.mx.microsoft (runbook hve).",
                     )
-                };
-                findings.push(LintFinding::new(
-                    "missing_role",
-                    message,
-                    format!("Add the application permission {permission} of 'Office 365 Exchange Online' (App registrations > API permissions > Add a permission > APIs my organization uses), grant admin consent, then request a new token with the client-credentials grant."),
-                ));
+                    .with_severity(Severity::Warning));
+                } else {
+                    let message = if delegated_instead {
+                        format!("the token is delegated (scp {}, no roles) but the login is app-only: it lacks the application permission {permission}", claims.scp.join(" "))
+                    } else {
+                        format!(
+                            "roles ({}) lack {permission}, needed for {}",
+                            claims.roles.join(" "),
+                            protocol.as_str().to_ascii_uppercase()
+                        )
+                    };
+                    findings.push(LintFinding::new(
+                        "missing_role",
+                        message,
+                        format!("Add the application permission {permission} of 'Office 365 Exchange Online' (App registrations > API permissions > Add a permission > APIs my organization uses), grant admin consent, then request a new token with the client-credentials grant."),
+                    ));
+                }
             }
         }
     }
@@ -427,11 +471,35 @@ pub fn lint_access_token(
         ) {
             let have_plain = plain_user(have);
             if !same_user(have_plain, want) {
-                findings.push(LintFinding::new(
-                    "user_differs",
-                    format!("the token belongs to {have_plain} but the login names {want}"),
-                    format!("Fine when {want} is a shared mailbox {have_plain} has FullAccess to; otherwise log in with user={have_plain}, or sign in as {want} to get that user's token."),
-                ));
+                findings.push(if protocol == Protocol::Smtp {
+                    LintFinding::new(
+                        "user_differs",
+                        format!("the token belongs to {have_plain} but the SMTP login names {want}: SMTP AUTH accepts only the token's own user (a shared mailbox cannot be an SMTP AUTH identity)"),
+                        format!(
+                            "Log in with user={have_plain}. To send as a shared mailbox, put {want} in MAIL FROM and From: and give {have_plain} Send As on it: {}",
+                            crate::diagnose::runbook::send_as_command(want, have_plain)
+                        ),
+                    )
+                } else {
+                    LintFinding::new(
+                        "user_differs",
+                        format!("the token belongs to {have_plain} but the login names {want}"),
+                        format!("Fine when {want} is a shared mailbox {have_plain} has FullAccess to; otherwise log in with user={have_plain}, or sign in as {want} to get that user's token."),
+                    )
+                    .with_severity(Severity::Note)
+                });
+            }
+        }
+    }
+
+    if claims
+        .tid
+        .as_deref()
+        .is_some_and(crate::cloud::is_personal_tenant_id)
+    {
+        for f in &mut findings {
+            if let Some(fix) = personal_fix(&f.code) {
+                f.fix = fix.to_owned();
             }
         }
     }
@@ -738,9 +806,27 @@ mod tests {
                 .findings
                 .is_empty()
         );
+        // App-only SMTP without SMTP.SendAsApp: App RBAC and HVE tokens lack the role legitimately,
+        // so it is a warning naming the three set-ups, not missing_role.
         let l = lint_access_token(&t, Protocol::Smtp, Grant::App, None, NOW, None);
-        assert_eq!(codes(&l), ["missing_role"]);
+        assert_eq!(codes(&l), ["smtp_role_absent"]);
+        assert_eq!(l.findings[0].severity, Severity::Warning);
         assert!(l.findings[0].message.contains("SMTP.SendAsApp"));
+        for way in [
+            "admin consent",
+            "New-ManagementRoleAssignment",
+            "Add-HVEAppAccess",
+            "smtp.hve.mx.microsoft",
+        ] {
+            assert!(l.findings[0].fix.contains(way), "{way}");
+        }
+        // IMAP keeps missing_role, an error.
+        let no_roles = jwt(
+            &serde_json::json!({"aud": "https://outlook.office365.com", "roles": ["Mail.Send"], "exp": NOW + 10}),
+        );
+        let l = lint_access_token(&no_roles, Protocol::Imap, Grant::App, None, NOW, None);
+        assert_eq!(codes(&l), ["missing_role"]);
+        assert_eq!(l.findings[0].severity, Severity::Error);
         assert!(l.findings[0].fix.contains("admin consent"));
 
         // Delegated token used for an app-only login, and the reverse.
@@ -760,6 +846,29 @@ mod tests {
     }
 
     #[test]
+    fn personal_account_tokens_get_owner_fixes() {
+        let t = jwt(&serde_json::json!({
+            "aud": "https://graph.microsoft.com", "scp": "Mail.Read", "exp": NOW + 10,
+            "tid": "9188040D-6C67-4C5B-B112-36A304B66DAD", "preferred_username": "me@outlook.com"
+        }));
+        let l = lint_access_token(&t, Protocol::Imap, Grant::Delegated, None, NOW, None);
+        assert_eq!(codes(&l), ["wrong_audience", "missing_scope"]);
+        for f in &l.findings {
+            assert!(f.fix.contains("personal Microsoft account"), "{}", f.fix);
+            assert!(!f.fix.contains("App registrations"), "{}", f.fix);
+        }
+        // The same token from a work tenant keeps the admin's fix.
+        let work = jwt(
+            &serde_json::json!({"aud": "https://graph.microsoft.com", "scp": "Mail.Read", "exp": NOW + 10, "tid": "11111111-2222-3333-4444-555555555555"}),
+        );
+        let l = lint_access_token(&work, Protocol::Imap, Grant::Delegated, None, NOW, None);
+        assert!(l
+            .findings
+            .iter()
+            .all(|f| !f.fix.contains("personal Microsoft account")));
+    }
+
+    #[test]
     fn user_differs() {
         let t = delegated(
             "https://outlook.office.com",
@@ -776,8 +885,36 @@ mod tests {
             None,
         );
         assert_eq!(codes(&l), ["user_differs"]);
+        assert_eq!(l.findings[0].severity, Severity::Note);
         assert!(l.findings[0].fix.contains("shared mailbox"));
         assert!(l.findings[0].fix.contains("otherwise"));
+        // Over SMTP a shared mailbox cannot be the AUTH identity: an error with the Send As line.
+        let t_smtp = delegated(
+            "https://outlook.office.com",
+            "SMTP.Send",
+            "Alice@Contoso.com",
+            NOW + 10,
+        );
+        let l = lint_access_token(
+            &t_smtp,
+            Protocol::Smtp,
+            Grant::Delegated,
+            Some("shared@contoso.com"),
+            NOW,
+            None,
+        );
+        assert_eq!(codes(&l), ["user_differs"]);
+        assert_eq!(l.findings[0].severity, Severity::Error);
+        assert!(l.findings[0]
+            .message
+            .contains("cannot be an SMTP AUTH identity"));
+        assert!(
+            l.findings[0].fix.contains("user=alice@contoso.com")
+                || l.findings[0].fix.contains("user=Alice@Contoso.com"),
+            "{}",
+            l.findings[0].fix
+        );
+        assert!(l.findings[0].fix.contains("Add-RecipientPermission -Identity 'shared@contoso.com' -Trustee 'Alice@Contoso.com' -AccessRights SendAs"), "{}", l.findings[0].fix);
         assert!(lint_access_token(
             &t,
             Protocol::Imap,
