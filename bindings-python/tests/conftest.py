@@ -53,6 +53,7 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
              "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
             check=True, capture_output=True, timeout=60,
         )
-    except (OSError, subprocess.SubprocessError):
-        pytest.skip("openssl is not available to make a test certificate")
+    except (OSError, subprocess.SubprocessError) as e:
+        # A failure, not a skip: the TLS tests would otherwise pass a run without running.
+        pytest.fail(f"openssl could not make a test certificate ({e}): install openssl")
     yield cert, key

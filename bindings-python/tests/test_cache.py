@@ -73,8 +73,9 @@ def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path, monkeypatc
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as info:
         c.put(KEY, {"access_token": "at2", "refresh_token": "rt2"})
+    assert info.value.errno == 28  # the failed fsync's, not another OSError on the way
     monkeypatch.undo()
     assert c.path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tokens.json", "tokens.json.lock"]

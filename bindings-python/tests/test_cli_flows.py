@@ -261,6 +261,13 @@ def test_ctrl_c_during_device_flow_exits_130_without_traceback(tmp_path: Path) -
     import subprocess
     import sys
 
+    def default_sigint() -> None:
+        # A runner started in the background (`make test &`, nohup, some CI) ignores SIGINT, and
+        # an ignored signal stays ignored across exec: the CLI would never see Ctrl-C. Give the
+        # child what a terminal's foreground job has, the default disposition (Python then turns
+        # SIGINT into KeyboardInterrupt). Only a syscall runs between fork and exec.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     auth = {"device_code": "dc", "user_code": "WXYZ-1234", "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900, "interval": 1}
     with HttpServer({"/devicecode": [Reply(200, auth)], "/token": [Reply(400, {"error": "authorization_pending"})]}) as srv:
         env = {**os.environ, "MAILOAUTH_CACHE": str(tmp_path / "t.json")}
@@ -268,15 +275,23 @@ def test_ctrl_c_during_device_flow_exits_130_without_traceback(tmp_path: Path) -
         p = subprocess.Popen(
             [sys.executable, "-m", "mailoauth", "token", "--app", CLIENT, "--flow", "device",
              "--token-url", f"{srv.base}/token", "--device-url", f"{srv.base}/devicecode"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=default_sigint,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not any(r.path == "/token" for r in srv.requests):
-            time.sleep(0.1)
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=30)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and p.poll() is None and not any(r.path == "/token" for r in srv.requests):
+                time.sleep(0.1)
+            # Ctrl-C must land while the flow polls, not before it started or after it ended.
+            assert p.poll() is None and any(r.path == "/token" for r in srv.requests), "the device flow never polled"
+            p.send_signal(signal.SIGINT)
+            out, err = p.communicate(timeout=30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
     assert p.returncode == 130, err
-    assert "WXYZ-1234" in err and "cancelled" in err and "Traceback" not in err
+    assert "WXYZ-1234" in err and "Traceback" not in err
+    assert err.rstrip().endswith("mailoauth: error: cancelled [cancelled]"), err
 
 
 def test_check_pop_over_implicit_tls_with_a_test_ca(env: Path, tls_files: tuple[Path, Path]) -> None:

@@ -71,8 +71,11 @@ def test_client_credentials_with_certificate(tls_files: tuple[Path, Path]) -> No
 
 def test_client_credentials_needs_a_credential() -> None:
     with HttpServer({}) as srv:
-        with pytest.raises(mailoauth.InvalidInputError):
-            mailoauth.client_credentials(app_for(srv))
+        app = app_for(srv)  # outside pytest.raises: a bad App must not pass for the missing credential
+        with pytest.raises(mailoauth.InvalidInputError, match="need a client secret or a certificate") as info:
+            mailoauth.client_credentials(app)
+    assert info.value.code == "invalid_input"
+    assert srv.requests == []
 
 
 def test_server_refusal_is_server_error_with_details() -> None:

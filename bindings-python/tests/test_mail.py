@@ -119,8 +119,9 @@ def test_imap_raw_socket() -> None:
             result = imap_login(s, USER, TOKEN, capabilities=CAPS.split(), tag="A7")
             assert result.server_text == "done"
             assert s.recv(100).startswith(b"* trailing")
-    with pytest.raises(mailoauth.InvalidInputError):
-        imap_login(socket.socket(), USER, TOKEN)
+    with socket.socket() as raw:
+        with pytest.raises(mailoauth.InvalidInputError, match=r"raw socket needs capabilities="):
+            imap_login(raw, USER, TOKEN)
 
 
 def test_pop_login_two_line_form_then_stat() -> None:
@@ -205,7 +206,9 @@ def test_smtp_long_token_two_step_and_multiline_refusal() -> None:
     e = info.value
     assert (e.reply_code, e.enhanced_status) == (535, "5.7.139")
     assert e.diagnosis is not None and e.diagnosis.code == "smtp_auth_disabled"
-    assert "Set-CasMailbox" in e.diagnosis.fix or "Set-TransportConfig" in e.diagnosis.fix
+    # Both places it can be off: the mailbox and the tenant (core/src/diagnose/reply.rs).
+    assert "Set-CasMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false" in e.diagnosis.fix
+    assert "Set-TransportConfig -SmtpClientAuthenticationDisabled $false" in e.diagnosis.fix
     assert srv.errors == []
 
 

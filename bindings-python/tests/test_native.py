@@ -197,8 +197,9 @@ def test_records_are_frozen() -> None:
     c = mailoauth.Cloud()
     with pytest.raises(AttributeError):
         c.imap_host = "x"  # type: ignore[misc]
-    with pytest.raises(TypeError):
-        pickle.dumps(mailoauth.HttpRequest("GET", "https://x"))
+    req = mailoauth.HttpRequest("GET", "https://x")  # a TypeError here must not pass the check below
+    with pytest.raises(TypeError, match="pickle"):
+        pickle.dumps(req)
 
 
 def test_decoded_response_repr_hides_token() -> None:

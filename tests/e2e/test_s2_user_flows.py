@@ -57,7 +57,8 @@ def test_auth_code_pkce_through_loopback_then_imap(stack: dict[str, Any], monkey
 def test_auth_code_declined_is_a_typed_error(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(mailoauth.ServerError) as e:
         sign_in_interactively(monkeypatch, public_app(stack), stack["decline_user"], scopes("imap"))
-    assert e.value.code == "access_denied" or e.value.error == "access_denied", (e.value.code, e.value.error, str(e.value))
+    # An OAuth error: its code is the server's `error` (either alone could pass a wrong mapping).
+    assert (e.value.code, e.value.error) == ("access_denied", "access_denied"), str(e.value)
 
 
 def test_device_code_completed_while_polling_then_pop(stack: dict[str, Any]) -> None:
@@ -119,4 +120,4 @@ def test_refresh_rotation_saved_to_cache(stack: dict[str, Any], monkeypatch: pyt
     # The old refresh token was rotated out: the provider refuses it now (invalid_grant).
     with pytest.raises(mailoauth.ServerError) as e:
         flows.refresh(app, first, scopes=wanted)
-    assert e.value.code == "invalid_grant" or e.value.error == "invalid_grant"
+    assert (e.value.code, e.value.error, e.value.requires_new_sign_in) == ("invalid_grant", "invalid_grant", True), str(e.value)

@@ -105,7 +105,10 @@ def test_kotlin_imap_login_bad_token_rejected(running: Any, stack: dict[str, Any
     assert m.group(2) == status, output(r)
     assert "diagnosis auth_failed:" in r.stdout and "fix:" in r.stdout, output(r)
     assert bad not in r.stdout + r.stderr, "the token is never printed"
-    assert any("auth failed" in line.lower() or "aborted login" in line.lower()
+    # Dovecot ends the connection with "(auth failed, 1 attempts ...)" and the mechanism; an
+    # "Aborted login" alone would also match a client that never tried to authenticate.
+    mailbox = stack["clients"]["secret"]["mailbox"]
+    assert any("(auth failed, 1 attempts" in line and f"user=<{mailbox}>, method={mechanism}," in line
                for line in dovecot_lines(running, mark, source)), "\n".join(running.log_lines("dovecot", mark))
     # The Python driver decodes the same challenge from the same server for the same token.
     with pytest.raises(mailoauth.AuthenticationError) as e:
