@@ -29,13 +29,18 @@ fn dispatch(kind: &str, v: &Value) -> Outcome {
     match kind {
         "xoauth2" | "oauthbearer" | "sasl_error_challenge" => vectors::sasl::run(kind, v),
         "imap_auth" | "pop_auth" | "smtp_auth" | "diagnose_reply" => vectors::mail::run(kind, v),
-        "pkce_s256" | "admin_consent_url" | "admin_consent_redirect" | "authorize_redirect" => {
-            vectors::identity::run(kind, v)
-        }
+        "pkce_s256"
+        | "admin_consent_url"
+        | "admin_consent_redirect"
+        | "authorize_redirect"
+        | "client_credentials_request"
+        | "cloud_preset" => vectors::identity::run(kind, v),
         "token_response" | "device_authorization_response" | "device_poll_response" => {
             vectors::tokens::run(kind, v)
         }
-        "diagnose_token_error" | "access_token_lint" => vectors::diagnose::run(kind, v),
+        "diagnose_token_error" | "access_token_lint" | "config_lint" | "runbook" => {
+            vectors::diagnose::run(kind, v)
+        }
         other => Err(format!("unknown vector kind {other:?}")),
     }
 }

@@ -1,12 +1,15 @@
-//! Identity kinds: `pkce_s256`, `admin_consent_url`, `admin_consent_redirect`, `authorize_redirect`.
+//! Identity kinds: `pkce_s256`, `admin_consent_url`, `admin_consent_redirect`, `authorize_redirect`,
+//! `client_credentials_request`, `cloud_preset`.
 
 use super::support::*;
 use mailoauth::authorize::parse_authorize_redirect;
-use mailoauth::cloud::Cloud;
+use mailoauth::cloud::{Cloud, Protocol};
 use mailoauth::consent::{
     build_admin_consent_url, parse_admin_consent_redirect, AdminConsentRequest,
 };
 use mailoauth::pkce::Pkce;
+use mailoauth::token::{build_client_credentials_request, ClientAuth};
+use mailoauth::Secret;
 use serde_json::Value;
 
 pub fn run(kind: &str, v: &Value) -> Outcome {
@@ -15,6 +18,8 @@ pub fn run(kind: &str, v: &Value) -> Outcome {
         "admin_consent_url" => admin_consent_url(v),
         "admin_consent_redirect" => admin_consent_redirect(v),
         "authorize_redirect" => authorize_redirect(v),
+        "client_credentials_request" => client_credentials_request(v),
+        "cloud_preset" => cloud_preset(v),
         other => Err(format!("kind {other:?} is not an identity kind")),
     }
 }
@@ -110,4 +115,71 @@ fn authorize_redirect(v: &Value) -> Outcome {
         return Ok(());
     };
     eq("code", c.code.expose_secret(), s(v, "expect", "code")?)
+}
+
+fn client_credentials_request(v: &Value) -> Outcome {
+    let auth = ClientAuth::Secret(Secret::new(s(v, "input", "client_secret")?));
+    let r = build_client_credentials_request(
+        s(v, "input", "token_url")?,
+        s(v, "input", "client_id")?,
+        s(v, "input", "scope")?,
+        &auth,
+    );
+    let Some(req) = check_error(v, r)? else {
+        return Ok(());
+    };
+    url_eq(&req.url, s(v, "expect", "url")?)?;
+    let mut got = req.form_fields();
+    got.sort();
+    let mut want: Vec<(String, String)> = expect(v, "form")
+        .as_object()
+        .ok_or("expect.form missing or not an object")?
+        .iter()
+        .map(|(k, x)| {
+            x.as_str()
+                .map(|x| (k.clone(), x.to_owned()))
+                .ok_or_else(|| format!("expect.form.{k} is not a string"))
+        })
+        .collect::<Result<_, _>>()?;
+    want.sort();
+    eq("form", got, want)
+}
+
+fn cloud_preset(v: &Value) -> Outcome {
+    let Some(c) = check_error(v, Cloud::from_name(s(v, "input", "cloud")?))? else {
+        return Ok(());
+    };
+    eq("id", Some(c.id.as_str()), expect(v, "id").as_str())?;
+    eq(
+        "login_base",
+        Some(c.login_base.as_str()),
+        expect(v, "login_base").as_str(),
+    )?;
+    eq(
+        "imap_host",
+        Some(c.imap_host.as_str()),
+        expect(v, "imap_host").as_str(),
+    )?;
+    eq(
+        "pop_host",
+        Some(c.pop_host.as_str()),
+        expect(v, "pop_host").as_str(),
+    )?;
+    eq(
+        "smtp_host",
+        Some(c.smtp_host.as_str()),
+        expect(v, "smtp_host").as_str(),
+    )?;
+    let got = c.delegated_scopes(&Protocol::ALL, true);
+    let want: Vec<String> = expect(v, "delegated_scopes")
+        .as_array()
+        .ok_or("expect.delegated_scopes missing or not an array")?
+        .iter()
+        .map(|x| {
+            x.as_str()
+                .map(str::to_owned)
+                .ok_or("expect.delegated_scopes holds a non-string")
+        })
+        .collect::<Result<_, _>>()?;
+    eq("delegated_scopes", got, want)
 }

@@ -5,7 +5,7 @@
 //! last entry the machine must be done, with the expected outcome.
 use super::support::*;
 use mailoauth::cloud::Protocol;
-use mailoauth::diagnose::reply::diagnose_reply;
+use mailoauth::diagnose::reply::{diagnose_reply, personal_account_diagnosis};
 use mailoauth::exchange::{Action, AuthOutcome, InitialResponse};
 use mailoauth::imap::{ImapAuth, ImapAuthConfig};
 use mailoauth::pop3::{PopAuth, PopAuthConfig};
@@ -79,8 +79,30 @@ pub fn run(kind: &str, v: &Value) -> Outcome {
             let protocol: Protocol = s(v, "input", "protocol")?
                 .parse()
                 .map_err(|e: mailoauth::Error| format!("input.protocol: {e}"))?;
-            let got = diagnose_reply(protocol, s(v, "input", "line")?).map(|d| d.code);
-            eq("code", got, opt_string(expect(v, "code")))
+            let line = s(v, "input", "line")?;
+            let personal = v
+                .get("input")
+                .and_then(|i| i.get("personal"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let d = diagnose_reply(protocol, line);
+            let d = if personal {
+                d.and_then(|d| personal_account_diagnosis(&d.code))
+            } else {
+                d
+            };
+            eq(
+                "code",
+                d.as_ref().map(|d| d.code.clone()),
+                opt_string(expect(v, "code")),
+            )?;
+            if let Some(text) = expect(v, "fix_contains").as_str() {
+                let fix = d.map(|d| d.fix).unwrap_or_default();
+                if !fix.contains(text) {
+                    return Err(format!("fix {fix:?} lacks {text:?}"));
+                }
+            }
+            Ok(())
         }
         other => Err(format!("mail runner does not handle {other}")),
     }
@@ -217,6 +239,13 @@ fn check_outcome(v: &Value, outcome: &AuthOutcome) -> Outcome {
                     "diagnosis",
                     r.diagnosis.as_ref().map(|d| d.code.clone()),
                     opt_string(expect(v, "diagnosis")),
+                )?;
+            }
+            if has("retry_with_fresh_token") {
+                eq(
+                    "retry_with_fresh_token",
+                    Some(r.retry_with_fresh_token),
+                    expect(v, "retry_with_fresh_token").as_bool(),
                 )?;
             }
             if has("reply_code") {
