@@ -1,4 +1,4 @@
-//! Well-known public client applications (PROTOCOL.md section 9).
+//! Well-known public client applications (docs/protocol.md section 9).
 //!
 //! Admins often consent to, or sign in with, a mail client's public client id instead of
 //! registering their own app. The Thunderbird id of the older articles was disabled around August
@@ -25,7 +25,7 @@ pub struct WellKnownApp {
     pub note: &'static str,
 }
 
-/// The table of PROTOCOL.md section 9.
+/// The table of docs/protocol.md section 9.
 pub static WELL_KNOWN_APPS: &[WellKnownApp] = &[
     WellKnownApp {
         name: "thunderbird",

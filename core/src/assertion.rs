@@ -1,6 +1,6 @@
 //! Certificate client assertions: the signed JWT a confidential client sends instead of a client
 //! secret (RFC 7523 section 2.2 and 3, RFC 7521 section 4.2, RFC 7515 JWS compact serialization;
-//! Microsoft identity platform "Certificate credentials" (client assertion format); PROTOCOL.md
+//! Microsoft identity platform "Certificate credentials" (client assertion format); docs/protocol.md
 //! section 3 "Certificate client assertion").
 //!
 //! Header `{"alg":"PS256"|"RS256","typ":"JWT","x5t#S256":base64url(SHA-256(certificate DER))}`,

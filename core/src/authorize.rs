@@ -1,5 +1,5 @@
 //! The authorization code flow's browser half: the authorize URL and the redirect that comes back
-//! (RFC 6749 section 4.1, PKCE per RFC 7636, issuer check per RFC 9207; PROTOCOL.md section 3).
+//! (RFC 6749 section 4.1, PKCE per RFC 7636, issuer check per RFC 9207; docs/protocol.md section 3).
 //!
 //! 1. [`build_authorize_url`] makes the URL the user's browser opens: `response_type=code`, the
 //!    client, the redirect URI, the scopes, a `state` and the PKCE `S256` challenge

@@ -1,4 +1,4 @@
-//! Clouds, tenants, client ids, endpoints, protocols and scopes (PROTOCOL.md sections 1–3).
+//! Clouds, tenants, client ids, endpoints, protocols and scopes (docs/protocol.md sections 1–3).
 //!
 //! A [`Cloud`] holds the Microsoft hosts of one national cloud: the login host, the Outlook
 //! resource that delegated scopes are minted for, the app-only `.default` scope and the mail
@@ -7,7 +7,7 @@
 //! OAuth 2.0 authorization server (a local test server over `http://127.0.0.1` included; plain
 //! `http` is refused for every other host).
 //!
-//! Cells marked *unconfirmed* or *seen* in PROTOCOL.md are marked so below: they come from public
+//! Cells marked *unconfirmed* or *seen* in docs/protocol.md are marked so below: they come from public
 //! reports, not Microsoft's documents. Override them if your tenant differs.
 
 use crate::error::{Error, Result};
@@ -244,7 +244,7 @@ pub struct Cloud {
 }
 
 impl Cloud {
-    /// The preset hosts of a cloud (PROTOCOL.md section 1).
+    /// The preset hosts of a cloud (docs/protocol.md section 1).
     pub fn preset(id: CloudId) -> Cloud {
         let (login, outlook, app, imap, smtp) = match id {
             CloudId::Consumers => (
@@ -378,7 +378,7 @@ impl Default for Cloud {
     }
 }
 
-/// An Entra tenant: who the sign-in is for (PROTOCOL.md section 1).
+/// An Entra tenant: who the sign-in is for (docs/protocol.md section 1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Tenant {

@@ -1,5 +1,5 @@
 //! Admin consent: the URL an administrator opens to grant an app's permissions for the whole
-//! tenant, and the parsing of the redirect that comes back (PROTOCOL.md section 3).
+//! tenant, and the parsing of the redirect that comes back (docs/protocol.md section 3).
 //!
 //! Two forms are built:
 //! - [`ConsentVariant::V2`], `https://{login}/{tenant}/v2.0/adminconsent?client_id&scope&redirect_uri&state`

@@ -1,5 +1,5 @@
 //! The device authorization grant (RFC 8628; Microsoft identity platform "OAuth 2.0 device
-//! authorization grant"; PROTOCOL.md section 3): sign in on a phone or another computer while a
+//! authorization grant"; docs/protocol.md section 3): sign in on a phone or another computer while a
 //! headless tool waits.
 //!
 //! 1. [`build_device_authorization_request`]: `POST /oauth2/v2.0/devicecode` with `client_id`,

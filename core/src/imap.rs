@@ -3,7 +3,7 @@
 //!
 //! Specifications: RFC 9051 section 6.2.2 (and RFC 3501 section 6.2.2) for `AUTHENTICATE`,
 //! RFC 4959 for the SASL initial response (`SASL-IR`), RFC 7628 section 3.2.2 for the failure
-//! challenge, RFC 5530 for response codes such as `[AUTHENTICATIONFAILED]`; PROTOCOL.md
+//! challenge, RFC 5530 for response codes such as `[AUTHENTICATIONFAILED]`; docs/protocol.md
 //! sections 4–6 for Exchange Online's behaviour.
 //!
 //! A driver goes from a fresh connection to a finished login with the core alone:

@@ -2,7 +2,7 @@
 //!
 //! Specifications: RFC 5034 (POP3 SASL, the `AUTH` command and its optional initial response),
 //! RFC 2449 (`CAPA`, the `SASL` capability), RFC 1939 (status indicators, multi-line responses),
-//! RFC 7628 section 3.2.2 (the failure challenge); PROTOCOL.md section 5 for Exchange Online.
+//! RFC 7628 section 3.2.2 (the failure challenge); docs/protocol.md section 5 for Exchange Online.
 //!
 //! Exchange Online requires the two-line form — `AUTH XOAUTH2`, the server's `+` (with or
 //! without a trailing space), then the base64 line — and answers the one-line form of RFC 5034

@@ -4,7 +4,7 @@
 //! Specifications: RFC 4954 (SMTP AUTH; section 4: the initial response is allowed only when the
 //! whole `AUTH` line fits 512 octets), RFC 5321 section 4.2 (reply lines, multi-line replies),
 //! RFC 3463 / RFC 2034 (enhanced status codes such as `5.7.3`), RFC 3207 (`STARTTLS`), RFC 7628
-//! section 3.2.2 (the failure challenge); PROTOCOL.md section 5 for Exchange Online.
+//! section 3.2.2 (the failure challenge); docs/protocol.md section 5 for Exchange Online.
 //!
 //! Exchange Online advertises `AUTH LOGIN XOAUTH2` only after `STARTTLS` and a second `EHLO`, so
 //! the exchange starts from the keyword lines of that second `EHLO` ([`parse_ehlo`]).

@@ -1,7 +1,7 @@
 //! Token requests for every grant, token-response parsing, and the [`TokenSet`] a host keeps
 //! (RFC 6749 sections 4.1.3, 4.4, 5 and 6; RFC 7636 section 4.5; RFC 7523 section 2.2;
 //! RFC 8628 section 3.4; Microsoft identity platform "OAuth 2.0 authorization code flow",
-//! "client credentials flow" and "device authorization grant"; PROTOCOL.md section 3).
+//! "client credentials flow" and "device authorization grant"; docs/protocol.md section 3).
 //!
 //! Each request is an [`HttpRequest`] value: an `application/x-www-form-urlencoded` `POST` to the
 //! token endpoint with exactly the fields the grant needs and nothing else. The host sends it with
@@ -75,7 +75,7 @@ pub const JWT_BEARER_ASSERTION_TYPE: &str =
 /// `grant_type` of the device-code token request (RFC 8628 section 3.4).
 pub const DEVICE_CODE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-/// AADSTS codes that mean the grant is dead and the user must sign in again (PROTOCOL.md
+/// AADSTS codes that mean the grant is dead and the user must sign in again (docs/protocol.md
 /// section 7): 70008 / 700082 expired or unused refresh token, 700084 one-day SPA refresh token,
 /// 50173 / 50133 grant revoked by a password change.
 pub const SIGN_IN_AGAIN_AADSTS: [u32; 5] = [70008, 700082, 700084, 50173, 50133];

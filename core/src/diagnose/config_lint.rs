@@ -1,5 +1,5 @@
 //! Configuration lint: the mistakes in a client's OAuth settings that public threads show again
-//! and again, found before any request is sent (PROTOCOL.md sections 1–3 and 9).
+//! and again, found before any request is sent (docs/protocol.md sections 1–3 and 9).
 //!
 //! Stable finding codes of [`lint_config`]:
 //!

@@ -1,5 +1,5 @@
 //! The Entra error explainer: an `AADSTSnnnn` code, an OAuth `error` value or a library error,
-//! turned into a cause, a concrete fix and what kind of action it takes (PROTOCOL.md sections 3
+//! turned into a cause, a concrete fix and what kind of action it takes (docs/protocol.md sections 3
 //! and 7; Microsoft identity platform "Microsoft Entra authentication and authorization error
 //! codes"; RFC 6749 section 5.2; RFC 8628 section 3.5 for the device-code poll errors).
 //!
@@ -223,7 +223,7 @@ const fn o(error: &'static str, advice: Advice) -> OAuthErrorCode {
 
 use Remedy::{AdminAction, FixConfiguration, Retry, SignInAgain, UserAction};
 
-/// The AADSTS codes with a cause and a fix (PROTOCOL.md section 7 and more).
+/// The AADSTS codes with a cause and a fix (docs/protocol.md section 7 and more).
 pub static ENTRA_CODES: &[EntraCode] = &[
     c(50001, Advice::new(FixConfiguration, "Resource not found or disabled",
         "The resource (API) named in the scope is disabled or does not exist in the tenant: usually a mistyped scope resource, or a tenant without Exchange Online.",
@@ -371,7 +371,7 @@ pub static ENTRA_CODES: &[EntraCode] = &[
         "Use the tenant id (Entra admin center > Overview > Tenant ID), a verified domain such as contoso.onmicrosoft.com, or organizations/common/consumers.")),
     c(900144, Advice::new(FixConfiguration, "Parameter missing from the request body",
         "The token request body lacks a required parameter (often `grant_type`, `client_id` or `scope`), usually because it was not sent form-encoded.",
-        "POST the parameters of the grant (PROTOCOL.md section 3) with `Content-Type: application/x-www-form-urlencoded` in the body.")),
+        "POST the parameters of the grant (docs/protocol.md section 3) with `Content-Type: application/x-www-form-urlencoded` in the body.")),
     c(1002012, Advice::new(FixConfiguration, "Scope not valid for client credentials",
         "With client credentials the scope must be a resource followed by `/.default`; a delegated permission name such as IMAP.AccessAsUser.All was sent.",
         "Request exactly `scope=https://outlook.office365.com/.default` with client credentials; the application permissions (IMAP.AccessAsApp, POP.AccessAsApp, SMTP.SendAsApp) come from the app registration and admin consent.")),
@@ -464,7 +464,7 @@ pub static OAUTH_ERRORS: &[OAuthErrorCode] = &[
         "Send one of authorization_code, refresh_token, client_credentials or urn:ietf:params:oauth:grant-type:device_code, form-encoded.")),
     o("invalid_request", Advice::new(FixConfiguration, "Invalid request",
         "The request lacks a parameter, repeats one, or has a malformed value.",
-        "Compare the request with PROTOCOL.md section 3 (form-encoded POST, every parameter of the grant once); the server's description names the problem.")),
+        "Compare the request with docs/protocol.md section 3 (form-encoded POST, every parameter of the grant once); the server's description names the problem.")),
     o("interaction_required", Advice::new(SignInAgain, "Interaction required",
         "The request needs the user: MFA, consent, or a Conditional Access step that a silent request cannot do.",
         "Sign in again with an interactive flow (authorization code with PKCE, or device code); pass any `claims` challenge back in the authorize request.")),

@@ -1,4 +1,4 @@
-//! Diagnosis: turning cryptic failures into a cause and a fix (PROTOCOL.md sections 6–10).
+//! Diagnosis: turning cryptic failures into a cause and a fix (docs/protocol.md sections 6–10).
 //!
 //! - [`reply`]: the mail-server reply catalogue (`NO AUTHENTICATE failed.`, `535 5.7.139`, ...).
 //! - [`entra`]: the Entra error explainer: AADSTS codes and OAuth `error` values turned into a

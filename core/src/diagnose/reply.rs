@@ -1,4 +1,4 @@
-//! The mail-server reply catalogue (PROTOCOL.md section 6): a cause and a fix for the replies
+//! The mail-server reply catalogue (docs/protocol.md section 6): a cause and a fix for the replies
 //! Exchange Online (and Gmail, Dovecot) send when an OAuth login fails.
 //!
 //! [`diagnose_reply`] reads ANY single reply line — with or without the IMAP tag, the POP status,
@@ -58,7 +58,7 @@ pub const BASIC_AUTH_REJECTED: &str = "basic_auth_rejected";
 /// `mechanism_not_offered`: the server does not offer the SASL mechanism.
 pub const MECHANISM_NOT_OFFERED: &str = "mechanism_not_offered";
 /// `temporary_failure`: a temporary server problem (SMTP 4xx such as 454); retry later with the
-/// same token. Not in PROTOCOL.md's table: added so that a 454 says "retry later".
+/// same token. Not in docs/protocol.md's table: added so that a 454 says "retry later".
 pub const TEMPORARY_FAILURE: &str = "temporary_failure";
 
 /// `tls_required`: the server wants TLS (or STARTTLS) before any login.

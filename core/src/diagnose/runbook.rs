@@ -1,5 +1,5 @@
 //! The Exchange Online admin runbook for app-only (client credentials) mail access, filled in
-//! (PROTOCOL.md section 10; Microsoft's "Authenticate an IMAP, POP or SMTP connection using
+//! (docs/protocol.md section 10; Microsoft's "Authenticate an IMAP, POP or SMTP connection using
 //! OAuth", section "Register service principals in Exchange"; ExchangeOnlineManagement cmdlet
 //! reference for `Connect-ExchangeOnline`, `New-ServicePrincipal`, `Add-MailboxPermission`,
 //! `Add-RecipientPermission`, `Set-CASMailbox`).

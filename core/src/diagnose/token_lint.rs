@@ -1,5 +1,5 @@
 //! Access-token lint: decode an access token's claims WITHOUT verifying its signature and say why
-//! Exchange would refuse it (PROTOCOL.md section 8; RFC 7519 for the JWT format, RFC 7515
+//! Exchange would refuse it (docs/protocol.md section 8; RFC 7519 for the JWT format, RFC 7515
 //! section 7.1 for the compact serialization; Microsoft identity platform "Access token claims
 //! reference" for `aud`, `scp`, `roles`, `upn`, `appid`/`azp`).
 //!
@@ -319,7 +319,7 @@ fn fold_case(c: char) -> char {
     char::from_u32(lower).unwrap_or(c)
 }
 
-/// Lints an access token for a mail login (PROTOCOL.md section 8).
+/// Lints an access token for a mail login (docs/protocol.md section 8).
 ///
 /// `user` is the `user=` the SASL login will send (for a delegated token, normally the signed-in
 /// user; for app-only, the target mailbox). `now` is Unix seconds. `cloud` adds that cloud's
