@@ -283,7 +283,10 @@ fn imap_bad_replies() {
         ),
     ));
     assert_eq!(r.status, "BAD");
-    assert_eq!(diag(&r), Some("auth_failed"), "the fallback");
+    // The fallback for a refusal the catalogue does not know: its words are kept, no fresh token.
+    assert_eq!(diag(&r), Some("unrecognized"), "the fallback");
+    assert_eq!(r.server_text, "Command Argument Error. 11");
+    assert!(!r.retry_with_fresh_token);
 }
 
 #[test]
