@@ -909,8 +909,9 @@ mod tests {
             .message
             .contains("cannot be an SMTP AUTH identity"));
         assert!(
-            l.findings[0].fix.contains("user=alice@contoso.com")
-                || l.findings[0].fix.contains("user=Alice@Contoso.com"),
+            l.findings[0]
+                .fix
+                .starts_with("Log in with user=Alice@Contoso.com."),
             "{}",
             l.findings[0].fix
         );
