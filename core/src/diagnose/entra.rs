@@ -342,12 +342,14 @@ pub static ENTRA_CODES: &[EntraCode] = &[
     c(500011, Advice::new(FixConfiguration, "Resource principal not found",
         "The resource of the scope was not found in the tenant: a wrong resource URL in the scope (a typo, ps.outlook.com for a token), or Exchange Online is not in the tenant (no licence yet, or admin consent never given).",
         "Request tokens for `https://outlook.office365.com/.default` (app-only) or `https://outlook.office.com/IMAP.AccessAsUser.All` (delegated); check the tenant has Exchange Online; grant admin consent once with the admin-consent URL.")),
+    // Not in Microsoft's reference; checked against https://learn.microsoft.com/en-us/answers/a/183761
     c(500113, Advice::new(FixConfiguration, "No redirect URI registered",
         "The app has no redirect URI registered for this flow.",
         "Add one: App registrations > your app > Authentication > Add a platform ('Mobile and desktop applications' with http://localhost for native apps, 'Single-page application' for browser apps), and send it as redirect_uri.")),
     c(700016, Advice::new(FixConfiguration, "Application not found in the tenant",
         "No app with this client id exists in the tenant named in the URL: a wrong client id (perhaps the object id was pasted), the wrong tenant, or a multitenant app not yet consented in this tenant.",
         "Copy client_id from App registrations > your app > Overview > 'Application (client) ID' (not 'Object ID'); use that app's tenant ('Directory (tenant) ID') in the URL; for a multitenant app an administrator of the target tenant consents first (admin-consent URL).")),
+    // Not in Microsoft's reference; checked against https://github.com/Azure/aks-set-context/issues/101 (the server's message; no Microsoft page lists it)
     c(700024, Advice::new(FixConfiguration, "Client assertion outside its valid time",
         "The client assertion JWT is expired or not yet valid: it was reused, or the machine's clock is off.",
         "Mint a fresh assertion for every token request with `nbf` = `iat` = now and `exp` = now + 5 to 10 minutes; sync the clock (NTP); never cache assertions.")),
@@ -366,15 +368,18 @@ pub static ENTRA_CODES: &[EntraCode] = &[
     c(700084, Advice::new(SignInAgain, "SPA refresh token expired",
         "The refresh token was issued to a single-page-application redirect URI and lives only 24 hours.",
         "Sign in again; for long-running access, redeem the code from a native/desktop redirect URI instead of a 'Single-page application' one (90-day refresh tokens).")),
+    // Not in Microsoft's reference; checked against https://github.com/microsoft/Analysis-Services/issues/194 (the server's message)
     c(900023, Advice::new(FixConfiguration, "Invalid tenant identifier",
         "The tenant in the URL is neither a valid tenant id (GUID) nor a valid domain name.",
         "Use the tenant id (Entra admin center > Overview > Tenant ID), a verified domain such as contoso.onmicrosoft.com, or organizations/common/consumers.")),
     c(900144, Advice::new(FixConfiguration, "Parameter missing from the request body",
         "The token request body lacks a required parameter (often `grant_type`, `client_id` or `scope`), usually because it was not sent form-encoded.",
         "POST the parameters of the grant (docs/protocol.md section 3) with `Content-Type: application/x-www-form-urlencoded` in the body.")),
+    // Not in Microsoft's reference; checked against https://github.com/phantom-artist/ms-email-reader/issues/1 (the server's message)
     c(1002012, Advice::new(FixConfiguration, "Scope not valid for client credentials",
         "With client credentials the scope must be a resource followed by `/.default`; a delegated permission name such as IMAP.AccessAsUser.All was sent.",
         "Request exactly `scope=https://outlook.office365.com/.default` with client credentials; the application permissions (IMAP.AccessAsApp, POP.AccessAsApp, SMTP.SendAsApp) come from the app registration and admin consent.")),
+    // Checked against the reference, and https://github.com/simonrob/email-oauth2-proxy/issues/267 for the retired Thunderbird id
     c(7000112, Advice::new(AdminAction, "Application disabled",
         "The application is disabled in the tenant, or by its publisher: for example the retired Thunderbird client id 08162f7c-0fd2-4200-a84a-f25a4db0b584, disabled since about August 2024.",
         "If the client id is the retired Thunderbird id 08162f7c-0fd2-4200-a84a-f25a4db0b584, use the current Thunderbird id 9e5f94bc-e8a4-4e73-b8be-63364c29d753 (and consent to that one). Otherwise an admin enables it: Entra admin center > Enterprise applications > the app > Properties > 'Enabled for users to sign-in?' = Yes.")),
@@ -391,9 +396,11 @@ pub static ENTRA_CODES: &[EntraCode] = &[
     c(9001023, Advice::new(FixConfiguration, "Grant not allowed on /common or /consumers",
         "This grant (client credentials, or another tenant-bound grant) is not supported on the /common or /consumers endpoints.",
         "Put the tenant id or a verified domain in the URL: `https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/token`. Not organizations either for client credentials: Entra would pick a tenant for you (usually the app's home tenant), and MSAL refuses it too.")),
+    // Not in Microsoft's reference; checked against https://learn.microsoft.com/en-us/answers/questions/385914/aadsts9002326-how-to-use-single-page-app-redirect
     c(9002326, Advice::new(FixConfiguration, "SPA redirect URI needed for browser redemption",
         "The code was redeemed from a browser (cross-origin, with an Origin header) but its redirect URI is not registered as a 'Single-page application'.",
         "Register the redirect URI under App registrations > your app > Authentication > Add a platform > 'Single-page application' (not 'Web' or 'Mobile and desktop'), or redeem the code outside the browser.")),
+    // Not in Microsoft's reference; checked against https://learn.microsoft.com/en-us/answers/questions/1601797/aadsts9002327-tokens-issued-for-the-single-page-ap
     c(9002327, Advice::new(FixConfiguration, "SPA code redeemed outside the browser",
         "The redirect URI is registered as a 'Single-page application', whose codes may only be redeemed by a cross-origin browser request.",
         "Redeem the code from the page with fetch (the browser sends the Origin header), or register the redirect URI under 'Mobile and desktop applications' (native apps) or 'Web' (servers) instead.")),
