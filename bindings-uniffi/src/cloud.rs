@@ -104,7 +104,7 @@ pub fn cloud_preset(id: CloudId) -> Cloud {
     CoreCloud::preset(id.into()).into()
 }
 
-/// A preset cloud by name (`global`, `usgov`, `usgov-dod`, `china`).
+/// A preset cloud by name (`global`, `usgov`, `usgov-dod`, `china`, `consumers`, `hve`).
 #[uniffi::export]
 pub fn cloud_from_name(name: String) -> Result<Cloud> {
     CoreCloud::from_name(&name).ffi().map(Cloud::from)
@@ -141,7 +141,8 @@ pub struct Tenant {
     pub kind: TenantKind,
     /// The normalised tenant as it goes into URLs.
     pub value: String,
-    /// Whether client credentials may use it (not `common` / `consumers`).
+    /// Whether client credentials (app-only) may use it: only a tenant id or a verified domain,
+    /// not `organizations`, `common` or `consumers` (see `check_client_credentials_tenant`).
     pub allows_client_credentials: bool,
     /// Whether it names one tenant (a GUID or a domain).
     pub is_specific: bool,
@@ -169,6 +170,24 @@ impl From<&CoreTenant> for Tenant {
 #[uniffi::export]
 pub fn parse_tenant(value: String) -> Result<Tenant> {
     CoreTenant::parse(&value).ffi().map(|t| Tenant::from(&t))
+}
+
+/// Parses a tenant for client credentials (app-only): a tenant id or a verified domain. Fails
+/// with `invalid_tenant` saying why for `organizations` (Entra would pick a guessed tenant,
+/// usually the app's home tenant), `common` and `consumers` (AADSTS9001023; personal accounts
+/// have no app-only access), and for anything that is not a tenant.
+#[uniffi::export]
+pub fn check_client_credentials_tenant(value: String) -> Result<Tenant> {
+    let t = CoreTenant::parse(&value).ffi()?;
+    t.check_client_credentials().ffi()?;
+    Ok(Tenant::from(&t))
+}
+
+/// Whether a tenant id (a token's `tid`) is the one of personal Microsoft accounts
+/// (`9188040d-6c67-4c5b-b112-36a304b66dad`; case and surrounding spaces ignored).
+#[uniffi::export]
+pub fn is_personal_tenant_id(tid: String) -> bool {
+    core_cloud::is_personal_tenant_id(&tid)
 }
 
 /// Checks an application (client) id (a GUID) and returns it lower-cased; fails with

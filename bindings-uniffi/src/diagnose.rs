@@ -3,7 +3,7 @@
 
 use crate::cloud::Cloud;
 use crate::errors::{IntoFfi, Result};
-use crate::types::{core_protocols, ConfigFlow, Grant, Protocol, Remedy};
+use crate::types::{core_protocols, ConfigFlow, Grant, Protocol, Remedy, RunbookVariant, Severity};
 use mailoauth::cloud::Cloud as CoreCloud;
 use mailoauth::diagnose::config_lint::{self, ConfigInput};
 use mailoauth::diagnose::entra::{self, EntraExplanation};
@@ -126,10 +126,31 @@ pub fn entra_catalogue() -> Vec<Explanation> {
 }
 
 /// The diagnosis of one mail server reply line, or `None` when the line is not a failure the
-/// catalogue knows.
+/// catalogue knows. With `personal`, for a personal Microsoft account (tenant `consumers`,
+/// Outlook.com): the fix speaks to the account owner where a work account's fix needs a tenant
+/// administrator.
+#[uniffi::export(default(personal = false))]
+pub fn diagnose_reply(protocol: Protocol, line: String, personal: bool) -> Option<Diagnosis> {
+    let d = reply::diagnose_reply(protocol.into(), &line)?;
+    if personal {
+        reply::personal_account_diagnosis(&d.code).map(Diagnosis::from)
+    } else {
+        Some(d.into())
+    }
+}
+
+/// The catalogue entry of a diagnosis code (`auth_failed`, ...), or `None` for an unknown code.
 #[uniffi::export]
-pub fn diagnose_reply(protocol: Protocol, line: String) -> Option<Diagnosis> {
-    reply::diagnose_reply(protocol.into(), &line).map(Diagnosis::from)
+pub fn reply_diagnosis(code: String) -> Option<Diagnosis> {
+    reply::diagnosis(&code).map(Diagnosis::from)
+}
+
+/// The catalogue entry of a code for a personal Microsoft account: the owner's fix where the
+/// work-account fix needs an administrator, otherwise the same as `reply_diagnosis` (for
+/// example, to re-read a `Rejection`'s diagnosis when the token's `tid` is the personal one).
+#[uniffi::export]
+pub fn personal_account_diagnosis(code: String) -> Option<Diagnosis> {
+    reply::personal_account_diagnosis(&code).map(Diagnosis::from)
 }
 
 /// Every diagnosis of the mail-reply catalogue.
@@ -141,11 +162,15 @@ pub fn reply_catalogue() -> Vec<Diagnosis> {
         .collect()
 }
 
-/// One lint finding: a stable code, what is wrong, and the fix.
+/// One lint finding (of the token lint and the configuration lint): a stable code, how much it
+/// matters, what is wrong, and the fix.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct LintFinding {
     /// The stable code (`expired`, `wrong_audience`, ...).
     pub code: String,
+    /// `Error`: the login or request will fail as configured; `Warning`: it may fail, or works
+    /// only in a set-up the lint cannot see; `Note`: worth knowing, not a fault.
+    pub severity: Severity,
     /// What is wrong.
     pub message: String,
     /// The fix.
@@ -156,6 +181,7 @@ impl From<CoreFinding> for LintFinding {
     fn from(f: CoreFinding) -> Self {
         LintFinding {
             code: f.code,
+            severity: f.severity.into(),
             message: f.message,
             fix: f.fix,
         }
@@ -217,7 +243,8 @@ pub struct TokenLint {
 }
 
 /// Lints an access token for a mail login: `expired`, `wrong_audience`, `missing_scope`,
-/// `missing_role`, `user_differs`, `opaque_token`.
+/// `missing_role`, `smtp_role_absent`, `user_differs`, `opaque_token`, each with its severity
+/// (`user_differs` is an error for SMTP, a note for IMAP/POP).
 #[uniffi::export(default(user = None, cloud = None))]
 pub fn lint_access_token(
     token: String,
@@ -276,7 +303,8 @@ pub fn decode_jwt_unverified(token: String) -> Result<DecodedJwt> {
 }
 
 /// Lints a client configuration before any request: client id, tenant, authority, secret and
-/// scope mistakes.
+/// scope mistakes (client credentials refuse `organizations`, `common` and `consumers`), each
+/// with its severity.
 #[allow(clippy::too_many_arguments)]
 #[uniffi::export(default(tenant = None, client_id = None, client_secret = None, scopes = [], authority = None, has_certificate = false))]
 pub fn lint_config(
@@ -323,9 +351,12 @@ pub struct Runbook {
     pub text: String,
 }
 
-/// Builds the runbook: admin consent, `New-ServicePrincipal`, mailbox permissions, checks.
+/// Builds the runbook: admin consent, then the steps of `variant` (`None`: `MailboxPermission`,
+/// with `New-ServicePrincipal`, mailbox permissions, checks; `Rbac` and `Hve` are SMTP only,
+/// and empty `protocols` mean SMTP for them). Fails with `invalid_input` for IMAP/POP with
+/// `Rbac`/`Hve` and for the `Consumers` cloud (personal accounts have no app-only access).
 #[allow(clippy::too_many_arguments)]
-#[uniffi::export(default(service_principal_object_id = None, display_name = None, mailboxes = [], protocols = [], send_as = false))]
+#[uniffi::export(default(service_principal_object_id = None, display_name = None, mailboxes = [], protocols = [], send_as = false, variant = None))]
 pub fn build_runbook(
     cloud: Cloud,
     tenant: String,
@@ -335,6 +366,7 @@ pub fn build_runbook(
     mailboxes: Vec<String>,
     protocols: Vec<Protocol>,
     send_as: bool,
+    variant: Option<RunbookVariant>,
 ) -> Result<Runbook> {
     let input = RunbookInput {
         tenant,
@@ -345,6 +377,7 @@ pub fn build_runbook(
         protocols: core_protocols(&protocols),
         cloud: CoreCloud::from(&cloud),
         send_as,
+        variant: variant.map(Into::into).unwrap_or_default(),
     };
     let r = runbook::build_runbook(&input).ffi()?;
     Ok(Runbook {
@@ -366,4 +399,13 @@ pub fn build_runbook(
 #[uniffi::export]
 pub fn quote_powershell(value: String) -> String {
     runbook::quote_powershell(&value)
+}
+
+/// The PowerShell line that gives `trustee` Send As on `mailbox`
+/// (`Add-RecipientPermission -Identity <mailbox> -Trustee <trustee> -AccessRights SendAs
+/// -Confirm:$false`), each value quoted. Over SMTP a shared mailbox cannot be the AUTH identity:
+/// the delegate logs in as itself and sends from the shared address with this permission.
+#[uniffi::export]
+pub fn send_as_command(mailbox: String, trustee: String) -> String {
+    runbook::send_as_command(&mailbox, &trustee)
 }

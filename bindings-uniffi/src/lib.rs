@@ -8,7 +8,7 @@
 //! | file | exports |
 //! |---|---|
 //! | `errors.rs` | `MailoauthError` (one error enum; `code` is the core's stable `Error::code()`) |
-//! | `types.rs` | the small enums (`Protocol`, `Mechanism`, `CloudId`, ...) and their name parsers |
+//! | `types.rs` | the small enums (`Protocol`, `Mechanism`, `CloudId`, `Severity`, `RunbookVariant`, ...) and their name parsers |
 //! | `cloud.rs` | `Cloud`, `Tenant`, `Endpoints`, well-known apps, client-id checks |
 //! | `http.rs` | `HttpRequest`, `HttpResponse` (what the host sends and hands back) |
 //! | `sasl.rs` | XOAUTH2 / OAUTHBEARER strings, their decoding, the failure challenge |

@@ -116,3 +116,235 @@ fn secrets_are_redacted_in_display_and_debug() {
     assert_eq!(pkce.verifier, SECRET);
     assert_eq!(code.code, SECRET);
 }
+
+const CLIENT: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+const SMTP_DISABLED: &str = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox.";
+
+#[test]
+fn consumers_and_hve_presets_cross() {
+    assert_eq!(cloud_presets().len(), 6);
+    assert!(cloud_presets().contains(&CloudId::Consumers));
+    assert!(cloud_presets().contains(&CloudId::Hve));
+    let personal = cloud_preset(CloudId::Consumers);
+    assert_eq!(personal.smtp_host, "smtp-mail.outlook.com");
+    assert_eq!(
+        cloud_from_name("outlook.com".into()).unwrap().id,
+        CloudId::Consumers
+    );
+    assert_eq!(cloud_id_name(CloudId::Consumers), "consumers");
+    assert!(cloud_id_is_personal(CloudId::Consumers));
+    assert!(!cloud_id_is_personal(CloudId::Hve));
+    assert_eq!(
+        cloud_id_implied_tenant(CloudId::Consumers).as_deref(),
+        Some("consumers")
+    );
+    assert_eq!(cloud_id_implied_tenant(CloudId::Global), None);
+    let hve = cloud_preset(CloudId::Hve);
+    assert_eq!(hve.smtp_host, "smtp.hve.mx.microsoft");
+    assert_eq!(cloud_id_from_name("hve".into()).unwrap(), CloudId::Hve);
+    // A record built from the preset goes back to the core with its id intact.
+    assert_eq!(
+        hve.mail_server(Protocol::Smtp).host,
+        "smtp.hve.mx.microsoft"
+    );
+    assert!(is_personal_tenant_id(
+        " 9188040D-6C67-4C5B-B112-36A304B66DAD ".into()
+    ));
+    assert!(!is_personal_tenant_id(
+        "11111111-2222-3333-4444-555555555555".into()
+    ));
+}
+
+#[test]
+fn client_credentials_need_one_tenant() {
+    for keyword in ["organizations", "common", "consumers"] {
+        let e = check_client_credentials_tenant(keyword.into()).unwrap_err();
+        assert!(
+            matches!(e, MailoauthError::InvalidInput { ref code, ref reason } if code == "invalid_tenant" && reason.contains(keyword)),
+            "{e:?}"
+        );
+        assert!(
+            !parse_tenant(keyword.into())
+                .unwrap()
+                .allows_client_credentials
+        );
+        let e = build_client_credentials_request(
+            format!("https://login.microsoftonline.com/{keyword}/oauth2/v2.0/token"),
+            CLIENT.into(),
+            "https://outlook.office365.com/.default".into(),
+            Some(SECRET.into()),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(error_code(e.clone()), "invalid_tenant");
+        assert_hidden(&format!("{e:?}"));
+    }
+    assert!(
+        error_text_of(check_client_credentials_tenant("organizations".into()))
+            .contains("guessed tenant")
+    );
+    let t = check_client_credentials_tenant("contoso.onmicrosoft.com".into()).unwrap();
+    assert_eq!(t.kind, TenantKind::Domain);
+    assert!(t.allows_client_credentials);
+}
+
+fn error_text_of<T: std::fmt::Debug>(r: Result<T>) -> String {
+    r.unwrap_err().to_string()
+}
+
+#[test]
+fn lint_findings_carry_their_severity() {
+    let findings = lint_config(
+        ConfigFlow::ClientCredentials,
+        Some("organizations".into()),
+        Some(CLIENT.into()),
+        Some("abc~DEF.ghi_jkl-123".into()),
+        vec!["https://outlook.office365.com/.default".into()],
+        None,
+        false,
+    );
+    let f = findings
+        .iter()
+        .find(|f| f.code == "tenant_not_allowed_for_client_credentials")
+        .unwrap();
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(severity_name(f.severity), "error");
+    // An opaque (non-JWT) token is only worth knowing about.
+    let lint = lint_access_token(
+        "EwBwA8l6BAAU-opaque".into(),
+        Protocol::Imap,
+        Grant::Delegated,
+        0,
+        None,
+        None,
+    );
+    let f = lint
+        .findings
+        .iter()
+        .find(|f| f.code == "opaque_token")
+        .unwrap();
+    assert_eq!(f.severity, Severity::Note);
+    assert_eq!(severity_name(Severity::Warning), "warning");
+}
+
+#[test]
+fn personal_diagnosis_speaks_to_the_owner() {
+    let work = diagnose_reply(Protocol::Smtp, SMTP_DISABLED.into(), false).unwrap();
+    let personal = diagnose_reply(Protocol::Smtp, SMTP_DISABLED.into(), true).unwrap();
+    assert_eq!(work.code, "smtp_auth_disabled");
+    assert_eq!(personal.code, "smtp_auth_disabled");
+    assert!(work.fix.contains("Set-CasMailbox"), "{}", work.fix);
+    assert!(
+        personal.fix.contains("Personal Microsoft account"),
+        "{}",
+        personal.fix
+    );
+    assert_eq!(
+        personal_account_diagnosis("smtp_auth_disabled".into()),
+        Some(personal)
+    );
+    assert_eq!(reply_diagnosis("smtp_auth_disabled".into()), Some(work));
+    // A code without a personal variant is the same for both.
+    assert_eq!(
+        personal_account_diagnosis("temporary_failure".into()),
+        reply_diagnosis("temporary_failure".into())
+    );
+    assert_eq!(reply_diagnosis("no_such_code".into()), None);
+    assert_eq!(reply_catalogue().len(), 16);
+}
+
+fn runbook(
+    variant: Option<RunbookVariant>,
+    protocols: Vec<Protocol>,
+    cloud: CloudId,
+) -> Result<Runbook> {
+    build_runbook(
+        cloud_preset(cloud),
+        "contoso.onmicrosoft.com".into(),
+        CLIENT.into(),
+        Some("99999999-8888-7777-6666-555555555555".into()),
+        None,
+        vec!["info@contoso.com".into()],
+        protocols,
+        false,
+        variant,
+    )
+}
+
+fn commands(r: &Runbook) -> Vec<String> {
+    r.steps.iter().flat_map(|s| s.commands.clone()).collect()
+}
+
+#[test]
+fn runbook_variants_cross() {
+    assert_eq!(
+        runbook_variants(),
+        vec![
+            RunbookVariant::MailboxPermission,
+            RunbookVariant::Rbac,
+            RunbookVariant::Hve
+        ]
+    );
+    for v in runbook_variants() {
+        assert_eq!(
+            runbook_variant_from_name(runbook_variant_name(v)).unwrap(),
+            v
+        );
+    }
+    assert_eq!(
+        runbook_variant_from_name("app_rbac".into()).unwrap(),
+        RunbookVariant::Rbac
+    );
+    assert!(runbook_variant_from_name("x".into()).is_err());
+
+    // None is the mailbox-permission runbook.
+    let default = runbook(None, vec![Protocol::Smtp], CloudId::Global).unwrap();
+    let explicit = runbook(
+        Some(RunbookVariant::MailboxPermission),
+        vec![Protocol::Smtp],
+        CloudId::Global,
+    )
+    .unwrap();
+    assert_eq!(default, explicit);
+    let send_as = send_as_command(
+        "info@contoso.com".into(),
+        "99999999-8888-7777-6666-555555555555".into(),
+    );
+    assert_eq!(send_as, "Add-RecipientPermission -Identity 'info@contoso.com' -Trustee '99999999-8888-7777-6666-555555555555' -AccessRights SendAs -Confirm:$false");
+    assert!(commands(&default).contains(&send_as));
+
+    // rbac and hve: SMTP (the default protocol for them) only.
+    let rbac = commands(&runbook(Some(RunbookVariant::Rbac), vec![], CloudId::Global).unwrap());
+    assert!(
+        rbac.iter()
+            .any(|c| c.starts_with("New-ManagementRoleAssignment -App")),
+        "{rbac:#?}"
+    );
+    assert!(
+        !rbac.iter().any(|c| c.contains("Add-MailboxPermission")),
+        "{rbac:#?}"
+    );
+    let hve = commands(
+        &runbook(
+            Some(RunbookVariant::Hve),
+            vec![Protocol::Smtp],
+            CloudId::Global,
+        )
+        .unwrap(),
+    );
+    assert!(
+        hve.contains(&format!(
+            "Add-HVEAppAccess -Identity 'info@contoso.com' -AppIds '{CLIENT}'"
+        )),
+        "{hve:#?}"
+    );
+    let e = runbook(
+        Some(RunbookVariant::Rbac),
+        vec![Protocol::Imap],
+        CloudId::Global,
+    )
+    .unwrap_err();
+    assert_eq!(error_code(e), "invalid_input");
+    let e = runbook(None, vec![Protocol::Imap], CloudId::Consumers).unwrap_err();
+    assert_eq!(error_code(e), "invalid_input");
+}

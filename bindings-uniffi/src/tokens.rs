@@ -200,6 +200,8 @@ pub fn build_refresh_request(
 }
 
 /// The client-credentials (app-only) request, with a secret or a signed client assertion.
+/// Fails with `invalid_tenant` when `token_url` is a Microsoft login host's and names
+/// `organizations`, `common` or `consumers` instead of one tenant.
 #[uniffi::export(default(client_secret = None, client_assertion = None))]
 pub fn build_client_credentials_request(
     token_url: String,

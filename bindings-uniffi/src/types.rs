@@ -9,6 +9,8 @@ use mailoauth::cloud::{CloudId as CoreCloudId, Grant as CoreGrant, Protocol as C
 use mailoauth::consent::ConsentVariant as CoreVariant;
 use mailoauth::diagnose::config_lint::Flow as CoreFlow;
 use mailoauth::diagnose::entra::Remedy as CoreRemedy;
+use mailoauth::diagnose::runbook::RunbookVariant as CoreRunbookVariant;
+use mailoauth::diagnose::Severity as CoreSeverity;
 use mailoauth::exchange::InitialResponse as CoreInitialResponse;
 use mailoauth::http::Method as CoreMethod;
 use mailoauth::sasl::Mechanism as CoreMechanism;
@@ -61,7 +63,8 @@ mirror_enum! {
 }
 
 mirror_enum! {
-    /// A national cloud preset.
+    /// A cloud preset: the national clouds, and two presets of the worldwide cloud for personal
+    /// accounts (`Consumers`) and High Volume Email (`Hve`).
     CloudId <=> CoreCloudId {
         /// Microsoft's global cloud.
         Global,
@@ -71,6 +74,40 @@ mirror_enum! {
         UsGovDod,
         /// China (21Vianet).
         China,
+        /// Personal Microsoft accounts (Outlook.com, Hotmail): the worldwide hosts with SMTP at
+        /// `smtp-mail.outlook.com`, tenant `consumers`, delegated scopes only (no app-only access).
+        Consumers,
+        /// Exchange Online High Volume Email: the worldwide cloud with SMTP at
+        /// `smtp.hve.mx.microsoft` (internal recipients only).
+        Hve,
+    }
+}
+
+mirror_enum! {
+    /// How much a lint finding matters.
+    Severity <=> CoreSeverity {
+        /// The login or request will fail as configured.
+        Error,
+        /// It may fail, or it works only in a set-up the lint cannot see (the finding says which).
+        Warning,
+        /// Worth knowing; not a fault.
+        Note,
+    }
+}
+
+mirror_enum! {
+    /// Which authorisation the app-only runbook sets up. IMAP and POP know only
+    /// `MailboxPermission`; SMTP may use any of the three.
+    RunbookVariant <=> CoreRunbookVariant {
+        /// `mailbox-permission` (the default): Entra application permissions with admin consent,
+        /// `New-ServicePrincipal`, `Add-MailboxPermission` (and Send As to send).
+        MailboxPermission,
+        /// `rbac`: SMTP only, Exchange's App RBAC: no Entra mail permission,
+        /// `New-ManagementScope`, `New-ManagementRoleAssignment -Role 'Application SMTP.SendAsApp'`.
+        Rbac,
+        /// `hve`: SMTP only, High Volume Email: the Entra permission `Mail.Send`,
+        /// `Add-HVEAppAccess`, host `smtp.hve.mx.microsoft`, internal recipients only.
+        Hve,
     }
 }
 
@@ -215,16 +252,60 @@ pub fn grant_from_name(name: String) -> Result<Grant> {
     name.parse::<CoreGrant>().ffi().map(Grant::from)
 }
 
-/// A cloud preset by name: `global`, `usgov`, `usgov-dod`, `china`.
+/// A cloud preset by name: `global`, `usgov`, `usgov-dod`, `china`, `consumers` (also
+/// `personal`, `outlook.com`), `hve`.
 #[uniffi::export]
 pub fn cloud_id_from_name(name: String) -> Result<CloudId> {
     name.parse::<CoreCloudId>().ffi().map(CloudId::from)
 }
 
-/// The name of a cloud preset (`global`, `usgov`, `usgov-dod`, `china`).
+/// The name of a cloud preset (`global`, `usgov`, `usgov-dod`, `china`, `consumers`, `hve`).
 #[uniffi::export]
 pub fn cloud_id_name(id: CloudId) -> String {
     CoreCloudId::from(id).as_str().to_owned()
+}
+
+/// Whether a preset is for personal Microsoft accounts (`Consumers`).
+#[uniffi::export]
+pub fn cloud_id_is_personal(id: CloudId) -> bool {
+    CoreCloudId::from(id).is_personal()
+}
+
+/// The tenant a preset implies, when it implies one (`consumers` for `Consumers`).
+#[uniffi::export]
+pub fn cloud_id_implied_tenant(id: CloudId) -> Option<String> {
+    CoreCloudId::from(id)
+        .implied_tenant()
+        .map(|t| t.as_str().to_owned())
+}
+
+/// The name of a severity (`error`, `warning`, `note`).
+#[uniffi::export]
+pub fn severity_name(severity: Severity) -> String {
+    CoreSeverity::from(severity).as_str().to_owned()
+}
+
+/// A runbook variant by name: `mailbox-permission`, `rbac` (also `app-rbac`), `hve`.
+#[uniffi::export]
+pub fn runbook_variant_from_name(name: String) -> Result<RunbookVariant> {
+    name.parse::<CoreRunbookVariant>()
+        .ffi()
+        .map(RunbookVariant::from)
+}
+
+/// The name of a runbook variant (`mailbox-permission`, `rbac`, `hve`).
+#[uniffi::export]
+pub fn runbook_variant_name(variant: RunbookVariant) -> String {
+    CoreRunbookVariant::from(variant).as_str().to_owned()
+}
+
+/// Every runbook variant.
+#[uniffi::export]
+pub fn runbook_variants() -> Vec<RunbookVariant> {
+    CoreRunbookVariant::ALL
+        .iter()
+        .map(|v| (*v).into())
+        .collect()
 }
 
 /// A consent variant by name: `v2`, `legacy` (also `v1`).
