@@ -42,7 +42,10 @@ impl PyCloud {
         Ok(PyCloud { inner: c })
     }
 
-    /// The preset names: `global`, `usgov`, `usgov-dod`, `china`.
+    /// The preset names: `global`, `usgov`, `usgov-dod`, `china`, and two presets of the
+    /// worldwide cloud: `consumers` (personal Microsoft accounts: SMTP `smtp-mail.outlook.com`,
+    /// tenant `consumers`, named delegated scopes only) and `hve` (High Volume Email: SMTP
+    /// `smtp.hve.mx.microsoft`).
     #[staticmethod]
     fn presets() -> Vec<&'static str> {
         CloudId::ALL.iter().map(|c| c.as_str()).collect()
@@ -92,6 +95,21 @@ impl PyCloud {
         Ok(self
             .inner
             .delegated_scopes(&convert::protocols(&protocols)?, offline_access))
+    }
+
+    /// Whether the preset is for personal Microsoft accounts (`consumers`).
+    #[getter]
+    fn is_personal(&self) -> bool {
+        self.inner.id.is_personal()
+    }
+
+    /// The tenant the preset implies (`consumers` for personal accounts), else `None`.
+    #[getter]
+    fn implied_tenant(&self) -> Option<String> {
+        self.inner
+            .id
+            .implied_tenant()
+            .map(|t| t.as_str().to_owned())
     }
 
     /// The app-only scope (`https://outlook.office365.com/.default`).
@@ -164,10 +182,17 @@ impl PyTenant {
     fn value(&self) -> &str {
         self.inner.as_str()
     }
-    /// Whether client credentials may use it (not `common`/`consumers`).
+    /// Whether client credentials (app-only) may use it: only a tenant id or a verified domain,
+    /// never `organizations`, `common` or `consumers` (see `check_client_credentials`).
     #[getter]
     fn allows_client_credentials(&self) -> bool {
         self.inner.allows_client_credentials()
+    }
+    /// Raises `InvalidInputError` (`invalid_tenant`) with the reason when client credentials
+    /// cannot use this tenant: `organizations` gives a token for a guessed tenant (usually the
+    /// app's home tenant), `common` and `consumers` are refused by Entra (AADSTS9001023).
+    fn check_client_credentials(&self) -> PyResult<()> {
+        self.inner.check_client_credentials().py()
     }
     /// Whether it names one tenant (a GUID or a domain).
     #[getter]
@@ -354,8 +379,19 @@ pub fn replacement_for(client_id: &str) -> Option<PyWellKnownApp> {
     apps::replacement_for(client_id).map(app)
 }
 
-/// Adds this module's classes and functions.
+/// Whether a tenant id is the one of personal Microsoft accounts (`CONSUMERS_TENANT_ID`,
+/// case-insensitively): the `tid` of their tokens.
+#[pyfunction]
+pub fn is_personal_tenant_id(tid: &str) -> bool {
+    cloud::is_personal_tenant_id(tid)
+}
+
+/// Adds this module's classes, functions and constants.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("HVE_SMTP_HOST", cloud::HVE_SMTP_HOST)?;
+    m.add("CONSUMER_SMTP_HOST", cloud::CONSUMER_SMTP_HOST)?;
+    m.add("CONSUMERS_TENANT_ID", cloud::CONSUMERS_TENANT_ID)?;
+    m.add_function(wrap_pyfunction!(is_personal_tenant_id, m)?)?;
     m.add_class::<PyCloud>()?;
     m.add_class::<PyTenant>()?;
     m.add_class::<PyEndpoints>()?;

@@ -5,7 +5,7 @@ use crate::convert::{self, cloud_or_global, CloudArg, PyRepr};
 use crate::errors::IntoPyResult;
 use mailoauth::diagnose::config_lint::{self, ConfigInput, Flow};
 use mailoauth::diagnose::entra::{self, EntraExplanation};
-use mailoauth::diagnose::runbook::{self, Runbook, RunbookInput};
+use mailoauth::diagnose::runbook::{self, Runbook, RunbookInput, RunbookVariant};
 use mailoauth::diagnose::token_lint::{self, LintFinding, TokenClaims, TokenLint};
 use mailoauth::diagnose::Diagnosis;
 use mailoauth::Secret;
@@ -148,11 +148,14 @@ pub fn explain_error(e: &mailoauth::Error) -> PyExplanation {
     entra::explain_error(e).into()
 }
 
-/// One lint finding: a stable code, what is wrong, and the fix.
+/// One lint finding: a stable code, its `severity` (`error`: the login or request will fail as
+/// configured; `warning`: it may fail, or works only in a set-up the lint cannot see; `note`:
+/// worth knowing, not a fault), what is wrong, and the fix.
 #[pyclass(name = "LintFinding", module = "mailoauth", frozen, get_all, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyLintFinding {
     code: String,
+    severity: &'static str,
     message: String,
     fix: String,
 }
@@ -161,6 +164,7 @@ impl From<LintFinding> for PyLintFinding {
     fn from(f: LintFinding) -> Self {
         PyLintFinding {
             code: f.code,
+            severity: f.severity.as_str(),
             message: f.message,
             fix: f.fix,
         }
@@ -174,6 +178,7 @@ impl PyLintFinding {
             "LintFinding",
             &[
                 ("code", self.code.py_repr()),
+                ("severity", self.severity.py_repr()),
                 ("message", self.message.py_repr()),
             ],
         )
@@ -268,7 +273,8 @@ impl PyTokenLint {
 }
 
 /// Lints an access token for a mail login (PROTOCOL.md section 8): `expired`, `wrong_audience`,
-/// `missing_scope`, `missing_role`, `user_differs`, `opaque_token`.
+/// `missing_scope`, `missing_role`, `smtp_role_absent`, `user_differs`, `opaque_token`, each
+/// with its severity (`user_differs` is an error for SMTP, a note for IMAP/POP).
 #[pyfunction]
 #[pyo3(signature = (token, *, protocol, grant, now, user = None, cloud = None))]
 pub fn lint_access_token(
@@ -390,9 +396,12 @@ impl PyRunbook {
     }
 }
 
-/// Builds the runbook: admin consent, `New-ServicePrincipal`, mailbox permissions, checks.
+/// Builds the runbook: admin consent, then the steps of `variant`: `mailbox-permission`
+/// (default: `New-ServicePrincipal`, mailbox permissions, checks), `rbac` (SMTP only: App RBAC,
+/// `New-ManagementScope`, `New-ManagementRoleAssignment`) or `hve` (SMTP only: High Volume Email,
+/// `Add-HVEAppAccess`). For `rbac` and `hve`, empty `protocols` mean SMTP.
 #[pyfunction]
-#[pyo3(signature = (*, tenant, client_id, service_principal_object_id = None, display_name = None, mailboxes = Vec::new(), protocols = Vec::new(), cloud = None, send_as = false))]
+#[pyo3(signature = (*, tenant, client_id, service_principal_object_id = None, display_name = None, mailboxes = Vec::new(), protocols = Vec::new(), cloud = None, send_as = false, variant = "mailbox-permission"))]
 #[allow(clippy::too_many_arguments)]
 pub fn build_runbook(
     tenant: String,
@@ -403,7 +412,9 @@ pub fn build_runbook(
     protocols: Vec<String>,
     cloud: Option<CloudArg>,
     send_as: bool,
+    variant: &str,
 ) -> PyResult<PyRunbook> {
+    let variant = variant.parse::<RunbookVariant>().py()?;
     let input = RunbookInput {
         tenant,
         client_id,
@@ -413,6 +424,7 @@ pub fn build_runbook(
         protocols: convert::protocols(&protocols)?,
         cloud: cloud_or_global(cloud)?,
         send_as,
+        variant,
     };
     Ok(PyRunbook {
         inner: runbook::build_runbook(&input).py()?,
@@ -423,6 +435,21 @@ pub fn build_runbook(
 #[pyfunction]
 pub fn quote_powershell(value: &str) -> String {
     runbook::quote_powershell(value)
+}
+
+/// The runbook variants: `mailbox-permission`, `rbac`, `hve`.
+#[pyfunction]
+pub fn runbook_variants() -> Vec<&'static str> {
+    RunbookVariant::ALL.iter().map(|v| v.as_str()).collect()
+}
+
+/// The PowerShell line giving `trustee` Send As on `mailbox`
+/// (`Add-RecipientPermission -Identity <mailbox> -Trustee <trustee> -AccessRights SendAs
+/// -Confirm:$false`), each value quoted. Over SMTP a shared mailbox cannot be the AUTH identity:
+/// the delegate logs in as itself and sends from the shared address with this permission.
+#[pyfunction]
+pub fn send_as_command(mailbox: &str, trustee: &str) -> String {
+    runbook::send_as_command(mailbox, trustee)
 }
 
 /// Adds this module's classes and functions.
@@ -445,5 +472,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lint_config, m)?)?;
     m.add_function(wrap_pyfunction!(build_runbook, m)?)?;
     m.add_function(wrap_pyfunction!(quote_powershell, m)?)?;
+    m.add_function(wrap_pyfunction!(runbook_variants, m)?)?;
+    m.add_function(wrap_pyfunction!(send_as_command, m)?)?;
     Ok(())
 }

@@ -400,10 +400,26 @@ impl PySmtpAuth {
 }
 
 /// The diagnosis of one server reply line (`imap`, `pop`, `smtp`), or `None` when the line is
-/// not a failure the catalogue knows.
+/// not a failure the catalogue knows. With `personal=True` (a personal Microsoft account:
+/// Outlook.com, Hotmail, tenant `consumers`) the fix speaks to the account owner instead of a
+/// tenant administrator (the core's `personal_account_diagnosis`).
 #[pyfunction]
-pub fn diagnose_reply(protocol: &str, line: &str) -> PyResult<Option<PyDiagnosis>> {
-    Ok(reply::diagnose_reply(convert::protocol(protocol)?, line).map(PyDiagnosis::from))
+#[pyo3(signature = (protocol, line, personal = false))]
+pub fn diagnose_reply(protocol: &str, line: &str, personal: bool) -> PyResult<Option<PyDiagnosis>> {
+    let d = reply::diagnose_reply(convert::protocol(protocol)?, line);
+    Ok(match d {
+        Some(d) if personal => reply::personal_account_diagnosis(&d.code).or(Some(d)),
+        d => d,
+    }
+    .map(PyDiagnosis::from))
+}
+
+/// The catalogue entry of a reply diagnosis code for a personal Microsoft account (fixes for the
+/// account owner; the same as the work-account entry for codes without a personal variant), or
+/// `None` for a code the catalogue does not have.
+#[pyfunction]
+pub fn personal_account_diagnosis(code: &str) -> Option<PyDiagnosis> {
+    reply::personal_account_diagnosis(code).map(PyDiagnosis::from)
 }
 
 /// Every diagnosis of the mail-reply catalogue.
@@ -426,5 +442,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySmtpAuth>()?;
     m.add_function(wrap_pyfunction!(diagnose_reply, m)?)?;
     m.add_function(wrap_pyfunction!(reply_catalogue, m)?)?;
+    m.add_function(wrap_pyfunction!(personal_account_diagnosis, m)?)?;
     Ok(())
 }

@@ -89,7 +89,15 @@ def test_cloud_presets_and_overrides() -> None:
     custom = mailoauth.Cloud("global", imap_host="127.0.0.1")
     assert custom.imap_host == "127.0.0.1" and custom != g
     assert mailoauth.Cloud() == g
-    assert set(mailoauth.Cloud.presets()) == {"global", "usgov", "usgov-dod", "china"}
+    assert mailoauth.Cloud.presets() == ["global", "usgov", "usgov-dod", "china", "consumers", "hve"]
+    assert (g.is_personal, g.implied_tenant) == (False, None)
+    personal = mailoauth.Cloud("outlook.com")
+    assert (personal.id, personal.is_personal, personal.implied_tenant) == ("consumers", True, "consumers")
+    assert personal.mail_server("smtp") == (mailoauth.CONSUMER_SMTP_HOST, 587) == ("smtp-mail.outlook.com", 587)
+    assert personal.scopes_for("delegated", ["smtp"]) == ["https://outlook.office.com/SMTP.Send", "offline_access"]
+    hve = mailoauth.Cloud("hve")
+    assert hve.mail_server("smtp") == (mailoauth.HVE_SMTP_HOST, 587) == ("smtp.hve.mx.microsoft", 587)
+    assert (hve.is_personal, hve.implied_tenant, hve.imap_host) == (False, None, "outlook.office365.com")
     with pytest.raises(mailoauth.InvalidInputError):
         mailoauth.Cloud("mars")
     with pytest.raises(mailoauth.InvalidInputError):
@@ -113,6 +121,17 @@ def test_tenants() -> None:
     assert repr(t) == "Tenant('contoso.onmicrosoft.com')"
     c = mailoauth.Tenant("common")
     assert (c.kind, c.allows_client_credentials) == ("common", False)
+    t.check_client_credentials()
+    mailoauth.Tenant(TENANT).check_client_credentials()
+    for keyword, why in [("organizations", "guessed tenant"), ("common", "AADSTS9001023"), ("consumers", "personal Microsoft accounts")]:
+        k = mailoauth.Tenant(keyword)
+        assert k.allows_client_credentials is False and k.is_specific is False
+        with pytest.raises(mailoauth.InvalidInputError) as info:
+            k.check_client_credentials()
+        assert info.value.code == "invalid_tenant" and why in str(info.value) and keyword in str(info.value)
+    assert mailoauth.CONSUMERS_TENANT_ID == "9188040d-6c67-4c5b-b112-36a304b66dad"
+    assert mailoauth.is_personal_tenant_id(" 9188040D-6C67-4C5B-B112-36A304B66DAD ")
+    assert not mailoauth.is_personal_tenant_id(TENANT)
     assert mailoauth.Tenant(TENANT.upper()).kind == "id"
     for bad in ["", "a/b", "contoso", "con toso.com"]:
         with pytest.raises(mailoauth.InvalidInputError) as info:

@@ -150,6 +150,77 @@ def test_diagnosis_functions() -> None:
         mailoauth.lint_config(flow="magic")
 
 
+def test_lint_findings_carry_a_severity() -> None:
+    import base64
+
+    def jwt(claims: dict[str, object]) -> str:
+        b = lambda o: base64.urlsafe_b64encode(json.dumps(o).encode()).rstrip(b"=").decode()  # noqa: E731
+        return f"{b({'typ': 'JWT', 'alg': 'RS256'})}.{b(claims)}.c2ln"
+
+    now = 1_800_000_000
+    alice = jwt({"aud": "https://outlook.office.com", "scp": "SMTP.Send IMAP.AccessAsUser.All", "upn": "alice@contoso.com", "exp": now + 600})
+    smtp = mailoauth.lint_access_token(alice, protocol="smtp", grant="delegated", now=now, user="shared@contoso.com")
+    (f,) = smtp.findings
+    assert (f.code, f.severity) == ("user_differs", "error")
+    assert mailoauth.send_as_command("shared@contoso.com", "alice@contoso.com") in f.fix
+    assert "severity='error'" in repr(f)
+    imap = mailoauth.lint_access_token(alice, protocol="imap", grant="delegated", now=now, user="shared@contoso.com")
+    assert [(f.code, f.severity) for f in imap.findings] == [("user_differs", "note")]
+    app = jwt({"aud": "https://outlook.office365.com", "roles": ["Mail.Send"], "exp": now + 600})
+    (f,) = mailoauth.lint_access_token(app, protocol="smtp", grant="app", now=now).findings
+    assert (f.code, f.severity) == ("smtp_role_absent", "warning") and "Add-HVEAppAccess" in f.fix
+    assert [(f.code, f.severity) for f in mailoauth.lint_access_token("opaque-token", protocol="imap", grant="delegated", now=now).findings] == [("opaque_token", "note")]
+    (c,) = mailoauth.lint_config(flow="client_credentials", tenant="organizations", client_id=CLIENT, client_secret="s3cr3t~value",
+                                 scopes=["https://outlook.office365.com/.default"])
+    assert (c.code, c.severity) == ("tenant_not_allowed_for_client_credentials", "error") and "guessed tenant" in c.message
+    warnings = mailoauth.lint_config(flow="device_code", tenant="organizations", client_id=CLIENT, scopes=["https://outlook.office.com/IMAP.AccessAsUser.All"])
+    assert [(f.code, f.severity) for f in warnings] == [("offline_access_missing", "warning")]
+
+
+def test_runbook_variants_and_send_as() -> None:
+    assert mailoauth.runbook_variants() == ["mailbox-permission", "rbac", "hve"]
+    rbac = mailoauth.build_runbook(tenant="contoso.onmicrosoft.com", client_id=CLIENT, mailboxes=["info@contoso.com"], variant="rbac").to_text()
+    assert "New-ManagementRoleAssignment" in rbac and "Add-MailboxPermission" not in rbac and "SmtpClientAuthenticationDisabled" in rbac
+    hve = mailoauth.build_runbook(tenant="contoso.onmicrosoft.com", client_id=CLIENT, mailboxes=["alerts@contoso.com"], variant="hve").to_text()
+    assert f"Add-HVEAppAccess -Identity 'alerts@contoso.com' -AppIds '{CLIENT}'" in hve and mailoauth.HVE_SMTP_HOST in hve
+    default = mailoauth.build_runbook(tenant="contoso.onmicrosoft.com", client_id=CLIENT, mailboxes=["info@contoso.com"], protocols=["smtp"])
+    assert mailoauth.send_as_command("info@contoso.com", "<enterprise-app-object-id>") in default.to_text()
+    for bad in [dict(variant="rbac", protocols=["imap"]), dict(variant="nonsense"), dict(cloud="consumers")]:
+        with pytest.raises(mailoauth.InvalidInputError):
+            mailoauth.build_runbook(tenant="contoso.onmicrosoft.com", client_id=CLIENT, **bad)  # type: ignore[arg-type]
+    assert mailoauth.send_as_command("o'b@contoso.com", "a@contoso.com") == (
+        "Add-RecipientPermission -Identity 'o''b@contoso.com' -Trustee 'a@contoso.com' -AccessRights SendAs -Confirm:$false"
+    )
+
+
+def test_new_reply_codes_and_personal_fixes() -> None:
+    lines = {
+        "send_as_denied": "550 5.7.60 SMTP; Client does not have permissions to send as this sender",
+        "not_authenticated": "530 5.7.57 Client not authenticated to send mail.",
+        "tls_required": "530 5.7.0 Must issue a STARTTLS command first.",
+        "hve_user_invalid": "501 5.5.124 Invalid XOAUTH2 auth data - User address provided is not valid",
+        "hve_external_recipient": "550 5.5.105 External sending is not supported",
+    }
+    for code, line in lines.items():
+        d = mailoauth.diagnose_reply("smtp", line)
+        assert d is not None and d.code == code, line
+    codes = {d.code for d in mailoauth.reply_catalogue()}
+    assert codes >= {"tls_required", "mailbox_logon_failed", "send_as_denied", "not_authenticated", "hve_user_invalid",
+                     "hve_external_recipient", "unrecognized"}
+    disabled = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox."
+    work = mailoauth.diagnose_reply("smtp", disabled)
+    personal = mailoauth.diagnose_reply("smtp", disabled, personal=True)
+    assert work is not None and personal is not None
+    assert work.code == personal.code == "smtp_auth_disabled" and work.cause == personal.cause
+    assert "Set-CasMailbox" in work.fix and "Personal Microsoft account" in personal.fix
+    assert personal == mailoauth.personal_account_diagnosis("smtp_auth_disabled")
+    # Codes without a personal variant keep the work-account entry; unknown codes give None.
+    tls = mailoauth.diagnose_reply("smtp", lines["tls_required"], personal=True)
+    assert tls == mailoauth.diagnose_reply("smtp", lines["tls_required"])
+    assert mailoauth.personal_account_diagnosis("no_such_code") is None
+    assert mailoauth.diagnose_reply("smtp", "250 OK", personal=True) is None
+
+
 def test_errors_carry_the_explanation() -> None:
     try:
         mailoauth.parse_token_response(mailoauth.HttpResponse(400, b'{"error":"invalid_grant","error_description":"AADSTS70008: expired","error_codes":[70008]}'), 0)

@@ -18,6 +18,10 @@ __all__ = [
     "Endpoints",
     "WellKnownApp",
     "parse_tenant",
+    "is_personal_tenant_id",
+    "HVE_SMTP_HOST",
+    "CONSUMER_SMTP_HOST",
+    "CONSUMERS_TENANT_ID",
     "validate_client_id",
     "well_known_apps",
     "lookup_app",
@@ -80,6 +84,8 @@ __all__ = [
     "lint_config",
     "build_runbook",
     "quote_powershell",
+    "runbook_variants",
+    "send_as_command",
     "Authenticated",
     "Rejection",
     "AuthOutcome",
@@ -89,6 +95,7 @@ __all__ = [
     "SmtpAuth",
     "diagnose_reply",
     "reply_catalogue",
+    "personal_account_diagnosis",
 ]
 
 __version__: Final[str]
@@ -97,7 +104,9 @@ core_version: Final[str]
 _ProtocolName = Literal["imap", "pop", "pop3", "smtp", "submission"]
 _MechanismName = Literal["XOAUTH2", "OAUTHBEARER", "xoauth2", "oauthbearer"]
 _GrantName = Literal["delegated", "app"]
-_CloudName = Literal["global", "usgov", "usgov-dod", "china"]
+_CloudName = Literal["global", "usgov", "usgov-dod", "china", "consumers", "hve"]
+_Severity = Literal["error", "warning", "note"]
+_RunbookVariant = Literal["mailbox-permission", "rbac", "hve"]
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -181,6 +190,12 @@ class Cloud:
     def pop_host(self) -> str: ...
     @property
     def smtp_host(self) -> str: ...
+    @property
+    def is_personal(self) -> bool:
+        """Whether the preset is for personal Microsoft accounts (``consumers``)."""
+    @property
+    def implied_tenant(self) -> Optional[str]:
+        """The tenant the preset implies (``consumers`` for personal accounts), else ``None``."""
     def delegated_scope(self, protocol: str) -> str: ...
     def delegated_scopes(self, protocols: Sequence[str], *, offline_access: bool = True) -> list[str]: ...
     def app_only_scope(self) -> str: ...
@@ -199,7 +214,12 @@ class Tenant:
     @property
     def value(self) -> str: ...
     @property
-    def allows_client_credentials(self) -> bool: ...
+    def allows_client_credentials(self) -> bool:
+        """Only a tenant id or a verified domain: never organizations, common or consumers."""
+    def check_client_credentials(self) -> None:
+        """Raises ``InvalidInputError`` (``invalid_tenant``) with the reason when client
+        credentials cannot use this tenant (organizations: a token for a guessed tenant;
+        common, consumers: AADSTS9001023)."""
     @property
     def is_specific(self) -> bool: ...
     def __eq__(self, value: object, /) -> bool: ...
@@ -229,6 +249,15 @@ class Endpoints:
     def __eq__(self, value: object, /) -> bool: ...
 
 def parse_tenant(value: str) -> Tenant: ...
+def is_personal_tenant_id(tid: str) -> bool:
+    """Whether ``tid`` is :data:`CONSUMERS_TENANT_ID` (personal Microsoft accounts)."""
+
+#: SMTP host of Exchange Online High Volume Email (``smtp.hve.mx.microsoft``).
+HVE_SMTP_HOST: Final[str]
+#: SMTP host of personal Microsoft accounts (``smtp-mail.outlook.com``).
+CONSUMER_SMTP_HOST: Final[str]
+#: The tenant id of personal Microsoft accounts (the ``tid`` of their tokens).
+CONSUMERS_TENANT_ID: Final[str]
 def validate_client_id(client_id: str) -> str: ...
 
 @final
@@ -698,6 +727,9 @@ class LintFinding:
     @property
     def code(self) -> str: ...
     @property
+    def severity(self) -> _Severity:
+        """``error`` (the login will fail), ``warning`` (it may) or ``note``."""
+    @property
     def message(self) -> str: ...
     @property
     def fix(self) -> str: ...
@@ -788,8 +820,13 @@ def build_runbook(
     protocols: Sequence[str] = ...,
     cloud: Optional[_CloudLike] = None,
     send_as: bool = False,
+    variant: str = "mailbox-permission",
 ) -> Runbook: ...
 def quote_powershell(value: str) -> str: ...
+def runbook_variants() -> list[_RunbookVariant]: ...
+def send_as_command(mailbox: str, trustee: str) -> str:
+    """``Add-RecipientPermission -Identity <mailbox> -Trustee <trustee> -AccessRights SendAs
+    -Confirm:$false`` (values quoted): what a delegate needs to send from a shared mailbox."""
 
 # ---------------------------------------------------------------------------------------------
 # IMAP / POP3 / SMTP authentication exchanges
@@ -911,5 +948,6 @@ class SmtpAuth:
     @property
     def is_done(self) -> bool: ...
 
-def diagnose_reply(protocol: str, line: str) -> Optional[Diagnosis]: ...
+def diagnose_reply(protocol: str, line: str, personal: bool = False) -> Optional[Diagnosis]: ...
 def reply_catalogue() -> list[Diagnosis]: ...
+def personal_account_diagnosis(code: str) -> Optional[Diagnosis]: ...
