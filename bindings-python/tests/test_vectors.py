@@ -261,17 +261,114 @@ def run_diagnose_token_error(v: dict[str, Any]) -> None:
         eq("known", x_.known, want["known"])
 
 
+def check_findings(v: dict[str, Any], findings: list[mailoauth.LintFinding]) -> None:
+    """``expect.findings`` (a set of codes), and ``expect.severities`` / ``expect.fix_contains``
+    (finding code -> severity / text its fix must contain) when present."""
+    x = v["expect"]
+    eq("findings", sorted({f.code for f in findings}), sorted(set(x["findings"])))
+    by_code = {f.code: f for f in findings}
+    for code, severity in (x.get("severities") or {}).items():
+        if code not in by_code:
+            raise Mismatch(f"severities names {code!r}, which is not a finding")
+        eq(f"severity of {code}", by_code[code].severity, severity)
+    for code, text in (x.get("fix_contains") or {}).items():
+        if code not in by_code:
+            raise Mismatch(f"fix_contains names {code!r}, which is not a finding")
+        if text not in by_code[code].fix:
+            raise Mismatch(f"fix of {code} {by_code[code].fix!r} lacks {text!r}")
+
+
 def run_access_token_lint(v: dict[str, Any]) -> None:
     i = v["input"]
     lint = mailoauth.lint_access_token(
         i["token"], protocol=i["protocol"], grant=i["grant"], now=i["now"], user=i.get("user"), cloud=i.get("cloud")
     )
-    eq("findings", sorted(set(lint.codes())), sorted(set(v["expect"]["findings"])))
+    check_findings(v, lint.findings)
+
+
+def run_config_lint(v: dict[str, Any]) -> None:
+    i = v["input"]
+    findings = mailoauth.lint_config(
+        flow=i["flow"],
+        tenant=i.get("tenant"),
+        client_id=i.get("client_id"),
+        client_secret=i.get("client_secret"),
+        scopes=i.get("scopes") or [],
+        authority=i.get("authority"),
+        has_certificate=bool(i.get("has_certificate", False)),
+    )
+    check_findings(v, findings)
 
 
 def run_diagnose_reply(v: dict[str, Any]) -> None:
-    d = mailoauth.diagnose_reply(v["input"]["protocol"], v["input"]["line"])
-    eq("code", d.code if d is not None else None, v["expect"].get("code"))
+    i, x = v["input"], v["expect"]
+    d = mailoauth.diagnose_reply(i["protocol"], i["line"], personal=bool(i.get("personal", False)))
+    eq("code", d.code if d is not None else None, x.get("code"))
+    if "fix_contains" in x:
+        if d is None:
+            raise Mismatch(f"no diagnosis, so no fix containing {x['fix_contains']!r}")
+        if x["fix_contains"] not in d.fix:
+            raise Mismatch(f"fix {d.fix!r} lacks {x['fix_contains']!r}")
+
+
+def run_client_credentials_request(v: dict[str, Any]) -> None:
+    i = v["input"]
+    r = check_error(
+        v,
+        lambda: mailoauth.build_client_credentials_request(
+            token_url=i["token_url"], client_id=i["client_id"], scope=i["scope"], client_secret=i["client_secret"]
+        ),
+    )
+    if r is None:
+        return
+    x = v["expect"]
+    url_eq(r.url, x["url"])
+    fields = r.form_fields()
+    names = [k for k, _ in fields]
+    repeated = sorted({k for k in names if names.count(k) > 1})
+    if repeated:
+        raise Mismatch(f"form fields sent more than once: {repeated}")
+    eq("form", dict(fields), x["form"])
+
+
+def run_cloud_preset(v: dict[str, Any]) -> None:
+    c = check_error(v, lambda: mailoauth.Cloud(v["input"]["cloud"]))
+    if c is None:
+        return
+    x = v["expect"]
+    eq("id", c.id, x.get("id"))
+    eq("login_base", c.login_base, x.get("login_base"))
+    eq("imap_host", c.imap_host, x.get("imap_host"))
+    eq("pop_host", c.pop_host, x.get("pop_host"))
+    eq("smtp_host", c.smtp_host, x.get("smtp_host"))
+    eq("delegated_scopes", c.delegated_scopes(["imap", "pop", "smtp"], offline_access=True), x.get("delegated_scopes"))
+
+
+def run_runbook(v: dict[str, Any]) -> None:
+    i = v["input"]
+    rb = check_error(
+        v,
+        lambda: mailoauth.build_runbook(
+            tenant=i["tenant"],
+            client_id=i["client_id"],
+            service_principal_object_id=i.get("object_id"),
+            mailboxes=i.get("mailboxes") or [],
+            protocols=i.get("protocols") or [],
+            cloud=i["cloud"],
+            variant=i["variant"],
+        ),
+    )
+    if rb is None:
+        return
+    x = v["expect"]
+    commands = [c for step in rb.steps for c in step.commands]
+    for line in x["commands_contain"]:
+        if line not in commands:
+            raise Mismatch(f"no command is {line!r}; the commands: {commands}")
+    for text in x.get("commands_exclude") or []:
+        for c in commands:
+            if text in c:
+                raise Mismatch(f"command {c!r} contains {text!r}")
 
 
 def build_machine(kind: str, i: dict[str, Any]) -> Any:
@@ -328,6 +425,8 @@ def check_outcome(v: dict[str, Any], kind: str, o: Any, error: Any) -> None:
         return
     if "diagnosis" in x:
         eq("diagnosis", rec.diagnosis.code if rec.diagnosis else None, x["diagnosis"])
+    if "retry_with_fresh_token" in x:
+        eq("retry_with_fresh_token", rec.retry_with_fresh_token, x["retry_with_fresh_token"])
     if "reply_code" in x:
         eq("reply_code", rec.reply_code, x["reply_code"])
     if "enhanced_status" in x:
@@ -355,6 +454,10 @@ KINDS: dict[str, Callable[[dict[str, Any]], None]] = {
     "diagnose_token_error": run_diagnose_token_error,
     "access_token_lint": run_access_token_lint,
     "diagnose_reply": run_diagnose_reply,
+    "client_credentials_request": run_client_credentials_request,
+    "cloud_preset": run_cloud_preset,
+    "config_lint": run_config_lint,
+    "runbook": run_runbook,
     "imap_auth": run_transcript,
     "pop_auth": run_transcript,
     "smtp_auth": run_transcript,
