@@ -108,7 +108,8 @@ class HttpServer:
 # Line-based mail servers
 
 # ("S", text, or a function of the last client line returning it) | ("C", expected line, or a
-# predicate, or None for any line) | ("TLS", None) | ("CLOSE", None)
+# predicate, or None for any line) | ("DATA", None: every line of an SMTP message up to the lone
+# ".") | ("TLS", None) | ("CLOSE", None)
 Step = tuple[str, Any]
 
 
@@ -170,6 +171,15 @@ class LineServer:
                     if not ok:
                         self.errors.append(f"expected {value!r}, got {text!r}")
                         return
+                elif kind == "DATA":
+                    while True:
+                        line = f.readline()
+                        if not line:
+                            self.errors.append("client closed in the middle of DATA")
+                            return
+                        self.received.append(line.decode("utf-8", "replace"))
+                        if line == b".\r\n":
+                            break
                 elif kind == "TLS":
                     assert self.tls_context is not None
                     f.close()

@@ -243,3 +243,113 @@ def test_smtp_starttls_then_second_ehlo(tls_files: tuple[Path, Path]) -> None:
         assert isinstance(smtp.sock, ssl.SSLSocket)
         smtp.close()
     assert srv.errors == []
+
+
+def test_smtp_delegate_logs_in_as_itself_and_sends_from_the_shared_mailbox() -> None:
+    """Over SMTP a shared mailbox cannot be the AUTH identity: user= is the delegate, and the
+    shared address goes into MAIL FROM and From: (smtplib's own commands after smtp_login)."""
+    delegate, shared = "alice@contoso.com", "info@contoso.com"
+    script = smtp_greeting_and_ehlo(["AUTH LOGIN XOAUTH2"]) + [
+        ("C", f"AUTH XOAUTH2 {mailoauth.xoauth2(delegate, TOKEN)}\r\n"),
+        ("S", "235 2.7.0 Authentication successful\r\n"),
+        ("C", f"mail FROM:<{shared}>\r\n"),
+        ("S", "250 2.1.0 Sender OK\r\n"),
+        ("C", "rcpt TO:<bob@contoso.com>\r\n"),
+        ("S", "250 2.1.5 Recipient OK\r\n"),
+        ("C", "data\r\n"),
+        ("S", "354 Start mail input\r\n"),
+        ("DATA", None),
+        ("S", "250 2.6.0 Queued mail for delivery\r\n"),
+        ("C", "quit\r\n"),
+        ("S", "221 bye\r\n"),
+    ]
+    from email.message import EmailMessage
+
+    with LineServer(script) as srv:
+        smtp = smtplib.SMTP("127.0.0.1", srv.port, timeout=5)
+        smtp_login(smtp, delegate, TOKEN)
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = shared, "bob@contoso.com", "hello"
+        msg.set_content("hi\n")
+        assert smtp.send_message(msg) == {}
+        smtp.quit()
+    assert srv.errors == []
+    assert f"From: {shared}\r\n" in srv.received
+
+
+def test_send_as_refusal_is_diagnosed() -> None:
+    line = "550 5.7.60 SMTP; Client does not have permissions to send as this sender"
+    script = smtp_greeting_and_ehlo(["AUTH LOGIN XOAUTH2"]) + [
+        ("C", f"AUTH XOAUTH2 {B64}\r\n"),
+        ("S", "235 2.7.0 Authentication successful\r\n"),
+        ("C", "mail FROM:<info@contoso.com>\r\n"),
+        ("S", line + "\r\n"),
+        ("C", None),  # RSET
+        ("S", "250 2.0.0 Resetting\r\n"),
+    ]
+    with LineServer(script) as srv:
+        smtp = smtplib.SMTP("127.0.0.1", srv.port, timeout=5)
+        smtp_login(smtp, USER, TOKEN)
+        with pytest.raises(smtplib.SMTPSenderRefused) as info:
+            smtp.sendmail("info@contoso.com", ["bob@contoso.com"], b"Subject: x\r\n\r\nx\r\n")
+        smtp.close()
+    refused = f"{info.value.smtp_code} {info.value.smtp_error.decode()}"
+    d = mailoauth.diagnose_reply("smtp", refused)
+    assert d is not None and d.code == "send_as_denied" and "-AccessRights SendAs" in d.fix
+    personal = mailoauth.diagnose_reply("smtp", refused, personal=True)
+    assert personal is not None and personal.code == "send_as_denied" and "Personal Microsoft account" in personal.fix
+
+
+def _jwt(claims: dict[str, object]) -> str:
+    import base64
+    import json
+
+    def b(o: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(o).encode()).rstrip(b"=").decode()
+
+    return f"{b({'typ': 'JWT', 'alg': 'RS256'})}.{b(claims)}.c2ln"
+
+
+@pytest.mark.parametrize("how", ["cloud", "tid", "work"])
+def test_personal_accounts_get_the_owner_fix(how: str) -> None:
+    """cloud="consumers", or a token of the personal-account tenant, gives the owner's fix."""
+    tid = mailoauth.CONSUMERS_TENANT_ID if how == "tid" else "11111111-2222-3333-4444-555555555555"
+    token = _jwt({"aud": "https://outlook.office.com", "scp": "SMTP.Send", "tid": tid, "upn": USER})
+    script = smtp_greeting_and_ehlo(["AUTH LOGIN XOAUTH2"]) + [
+        ("C", lambda l: l.startswith("AUTH XOAUTH2")),
+        ("S", "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox.\r\n"),
+    ]
+    with LineServer(script) as srv:
+        smtp = smtplib.SMTP("127.0.0.1", srv.port, timeout=5)
+        with pytest.raises(mailoauth.AuthenticationError) as info:
+            smtp_login(smtp, USER, token, cloud="consumers" if how == "cloud" else None)
+        smtp.close()
+    d = info.value.diagnosis
+    assert d is not None and d.code == "smtp_auth_disabled"
+    if how == "work":
+        assert "Set-CasMailbox" in d.fix and "Personal Microsoft account" not in d.fix
+    else:
+        assert "Personal Microsoft account" in d.fix and "Set-CasMailbox" not in d.fix
+    assert mailoauth.mail.is_personal(token) is (how == "tid")
+    assert mailoauth.mail.is_personal("opaque", mailoauth.Cloud("consumers")) is True
+
+
+def test_connect_and_login_passes_the_cloud() -> None:
+    from mailoauth.mail import connect_and_login
+
+    script = smtp_greeting_and_ehlo(["AUTH LOGIN XOAUTH2"]) + [
+        ("C", f"AUTH XOAUTH2 {B64}\r\n"),
+        ("S", "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox.\r\n"),
+    ]
+    asked: list[bool] = []
+
+    def token(fresh: bool) -> str:
+        asked.append(fresh)
+        return TOKEN
+
+    with LineServer(script) as srv:
+        with pytest.raises(mailoauth.AuthenticationError) as info:
+            connect_and_login("smtp", lambda: smtplib.SMTP("127.0.0.1", srv.port, timeout=5), USER, token, cloud="consumers")
+    d = info.value.diagnosis
+    assert d is not None and d.code == "smtp_auth_disabled" and "Personal Microsoft account" in d.fix
+    assert asked == [False]  # no fresh token helps here

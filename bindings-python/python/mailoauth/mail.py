@@ -20,6 +20,16 @@ timeout, so give every connection one. All protocol decisions (mechanism offered
 512-octet rule, parsing replies, whether a fresh token can help, whether a reply means the
 session's token expired) are the core's.
 
+A refusal's diagnosis speaks to a tenant administrator, except for personal Microsoft accounts
+(Outlook.com, Hotmail): give ``cloud="consumers"`` (or a token whose ``tid`` is the
+personal-account tenant, :data:`mailoauth.CONSUMERS_TENANT_ID`) and the fix speaks to the account
+owner (the core's ``personal_account_diagnosis``).
+
+Shared mailboxes: over IMAP and POP, log in with the delegate's token and ``user=`` the shared
+mailbox. Over SMTP a shared mailbox cannot be the AUTH identity: ``user=`` is the signed-in
+delegate (the token's own user), the shared address goes into ``MAIL FROM`` and ``From:``, and
+the delegate needs Send As on it (:func:`mailoauth.send_as_command`).
+
 :func:`connect_and_login` adds the one retry a refused token deserves (a fresh token, when the
 core says it can help), and :class:`MailSession` keeps a long-running connection logged in across
 token expiry (reconnecting with a fresh token).
@@ -39,6 +49,7 @@ from mailoauth import _native
 from mailoauth._native import (
     Authenticated,
     AuthenticationError,
+    Cloud,
     Error,
     ImapAuth,
     NetworkError,
@@ -47,17 +58,33 @@ from mailoauth._native import (
     TokenSet,
     diagnose_reply,
     error_from,
+    is_personal_tenant_id,
+    personal_account_diagnosis,
+    token_claims,
 )
 
 __all__ = [
     "imap_login", "pop_login", "smtp_login", "connect_and_login", "MailSession",
-    "drive", "LineConnection", "SocketLines",
+    "drive", "LineConnection", "SocketLines", "is_personal",
 ]
 
 #: The longest server line accepted (the core's limit too).
 MAX_LINE = 64 * 1024
 
 Machine = Union[ImapAuth, PopAuth, SmtpAuth]
+CloudLike = Union[Cloud, str]
+
+
+def is_personal(token: str, cloud: Optional[CloudLike] = None) -> bool:
+    """Whether a login is a personal Microsoft account's (Outlook.com, Hotmail): the cloud is the
+    ``consumers`` preset, or the token is a JWT whose ``tid`` is the personal-account tenant."""
+    if cloud is not None and (cloud if isinstance(cloud, Cloud) else Cloud(cloud)).is_personal:
+        return True
+    try:
+        tid = token_claims(token).tid
+    except Error:  # an opaque token (as personal accounts often get): nothing to read
+        return False
+    return tid is not None and is_personal_tenant_id(tid)
 
 
 class LineConnection:
@@ -117,10 +144,11 @@ def _closed(where: str, reason: object) -> NetworkError:
     return exc
 
 
-def drive(machine: Machine, conn: LineConnection) -> Authenticated:
+def drive(machine: Machine, conn: LineConnection, *, personal: bool = False) -> Authenticated:
     """Runs a state machine over a connection until it is done.
 
-    Returns the success record; raises the mapped error for a rejection or a protocol error.
+    Returns the success record; raises the mapped error for a rejection or a protocol error
+    (with the personal-account fix when ``personal``).
     """
     while True:
         action = machine.next_action()
@@ -132,31 +160,35 @@ def drive(machine: Machine, conn: LineConnection) -> Authenticated:
         else:
             outcome = action.outcome
             assert outcome is not None
-            return outcome_result(outcome, conn.where)
+            return outcome_result(outcome, conn.where, personal=personal)
 
 
-def outcome_result(outcome: _native.AuthOutcome, where: str = "server") -> Authenticated:
+def outcome_result(outcome: _native.AuthOutcome, where: str = "server", *, personal: bool = False) -> Authenticated:
     """The success record of an outcome, or raises its error (see the module doc)."""
     if outcome.authenticated is not None:
         return outcome.authenticated
     if outcome.rejection is not None:
-        raise rejection_error(outcome.rejection, where)
+        raise rejection_error(outcome.rejection, where, personal=personal)
     error = outcome.error
     if isinstance(error, Error):
         raise error
     raise error_from("unexpected_reply", f"{where}: the exchange ended without an outcome")
 
 
-def rejection_error(r: _native.Rejection, where: str = "server") -> AuthenticationError:
-    """The :class:`AuthenticationError` for a rejection."""
+def rejection_error(r: _native.Rejection, where: str = "server", *, personal: bool = False) -> AuthenticationError:
+    """The :class:`AuthenticationError` for a rejection (the diagnosis with the personal-account
+    fix when ``personal``)."""
     status = f"{r.status} " if r.status else ""
     message = f"{where} refused the login: {status}{r.server_text}".rstrip()
-    if r.diagnosis is not None:
-        message += f" (diagnosis: {r.diagnosis.code})"
+    diagnosis = r.diagnosis
+    if diagnosis is not None:
+        message += f" (diagnosis: {diagnosis.code})"
+        if personal:
+            diagnosis = personal_account_diagnosis(diagnosis.code) or diagnosis
     exc = error_from(
         "rejected",
         message,
-        diagnosis=r.diagnosis,
+        diagnosis=diagnosis,
         server_text=r.server_text,
         sasl_error=r.sasl_error,
         retry_with_fresh_token=r.retry_with_fresh_token,
@@ -193,14 +225,17 @@ def imap_login(
     tag: Optional[str] = None,
     host: Optional[str] = None,
     port: Optional[int] = None,
+    cloud: Optional[CloudLike] = None,
 ) -> Authenticated:
     """AUTHENTICATE over an :class:`imaplib.IMAP4` (or IMAP4_SSL / IMAP4_stream) object, or a raw
     socket (then give ``capabilities`` and optionally ``tag``).
 
     ``user`` is the mailbox: the signed-in user, a shared mailbox the user may open, or (app-only)
-    the target mailbox. ``host`` / ``port`` feed OAUTHBEARER's optional fields. After success an
-    imaplib object is in the ``AUTH`` state, with the capabilities the server sent on success.
+    the target mailbox. ``host`` / ``port`` feed OAUTHBEARER's optional fields. ``cloud`` (or the
+    token's ``tid``) marks a personal account, whose refusals get the owner's fix. After success
+    an imaplib object is in the ``AUTH`` state, with the capabilities the server sent on success.
     """
+    personal = is_personal(token, cloud)
     if isinstance(conn, imaplib.IMAP4):
         caps = list(capabilities) if capabilities is not None else list(conn.capabilities)
         raw_tag = conn._new_tag()  # registers the tag the way imaplib does for its own commands
@@ -208,7 +243,7 @@ def imap_login(
         where = _where(conn, "IMAP server")
         machine = ImapAuth(user=user, token=token, tag=the_tag, capabilities=caps, mechanism=mechanism, host=host, port=port)
         try:
-            result = drive(machine, LineConnection(conn.send, conn.readline, where))
+            result = drive(machine, LineConnection(conn.send, conn.readline, where), personal=personal)
         finally:
             conn.tagged_commands.pop(raw_tag, None)
         conn.state = "AUTH"
@@ -219,7 +254,7 @@ def imap_login(
         raise error_from("invalid_input", "imap_login over a raw socket needs capabilities=[...] (from the CAPABILITY response)")
     lines = SocketLines(conn)
     machine = ImapAuth(user=user, token=token, tag=tag or "A001", capabilities=list(capabilities), mechanism=mechanism, host=host, port=port)
-    return drive(machine, LineConnection(lines.send, lines.readline, _where(conn, "IMAP server")))
+    return drive(machine, LineConnection(lines.send, lines.readline, _where(conn, "IMAP server")), personal=personal)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -236,13 +271,16 @@ def pop_login(
     initial_response: str = "auto",
     host: Optional[str] = None,
     port: Optional[int] = None,
+    cloud: Optional[CloudLike] = None,
 ) -> Authenticated:
     """AUTH over a :class:`poplib.POP3` (or POP3_SSL) object, or a raw socket.
 
     ``capabilities`` are the CAPA lines when known (``conn.capa()`` keys); without them the
     machine does not check that the mechanism is offered. ``initial_response="auto"`` uses the
-    two-line form Exchange requires.
+    two-line form Exchange requires. ``user`` is the mailbox (a shared one too), as for IMAP;
+    ``cloud`` as for :func:`imap_login`.
     """
+    personal = is_personal(token, cloud)
     caps = list(capabilities) if capabilities is not None else None
     machine = PopAuth(user=user, token=token, mechanism=mechanism, capabilities=caps, initial_response=initial_response, host=host, port=port)
     if isinstance(conn, poplib.POP3):
@@ -254,9 +292,9 @@ def pop_login(
                 raise poplib.error_proto("line too long")
             return line
 
-        return drive(machine, LineConnection(pop.sock.sendall, readline, _where(conn, "POP server")))
+        return drive(machine, LineConnection(pop.sock.sendall, readline, _where(conn, "POP server")), personal=personal)
     lines = SocketLines(conn)
-    return drive(machine, LineConnection(lines.send, lines.readline, _where(conn, "POP server")))
+    return drive(machine, LineConnection(lines.send, lines.readline, _where(conn, "POP server")), personal=personal)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -283,13 +321,31 @@ def smtp_login(
     initial_response: str = "auto",
     host: Optional[str] = None,
     port: Optional[int] = None,
+    cloud: Optional[CloudLike] = None,
 ) -> Authenticated:
     """AUTH over an :class:`smtplib.SMTP` (or SMTP_SSL) object, or a raw socket (then give
     ``ehlo``: the EHLO keyword lines without ``250-``).
 
     Call ``conn.starttls()`` first on port 587: Exchange advertises XOAUTH2 only after STARTTLS
     and a second EHLO (sent here when smtplib has not sent it yet).
+
+    ``user`` must be the token's own user (delegated) or the mailbox the app sends as
+    (app-only). A shared mailbox cannot be an SMTP AUTH identity (unlike IMAP and POP, where
+    ``user=`` is the shared mailbox): to send as one with a delegated token, log in with
+    ``user=`` the signed-in delegate, then put the shared address in ``MAIL FROM`` and ``From:``
+    — the login does not fix the sender::
+
+        smtp_login(smtp, "alice@contoso.com", token)          # the delegate
+        msg["From"] = "info@contoso.com"                      # the shared mailbox
+        smtp.send_message(msg)                                # MAIL FROM:<info@contoso.com>
+
+    The delegate needs Send As on the shared mailbox
+    (``mailoauth.send_as_command("info@contoso.com", "alice@contoso.com")`` gives the
+    ``Add-RecipientPermission ... -AccessRights SendAs`` line); without it the server refuses the
+    message with ``550 5.7.60`` (``diagnose_reply`` says ``send_as_denied``). ``cloud`` as for
+    :func:`imap_login`.
     """
+    personal = is_personal(token, cloud)
     if isinstance(conn, smtplib.SMTP):
         keywords = list(ehlo) if ehlo is not None else smtp_ehlo_keywords(conn)
         machine = SmtpAuth(user=user, token=token, ehlo=keywords, mechanism=mechanism, initial_response=initial_response, host=host, port=port)
@@ -305,12 +361,12 @@ def smtp_login(
                 raise smtplib.SMTPResponseException(500, b"line too long")
             return line
 
-        return drive(machine, LineConnection(smtp.send, readline, _where(conn, "SMTP server")))
+        return drive(machine, LineConnection(smtp.send, readline, _where(conn, "SMTP server")), personal=personal)
     if ehlo is None:
         raise error_from("invalid_input", "smtp_login over a raw socket needs ehlo=[...] (the EHLO keyword lines)")
     lines = SocketLines(conn)
     machine = SmtpAuth(user=user, token=token, ehlo=list(ehlo), mechanism=mechanism, initial_response=initial_response, host=host, port=port)
-    return drive(machine, LineConnection(lines.send, lines.readline, _where(conn, "SMTP server")))
+    return drive(machine, LineConnection(lines.send, lines.readline, _where(conn, "SMTP server")), personal=personal)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -343,6 +399,7 @@ def connect_and_login(
     mechanism: str = "XOAUTH2",
     host: Optional[str] = None,
     port: Optional[int] = None,
+    cloud: Optional[CloudLike] = None,
 ) -> tuple[Any, Authenticated]:
     """Opens a connection (``connect()``) and logs in with ``token(False)``.
 
@@ -351,6 +408,13 @@ def connect_and_login(
     closed, ``token(True)`` is asked for a new token and the login is tried ONCE more on a new
     connection. Any other refusal, or a second one, is raised as is. Returns the logged-in
     connection and the success record.
+
+    ``user`` is the mailbox for IMAP and POP (a shared mailbox too, with the delegate's token).
+    For SMTP it must be the token's own user (delegated) or the mailbox the app sends as
+    (app-only): a shared mailbox cannot be an SMTP AUTH identity, so a delegate logs in as
+    itself and sends with the shared address in ``MAIL FROM`` and ``From:``, which needs Send As
+    on it (see :func:`smtp_login`). ``cloud="consumers"`` (or a personal-account token) gives
+    refusals the account owner's fix.
     """
     if protocol not in _LOGIN:
         raise error_from("invalid_input", f"unknown protocol {protocol!r} (imap, pop or smtp)")
@@ -359,7 +423,7 @@ def connect_and_login(
     while True:
         conn = connect()
         try:
-            result = login(conn, user, token(fresh), mechanism=mechanism, host=host, port=port)
+            result = login(conn, user, token(fresh), mechanism=mechanism, host=host, port=port, cloud=cloud)
             return conn, result
         except AuthenticationError as e:
             _close_quietly(protocol, conn)
@@ -395,7 +459,8 @@ class MailSession:
     token and runs the command once more. Other failures are raised unchanged.
 
     ``tokens(fresh)`` returns a :class:`mailoauth.TokenSet` (a fresh one when ``fresh``);
-    ``connect()`` opens a new connection (with a timeout). Use as a context manager.
+    ``connect()`` opens a new connection (with a timeout); ``user`` and ``cloud`` as for
+    :func:`connect_and_login`. Use as a context manager.
     """
 
     def __init__(
@@ -410,6 +475,7 @@ class MailSession:
         port: Optional[int] = None,
         margin: int = 60,
         now: Callable[[], float] = time.time,
+        cloud: Optional[CloudLike] = None,
     ) -> None:
         if protocol not in _LOGIN:
             raise error_from("invalid_input", f"unknown protocol {protocol!r} (imap, pop or smtp)")
@@ -422,6 +488,7 @@ class MailSession:
         self.port = port
         self.margin = margin
         self._now = now
+        self.cloud = cloud
         self.conn: Any = None
         self.token_set: Optional[TokenSet] = None
         #: How many times the session logged in (1 + reconnections).
@@ -447,7 +514,7 @@ class MailSession:
             return self._token(f)
 
         self.conn, _ = connect_and_login(self.protocol, self._connect, self.user, token,
-                                         mechanism=self.mechanism, host=self.host, port=self.port)
+                                         mechanism=self.mechanism, host=self.host, port=self.port, cloud=self.cloud)
         self.logins += 1
 
     def _expiring(self) -> bool:
