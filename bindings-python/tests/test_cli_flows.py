@@ -191,7 +191,7 @@ def test_check_wrong_audience_token_is_flagged_and_still_tried(env: Path) -> Non
         code, out, _ = run("check", "smtp", "--token", GRAPH_TOKEN, "--user", "alice@contoso.com",
                            "--host", "127.0.0.1", "--port", str(smtp.port), "--plain")
     assert code == 1
-    assert "✗ token: wrong_audience" in out
+    assert "✗ error: wrong_audience: " in out
     assert "✗ authenticate" in out and "diagnosis: auth_failed" in out
 
 

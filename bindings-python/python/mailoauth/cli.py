@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mailoauth import flows
 
 PROG = "mailoauth"
+CLOUD_HELP = "global (default), usgov, usgov-dod, china, consumers or hve"
 
 # ------------------------------------------------------------------------------------------------
 # Output
@@ -74,6 +75,26 @@ class Output:
         if not self.as_json:
             mark = self.ok_mark if ok else self.fail_mark
             print(f"{mark} {name}" + (f": {detail}" if detail else ""), file=self.stdout)
+
+    def finding(self, f: Any, context: str = "token") -> None:
+        """One lint finding, marked by its severity: ``error`` fails (✗), ``warning`` (!) and
+        ``note`` (i) do not. The JSON step carries ``severity`` and ``fix``."""
+        ok = f.severity != "error"
+        self.steps.append({"step": f"{context}: {f.code}", "ok": ok, "severity": f.severity, "detail": f.message, "fix": f.fix})
+        if not self.as_json:
+            mark = {"error": self.fail_mark, "warning": "!", "note": "i"}.get(f.severity, "?")
+            print(f"{mark} {f.severity}: {f.code}: {f.message}", file=self.stdout)
+            print(f"  fix: {f.fix}", file=self.stdout)
+
+    def config_finding(self, f: Any) -> None:
+        """A configuration-lint finding, on stderr with its severity (the request is still sent:
+        the server has the last word)."""
+        text = f"{f.severity}: {f.code}: {f.message} (fix: {f.fix})"
+        self.warnings.append(text)
+        self.doc.setdefault("config_findings", []).append(
+            {"code": f.code, "severity": f.severity, "message": f.message, "fix": f.fix})
+        if not self.as_json:
+            print(text, file=self.stderr)
 
     def diagnosis(self, diagnosis: Any) -> None:
         """Prints a diagnosis (code, cause, fix)."""
@@ -192,6 +213,34 @@ def _read_secret_file(path: str) -> str:
         return f.read().strip()
 
 
+#: Why app-only needs one tenant (the core's reason for organizations, in the CLI's words).
+APP_ONLY_TENANT = (
+    "app-only (client credentials) needs the tenant whose mailboxes the app opens: pass --tenant "
+    "<tenant id or verified domain> (e.g. --tenant contoso.onmicrosoft.com); organizations would "
+    "give a token for a guessed tenant (usually the app's home tenant), and every login would fail"
+)
+
+
+def _tenant_of(args: argparse.Namespace, app_only: bool) -> str:
+    """The tenant: --tenant, or what the cloud implies (consumers), or organizations for
+    delegated flows. App-only needs a real one (usage error when missing; the core refuses
+    organizations, common and consumers with its reason, as invalid_tenant)."""
+    implied = mailoauth.Cloud(args.cloud).implied_tenant
+    tenant: Optional[str] = args.tenant
+    if implied is not None:
+        if tenant is not None and tenant.strip().lower() != implied:
+            raise UsageError(
+                f"--cloud {args.cloud} is for personal Microsoft accounts, whose tenant is {implied}: leave out --tenant {tenant}"
+            )
+        tenant = implied
+    if app_only:
+        if tenant is None:
+            raise UsageError(APP_ONLY_TENANT)
+        mailoauth.Tenant(tenant).check_client_credentials()
+        return tenant
+    return tenant if tenant is not None else "organizations"
+
+
 def _app_from_args(args: argparse.Namespace, out: Output) -> "flows.App":
     from mailoauth import flows
 
@@ -222,9 +271,10 @@ def _app_from_args(args: argparse.Namespace, out: Output) -> "flows.App":
             authorize_url=args.authorize_url or "",
             device_authorization_url=args.device_url or "",
         )
+    app_only = _flow_name(args, secret is not None or cert is not None) == "client_credentials"
     return flows.App(
         client_id=client_id,
-        tenant=args.tenant,
+        tenant=_tenant_of(args, app_only),
         cloud=args.cloud,
         endpoints=endpoints,
         client_secret=secret,
@@ -233,15 +283,21 @@ def _app_from_args(args: argparse.Namespace, out: Output) -> "flows.App":
     )
 
 
-def _flow_of(args: argparse.Namespace, app: "flows.App") -> str:
+def _flow_name(args: argparse.Namespace, has_credential: bool) -> str:
+    """The flow: --flow, or (auto) client credentials with a secret or certificate, else
+    interactive (device code over SSH or with --no-browser)."""
     from mailoauth import flows
 
     flow = str(args.flow).replace("-", "_")
     if flow == "auto":
-        if app.client_secret is not None or app.certificate_pem is not None:
+        if has_credential:
             return "client_credentials"
         return "device_code" if flows.is_remote_session() or args.no_browser else "interactive"
     return {"device": "device_code", "browser": "interactive", "auth_code": "interactive"}.get(flow, flow)
+
+
+def _flow_of(args: argparse.Namespace, app: "flows.App") -> str:
+    return _flow_name(args, app.client_secret is not None or app.certificate_pem is not None)
 
 
 def _scopes_of(args: argparse.Namespace, app: "flows.App", flow: str, protocols: Sequence[str]) -> list[str]:
@@ -263,7 +319,7 @@ def _acquire(args: argparse.Namespace, out: Output, protocols: Sequence[str]) ->
         scopes=scopes, authority=args.token_url, has_certificate=app.certificate_pem is not None,
     )
     for finding in lint:
-        out.warn(f"{finding.message} (fix: {finding.fix})")
+        out.config_finding(finding)
     cache = None if args.no_cache else mailoauth.TokenCache(args.cache)
     options: dict[str, Any] = {}
     if flow == "device_code":
@@ -289,8 +345,11 @@ def _when(ts: Optional[int]) -> str:
 def _add_app_options(p: argparse.ArgumentParser, *, protocols: bool) -> None:
     g = p.add_argument_group("app and flow")
     g.add_argument("--app", "--client-id", dest="app", metavar="APP", help="application (client) id, or a well-known app name")
-    g.add_argument("--tenant", default="organizations", help="tenant id or domain (default: organizations; app-only needs the real tenant)")
-    g.add_argument("--cloud", default="global", help="global (default), usgov, usgov-dod or china")
+    g.add_argument("--tenant", help="tenant id (GUID) or verified domain. Required for app-only (client credentials), "
+                   "where organizations, common and consumers are refused (organizations would give a token for a "
+                   "guessed tenant); delegated flows default to organizations (consumers with --cloud consumers)")
+    g.add_argument("--cloud", default="global", help=CLOUD_HELP + "; consumers means personal Microsoft accounts "
+                   "(tenant consumers, named delegated scopes), hve the High Volume Email SMTP host")
     g.add_argument("--flow", default="auto", choices=["auto", "client-credentials", "device", "interactive", "refresh"],
                    help="auto (default): client-credentials with a secret or certificate, else interactive (device over SSH)")
     g.add_argument("--client-secret-env", metavar="VAR", help="read the client secret from $VAR (default: $MAILOAUTH_CLIENT_SECRET when set)")
@@ -366,6 +425,17 @@ def _tls_context(args: argparse.Namespace) -> "ssl.SSLContext":
     return ctx
 
 
+def _same_address(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()
+
+
+def _plain_user(user: Optional[str]) -> Optional[str]:
+    """The address in a token's user claim (``live.com#alice@outlook.com`` gives the address)."""
+    if not user:
+        return None
+    return user.rsplit("#", 1)[-1].strip() or None
+
+
 def cmd_check(args: argparse.Namespace, out: Output) -> int:
     import imaplib
     import poplib
@@ -377,6 +447,7 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
     protocol = args.protocol_name
     out.doc["protocol"] = protocol
+    cloud = mailoauth.Cloud(args.cloud) if isinstance(args.cloud, str) else args.cloud
     # 1. The token.
     flow = "token"
     try:
@@ -397,22 +468,33 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     mailbox = args.mailbox or args.user
     if not mailbox:
         raise UsageError("give the mailbox to log in to: --mailbox ADDRESS (or --user for your own)")
+    try:
+        claims: Optional[mailoauth.TokenClaims] = mailoauth.token_claims(token)
+    except Error:
+        claims = None  # an opaque token: the lint says so
+    personal = cloud.is_personal or bool(claims and claims.tid and mailoauth.is_personal_tenant_id(claims.tid))
+    # SMTP with a delegated token: a shared mailbox cannot be the AUTH identity. Log in as the
+    # signed-in user and send from the shared address (MAIL FROM and From:), with Send As.
+    login_user, sender = mailbox, mailbox
+    signed_in = args.user or _plain_user(claims.user if claims else None)
+    if protocol == "smtp" and grant == "delegated" and args.mailbox and signed_in and not _same_address(args.mailbox, signed_in):
+        login_user, sender = signed_in, args.mailbox
+        send_as = mailoauth.send_as_command(sender, login_user)
+        out.doc["shared_mailbox"] = {"login_user": login_user, "sender": sender, "send_as_command": send_as}
+        out.line(f"i SMTP: a shared mailbox cannot be an SMTP AUTH identity: logging in as {login_user} (the signed-in user), "
+                 f"sending from {sender} (MAIL FROM and From:); {login_user} needs Send As on {sender}:")
+        out.line(f"  {send_as}")
     ok = True
     # 2. Lint the token (diagnostic decode only).
-    lint = mailoauth.lint_access_token(token, protocol=protocol, grant=grant, now=int(time.time()),
-                                       user=args.user if grant == "delegated" else None, cloud=args.cloud)
-    codes = lint.codes()
-    if not codes:
+    lint_user = (login_user if protocol == "smtp" else args.user) if grant == "delegated" else None
+    lint = mailoauth.lint_access_token(token, protocol=protocol, grant=grant, now=int(time.time()), user=lint_user, cloud=args.cloud)
+    if not lint.findings:
         out.step(f"token fits {protocol.upper()} ({grant})", True)
-    elif codes == ["opaque_token"]:
-        out.step("token is opaque (personal account?): claims not checked", True)
-    else:
-        ok = False
-        for f in lint.findings:
-            out.step(f"token: {f.code}", False, f.message, fix=f.fix)
-            out.line(f"  fix: {f.fix}")
+    for f in lint.findings:
+        out.finding(f)
+        if f.severity == "error":
+            ok = False
     # 3. Connect.
-    cloud = mailoauth.Cloud(args.cloud) if isinstance(args.cloud, str) else args.cloud
     host, port = cloud.mail_server(protocol)
     host = args.host or host
     if args.port:
@@ -447,26 +529,28 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     try:
         # 4. Authenticate.
         mech = args.mechanism
+        login_cloud = "consumers" if personal else None
         try:
             if protocol == "imap":
-                imap_login(conn, mailbox, token, mechanism=mech, host=host, port=port)
+                imap_login(conn, login_user, token, mechanism=mech, host=host, port=port, cloud=login_cloud)
             elif protocol == "pop":
-                pop_login(conn, mailbox, token, mechanism=mech, host=host, port=port)
+                pop_login(conn, login_user, token, mechanism=mech, host=host, port=port, cloud=login_cloud)
             else:
-                smtp_login(conn, mailbox, token, mechanism=mech, host=host, port=port)
-            out.step(f"authenticated as {mailbox} ({mech.upper()})", True)
+                smtp_login(conn, login_user, token, mechanism=mech, host=host, port=port, cloud=login_cloud)
+            out.step(f"authenticated as {login_user} ({mech.upper()})", True)
         except Error as e:
             _explain_failure(out, "authenticate", e)
             return out.finish(False)
         # 5. Prove access.
-        ok = _prove_access(args, out, protocol, conn, mailbox) and ok
+        ok = _prove_access(args, out, protocol, conn, sender, personal=personal) and ok
     finally:
         _close(protocol, conn)
     return out.finish(ok)
 
 
-
-def _prove_access(args: argparse.Namespace, out: Output, protocol: str, conn: Any, mailbox: str) -> bool:
+def _prove_access(args: argparse.Namespace, out: Output, protocol: str, conn: Any, mailbox: str, *, personal: bool = False) -> bool:
+    """IMAP LIST, POP STAT, SMTP NOOP (and --send-test-to, from ``mailbox``: the shared address
+    when the login is the delegate's)."""
     import imaplib
     import poplib
     import smtplib
@@ -494,8 +578,9 @@ def _prove_access(args: argparse.Namespace, out: Output, protocol: str, conn: An
                 m["To"] = args.send_test_to
                 m["Subject"] = "mailoauth test message"
                 m.set_content("This message was sent by 'mailoauth check smtp' to prove that sending works.\n")
-                conn.send_message(m)
-                out.step(f"test message sent to {args.send_test_to}", True)
+                conn.send_message(m, from_addr=mailbox)
+                shared = out.doc.get("shared_mailbox")
+                out.step(f"test message sent to {args.send_test_to}" + (f" from {mailbox}" if shared else ""), True)
         return True
     except (imaplib.IMAP4.error, poplib.error_proto, smtplib.SMTPException, OSError) as e:
         text = e.args[0].decode(errors="replace") if e.args and isinstance(e.args[0], bytes) else str(e)
@@ -503,6 +588,11 @@ def _prove_access(args: argparse.Namespace, out: Output, protocol: str, conn: An
         if isinstance(e, smtplib.SMTPResponseException):
             err = e.smtp_error.decode(errors="replace") if isinstance(e.smtp_error, bytes) else str(e.smtp_error)
             text = line = f"{e.smtp_code} {err}"
+        elif isinstance(e, smtplib.SMTPRecipientsRefused) and e.recipients:
+            rcpt, (code, raw) = next(iter(e.recipients.items()))
+            err = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+            line = f"{code} {err}"
+            text = f"{rcpt} refused: {line}"
         elif protocol == "imap":
             # imaplib says: "LIST command error: BAD [b'User is authenticated but not connected.']"
             found = re.search(r"\b(BAD|NO) \[b['\"](.*)['\"]\]$", text)
@@ -511,7 +601,7 @@ def _prove_access(args: argparse.Namespace, out: Output, protocol: str, conn: An
             line = f"A0 {text}"
         elif protocol == "pop" and not text.startswith("-ERR"):
             line = f"-ERR {text}"
-        diagnosis = mailoauth.diagnose_reply(protocol, line)
+        diagnosis = mailoauth.diagnose_reply(protocol, line, personal=personal)
         out.step("prove access", False, text)
         out.diagnosis(diagnosis)
         return False
@@ -541,6 +631,15 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     text = text.strip()
     if not text:
         raise UsageError("give something to explain: an AADSTS code, an error body, a server reply line or an access token")
+    personal = mailoauth.Cloud(args.cloud).is_personal
+    # A diagnosis code of the mail-reply catalogue (send_as_denied, tls_required, ...).
+    entry = next((d for d in mailoauth.reply_catalogue() if d.code == text.lower()), None)
+    if entry is not None:
+        if personal:
+            entry = mailoauth.personal_account_diagnosis(entry.code) or entry
+        out.line(f"mail server diagnosis: {entry.code}")
+        out.diagnosis(entry)
+        return out.finish(True)
     x = mailoauth.explain_error_text(text)
     if x is not None:
         out.doc["explanation"] = {k: getattr(x, k) for k in (
@@ -567,16 +666,15 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
             out.line(f"  user: {claims.user or '-'}   app: {claims.appid or '-'}   tenant: {claims.tid or '-'}")
             out.line(f"  scopes: {' '.join(claims.scp) or '-'}   roles: {' '.join(claims.roles) or '-'}")
             out.line(f"  expires: {_when(claims.exp)}")
-        out.doc["findings"] = [{"code": f.code, "message": f.message, "fix": f.fix} for f in lint.findings]
+        out.doc["findings"] = [{"code": f.code, "severity": f.severity, "message": f.message, "fix": f.fix} for f in lint.findings]
         for f in lint.findings:
-            out.step(f.code, False, f.message)
-            out.line(f"  fix: {f.fix}")
+            out.finding(f)
         if not lint.findings:
             out.step("the token looks right for this login", True)
-        return out.finish(not lint.findings)
+        return out.finish(not any(f.severity == "error" for f in lint.findings))
     protocols = [args.protocol] if args.protocol else ["imap", "pop", "smtp"]
     for p in protocols:
-        d = mailoauth.diagnose_reply(p, text)
+        d = mailoauth.diagnose_reply(p, text, personal=personal)
         if d is not None:
             out.doc["protocol"] = p
             out.line(f"{p.upper()} reply: {d.code}")
@@ -591,8 +689,9 @@ def cmd_runbook(args: argparse.Namespace, out: Output) -> int:
     rb = mailoauth.build_runbook(
         tenant=args.tenant, client_id=client_id, service_principal_object_id=args.object_id,
         display_name=args.display_name, mailboxes=args.mailbox or [], protocols=args.protocol or [],
-        cloud=args.cloud, send_as=args.send_as,
+        cloud=args.cloud, send_as=args.send_as, variant=args.variant,
     )
+    out.doc["variant"] = args.variant
     out.doc["consent_url"] = rb.consent_url
     out.doc["steps"] = [{"title": s.title, "explanation": s.explanation, "commands": s.commands} for s in rb.steps]
     if not out.as_json:
@@ -628,6 +727,8 @@ def build_parser() -> argparse.ArgumentParser:
         "  mailoauth token --app 6731de76-14a6-49ae-97bc-6eba6914391e --flow device\n"
         "  mailoauth check imap --app 6731de76-14a6-49ae-97bc-6eba6914391e --user alice@contoso.com\n"
         "  mailoauth explain AADSTS7000215\n"
+        "  mailoauth explain --protocol smtp '550 5.7.60 SMTP; Client does not have permissions to send as this sender'\n"
+        "  mailoauth runbook --tenant contoso.onmicrosoft.com --app 6731de76-... --variant rbac --mailbox info@contoso.com\n"
         "  mailoauth xoauth2 --user alice@contoso.com --token -\n"
         "run 'mailoauth COMMAND --help' for a command's options and examples",
     )
@@ -660,7 +761,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tenant", required=True, help="tenant id (GUID) or domain, or organizations")
     p.add_argument("--app", "--client-id", dest="app", required=True, metavar="APP",
                    help="a well-known app (thunderbird, apple-mail, gmail-app) or an application (client) id")
-    p.add_argument("--cloud", default="global", help="global (default), usgov, usgov-dod or china")
+    p.add_argument("--cloud", default="global", help=CLOUD_HELP)
     p.add_argument("--variant", default="v2", choices=["v2", "legacy"], help="v2 (default: /v2.0/adminconsent) or legacy (/oauth2/authorize?prompt=admin_consent)")
     p.add_argument("--protocol", action="append", choices=["imap", "pop", "smtp"],
                    help="app-only protocols to consent for (repeatable; default imap and pop)")
@@ -695,7 +796,10 @@ def build_parser() -> argparse.ArgumentParser:
         "  mailoauth token --app 6731de76-14a6-49ae-97bc-6eba6914391e --flow interactive --user alice@contoso.com\n"
         "  mailoauth token --app 6731de76-... --flow device --protocol imap --protocol smtp\n"
         "  MAILOAUTH_CLIENT_SECRET=... mailoauth token --app 6731de76-... --tenant contoso.onmicrosoft.com\n"
-        "  mailoauth token --app 6731de76-... --tenant contoso.onmicrosoft.com --certificate app.pem --json",
+        "  mailoauth token --app 6731de76-... --tenant contoso.onmicrosoft.com --certificate app.pem --json\n"
+        "  mailoauth token --app 6731de76-... --cloud consumers --flow device --protocol smtp   # Outlook.com\n"
+        "app-only (a secret or certificate, or --flow client-credentials) needs --tenant <tenant id or verified domain>:\n"
+        "organizations would give a token for a guessed tenant, and common and consumers are refused.",
         cmd_token,
     )
     _add_app_options(p, protocols=True)
@@ -708,13 +812,18 @@ def build_parser() -> argparse.ArgumentParser:
         "  mailoauth check imap --app 6731de76-... --user alice@contoso.com --mailbox shared@contoso.com\n"
         "  MAILOAUTH_CLIENT_SECRET=... mailoauth check pop --app 6731de76-... --tenant contoso.onmicrosoft.com --mailbox archive@contoso.com\n"
         "  mailoauth check smtp --token-file token.txt --mailbox alice@contoso.com --send-test-to alice@contoso.com\n"
-        "  mailoauth check imap --token - --mailbox u@example.test --host 127.0.0.1 --port 1143 --plain",
+        "  mailoauth check smtp --app 6731de76-... --user alice@contoso.com --mailbox info@contoso.com --send-test-to bob@contoso.com\n"
+        "  mailoauth check imap --token - --mailbox u@example.test --host 127.0.0.1 --port 1143 --plain\n"
+        "SMTP and a shared mailbox (delegated): a shared mailbox cannot be an SMTP AUTH identity, so the check logs\n"
+        "in as the signed-in user (--user, or the token's user) and sends --send-test-to from the shared address\n"
+        "(MAIL FROM and From:), which needs Send As (the Add-RecipientPermission line is printed). IMAP and POP log\n"
+        "in as the shared mailbox. App-only logs in as --mailbox with every protocol.",
         cmd_check,
     )
     p.add_argument("protocol_name", choices=["imap", "pop", "smtp"], metavar="{imap,pop,smtp}", help="the protocol to check")
     _add_app_options(p, protocols=False)
     g = p.add_argument_group("server and mailbox")
-    g.add_argument("--mailbox", help="the mailbox to open: a shared mailbox (delegated) or the target mailbox (app-only); default --user")
+    g.add_argument("--mailbox", help="the mailbox to open: a shared mailbox (delegated; for SMTP the sender, see below) or the target mailbox (app-only); default --user")
     g.add_argument("--host", help="server host (default: the cloud's)")
     g.add_argument("--port", type=int, help="server port (default 993 / 995 / 587)")
     g.add_argument("--plain", action="store_true", help="plain TCP without TLS (local tests only)")
@@ -731,20 +840,32 @@ def build_parser() -> argparse.ArgumentParser:
         "  mailoauth explain AADSTS7000215\n"
         "  mailoauth explain '{\"error\":\"invalid_grant\",\"error_description\":\"AADSTS700082: ...\"}'\n"
         "  mailoauth explain --protocol smtp '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.'\n"
+        "  mailoauth explain --protocol smtp '550 5.7.60 SMTP; Client does not have permissions to send as this sender'\n"
+        "  mailoauth explain --cloud consumers --protocol smtp '535 5.7.139 ... SmtpClientAuthentication is disabled for the Mailbox.'\n"
+        "  mailoauth explain send_as_denied\n"
         "  mailoauth explain --protocol imap --user alice@contoso.com - < token.txt",
         cmd_explain,
     )
-    p.add_argument("what", nargs="+", help="the code, body, reply line or token (- reads stdin)")
+    p.add_argument("what", nargs="+", help="the code (AADSTS or a mail diagnosis such as send_as_denied), body, reply line or token (- reads stdin)")
     p.add_argument("--protocol", choices=["imap", "pop", "smtp"], help="the protocol of a reply line or token (default: any / imap)")
     p.add_argument("--grant", default="auto", choices=["auto", "delegated", "app"], help="for a token: delegated or app (default: from its claims)")
     p.add_argument("--user", help="for a delegated token: the address that will log in")
-    p.add_argument("--cloud", default="global", help="the cloud (for the accepted token audiences)")
+    p.add_argument("--cloud", default="global", help=CLOUD_HELP + " (the accepted token audiences; consumers: the fixes for personal accounts)")
 
     p = command(
         "runbook",
         "print the filled-in Exchange Online admin steps for app-only access",
         "  mailoauth runbook --tenant contoso.onmicrosoft.com --app 6731de76-14a6-49ae-97bc-6eba6914391e \\\n"
-        "      --object-id 11111111-2222-3333-4444-555555555555 --mailbox archive@contoso.com --protocol imap",
+        "      --object-id 11111111-2222-3333-4444-555555555555 --mailbox archive@contoso.com --protocol imap\n"
+        "  mailoauth runbook --tenant contoso.onmicrosoft.com --app 6731de76-... --variant rbac --mailbox info@contoso.com\n"
+        "  mailoauth runbook --tenant contoso.onmicrosoft.com --app 6731de76-... --variant hve --mailbox alerts@contoso.com\n"
+        "variants (SMTP may use any; IMAP and POP only mailbox-permission):\n"
+        "  mailbox-permission  Entra application permissions + admin consent, New-ServicePrincipal, Add-MailboxPermission\n"
+        "                      (and Add-RecipientPermission SendAs to send)\n"
+        "  rbac                App RBAC for SMTP: no Entra permission, New-ManagementScope + New-ManagementRoleAssignment\n"
+        "                      -Role 'Application SMTP.SendAsApp' (tokens lack SMTP.SendAsApp: the lint only warns)\n"
+        "  hve                 High Volume Email: Entra Mail.Send, Add-HVEAppAccess, host smtp.hve.mx.microsoft,\n"
+        "                      internal recipients only",
         cmd_runbook,
     )
     p.add_argument("--tenant", required=True, help="tenant id or verified domain")
@@ -752,9 +873,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--object-id", help="the ENTERPRISE APPLICATION's object id (not the app registration's)")
     p.add_argument("--display-name", help="a display name for the service principal")
     p.add_argument("--mailbox", action="append", help="a mailbox the app may open (repeatable)")
-    p.add_argument("--protocol", action="append", choices=["imap", "pop", "smtp"], help="protocols the app uses (repeatable; default imap and pop)")
-    p.add_argument("--cloud", default="global", help="global (default), usgov, usgov-dod or china")
+    p.add_argument("--protocol", action="append", choices=["imap", "pop", "smtp"],
+                   help="protocols the app uses (repeatable; default imap and pop; smtp for --variant rbac and hve)")
+    p.add_argument("--cloud", default="global", help=CLOUD_HELP + " (consumers has no app-only access: refused)")
     p.add_argument("--send-as", action="store_true", help="the app also sends as the mailboxes")
+    p.add_argument("--variant", default="mailbox-permission", choices=mailoauth.runbook_variants(),
+                   help="how the app is authorised: mailbox-permission (default), rbac (App RBAC, SMTP only) or hve (High Volume Email, SMTP only)")
 
     return parser
 
