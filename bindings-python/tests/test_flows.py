@@ -291,3 +291,14 @@ def test_interactive_paste_fallback_over_ssh(monkeypatch: pytest.MonkeyPatch) ->
         t = mailoauth.interactive(app_for(srv), scopes=IMAP_SCOPES, out=out, read_line=paste, timeout=10)
     assert t.access_token == "at-int" and opened == []
     assert "paste it here" in out.getvalue()
+
+
+def test_app_tenant_follows_the_cloud() -> None:
+    # Personal accounts: the consumers preset implies tenant consumers, and its endpoints use it.
+    app = flows.App(client_id=CLIENT, cloud="consumers")
+    assert app.tenant == "consumers"
+    assert app.resolved_endpoints().token_url == "https://login.microsoftonline.com/consumers/oauth2/v2.0/token"
+    # Other clouds keep organizations (delegated sign-ins); an explicit tenant always wins.
+    assert flows.App(client_id=CLIENT).tenant == "organizations"
+    assert flows.App(client_id=CLIENT, cloud="hve").tenant == "organizations"
+    assert flows.App(client_id=CLIENT, cloud="consumers", tenant="contoso.com").tenant == "contoso.com"

@@ -87,11 +87,19 @@ class App:
     ``endpoints`` overrides the Microsoft endpoints derived from ``tenant`` and ``cloud`` (any
     OAuth 2.0 server; ``http`` only on loopback). Give ``client_secret`` or
     ``certificate_pem`` + ``private_key_pem`` for a confidential client.
+
+    ``tenant`` defaults to what the cloud implies (``consumers`` for ``cloud="consumers"``), else
+    ``organizations``, which suits delegated sign-ins only: app-only (client credentials) needs the
+    tenant id or a verified domain, and the core refuses the keywords for it.
     """
 
     client_id: str
-    tenant: str = "organizations"
+    tenant: str = ""
     cloud: Union[Cloud, str] = "global"
+
+    def __post_init__(self) -> None:
+        if not self.tenant:
+            self.tenant = self.cloud_object().implied_tenant or "organizations"
     endpoints: Optional[Endpoints] = None
     client_secret: Optional[str] = field(default=None, repr=False)
     certificate_pem: Optional[str] = field(default=None, repr=False)
