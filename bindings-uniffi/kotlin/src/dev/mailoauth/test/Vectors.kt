@@ -286,14 +286,95 @@ private fun runAccessTokenLint(v: JsonObject) {
         user = i.str("user"),
         cloud = i.str("cloud")?.let { cloudFromName(it) },
     )
-    val want = v.expect().strings("findings") ?: throw Mismatch("expect.findings is missing")
-    eq("findings", lint.findings.map { it.code }.toSortedSet(), want.toSortedSet())
+    checkFindings(v, lint.findings)
+}
+
+/** `expect.findings` (a set of codes), and `expect.severities` / `expect.fix_contains` when present. */
+private fun checkFindings(v: JsonObject, findings: List<LintFinding>) {
+    val x = v.expect()
+    val want = x.strings("findings") ?: throw Mismatch("expect.findings is missing")
+    eq("findings", findings.map { it.code }.toSortedSet(), want.toSortedSet())
+    fun finding(field: String, code: String): LintFinding =
+        findings.firstOrNull { it.code == code } ?: throw Mismatch("$field names \"$code\", which is not a finding")
+    x.obj("severities")?.entrySet()?.forEach { (code, sev) ->
+        eq("severity of $code", severityName(finding("severities", code).severity), sev.asString)
+    }
+    x.obj("fix_contains")?.entrySet()?.forEach { (code, text) ->
+        val fix = finding("fix_contains", code).fix
+        if (!fix.contains(text.asString)) throw Mismatch("fix of $code ${show(fix)} lacks ${show(text.asString)}")
+    }
+}
+
+private fun runConfigLint(v: JsonObject) {
+    val i = v.input()
+    val findings = lintConfig(
+        flow = configFlowFromName(i.need("flow")),
+        tenant = i.str("tenant"),
+        clientId = i.str("client_id"),
+        clientSecret = i.str("client_secret"),
+        scopes = i.strings("scopes") ?: throw Mismatch("input.scopes is missing"),
+        authority = i.str("authority"),
+        hasCertificate = i.opt("has_certificate")?.asBoolean ?: false,
+    )
+    checkFindings(v, findings)
+}
+
+private fun runRunbook(v: JsonObject) {
+    val i = v.input()
+    val r = checkError(v) {
+        buildRunbook(
+            cloud = cloudFromName(i.need("cloud")),
+            tenant = i.need("tenant"),
+            clientId = i.need("client_id"),
+            servicePrincipalObjectId = i.str("object_id"),
+            mailboxes = i.strings("mailboxes") ?: throw Mismatch("input.mailboxes is missing"),
+            protocols = (i.strings("protocols") ?: throw Mismatch("input.protocols is missing")).map { protocolFromName(it) },
+            variant = runbookVariantFromName(i.need("variant")),
+        )
+    } ?: return
+    val commands = r.steps.flatMap { it.commands }
+    val x = v.expect()
+    for (line in x.strings("commands_contain") ?: throw Mismatch("expect.commands_contain is missing")) {
+        if (line !in commands) throw Mismatch("no command is ${show(line)}; the commands: $commands")
+    }
+    for (text in x.strings("commands_exclude") ?: listOf()) {
+        commands.firstOrNull { it.contains(text) }?.let { throw Mismatch("command ${show(it)} contains ${show(text)}") }
+    }
+}
+
+private fun runClientCredentialsRequest(v: JsonObject) {
+    val i = v.input()
+    val req = checkError(v) {
+        buildClientCredentialsRequest(i.need("token_url"), i.need("client_id"), i.need("scope"), clientSecret = i.need("client_secret"))
+    } ?: return
+    val x = v.expect()
+    urlEq(req.url, x.str("url") ?: throw Mismatch("expect.url is missing"))
+    val want = (x.obj("form") ?: throw Mismatch("expect.form is missing")).entrySet().map { it.key to it.value.asString }
+    val order = compareBy<Pair<String, String>>({ it.first }, { it.second })
+    eq("form", req.formFields().map { it.name to it.value }.sortedWith(order), want.sortedWith(order))
+}
+
+private fun runCloudPreset(v: JsonObject) {
+    val c = checkError(v) { cloudFromName(v.input().need("cloud")) } ?: return
+    val x = v.expect()
+    eq("id", cloudIdName(c.id), x.str("id"))
+    eq("login_base", c.loginBase, x.str("login_base"))
+    eq("imap_host", c.imapHost, x.str("imap_host"))
+    eq("pop_host", c.popHost, x.str("pop_host"))
+    eq("smtp_host", c.smtpHost, x.str("smtp_host"))
+    eq("delegated_scopes", c.delegatedScopes(listOf(Protocol.IMAP, Protocol.POP, Protocol.SMTP), true), x.strings("delegated_scopes"))
 }
 
 private fun runDiagnoseReply(v: JsonObject) {
     val i = v.input()
-    val d = diagnoseReply(protocolFromName(i.need("protocol")), i.need("line"))
-    eq("code", d?.code, v.expect().str("code"))
+    val personal = i.opt("personal")?.asBoolean ?: false
+    val d = diagnoseReply(protocolFromName(i.need("protocol")), i.need("line"), personal)
+    val x = v.expect()
+    eq("code", d?.code, x.str("code"))
+    x.str("fix_contains")?.let { text ->
+        val fix = d?.fix ?: ""
+        if (!fix.contains(text)) throw Mismatch("fix ${show(fix)} lacks ${show(text)}")
+    }
 }
 
 /** A state machine of any of the three protocols, seen through one small interface. */
@@ -376,6 +457,7 @@ private fun checkOutcome(v: JsonObject, o: AuthOutcome) {
             val r = o.rejection
             if (x.has("server_text")) eq("server_text", r.serverText, x.str("server_text"))
             if (x.has("diagnosis")) eq("diagnosis", r.diagnosis?.code, x.str("diagnosis"))
+            if (x.has("retry_with_fresh_token")) eq("retry_with_fresh_token", r.retryWithFreshToken, x.opt("retry_with_fresh_token")?.asBoolean)
             if (x.has("reply_code")) eq("reply_code", r.replyCode?.toLong(), x.long("reply_code"))
             if (x.has("enhanced_status")) eq("enhanced_status", r.enhancedStatus, x.str("enhanced_status"))
             if (x.has("sasl_error")) {
@@ -409,6 +491,10 @@ val KINDS: Map<String, (JsonObject) -> Unit> = mapOf(
     "diagnose_token_error" to ::runDiagnoseTokenError,
     "access_token_lint" to ::runAccessTokenLint,
     "diagnose_reply" to ::runDiagnoseReply,
+    "config_lint" to ::runConfigLint,
+    "runbook" to ::runRunbook,
+    "client_credentials_request" to ::runClientCredentialsRequest,
+    "cloud_preset" to ::runCloudPreset,
     "imap_auth" to ::runTranscript,
     "pop_auth" to ::runTranscript,
     "smtp_auth" to ::runTranscript,
