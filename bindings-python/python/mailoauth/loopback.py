@@ -3,8 +3,12 @@
 A one-shot :mod:`http.server` on ``127.0.0.1`` (an ephemeral port unless one is given) waits
 for the browser's redirect after sign-in and hands back the full redirect URL (query or
 ``form_post`` body), which the core then checks (state, issuer) and parses. It answers every
-redirect with a short page that says whether to go back to the terminal; it never interprets the
-parameters itself.
+redirect with a short page that says whether to go back to the terminal.
+
+Only the request that carries the authorization response (``code`` or ``error``, with ``state``)
+completes the sign-in; anything else (``/favicon.ico``, a bare ``GET /``, a port scanner) gets a
+404 and the listener keeps waiting. Every connection is served in its own thread with a read
+timeout (:data:`CONNECTION_TIMEOUT`), so an idle or half-open connection cannot block it.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ import http.server
 import threading
 import time
 from typing import Any, Optional
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["LoopbackListener"]
+__all__ = ["LoopbackListener", "CONNECTION_TIMEOUT"]
+
+#: Seconds a connection may take to send its request before it is closed.
+CONNECTION_TIMEOUT = 10.0
 
 _PAGE = (
     "<!doctype html><meta charset=utf-8><title>mailoauth</title>"
@@ -23,12 +30,22 @@ _PAGE = (
 )
 
 
-class _Server(http.server.HTTPServer):
+class _Server(http.server.ThreadingHTTPServer):
     listener: "LoopbackListener"
+    daemon_threads = True
+    block_on_close = False
+
+
+def is_authorization_response(params: str) -> bool:
+    """Whether a query (or form body) is an authorization response: ``code`` or ``error``, and
+    ``state``."""
+    fields = parse_qs(params, keep_blank_values=True)
+    return ("code" in fields or "error" in fields) and "state" in fields
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: "_Server"
+    timeout = CONNECTION_TIMEOUT
 
     def log_message(self, *args: Any) -> None:  # keep the terminal (and codes) clean
         pass
@@ -43,6 +60,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _capture(self, query: str) -> None:
+        if not is_authorization_response(query):
+            self._answer(404, "Not found", "This is the mailoauth sign-in listener: it waits for the sign-in's redirect.")
+            return
         if self.server.listener.capture(query):
             self._answer(200, "Signed in", "You can close this window and return to the terminal.")
         else:
@@ -71,15 +91,19 @@ class LoopbackListener:
     (register ``http://localhost`` in Entra: any port is accepted for loopback redirect URIs).
     """
 
-    def __init__(self, *, port: int = 0, path: str = "/", host: str = "127.0.0.1", uri_host: Optional[str] = None) -> None:
+    def __init__(self, *, port: int = 0, path: str = "/", host: str = "127.0.0.1", uri_host: Optional[str] = None,
+                 connection_timeout: float = CONNECTION_TIMEOUT) -> None:
         """``host`` is the address bound; ``uri_host`` the host written in the redirect URI
-        (``localhost`` when the app registration lists ``http://localhost``)."""
+        (``localhost`` when the app registration lists ``http://localhost``);
+        ``connection_timeout`` the seconds one connection may stay idle."""
         if host not in ("127.0.0.1", "::1", "localhost") or uri_host not in (None, "127.0.0.1", "[::1]", "localhost"):
             raise ValueError("the redirect listener binds to loopback only")
         self.path = path if path.startswith("/") else "/" + path
         self._result: Optional[str] = None
         self._done = threading.Event()
-        self._server = _Server((host, port), _Handler)
+        self._lock = threading.Lock()
+        handler = type("_TimedHandler", (_Handler,), {"timeout": connection_timeout})
+        self._server = _Server((host, port), handler)
         self._server.listener = self
         self._server.timeout = 0.2
         self.port: int = self._server.server_address[1]
@@ -93,12 +117,13 @@ class LoopbackListener:
         self.close()
 
     def capture(self, query: str) -> bool:
-        """Records the redirect's parameters (the first redirect wins)."""
-        if self._done.is_set():
-            return False
-        self._result = f"{self.redirect_uri}?{query}" if query else self.redirect_uri
-        self._done.set()
-        return True
+        """Records the redirect's parameters (the first authorization response wins)."""
+        with self._lock:
+            if self._done.is_set():
+                return False
+            self._result = f"{self.redirect_uri}?{query}" if query else self.redirect_uri
+            self._done.set()
+            return True
 
     def close(self) -> None:
         self._server.server_close()

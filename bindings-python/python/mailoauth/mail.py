@@ -311,6 +311,20 @@ def smtp_ehlo_keywords(conn: smtplib.SMTP) -> list[str]:
     return [line.strip() for line in lines[1:] if line.strip()]
 
 
+def redact_auth_line(data: bytes) -> bytes:
+    """A client line of a SASL exchange as a debug log may show it: ``AUTH XOAUTH2 [redacted]``
+    (the mechanism kept, the initial response hidden), a continuation line as ``[redacted]``, an
+    empty line or ``*`` (cancel) unchanged."""
+    body = data.rstrip(b"\r\n")
+    end = data[len(body):]
+    if body in (b"", b"*"):
+        return data
+    words = body.split(b" ", 2)
+    if words[0].upper() == b"AUTH":
+        return b" ".join(words[:2]) + (b" [redacted]" if len(words) > 2 else b"") + end
+    return b"[redacted]" + end
+
+
 def smtp_login(
     conn: Union[smtplib.SMTP, socket.socket],
     user: str,
@@ -361,7 +375,27 @@ def smtp_login(
                 raise smtplib.SMTPResponseException(500, b"line too long")
             return line
 
-        return drive(machine, LineConnection(smtp.send, readline, _where(conn, "SMTP server")), personal=personal)
+        def send(data: bytes) -> None:
+            # smtplib's own debug output (set_debuglevel) would print the AUTH line, token and
+            # all: print a redacted copy instead and send with the debug output off.
+            level = smtp.debuglevel
+            if level <= 0:
+                smtp.send(data)
+                return
+            smtp._print_debug("send:", repr(redact_auth_line(data)))  # type: ignore[attr-defined]
+            smtp.debuglevel = 0
+            try:
+                smtp.send(data)
+            finally:
+                smtp.debuglevel = level
+
+        def debug_readline() -> bytes:
+            line = readline()
+            if smtp.debuglevel > 0:
+                smtp._print_debug("reply:", repr(line))  # type: ignore[attr-defined]
+            return line
+
+        return drive(machine, LineConnection(send, debug_readline, _where(conn, "SMTP server")), personal=personal)
     if ehlo is None:
         raise error_from("invalid_input", "smtp_login over a raw socket needs ehlo=[...] (the EHLO keyword lines)")
     lines = SocketLines(conn)
