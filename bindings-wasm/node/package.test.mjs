@@ -183,3 +183,105 @@ test("records are plain objects with camelCase keys, sorted, at every depth", ()
   assert.equal(err.explanation.aadsts, 50076);
   camelSorted(err.explanation, "error.explanation");
 });
+
+// The 2026 advice for Exchange Online, as the package exposes it (expectations written here from
+// the rules, not read back from the package).
+const jwtOf = (claims) => `${Buffer.from('{"alg":"RS256","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.c2ln`;
+const TENANT_ID = "11111111-2222-3333-4444-555555555555";
+const APP = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+
+test("2026: presets consumers and hve, implied tenant, one tenant for client credentials", () => {
+  assert.deepEqual(m.cloudPresets(), ["global", "usgov", "usgov-dod", "china", "consumers", "hve"]);
+  assert.equal(m.cloud("consumers").smtpHost, "smtp-mail.outlook.com");
+  assert.equal(m.cloud("outlook.com").id, "consumers");
+  assert.equal(m.cloud("hve").smtpHost, "smtp.hve.mx.microsoft");
+  assert.deepEqual(m.mailServer("smtp", "hve"), { host: "smtp.hve.mx.microsoft", port: 587 });
+  assert.equal(m.impliedTenant("consumers"), "consumers");
+  assert.equal(m.impliedTenant({ id: "personal", smtpHost: "smtp.example" }), "consumers");
+  for (const c of ["global", "usgov", "usgov-dod", "china", "hve", undefined]) assert.equal(m.impliedTenant(c), null, String(c));
+  throwsCode(() => m.impliedTenant("mars"), "invalid_input");
+
+  assert.equal(m.parseTenant("organizations").allowsClientCredentials, false);
+  assert.equal(m.parseTenant(TENANT_ID).allowsClientCredentials, true);
+  const why = { organizations: "guessed tenant", common: "AADSTS9001023", consumers: "personal Microsoft accounts" };
+  for (const [t, reason] of Object.entries(why)) {
+    assert.throws(() => m.checkClientCredentials(t), (e) => e instanceof m.MailoauthError && e.code === "invalid_tenant" && e.message.includes(reason), t);
+    throwsCode(() => m.buildClientCredentialsRequest({ tokenUrl: `https://login.microsoftonline.com/${t}/oauth2/v2.0/token`, clientId: APP, scope: "https://outlook.office365.com/.default", clientSecret: "S3CRET" }), "invalid_tenant");
+  }
+  assert.equal(m.checkClientCredentials("contoso.onmicrosoft.com"), undefined);
+  const req = m.buildClientCredentialsRequest({ tokenUrl: `https://login.microsoftonline.com/${TENANT_ID}/oauth2/v2.0/token`, clientId: APP, scope: "https://outlook.office365.com/.default", clientSecret: "S3CRET" });
+  assert.deepEqual(new URLSearchParams(req.bodyText).get("grant_type"), "client_credentials");
+});
+
+test("2026: every lint finding has a severity (token lint and config lint)", () => {
+  const cc = m.lintConfig({ flow: "client_credentials", tenant: "organizations", clientId: APP, clientSecret: "abc~DEF", scopes: ["https://outlook.office365.com/.default"] });
+  assert.deepEqual(cc.map((f) => [f.code, f.severity]), [["tenant_not_allowed_for_client_credentials", "error"]]);
+  const warn = m.lintConfig({ flow: "client_credentials", tenant: TENANT_ID, clientId: APP, clientSecret: TENANT_ID, scopes: ["https://outlook.office365.com/.default"] });
+  assert.deepEqual(warn.map((f) => [f.code, f.severity]), [["secret_looks_like_id", "warning"]]);
+  assert.deepEqual(m.lintConfig({ flow: "device_code", tenant: "consumers", clientId: APP, scopes: ["https://outlook.office.com/.default", "offline_access"] }).map((f) => [f.code, f.severity]),
+    [["default_scope_for_personal_account", "error"]]);
+
+  const now = 1_800_000_000;
+  const delegated = (scp) => jwtOf({ aud: "https://outlook.office.com", tid: TENANT_ID, upn: "anna@contoso.com", scp, exp: now + 3000 });
+  // A shared mailbox as the login identity: fatal over SMTP (with the Send As line), a note over IMAP.
+  const smtp = m.lintAccessToken(delegated("SMTP.Send"), { protocol: "smtp", grant: "delegated", user: "info@contoso.com", now });
+  assert.deepEqual(smtp.findings.map((f) => [f.code, f.severity]), [["user_differs", "error"]]);
+  assert.ok(smtp.findings[0].fix.includes("-AccessRights SendAs"), smtp.findings[0].fix);
+  const imap = m.lintAccessToken(delegated("IMAP.AccessAsUser.All"), { protocol: "imap", grant: "delegated", user: "info@contoso.com", now });
+  assert.deepEqual(imap.findings.map((f) => [f.code, f.severity]), [["user_differs", "note"]]);
+  // App-only SMTP without SMTP.SendAsApp (App RBAC, HVE): a warning; IMAP without its role: an error.
+  const app = jwtOf({ aud: "https://outlook.office365.com", tid: TENANT_ID, appid: APP, roles: [], exp: now + 3000 });
+  assert.deepEqual(m.lintAccessToken(app, { protocol: "smtp", grant: "app", now }).findings.map((f) => [f.code, f.severity]), [["smtp_role_absent", "warning"]]);
+  assert.deepEqual(m.lintAccessToken(app, { protocol: "imap", grant: "app", now }).findings.map((f) => [f.code, f.severity]), [["missing_role", "error"]]);
+  assert.deepEqual(m.lintAccessToken("opaque", { protocol: "imap", grant: "delegated", now }).findings.map((f) => [f.code, f.severity]), [["opaque_token", "note"]]);
+});
+
+test("2026: runbook variants mailbox-permission, rbac (SMTP only) and hve", () => {
+  assert.deepEqual(m.runbookVariants(), ["mailbox-permission", "rbac", "hve"]);
+  const base = { tenant: "contoso.onmicrosoft.com", clientId: APP, servicePrincipalObjectId: "99999999-8888-7777-6666-555555555555", mailboxes: ["info@contoso.com"] };
+  const commands = (rb) => rb.steps.flatMap((s) => s.commands);
+  const rbac = commands(m.buildRunbook({ ...base, variant: "rbac" }));
+  assert.ok(rbac.includes(`New-ManagementRoleAssignment -App '${APP}' -Role 'Application SMTP.SendAsApp' -CustomResourceScope 'SMTP send as for ${APP}'`), rbac.join("\n"));
+  assert.ok(rbac.includes("Test-ServicePrincipalAuthorization -Identity '99999999-8888-7777-6666-555555555555' -Resource 'info@contoso.com'"));
+  assert.ok(!rbac.some((c) => c.includes("Add-MailboxPermission")));
+  const hve = commands(m.buildRunbook({ ...base, variant: "hve", protocols: ["smtp"] }));
+  assert.ok(hve.includes(`Add-HVEAppAccess -Identity 'info@contoso.com' -AppIds '${APP}'`), hve.join("\n"));
+  const mp = commands(m.buildRunbook(base));
+  assert.ok(mp.includes("Add-MailboxPermission -Identity 'info@contoso.com' -User '99999999-8888-7777-6666-555555555555' -AccessRights FullAccess"));
+  assert.deepEqual(commands(m.buildRunbook({ ...base, variant: "mailbox-permission" })), mp);
+  throwsCode(() => m.buildRunbook({ ...base, variant: "rbac", protocols: ["imap"] }), "invalid_input");
+  throwsCode(() => m.buildRunbook({ ...base, variant: "graph" }), "invalid_input");
+  throwsCode(() => m.buildRunbook({ ...base, cloud: "consumers" }), "invalid_input");
+  assert.equal(m.sendAsCommand("o'b@contoso.com", "anna@contoso.com"), "Add-RecipientPermission -Identity 'o''b@contoso.com' -Trustee 'anna@contoso.com' -AccessRights SendAs -Confirm:$false");
+});
+
+test("2026: reply codes, personal-account fixes, unrecognized refusals, Entra codes, legacy consent", () => {
+  const codes = {
+    "550 5.7.60 SMTP; Client does not have permissions to send as this sender": "send_as_denied",
+    "530 5.7.57 Client not authenticated to send mail.": "not_authenticated",
+    "501 5.5.124 Invalid XOAUTH2 auth data - User address provided is not valid": "hve_user_invalid",
+    "550 5.5.105 External sending is not supported": "hve_external_recipient",
+    "530 5.7.0 Must issue a STARTTLS command first.": "tls_required",
+  };
+  for (const [line, code] of Object.entries(codes)) assert.equal(m.diagnoseReply("smtp", line)?.code, code, line);
+  assert.equal(m.diagnoseReply("smtp", "550 5.7.1 Something never seen"), null);
+  const line = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox.";
+  const work = m.diagnoseReply("smtp", line), personal = m.diagnoseReply("smtp", line, true);
+  assert.equal(personal.code, "smtp_auth_disabled");
+  assert.equal(personal.cause, work.cause);
+  assert.ok(personal.fix.includes("Personal Microsoft account") && work.fix.includes("Set-CasMailbox"), `${personal.fix} | ${work.fix}`);
+  assert.deepEqual(m.diagnoseReply("smtp", line, false), work);
+  // A diagnosis without a personal variant is the same for both.
+  assert.deepEqual(m.diagnoseReply("smtp", "550 5.5.105 External sending is not supported", true), m.diagnoseReply("smtp", "550 5.5.105 External sending is not supported"));
+
+  const s = new m.SmtpAuth({ user: "u@contoso.com", token: "tok", ehlo: ["AUTH XOAUTH2"] });
+  s.nextAction(); s.nextAction();
+  s.receiveLine(enc.encode("550 5.7.1 Service unavailable for this client\r\n"));
+  const r = s.nextAction().outcome.rejection;
+  assert.deepEqual([r.diagnosis.code, r.retryWithFreshToken], ["unrecognized", false]);
+
+  for (const code of [7000229, 9002331, 500200, 53001, 53002, 530003, 650052]) assert.equal(m.explainAadsts(code)?.known, true, String(code));
+  assert.match(m.explainAadsts(50020).cause, /\(Not confirmed by Microsoft's documentation: .+\.\)$/);
+  assert.deepEqual(m.parseAdminConsentRedirect("https://localhost/?code=0.AXoA&session_state=7e&state=s1", "s1"), { granted: true, tenant: null, scope: null, state: "s1" });
+  throwsCode(() => m.parseAdminConsentRedirect("https://localhost/?code=0.AXoA&state=other", "s1"), "state_mismatch");
+});

@@ -8,7 +8,7 @@ use mailoauth::cloud::Cloud;
 use mailoauth::diagnose::config_lint::{self, ConfigInput, Flow};
 use mailoauth::diagnose::entra;
 use mailoauth::diagnose::reply;
-use mailoauth::diagnose::runbook::{self, RunbookInput};
+use mailoauth::diagnose::runbook::{self, RunbookInput, RunbookVariant};
 use mailoauth::diagnose::token_lint;
 #[cfg(feature = "full")]
 use mailoauth::Secret;
@@ -23,7 +23,12 @@ export interface Explanation {
   traceId: string | null; correlationId: string | null; timestamp: string | null;
   retryAfter: number | null; adminConsentUrl: string | null;
 }
-export interface LintFinding { code: string; message: string; fix: string; }
+/**
+ * How much a lint finding matters: `error` (the login or request will fail as configured),
+ * `warning` (it may fail, or works only in a set-up the lint cannot see), `note` (worth knowing).
+ */
+export type Severity = "error" | "warning" | "note";
+export interface LintFinding { code: string; severity: Severity; message: string; fix: string; }
 export interface TokenClaims {
   aud: string[]; iss: string | null; tid: string | null; appid: string | null;
   user: string | null; scp: string[]; roles: string[]; exp: number | null; iat: number | null;
@@ -38,9 +43,16 @@ export interface LintConfigOptions {
   clientId?: string; clientSecret?: string; scopes?: string[]; authority?: string;
   hasCertificate?: boolean;
 }
+/**
+ * How an app-only token reaches the mailboxes: `mailbox-permission` (default: Entra application
+ * permissions and Exchange mailbox permissions; IMAP, POP, SMTP), `rbac` (SMTP only: App RBAC
+ * role Application SMTP.SendAsApp on a management scope) or `hve` (SMTP only: High Volume Email).
+ */
+export type RunbookVariant = "mailbox-permission" | "rbac" | "hve";
 export interface RunbookOptions {
   tenant: string; clientId: string; servicePrincipalObjectId?: string; displayName?: string;
   mailboxes?: string[]; protocols?: Protocol[]; cloud?: CloudArg; sendAs?: boolean;
+  variant?: RunbookVariant;
 }
 export interface RunbookStep { title: string; explanation: string; commands: string[]; }
 export interface Runbook { steps: RunbookStep[]; consentUrl: string; text: string; }
@@ -89,6 +101,9 @@ extern "C" {
     /// A JS value of the TypeScript type `Diagnosis[]`.
     #[wasm_bindgen(typescript_type = "Diagnosis[]")]
     pub type DiagnosisList;
+    /// A JS value of the TypeScript type `RunbookVariant[]`.
+    #[wasm_bindgen(typescript_type = "RunbookVariant[]")]
+    pub type RunbookVariantList;
 }
 
 #[cfg(feature = "full")]
@@ -131,8 +146,10 @@ options! {
 }
 
 /// Lints an access token for a mail login (PROTOCOL.md section 8): `expired`, `wrong_audience`,
-/// `missing_scope`, `missing_role`, `user_differs`, `opaque_token`, ... The signature is NOT
-/// verified: this is diagnosis only.
+/// `missing_scope`, `missing_role`, `smtp_role_absent`, `user_differs`, `opaque_token`, ...,
+/// each with its `severity` (`user_differs` is an error for SMTP, where a shared mailbox cannot be
+/// the login identity, and a note for IMAP/POP). The signature is NOT verified: this is diagnosis
+/// only.
 #[wasm_bindgen(js_name = lintAccessToken)]
 pub fn lint_access_token(
     token: &str,
@@ -185,7 +202,8 @@ options! {
 
 #[cfg(feature = "full")]
 /// Lints a client configuration before any request: client id, tenant, authority, secret and
-/// scope mistakes.
+/// scope mistakes, each with its `severity` (client credentials on `organizations`, `common` or
+/// `consumers` is the error `tenant_not_allowed_for_client_credentials`).
 #[wasm_bindgen(js_name = lintConfig)]
 pub fn lint_config(options: LintConfigOptions) -> Result<LintFindingList, JsValue> {
     let a = ConfigArgs::read("lintConfig", options.into())?;
@@ -209,11 +227,15 @@ options! {
         protocols: Vec<String> = "protocols",
         cloud: Option<Cloud> = "cloud",
         send_as: bool = "sendAs",
+        variant: Option<String> = "variant",
     }
 }
 
-/// The filled-in Exchange Online runbook for app-only access: admin consent,
-/// `New-ServicePrincipal`, mailbox permissions, checks. `text` is the numbered plain text.
+/// The filled-in Exchange Online runbook for app-only access: admin consent, then the steps of
+/// `variant`: `mailbox-permission` (default: `New-ServicePrincipal`, mailbox permissions, checks),
+/// `rbac` (SMTP only: `New-ManagementScope`, `New-ManagementRoleAssignment`) or `hve` (SMTP only:
+/// `Add-HVEAppAccess`); for `rbac` and `hve` absent `protocols` mean SMTP, and IMAP or POP is an
+/// `invalid_input` error. `text` is the numbered plain text.
 #[wasm_bindgen(js_name = buildRunbook)]
 pub fn build_runbook(options: RunbookOptions) -> Result<RunbookRecord, JsValue> {
     let a = RunbookArgs::read("buildRunbook", options.into())?;
@@ -226,6 +248,12 @@ pub fn build_runbook(options: RunbookOptions) -> Result<RunbookRecord, JsValue> 
         protocols: convert::protocols(&a.protocols)?,
         cloud: a.cloud.unwrap_or_else(Cloud::global),
         send_as: a.send_as,
+        variant: a
+            .variant
+            .as_deref()
+            .unwrap_or("")
+            .parse::<RunbookVariant>()
+            .js()?,
     };
     let rb = runbook::build_runbook(&input).js()?;
     let obj = to_js(&rb)?;
@@ -244,14 +272,42 @@ pub fn quote_powershell(value: &str) -> String {
     runbook::quote_powershell(value)
 }
 
-/// The diagnosis of one server reply line (`imap`, `pop`, `smtp`), or `null` when the line is
-/// not a failure the catalogue knows.
-#[wasm_bindgen(js_name = diagnoseReply)]
-pub fn diagnose_reply(protocol: &str, line: &str) -> Result<OptionalDiagnosis, JsValue> {
-    Ok(to_js(&reply::diagnose_reply(convert::protocol(protocol)?, line))?.unchecked_into())
+#[cfg(feature = "full")]
+/// The PowerShell line that gives `trustee` Send As on `mailbox` (`Add-RecipientPermission ...
+/// -AccessRights SendAs`): a delegate sending as a shared mailbox over SMTP, or an app's service
+/// principal. Both values are quoted.
+#[wasm_bindgen(js_name = sendAsCommand)]
+pub fn send_as_command(mailbox: &str, trustee: &str) -> String {
+    runbook::send_as_command(mailbox, trustee)
 }
 
-/// Every diagnosis of the mail-reply catalogue.
+#[cfg(feature = "full")]
+/// The runbook variants: `mailbox-permission`, `rbac`, `hve`.
+#[wasm_bindgen(js_name = runbookVariants)]
+pub fn runbook_variants() -> Result<RunbookVariantList, JsValue> {
+    let names: Vec<&str> = RunbookVariant::ALL.iter().map(|v| v.as_str()).collect();
+    Ok(to_js(&names)?.unchecked_into())
+}
+
+/// The diagnosis of one server reply line (`imap`, `pop`, `smtp`), or `null` when the line is
+/// not a failure the catalogue knows. With `personal` true, the fix is the one for a personal
+/// Microsoft account (Outlook.com), which speaks to the account owner where a work account's fix
+/// needs a tenant administrator.
+#[wasm_bindgen(js_name = diagnoseReply)]
+pub fn diagnose_reply(
+    protocol: &str,
+    line: &str,
+    personal: Option<bool>,
+) -> Result<OptionalDiagnosis, JsValue> {
+    let d = reply::diagnose_reply(convert::protocol(protocol)?, line);
+    let d = match d {
+        Some(d) if personal == Some(true) => reply::personal_account_diagnosis(&d.code),
+        d => d,
+    };
+    Ok(to_js(&d)?.unchecked_into())
+}
+
+/// Every diagnosis of the mail-reply catalogue (work-account fixes).
 #[cfg(feature = "full")]
 #[wasm_bindgen(js_name = replyCatalogue)]
 pub fn reply_catalogue() -> Result<DiagnosisList, JsValue> {

@@ -15,8 +15,13 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_IDENTITY: &'static str = r#"
-/** A cloud preset name, or a preset whose hosts are overridden. */
-export type CloudArg = "global" | "usgov" | "usgov-dod" | "china" | string | {
+/**
+ * A cloud preset name, or a preset whose hosts are overridden. `consumers` (also `personal`,
+ * `outlook.com`) is for personal Microsoft accounts (Outlook.com, Hotmail: worldwide hosts, SMTP
+ * at smtp-mail.outlook.com, tenant `consumers`, delegated access only); `hve` is Exchange Online
+ * High Volume Email (worldwide hosts, SMTP at smtp.hve.mx.microsoft).
+ */
+export type CloudArg = "global" | "usgov" | "usgov-dod" | "china" | "consumers" | "hve" | string | {
   id?: string; loginBase?: string; outlookResource?: string; appResource?: string;
   imapHost?: string; popHost?: string; smtpHost?: string;
 };
@@ -25,6 +30,11 @@ export interface Cloud {
   id: string; loginBase: string; outlookResource: string; appResource: string;
   imapHost: string; popHost: string; smtpHost: string;
 }
+/**
+ * A parsed tenant. `allowsClientCredentials` is true only for one tenant (an id or a domain):
+ * client credentials (app-only) on `organizations` would get a token for a guessed tenant, and
+ * Entra refuses them on `common` and `consumers` (see `checkClientCredentials`).
+ */
 export interface TenantInfo {
   kind: "id" | "domain" | "organizations" | "common" | "consumers";
   value: string; allowsClientCredentials: boolean; isSpecific: boolean;
@@ -102,6 +112,9 @@ extern "C" {
     /// A JS value of the TypeScript type `string[]`.
     #[wasm_bindgen(typescript_type = "string[]")]
     pub type StringList;
+    /// A JS value of the TypeScript type `string | null`.
+    #[wasm_bindgen(typescript_type = "string | null")]
+    pub type OptionalString;
     /// A JS value of the TypeScript type `{ host: string; port: number }`.
     #[wasm_bindgen(typescript_type = "{ host: string; port: number }")]
     pub type HostPort;
@@ -121,11 +134,22 @@ fn string_list(v: &[String]) -> Result<StringList, JsValue> {
     Ok(to_js(v)?.unchecked_into())
 }
 
-/// The cloud preset names: `global`, `usgov`, `usgov-dod`, `china`.
+/// The cloud preset names: `global`, `usgov`, `usgov-dod`, `china`, `consumers` (personal
+/// Microsoft accounts), `hve` (High Volume Email).
 #[wasm_bindgen(js_name = cloudPresets)]
 pub fn cloud_presets() -> Result<StringList, JsValue> {
     let names: Vec<String> = CloudId::ALL.iter().map(|c| c.as_str().to_owned()).collect();
     string_list(&names)
+}
+
+/// The tenant a cloud preset implies (`consumers` for the personal-account preset `consumers`),
+/// else `null`. A preset that implies its tenant has no tenant administrator: no admin consent
+/// and no app-only access.
+#[wasm_bindgen(js_name = impliedTenant)]
+pub fn implied_tenant(cloud: Option<CloudParam>) -> Result<OptionalString, JsValue> {
+    let t = cloud_of(cloud)?.id.implied_tenant();
+    Ok(t.map_or(JsValue::NULL, |t| JsValue::from_str(t.as_str()))
+        .unchecked_into())
 }
 
 #[cfg(feature = "full")]
@@ -212,6 +236,16 @@ pub fn parse_tenant(value: &str) -> Result<TenantRecord, JsValue> {
     convert::set(&o, "allowsClientCredentials", t.allows_client_credentials());
     convert::set(&o, "isSpecific", t.is_specific());
     Ok(JsValue::from(o).unchecked_into())
+}
+
+#[cfg(feature = "full")]
+/// Checks that a tenant can be used for client credentials (app-only): a tenant id or a verified
+/// domain. Throws `MailoauthError` (`invalid_tenant`) saying why for anything else:
+/// `organizations` would give a token for a guessed tenant (usually the app's home tenant), and
+/// Entra refuses the grant on `common` and `consumers` (AADSTS9001023).
+#[wasm_bindgen(js_name = checkClientCredentials)]
+pub fn check_client_credentials(tenant: &str) -> Result<(), JsValue> {
+    Tenant::parse(tenant).js()?.check_client_credentials().js()
 }
 
 #[cfg(feature = "full")]

@@ -356,7 +356,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::to_string;
     use mailoauth::cloud::{Cloud, Endpoints, Protocol, Tenant};
-    use mailoauth::diagnose::runbook::{build_runbook, RunbookInput};
+    use mailoauth::diagnose::runbook::{build_runbook, RunbookInput, RunbookVariant};
     use mailoauth::diagnose::{entra, reply, token_lint};
     use serde::Serialize;
     use std::collections::BTreeMap;
@@ -475,9 +475,25 @@ mod tests {
             protocols: vec![Protocol::Imap, Protocol::Smtp],
             cloud: Cloud::global(),
             send_as: true,
+            variant: RunbookVariant::MailboxPermission,
         })
         .unwrap();
         same(&rb);
+        let rb = build_runbook(&RunbookInput {
+            tenant: "contoso.onmicrosoft.com".into(),
+            client_id: "9e5f94bc-e8a4-4e73-b8be-63364c29d753".into(),
+            service_principal_object_id: None,
+            display_name: None,
+            mailboxes: vec!["o'brien@contoso.com".into()],
+            protocols: vec![],
+            cloud: Cloud::preset(mailoauth::cloud::CloudId::Hve),
+            send_as: false,
+            variant: RunbookVariant::Rbac,
+        })
+        .unwrap();
+        same(&rb);
+        same(&Cloud::preset(mailoauth::cloud::CloudId::Consumers));
+        same(&reply::personal_account_diagnosis("smtp_auth_disabled"));
         // An unsigned JWT with claims of every kind the lint reads.
         let b64 = |s: &str| {
             use base64::Engine as _;

@@ -6,7 +6,9 @@ import init, {
   parseTokenResponse, xoauth2, oauthbearer, lintAccessToken, explainErrorText, diagnoseReply,
   wellKnownApps, buildRunbook, randomState, microsoftEndpoints, cloud, parseTenant,
   parseDevicePollResponse, parseDeviceAuthorizationResponse, decodeErrorChallenge,
+  lintConfig, checkClientCredentials, impliedTenant, sendAsCommand, runbookVariants, cloudPresets,
   type Explanation, type TokenLint, type WellKnownApp, type Runbook, type MailAction,
+  type LintFinding, type Severity, type RunbookVariant, type CloudArg,
 } from "../../target/wasm-pkg/mailoauth_wasm.js";
 
 export async function typed(): Promise<string> {
@@ -41,6 +43,17 @@ export async function typed(): Promise<string> {
   const s: string = xoauth2("u@contoso.com", "tok") + oauthbearer("u", "t", "imap.example", 993);
   const lint: TokenLint = lintAccessToken("tok", { protocol: "imap", grant: "delegated", now: 0 });
   const findings: string[] = lint.findings.map((f) => f.code);
+  const severities: Severity[] = lint.findings.map((f) => f.severity);
+  const config: LintFinding[] = lintConfig({ flow: "client_credentials", tenant: "organizations", clientId: "x" });
+  const fatal: boolean = config.some((f) => f.severity === "error");
+  const variants: RunbookVariant[] = runbookVariants();
+  const rbac: Runbook = buildRunbook({ tenant: "contoso.com", clientId: "x", variant: "rbac", cloud: "hve" });
+  const consumers: CloudArg = "consumers";
+  const implied: string | null = impliedTenant(consumers);
+  const presets: string[] = cloudPresets();
+  checkClientCredentials("contoso.onmicrosoft.com");
+  const sendAs: string = sendAsCommand("info@contoso.com", "anna@contoso.com");
+  const personal = diagnoseReply("smtp", "535 5.7.139 Authentication unsuccessful", true);
   const ex: Explanation | null = explainErrorText("AADSTS50076");
   const d = diagnoseReply("smtp", "535 5.7.3 Authentication unsuccessful");
   const dcode: string | undefined = d?.code;
@@ -66,6 +79,18 @@ export async function typed(): Promise<string> {
   const wrong: number = apps[0].clientId;
   // @ts-expect-error: a protocol name, not any string
   lintAccessToken("tok", { protocol: "http", grant: "app", now: 0 });
+  // @ts-expect-error: a runbook variant name, not any string
+  buildRunbook({ tenant: "contoso.com", clientId: "x", variant: "graph" });
+  // @ts-expect-error: severities are error, warning or note
+  const fatalSeverity: Severity = "fatal";
+  // @ts-expect-error: a finding's severity is not any string
+  const sevCheck: "error" | "warning" = lint.findings[0].severity;
+  // @ts-expect-error: personal is a boolean
+  diagnoseReply("smtp", "535 5.7.3", "yes");
+  // @ts-expect-error: checkClientCredentials returns nothing
+  const ccOk: boolean = checkClientCredentials("contoso.com");
+  void [fatalSeverity, sevCheck, ccOk];
   void wrong;
-  return [retired, url, rb.text, ms, other, s, findings, ex?.title, dcode, kind, next.kind, poll.state, challenge.status, tenantKind, host].join();
+  return [retired, url, rb.text, ms, other, s, findings, ex?.title, dcode, kind, next.kind, poll.state, challenge.status, tenantKind, host,
+    severities, fatal, variants, rbac.text, implied, presets, sendAs, personal?.fix].join();
 }

@@ -218,3 +218,84 @@ fn lint_and_explain() {
     assert_eq!(get(&x, "known"), JsValue::TRUE);
     assert!(text(&x, "needsAdmin").is_none() && get(&x, "needsAdmin").as_bool().is_some());
 }
+
+#[wasm_bindgen_test]
+fn findings_carry_their_severity() {
+    // An opaque token is a note; client credentials on organizations are an error.
+    let lint = lint_access_token(
+        "not-a-jwt",
+        options(r#"{"protocol":"smtp","grant":"app","now":1700000000}"#).unchecked_into(),
+    )
+    .unwrap();
+    let first = Array::from(&get(&lint, "findings")).get(0);
+    assert_eq!(text(&first, "code").as_deref(), Some("opaque_token"));
+    assert_eq!(text(&first, "severity").as_deref(), Some("note"));
+    let findings: Array = lint_config(
+        options(r#"{"flow":"client_credentials","tenant":"organizations","clientId":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee","clientSecret":"s","scopes":["https://outlook.office365.com/.default"]}"#)
+            .unchecked_into(),
+    )
+    .unwrap()
+    .unchecked_into();
+    assert_eq!(findings.length(), 1);
+    let f = findings.get(0);
+    assert_eq!(
+        text(&f, "code").as_deref(),
+        Some("tenant_not_allowed_for_client_credentials")
+    );
+    assert_eq!(text(&f, "severity").as_deref(), Some("error"));
+    assert_error(
+        &check_client_credentials("organizations").unwrap_err(),
+        "invalid_tenant",
+    );
+}
+
+#[wasm_bindgen_test]
+fn runbook_variant_option_and_personal_replies() {
+    let rb = build_runbook(
+        options(r#"{"tenant":"contoso.onmicrosoft.com","clientId":"08162f7c-0fd2-4200-a84a-f25a4db0b584","mailboxes":["alerts@contoso.com"],"variant":"hve"}"#)
+            .unchecked_into(),
+    )
+    .unwrap();
+    let text_of = text(&rb, "text").unwrap();
+    assert!(
+        text_of.contains(
+            "Add-HVEAppAccess -Identity 'alerts@contoso.com' -AppIds '08162f7c-0fd2-4200-a84a-f25a4db0b584'"
+        ),
+        "{text_of}"
+    );
+    let e = build_runbook(
+        options(r#"{"tenant":"contoso.onmicrosoft.com","clientId":"08162f7c-0fd2-4200-a84a-f25a4db0b584","protocols":["imap"],"variant":"rbac"}"#)
+            .unchecked_into(),
+    )
+    .err()
+    .unwrap();
+    assert_error(&e, "invalid_input");
+    let e = build_runbook(
+        options(r#"{"tenant":"contoso.onmicrosoft.com","clientId":"08162f7c-0fd2-4200-a84a-f25a4db0b584","variant":7}"#)
+            .unchecked_into(),
+    )
+    .err()
+    .unwrap();
+    assert_error(&e, "invalid_input");
+
+    let line = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox.";
+    let work = diagnose_reply("smtp", line, None).unwrap();
+    let personal = diagnose_reply("smtp", line, Some(true)).unwrap();
+    assert_eq!(
+        text(&personal, "code").as_deref(),
+        Some("smtp_auth_disabled")
+    );
+    assert_ne!(text(&personal, "fix"), text(&work, "fix"));
+    assert!(text(&personal, "fix")
+        .unwrap()
+        .contains("Personal Microsoft account"));
+    assert_eq!(
+        text(&diagnose_reply("smtp", line, Some(false)).unwrap(), "fix"),
+        text(&work, "fix")
+    );
+    let consumers: JsValue = implied_tenant(Some(JsValue::from_str("consumers").unchecked_into()))
+        .unwrap()
+        .into();
+    assert_eq!(consumers.as_string().as_deref(), Some("consumers"));
+    assert!(JsValue::from(implied_tenant(None).unwrap()).is_null());
+}
