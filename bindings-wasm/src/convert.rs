@@ -275,6 +275,7 @@ pub fn opt_num(v: Option<u64>) -> JsValue {
     v.map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64))
 }
 
+#[cfg(feature = "full")]
 /// What a secret-holding field shows in `toString()`: whether it is set, never its value.
 pub fn redacted(present: bool) -> &'static str {
     if present {

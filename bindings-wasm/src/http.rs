@@ -24,6 +24,7 @@ fn headers_to_js(h: &[(String, String)]) -> Result<HeaderList, JsValue> {
     Ok(to_js(h)?.unchecked_into())
 }
 
+#[cfg(feature = "full")]
 fn redact_headers(headers: &[(String, String)]) -> String {
     let items: Vec<String> = headers
         .iter()
@@ -72,6 +73,12 @@ impl HttpRequest {
     pub fn body(&self) -> Vec<u8> {
         self.inner.body.clone()
     }
+}
+
+// What the page does not call is only in the full package (feature `full`).
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+impl HttpRequest {
     /// The body as text (form bodies are ASCII).
     #[wasm_bindgen(getter, js_name = bodyText)]
     pub fn body_text(&self) -> String {
@@ -133,6 +140,12 @@ impl HttpResponse {
             },
         })
     }
+}
+
+// What the page does not call is only in the full package (feature `full`).
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+impl HttpResponse {
     /// The HTTP status.
     #[wasm_bindgen(getter)]
     pub fn status(&self) -> u16 {

@@ -1,6 +1,8 @@
 //! Clouds, tenants, endpoints, well-known apps, admin consent, PKCE and the authorize redirect.
 
-use crate::convert::{self, cloud_value, options, redacted, to_js};
+#[cfg(feature = "full")]
+use crate::convert::redacted;
+use crate::convert::{self, cloud_value, options, to_js};
 use crate::errors::{invalid_input, IntoJsResult};
 use mailoauth::apps;
 use mailoauth::authorize::{self, AuthorizationCode, AuthorizeRequest};
@@ -380,6 +382,22 @@ impl Pkce {
             inner: CorePkce::from_random(&crate::random::<32>()?),
         })
     }
+    /// The verifier (a secret), sent as `code_verifier` in the token request.
+    #[wasm_bindgen(getter)]
+    pub fn verifier(&self) -> String {
+        self.inner.verifier().expose_secret().to_owned()
+    }
+    /// The challenge, sent as `code_challenge` in the authorize URL.
+    #[wasm_bindgen(getter)]
+    pub fn challenge(&self) -> String {
+        self.inner.challenge().to_owned()
+    }
+}
+
+// What the page does not call is only in the full package (feature `full`).
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+impl Pkce {
     /// A verifier from exactly 32 caller-supplied random bytes.
     #[wasm_bindgen(js_name = fromRandom)]
     pub fn from_random(random: &[u8]) -> Result<Pkce, JsValue> {
@@ -399,16 +417,6 @@ impl Pkce {
         Ok(Pkce {
             inner: CorePkce::from_verifier(verifier).js()?,
         })
-    }
-    /// The verifier (a secret), sent as `code_verifier` in the token request.
-    #[wasm_bindgen(getter)]
-    pub fn verifier(&self) -> String {
-        self.inner.verifier().expose_secret().to_owned()
-    }
-    /// The challenge, sent as `code_challenge` in the authorize URL.
-    #[wasm_bindgen(getter)]
-    pub fn challenge(&self) -> String {
-        self.inner.challenge().to_owned()
     }
     /// `S256`.
     #[wasm_bindgen(getter)]
@@ -531,6 +539,12 @@ impl AuthorizationCodeResult {
     pub fn code(&self) -> String {
         self.inner.code.expose_secret().to_owned()
     }
+}
+
+// What the page does not call is only in the full package (feature `full`).
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+impl AuthorizationCodeResult {
     /// The `state` of the redirect.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {

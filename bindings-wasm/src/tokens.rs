@@ -1,7 +1,9 @@
 //! Token requests for every grant, token responses and `TokenSet`. The device-code flow is in
 //! `device.rs`, certificate assertions in `assertion.rs`.
 
-use crate::convert::{opt_num, options, redacted, secs, to_js};
+use crate::convert::{opt_num, options, secs};
+#[cfg(feature = "full")]
+use crate::convert::{redacted, to_js};
 use crate::errors::{self, invalid_input, IntoJsResult};
 use crate::http::{HttpRequest, HttpResponse};
 use mailoauth::token::{self, ClientAuth, TokenSet as CoreTokenSet};
@@ -67,6 +69,7 @@ impl From<CoreTokenSet> for TokenSet {
     }
 }
 
+#[cfg(feature = "full")]
 options! {
     struct TokenSetArgs {
         access_token: String = "accessToken",
@@ -81,22 +84,6 @@ options! {
 
 #[wasm_bindgen]
 impl TokenSet {
-    /// A token set from values obtained elsewhere.
-    #[wasm_bindgen(constructor)]
-    pub fn new(init: TokenSetInit) -> Result<TokenSet, JsValue> {
-        let a = TokenSetArgs::read("TokenSet", init.into())?;
-        Ok(TokenSet {
-            inner: CoreTokenSet {
-                access_token: Secret::new(a.access_token),
-                token_type: a.token_type.unwrap_or_else(|| "Bearer".to_owned()),
-                expires_at: a.expires_at,
-                refresh_token: a.refresh_token.map(Secret::new),
-                scope: a.scope,
-                id_token: a.id_token.map(Secret::new),
-                ext_expires_at: a.ext_expires_at,
-            },
-        })
-    }
     /// Reads a token set stored with `toJson`.
     #[wasm_bindgen(js_name = fromJson)]
     pub fn from_json(text: &str) -> Result<TokenSet, JsValue> {
@@ -140,6 +127,33 @@ impl TokenSet {
             .as_deref()
             .map_or(JsValue::NULL, JsValue::from_str)
     }
+    /// Seconds until the access token expires at `now` (0 once expired), or `null`.
+    #[wasm_bindgen(js_name = expiresIn)]
+    pub fn expires_in(&self, now: f64) -> Result<JsValue, JsValue> {
+        Ok(opt_num(self.inner.expires_in(secs("now", now)?)))
+    }
+}
+
+// What the page does not call is only in the full package (feature `full`).
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+impl TokenSet {
+    /// A token set from values obtained elsewhere.
+    #[wasm_bindgen(constructor)]
+    pub fn new(init: TokenSetInit) -> Result<TokenSet, JsValue> {
+        let a = TokenSetArgs::read("TokenSet", init.into())?;
+        Ok(TokenSet {
+            inner: CoreTokenSet {
+                access_token: Secret::new(a.access_token),
+                token_type: a.token_type.unwrap_or_else(|| "Bearer".to_owned()),
+                expires_at: a.expires_at,
+                refresh_token: a.refresh_token.map(Secret::new),
+                scope: a.scope,
+                id_token: a.id_token.map(Secret::new),
+                ext_expires_at: a.ext_expires_at,
+            },
+        })
+    }
     /// The ID token (a secret), or `null`.
     #[wasm_bindgen(getter, js_name = idToken)]
     pub fn id_token(&self) -> JsValue {
@@ -156,11 +170,6 @@ impl TokenSet {
     /// The granted scopes as a list.
     pub fn scopes(&self) -> Result<ScopeList, JsValue> {
         Ok(to_js(&self.inner.scopes())?.unchecked_into())
-    }
-    /// Seconds until the access token expires at `now` (0 once expired), or `null`.
-    #[wasm_bindgen(js_name = expiresIn)]
-    pub fn expires_in(&self, now: f64) -> Result<JsValue, JsValue> {
-        Ok(opt_num(self.inner.expires_in(secs("now", now)?)))
     }
     /// Whether the access token expires within `margin` seconds (default 300) of `now`.
     #[wasm_bindgen(js_name = needsRefresh)]
