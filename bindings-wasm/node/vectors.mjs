@@ -77,6 +77,23 @@ function checkErrorValue(v, e) {
   if ("aadsts" in want) eq("error.aadsts", e.aadsts, want.aadsts);
 }
 
+// `expect.findings` (a set of codes); `expect.severities` and `expect.fix_contains` (finding code
+// -> severity / a text of its fix) when present, each naming a finding that must be there.
+function checkFindings(v, findings) {
+  const codes = [...new Set(findings.map((f) => f.code))].sort();
+  eq("findings", codes, [...new Set(v.expect.findings)].sort());
+  const named = (what, code) => {
+    const f = findings.find((f) => f.code === code);
+    if (!f) throw new Mismatch(`${what} names ${JSON.stringify(code)}, which is not a finding`);
+    return f;
+  };
+  for (const [code, sev] of Object.entries(v.expect.severities ?? {})) eq(`severity of ${code}`, named("severities", code).severity, sev);
+  for (const [code, text] of Object.entries(v.expect.fix_contains ?? {})) {
+    const f = named("fix_contains", code);
+    if (!f.fix.includes(text)) throw new Mismatch(`fix of ${code} ${JSON.stringify(f.fix)} lacks ${JSON.stringify(text)}`);
+  }
+}
+
 const KINDS = {
   xoauth2(v) {
     const b = checkError(v, () => m.xoauth2(v.input.user, v.input.token));
@@ -171,12 +188,65 @@ const KINDS = {
   access_token_lint(v) {
     const i = v.input;
     const lint = m.lintAccessToken(i.token, { protocol: i.protocol, grant: i.grant, now: i.now, user: i.user ?? undefined, cloud: i.cloud ?? undefined });
-    const codes = [...new Set(lint.findings.map((f) => f.code))].sort();
-    eq("findings", codes, [...new Set(v.expect.findings)].sort());
+    checkFindings(v, lint.findings);
   },
   diagnose_reply(v) {
-    const d = m.diagnoseReply(v.input.protocol, v.input.line);
+    const i = v.input;
+    const d = m.diagnoseReply(i.protocol, i.line, i.personal ?? undefined);
     eq("code", d === null ? null : d.code, orNull(v.expect.code));
+    const want = v.expect.fix_contains;
+    if (want !== undefined && want !== null) {
+      if (d === null) throw new Mismatch(`fix_contains ${JSON.stringify(want)}, but there is no diagnosis`);
+      if (!d.fix.includes(want)) throw new Mismatch(`fix ${JSON.stringify(d.fix)} lacks ${JSON.stringify(want)}`);
+    }
+  },
+  client_credentials_request(v) {
+    const i = v.input;
+    const req = checkError(v, () => m.buildClientCredentialsRequest({ tokenUrl: i.token_url, clientId: i.client_id, scope: i.scope, clientSecret: i.client_secret }));
+    if (req === null) return;
+    urlEq(req.url, v.expect.url);
+    // Each field exactly once, order not significant: compare the sorted [name, value] pairs.
+    const got = [...new URLSearchParams(req.bodyText)].map(([k, x]) => `${k}=${x}`).sort();
+    const want = Object.entries(v.expect.form).map(([k, x]) => `${k}=${x}`).sort();
+    eq("form", got, want);
+  },
+  cloud_preset(v) {
+    const name = v.input.cloud;
+    const c = checkError(v, () => m.cloud(name));
+    if (c === null) return;
+    const x = v.expect;
+    eq("id", c.id, x.id);
+    eq("login_base", c.loginBase, x.login_base);
+    eq("imap_host", c.imapHost, x.imap_host);
+    eq("pop_host", c.popHost, x.pop_host);
+    eq("smtp_host", c.smtpHost, x.smtp_host);
+    eq("delegated_scopes", m.delegatedScopes(["imap", "pop", "smtp"], name, true), x.delegated_scopes);
+  },
+  config_lint(v) {
+    const i = v.input;
+    const findings = m.lintConfig({
+      flow: i.flow, tenant: i.tenant ?? undefined, clientId: i.client_id ?? undefined,
+      clientSecret: i.client_secret ?? undefined, scopes: i.scopes ?? undefined,
+      authority: i.authority ?? undefined, hasCertificate: i.has_certificate ?? false,
+    });
+    checkFindings(v, findings);
+  },
+  runbook(v) {
+    const i = v.input;
+    const rb = checkError(v, () => m.buildRunbook({
+      variant: i.variant, tenant: i.tenant, clientId: i.client_id,
+      servicePrincipalObjectId: i.object_id ?? undefined, mailboxes: i.mailboxes ?? [],
+      protocols: i.protocols ?? [], cloud: i.cloud,
+    }));
+    if (rb === null) return;
+    const commands = rb.steps.flatMap((s) => s.commands);
+    for (const line of v.expect.commands_contain) {
+      if (!commands.includes(line)) throw new Mismatch(`no command is ${JSON.stringify(line)}; the commands: ${JSON.stringify(commands, null, 1)}`);
+    }
+    for (const t of v.expect.commands_exclude ?? []) {
+      const c = commands.find((c) => c.includes(t));
+      if (c !== undefined) throw new Mismatch(`command ${JSON.stringify(c)} contains ${JSON.stringify(t)}`);
+    }
   },
   imap_auth: runTranscript,
   pop_auth: runTranscript,
@@ -224,6 +294,7 @@ function checkOutcome(v, kind, o, error) {
   const rec = kind === "authenticated" ? o.authenticated : o.rejection;
   if ("server_text" in x) eq("server_text", rec.serverText, x.server_text);
   if (kind !== "rejected") return;
+  if ("retry_with_fresh_token" in x) eq("retry_with_fresh_token", rec.retryWithFreshToken, x.retry_with_fresh_token);
   if ("diagnosis" in x) eq("diagnosis", rec.diagnosis ? rec.diagnosis.code : null, x.diagnosis);
   if ("reply_code" in x) eq("reply_code", rec.replyCode, x.reply_code);
   if ("enhanced_status" in x) eq("enhanced_status", rec.enhancedStatus, x.enhanced_status);
