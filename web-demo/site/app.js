@@ -1,6 +1,6 @@
 // The page's only script: DOM and fetch. Every OAuth / SASL decision comes from the wasm package.
 import init, {
-  version, cloudPresets, wellKnownApps, replacementFor, lookupApp, adminConsentUrl, buildRunbook,
+  version, cloudPresets, impliedTenant, wellKnownApps, replacementFor, lookupApp, adminConsentUrl, buildRunbook,
   Pkce, randomState, microsoftEndpoints, microsoftAuthorizeUrl, authorizeUrl, customEndpoints,
   parseAuthorizeRedirect, buildAuthCodeRequest, parseTokenResponse, HttpResponse, TokenSet,
   xoauth2, oauthbearer, lintAccessToken, guessGrant, explainErrorText, diagnoseReply,
@@ -30,8 +30,11 @@ async function copy(text, statusId) {
 // Admin consent
 
 function fillSelects() {
-  for (const id of ["consent-cloud", "signin-cloud"]) {
-    for (const c of cloudPresets()) $(id).add(new Option(c, c));
+  for (const c of cloudPresets()) {
+    $("signin-cloud").add(new Option(c, c));
+    // A preset that implies its tenant (consumers: personal accounts) has no administrator to
+    // consent and no app-only access: not offered for admin consent.
+    if (impliedTenant(c) === null) $("consent-cloud").add(new Option(c, c));
   }
   for (const app of wellKnownApps()) {
     const label = `${app.displayName}${app.retired ? " (retired)" : ""}`;
@@ -63,14 +66,38 @@ function onConsent(ev) {
     $("consent-url").textContent = url;
     $("consent-link").href = url;
     const mailboxes = $("consent-mailboxes").value.split(",").map((s) => s.trim()).filter(Boolean);
-    $("runbook").textContent = buildRunbook({ tenant, clientId, cloud, mailboxes }).text;
+    const variant = runbookVariant();
+    // App RBAC and HVE are SMTP only: the core takes no protocols as SMTP for them.
+    const protocols = variant === "mailbox-permission" ? checked("rb-protocol") : [];
+    $("runbook").textContent = buildRunbook({
+      tenant, clientId, cloud, mailboxes, variant, protocols,
+      servicePrincipalObjectId: opt($("consent-object-id").value),
+    }).text;
     $("consent-copied").textContent = "";
     show("consent-result", true);
   } catch (e) { fail("consent-error", e); }
 }
 
+function checked(name) { return [...document.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value); }
+
+// The runbook variant; the protocol choice applies to the mailbox permissions only.
+function runbookVariant() {
+  const v = radio("rb-variant");
+  $("rb-protocols").disabled = v !== "mailbox-permission";
+  return v;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sign in with PKCE
+
+// A preset that implies its tenant (consumers) signs in there: the tenant field follows it.
+function signinCloud() {
+  const t = impliedTenant($("signin-cloud").value);
+  const field = $("signin-tenant");
+  if (t !== null) field.value = t;
+  else if (field.readOnly) field.value = "organizations";
+  field.readOnly = t !== null;
+}
 
 function authorityMode() {
   const mode = radio("authority");
@@ -91,9 +118,9 @@ function onSignIn(ev) {
     const loginHint = opt($("signin-hint").value);
     let url, tokenUrl, issuer;
     if (mode === "microsoft") {
-      const tenant = $("signin-tenant").value.trim();
       const cloud = $("signin-cloud").value;
-      const protocols = [...document.querySelectorAll('input[name="protocol"]:checked')].map((i) => i.value);
+      const tenant = impliedTenant(cloud) ?? $("signin-tenant").value.trim();
+      const protocols = checked("protocol");
       url = microsoftAuthorizeUrl({ tenant, cloud, clientId, redirectUri, protocols, state, loginHint }, pkce);
       tokenUrl = microsoftEndpoints(tenant, cloud).tokenUrl;
     } else {
@@ -189,21 +216,29 @@ function onLint(ev) {
     const g = $("lint-grant").value;
     const grant = g === "auto" ? guessGrant(token) : g;
     const lint = lintAccessToken(token, { protocol: $("lint-protocol").value, grant, user: opt($("lint-user").value), now: Math.floor(Date.now() / 1000) });
-    $("lint-summary").textContent = lint.findings.length === 0
-      ? `No problem found for a ${grant} ${$("lint-protocol").value.toUpperCase()} login.`
-      : `${lint.findings.length} problem(s) for a ${grant} ${$("lint-protocol").value.toUpperCase()} login:`;
+    const login = `${grant === "app" ? "an app-only" : "a delegated"} ${$("lint-protocol").value.toUpperCase()} login`;
+    const n = lint.findings.length;
+    // Counted per severity, in the order error, warning, note: "2 findings for ... (1 error, 1 note):".
+    const counts = SEVERITIES.map((s) => [s, lint.findings.filter((f) => f.severity === s).length])
+      .filter(([, k]) => k > 0).map(([s, k]) => `${k} ${s}${k > 1 ? "s" : ""}`).join(", ");
+    $("lint-summary").textContent = n === 0 ? `No problem found for ${login}.`
+      : `${n} finding${n > 1 ? "s" : ""} for ${login} (${counts}):`;
     const ul = $("lint-findings");
     ul.replaceChildren(...lint.findings.map((f) => {
       const li = document.createElement("li");
       li.dataset.code = f.code;
+      li.dataset.severity = f.severity;
+      const sev = Object.assign(document.createElement("strong"), { className: `sev sev-${f.severity}`, textContent: f.severity });
       const c = document.createElement("code"); c.textContent = f.code;
-      li.append(c, ` ${f.message} `, Object.assign(document.createElement("em"), { textContent: `Fix: ${f.fix}` }));
+      li.append(sev, " ", c, ` ${f.message} `, Object.assign(document.createElement("em"), { textContent: `Fix: ${f.fix}` }));
       return li;
     }));
     $("lint-claims").textContent = lint.claims ? JSON.stringify(lint.claims, null, 2) : "(not a JWT: opaque token)";
     show("lint-result", true);
   } catch (e) { fail("lint-error", e); }
 }
+
+const SEVERITIES = ["error", "warning", "note"];
 
 const REMEDIES = {
   retry: "Retry later.", sign_in_again: "Sign in again.", admin_action: "An administrator must act.",
@@ -237,7 +272,7 @@ function onReply(ev) {
   clearError("explain-error");
   show("reply-result", false);
   try {
-    const d = diagnoseReply($("reply-protocol").value, $("reply-line").value);
+    const d = diagnoseReply($("reply-protocol").value, $("reply-line").value, $("reply-personal").checked);
     if (!d) throw new Error("This reply is not a failure the catalogue knows.");
     $("reply-code").textContent = d.code;
     $("reply-cause").textContent = d.cause;
@@ -256,8 +291,11 @@ async function main() {
   $("consent-form").addEventListener("submit", onConsent);
   $("consent-app").addEventListener("change", () => { $("consent-client").disabled = $("consent-app").value !== "custom"; });
   $("consent-copy").addEventListener("click", () => copy($("consent-url").textContent, "consent-copied"));
+  for (const r of document.querySelectorAll('input[name="rb-variant"]')) r.addEventListener("change", runbookVariant);
+  runbookVariant();
   for (const r of document.querySelectorAll('input[name="authority"]')) r.addEventListener("change", authorityMode);
   authorityMode();
+  $("signin-cloud").addEventListener("change", signinCloud);
   $("signin-form").addEventListener("submit", onSignIn);
   $("token-use").addEventListener("click", () => { if (tokens) { $("sasl-token").value = tokens.accessToken; $("lint-token").value = tokens.accessToken; } });
   $("token-forget").addEventListener("click", () => {

@@ -102,7 +102,16 @@ describe("web page", () => {
     await page.fill("#sasl-token", "two\nlines");
     await page.click("#sasl-form button[type=submit]");
     assert.match(await text(page, "#sasl-error"), /\(invalid_input\)$/);
-    assert.ok(await page.locator(".hint", { hasText: "shared mailbox" }).isVisible(), "shared-mailbox hint");
+    // The shared-mailbox rule: IMAP/POP user= the shared mailbox; SMTP user= the delegate, Send As.
+    const hint = page.locator("#sasl-shared-hint");
+    assert.ok(await hint.isVisible(), "shared-mailbox hint");
+    const rule = (await hint.textContent()).replace(/\s+/g, " ");
+    for (const part of ["over IMAP and POP, put the shared mailbox's address here",
+      "Over SMTP a shared mailbox cannot sign in: put the signed-in user's (the delegate's) own address here",
+      "put the shared address in MAIL FROM and From:",
+      "Add-RecipientPermission -Identity <shared> -Trustee <delegate> -AccessRights SendAs"]) {
+      assert.ok(rule.includes(part), `${part} | ${rule}`);
+    }
     assert.deepEqual(problems, []);
   });
 
@@ -118,6 +127,10 @@ describe("web page", () => {
     await page.click("#lint-form button[type=submit]");
     const codes = await page.locator("#lint-findings li").evaluateAll((lis) => lis.map((li) => li.dataset.code).sort());
     assert.deepEqual(codes, ["expired", "missing_scope", "user_differs", "wrong_audience"]);
+    // Each finding shows its severity; another user than the token's is only a note for IMAP.
+    const shown = await page.locator("#lint-findings li").evaluateAll((lis) => Object.fromEntries(lis.map((li) => [li.dataset.code, li.querySelector(".sev").textContent])));
+    assert.deepEqual(shown, { expired: "error", missing_scope: "error", user_differs: "note", wrong_audience: "error" });
+    assert.equal(await text(page, "#lint-summary"), "4 findings for a delegated IMAP login (3 errors, 1 note):");
     // The right token for the same login: no finding.
     const good = jwt({ aud: "https://outlook.office.com", scp: "IMAP.AccessAsUser.All offline_access", exp: now + 3000, iat: now - 600, upn: "bob@contoso.com", tid: "11111111-2222-3333-4444-555555555555" });
     await page.fill("#lint-token", good);
@@ -146,6 +159,178 @@ describe("web page", () => {
     assert.ok(d, "the catalogue knows this reply");
     assert.equal(await text(page, "#reply-code"), d.code);
     assert.equal(await text(page, "#reply-fix"), d.fix);
+    assert.deepEqual(problems, []);
+  });
+
+  test("explainer: the 2026 reply codes, personal-account fixes, new Entra codes", async () => {
+    const { page, problems } = await fresh();
+    const reply = async (protocol, line, personal = false) => {
+      await page.selectOption("#reply-protocol", protocol);
+      await page.fill("#reply-line", line);
+      await page.setChecked("#reply-personal", personal);
+      await page.click("#reply-form button[type=submit]");
+      return { code: await text(page, "#reply-code"), cause: await text(page, "#reply-cause"), fix: await text(page, "#reply-fix") };
+    };
+    const lines = [
+      ["smtp", "550 5.7.60 SMTP; Client does not have permissions to send as this sender", "send_as_denied"],
+      ["smtp", "530 5.7.57 Client not authenticated to send mail. [MN2PR01CA0001.prod.exchangelabs.com]", "not_authenticated"],
+      ["smtp", "501 5.5.124 Invalid XOAUTH2 auth data - User address provided is not valid", "hve_user_invalid"],
+      ["smtp", "550 5.5.105 External sending is not supported", "hve_external_recipient"],
+      ["imap", "A1 NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.", "tls_required"],
+      ["smtp", "430 4.2.0 STOREDRV; mailbox logon failure; MapiExceptionLogonFailed", "mailbox_logon_failed"],
+    ];
+    for (const [protocol, line, code] of lines) {
+      const got = await reply(protocol, line);
+      assert.equal(got.code, code, line);
+      assert.equal(got.fix, pkg.diagnoseReply(protocol, line).fix);
+    }
+    // SMTP AUTH off for the mailbox: a work account's fix is for the admin, a personal account's for its owner.
+    const off = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.";
+    const work = await reply("smtp", off);
+    const personal = await reply("smtp", off, true);
+    assert.equal(work.code, "smtp_auth_disabled");
+    assert.equal(personal.code, "smtp_auth_disabled");
+    assert.ok(work.fix.includes("Set-CasMailbox"), work.fix);
+    assert.ok(personal.fix.includes("Personal Microsoft account"), personal.fix);
+    assert.equal(personal.fix, pkg.diagnoseReply("smtp", off, true).fix);
+    assert.equal(personal.cause, work.cause);
+    // A refusal the catalogue does not know is said so.
+    await reply("smtp", "550 5.7.1 Something this catalogue has never seen");
+    assert.equal(await text(page, "#explain-error"), "This reply is not a failure the catalogue knows.");
+    assert.equal(await page.locator("#reply-result").isVisible(), false);
+    // New Entra codes; an entry not confirmed by Microsoft's documentation says so in its cause.
+    for (const code of [7000229, 9002331, 500200, 53001, 53002, 530003, 650052]) {
+      await page.fill("#explain-text", `AADSTS${code}: text.`);
+      await page.click("#explain-form button[type=submit]");
+      const x = pkg.explainAadsts(code);
+      assert.equal(await text(page, "#explain-title"), `AADSTS${code}: ${x.title}`);
+      assert.equal(await text(page, "#explain-cause"), x.cause);
+    }
+    await page.fill("#explain-text", "AADSTS50020: User account from identity provider does not exist in tenant.");
+    await page.click("#explain-form button[type=submit]");
+    assert.match(await text(page, "#explain-cause"), /\(Not confirmed by Microsoft's documentation: .+\.\)$/);
+    assert.deepEqual(problems, []);
+  });
+
+  test("admin consent: clouds offered, runbook variants mailbox-permission, App RBAC and HVE", async () => {
+    const { page, problems } = await fresh();
+    // Personal accounts have no admin and no app-only access: consumers is offered for sign-in only.
+    const values = (sel) => page.locator(`${sel} option`).evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(await values("#consent-cloud"), ["global", "usgov", "usgov-dod", "china", "hve"]);
+    assert.deepEqual(await values("#signin-cloud"), ["global", "usgov", "usgov-dod", "china", "consumers", "hve"]);
+    const tenant = "contoso.onmicrosoft.com";
+    const clientId = "9e5f94bc-e8a4-4e73-b8be-63364c29d753";
+    const objectId = "99999999-8888-7777-6666-555555555555";
+    await page.fill("#consent-tenant", tenant);
+    await page.selectOption("#consent-app", "custom");
+    await page.fill("#consent-client", clientId);
+    await page.fill("#consent-mailboxes", "info@contoso.com, o'brien@contoso.com");
+    await page.fill("#consent-object-id", objectId);
+    const runbook = async (variant) => {
+      await page.check(`input[name="rb-variant"][value="${variant}"]`);
+      await page.click("#consent-form button[type=submit]");
+      assert.equal(await page.locator("#consent-error").isVisible(), false, await text(page, "#consent-error"));
+      return page.locator("#runbook").textContent();
+    };
+    const lines = (t) => t.split("\n").map((l) => l.trim());
+    const mailboxes = ["info@contoso.com", "o'brien@contoso.com"];
+    const base = { tenant, clientId, cloud: "global", mailboxes, servicePrincipalObjectId: objectId };
+
+    // App RBAC: a management scope of the two mailboxes and the SMTP role; no mailbox permission.
+    const rbac = await runbook("rbac");
+    const protocolsOff = () => page.locator('input[name="rb-protocol"]').evaluateAll((is) => is.map((i) => i.matches(":disabled")));
+    assert.deepEqual(await protocolsOff(), [true, true, true], "protocols are SMTP only for App RBAC");
+    assert.equal(rbac, pkg.buildRunbook({ ...base, variant: "rbac" }).text);
+    const scope = `SMTP send as for ${clientId}`;
+    assert.ok(lines(rbac).includes(`New-ManagementScope -Name '${scope}' -RecipientRestrictionFilter 'PrimarySmtpAddress -eq ''info@contoso.com'' -or PrimarySmtpAddress -eq ''o''''brien@contoso.com'''`), rbac);
+    assert.ok(lines(rbac).includes(`New-ManagementRoleAssignment -App '${clientId}' -Role 'Application SMTP.SendAsApp' -CustomResourceScope '${scope}'`), rbac);
+    assert.ok(lines(rbac).includes(`Test-ServicePrincipalAuthorization -Identity '${objectId}' -Resource 'info@contoso.com'`), rbac);
+    assert.ok(!rbac.includes("Add-MailboxPermission") && !rbac.includes("Add-RecipientPermission"), rbac);
+
+    // High Volume Email: Add-HVEAppAccess per account, no service principal.
+    const hve = await runbook("hve");
+    assert.equal(hve, pkg.buildRunbook({ ...base, variant: "hve" }).text);
+    assert.ok(lines(hve).includes(`Add-HVEAppAccess -Identity 'info@contoso.com' -AppIds '${clientId}'`), hve);
+    assert.ok(!hve.includes("New-ServicePrincipal"), hve);
+
+    // Mailbox permissions with SMTP: FullAccess, Send As for the service principal, SMTP AUTH on.
+    await page.check('input[name="rb-variant"][value="mailbox-permission"]');
+    assert.deepEqual(await protocolsOff(), [false, false, false]);
+    await page.uncheck('input[name="rb-protocol"][value="pop"]');
+    await page.check('input[name="rb-protocol"][value="smtp"]');
+    const mp = await runbook("mailbox-permission");
+    assert.equal(mp, pkg.buildRunbook({ ...base, protocols: ["imap", "smtp"] }).text);
+    assert.ok(lines(mp).includes(`Add-MailboxPermission -Identity 'info@contoso.com' -User '${objectId}' -AccessRights FullAccess`), mp);
+    assert.ok(lines(mp).includes(`Add-RecipientPermission -Identity 'info@contoso.com' -Trustee '${objectId}' -AccessRights SendAs -Confirm:$false`), mp);
+    assert.ok(lines(mp).includes("Set-CASMailbox -Identity 'info@contoso.com' -SmtpClientAuthenticationDisabled $false"), mp);
+    assert.ok(!mp.includes("New-ManagementRoleAssignment"), mp);
+
+    // The page says why App RBAC and HVE are SMTP only.
+    const hint = (await text(page, "#rb-variant-hint")).replace(/\s+/g, " ");
+    assert.ok(hint.includes("authorise an app for SMTP only: IMAP and POP always need the mailbox permissions"), hint);
+    assert.deepEqual(problems, []);
+  });
+
+  test("access-token lint: SMTP shared mailbox is an error, App RBAC/HVE token a warning", async () => {
+    const { page, problems } = await fresh();
+    const now = Math.floor(Date.now() / 1000);
+    const tid = "11111111-2222-3333-4444-555555555555";
+    const finding = async () => page.locator("#lint-findings li").evaluateAll((lis) => lis.map((li) => [li.dataset.code, li.dataset.severity, li.querySelector(".sev").textContent]));
+    // The delegate's token, with the shared mailbox as the SMTP login: fatal, and the fix gives Send As.
+    await page.fill("#lint-token", jwt({ aud: "https://outlook.office.com", scp: "SMTP.Send", exp: now + 3000, upn: "anna@contoso.com", tid }));
+    await page.selectOption("#lint-protocol", "smtp");
+    await page.selectOption("#lint-grant", "auto");
+    await page.fill("#lint-user", "info@contoso.com");
+    await page.click("#lint-form button[type=submit]");
+    assert.deepEqual(await finding(), [["user_differs", "error", "error"]]);
+    assert.equal(await text(page, "#lint-summary"), "1 finding for a delegated SMTP login (1 error):");
+    assert.ok(await page.locator("#lint-findings .sev").first().isVisible(), "the severity is visible");
+    assert.match(await text(page, "#lint-findings li em"), /-AccessRights SendAs/);
+    // The same login over IMAP: user= the shared mailbox is how it is done, a note.
+    await page.fill("#lint-token", jwt({ aud: "https://outlook.office.com", scp: "IMAP.AccessAsUser.All", exp: now + 3000, upn: "anna@contoso.com", tid }));
+    await page.selectOption("#lint-protocol", "imap");
+    await page.click("#lint-form button[type=submit]");
+    assert.deepEqual(await finding(), [["user_differs", "note", "note"]]);
+    assert.equal(await text(page, "#lint-summary"), "1 finding for a delegated IMAP login (1 note):");
+    // An app-only SMTP token without SMTP.SendAsApp (App RBAC: no role at all; HVE: Mail.Send):
+    // a warning, not an error, whose fix names the role assignment or the HVE access.
+    const app = (roles) => jwt({ aud: "https://outlook.office365.com", roles, appid: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", exp: now + 3000, tid });
+    await page.fill("#lint-token", app([]));
+    await page.selectOption("#lint-protocol", "smtp");
+    await page.selectOption("#lint-grant", "app");
+    await page.fill("#lint-user", "");
+    await page.click("#lint-form button[type=submit]");
+    assert.deepEqual(await finding(), [["smtp_role_absent", "warning", "warning"]]);
+    assert.equal(await text(page, "#lint-summary"), "1 finding for an app-only SMTP login (1 warning):");
+    assert.match(await text(page, "#lint-findings li em"), /New-ManagementRoleAssignment/);
+    await page.fill("#lint-token", app(["Mail.Send"]));
+    await page.selectOption("#lint-grant", "auto");
+    await page.click("#lint-form button[type=submit]");
+    assert.deepEqual(await finding(), [["smtp_role_absent", "warning", "warning"]]);
+    assert.match(await text(page, "#lint-findings li em"), /Add-HVEAppAccess/);
+    assert.deepEqual(problems, []);
+  });
+
+  test("Microsoft sign-in with the consumers preset: tenant consumers, global Outlook scopes (intercepted)", async () => {
+    const { page, problems } = await fresh();
+    const clientId = "9e5f94bc-e8a4-4e73-b8be-63364c29d753";
+    let sent = null;
+    await page.route("https://login.microsoftonline.com/**", (route) => {
+      sent = new URL(route.request().url());
+      route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>authority</title>" });
+    });
+    await page.selectOption("#signin-cloud", "consumers");
+    assert.equal(await page.inputValue("#signin-tenant"), "consumers");
+    assert.equal(await page.locator("#signin-tenant").getAttribute("readonly"), "");
+    // Back to a work cloud: the tenant field is editable again, with the default.
+    await page.selectOption("#signin-cloud", "global");
+    assert.equal(await page.inputValue("#signin-tenant"), "organizations");
+    assert.equal(await page.locator("#signin-tenant").getAttribute("readonly"), null);
+    await page.selectOption("#signin-cloud", "consumers");
+    await page.fill("#signin-client", clientId);
+    await Promise.all([page.waitForURL((u) => u.hostname === "login.microsoftonline.com"), page.click("#signin-go")]);
+    assert.equal(`${sent.origin}${sent.pathname}`, "https://login.microsoftonline.com/consumers/oauth2/v2.0/authorize");
+    assert.deepEqual(sent.searchParams.get("scope").split(" ").sort(), ["https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/SMTP.Send", "offline_access"]);
     assert.deepEqual(problems, []);
   });
 
