@@ -72,7 +72,59 @@ pub enum Error {
     OAuth(Box<OAuthError>),
 }
 
+/// Whose fault an error is, for the bindings to map mechanically (one exception class, error
+/// variant or JS error name per kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The caller's value cannot be used (`invalid_input`, `invalid_tenant`,
+    /// `invalid_client_id`): fix the call.
+    InvalidInput,
+    /// The peer broke the protocol (`unexpected_reply`, `malformed`) or lacks what it needs
+    /// (`mechanism_not_offered`).
+    Protocol,
+    /// A security check failed (`state_mismatch`, `issuer_mismatch`): nothing was used.
+    Security,
+    /// The server refused (an OAuth error) or answered with an HTTP error (`http_error`).
+    Server,
+    /// The connection failed (never made by the core, which does no I/O: the bindings' drivers
+    /// use it for their own socket and HTTP failures).
+    Network,
+}
+
+impl ErrorKind {
+    /// `invalid_input`, `protocol`, `security`, `server` or `network`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::Security => "security",
+            ErrorKind::Server => "server",
+            ErrorKind::Network => "network",
+        }
+    }
+}
+
 impl Error {
+    /// Whose fault this error is (see [`ErrorKind`]).
+    ///
+    /// ```
+    /// use mailoauth::error::ErrorKind;
+    /// assert_eq!(mailoauth::cloud::Tenant::parse("a/b").unwrap_err().kind(), ErrorKind::InvalidInput);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidInput(_) | Error::InvalidTenant(_) | Error::InvalidClientId(_) => {
+                ErrorKind::InvalidInput
+            }
+            Error::MechanismNotOffered { .. } | Error::UnexpectedReply(_) | Error::Malformed(_) => {
+                ErrorKind::Protocol
+            }
+            Error::StateMismatch | Error::IssuerMismatch { .. } => ErrorKind::Security,
+            Error::HttpError { .. } | Error::OAuth(_) => ErrorKind::Server,
+        }
+    }
+
     /// The stable snake_case code of this error (the same in every binding and in the vectors).
     pub fn code(&self) -> &str {
         match self {
@@ -461,5 +513,45 @@ mod tests {
     fn excerpt_cuts_on_chars() {
         assert_eq!(excerpt("héllo", 2), "hé…");
         assert_eq!(excerpt("hi", 5), "hi");
+    }
+
+    #[test]
+    fn kinds() {
+        let cases = [
+            (Error::InvalidInput("x".into()), ErrorKind::InvalidInput),
+            (Error::InvalidTenant("x".into()), ErrorKind::InvalidInput),
+            (Error::InvalidClientId("x".into()), ErrorKind::InvalidInput),
+            (
+                Error::MechanismNotOffered {
+                    mechanism: "XOAUTH2".into(),
+                    hint: String::new(),
+                },
+                ErrorKind::Protocol,
+            ),
+            (Error::UnexpectedReply("x".into()), ErrorKind::Protocol),
+            (Error::Malformed("x".into()), ErrorKind::Protocol),
+            (Error::StateMismatch, ErrorKind::Security),
+            (
+                Error::IssuerMismatch {
+                    expected: "a".into(),
+                    got: "b".into(),
+                },
+                ErrorKind::Security,
+            ),
+            (
+                Error::HttpError {
+                    status: 503,
+                    body_excerpt: String::new(),
+                    retry_after: None,
+                },
+                ErrorKind::Server,
+            ),
+            (Error::from(OAuthError::default()), ErrorKind::Server),
+        ];
+        for (e, kind) in cases {
+            assert_eq!(e.kind(), kind, "{e}");
+        }
+        assert_eq!(ErrorKind::Network.as_str(), "network");
+        assert_eq!(ErrorKind::InvalidInput.as_str(), "invalid_input");
     }
 }

@@ -47,7 +47,7 @@ pub mod smtp;
 pub mod token;
 pub mod weburl;
 
-pub use error::{Error, OAuthError, Result};
+pub use error::{Error, ErrorKind, OAuthError, Result};
 pub use secret::Secret;
 
 /// The README's Rust examples, compiled and run as doctests.

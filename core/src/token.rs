@@ -329,6 +329,73 @@ impl TokenSet {
         self
     }
 
+    /// The stored form of a token set: the same JSON text as its serde form
+    /// (`serde_json::to_string(&token_set)`), which [`TokenSet::from_json`] reads back. Every
+    /// binding stores token sets with it, so a token set written by one (a Python worker, an
+    /// app) is read by any other.
+    ///
+    /// It holds the tokens in clear: protect where you keep it. Members in a fixed order:
+    /// `access_token`, `token_type`, `expires_at`, `refresh_token`, `scope`, `id_token`,
+    /// `ext_expires_at`; absent values are `null`.
+    ///
+    /// ```
+    /// # use mailoauth::token::TokenSet;
+    /// let t = TokenSet::from_json(r#"{"access_token":"at","token_type":"Bearer","expires_at":42}"#)?;
+    /// assert_eq!(
+    ///     t.to_json(),
+    ///     r#"{"access_token":"at","token_type":"Bearer","expires_at":42,"refresh_token":null,"scope":null,"id_token":null,"ext_expires_at":null}"#
+    /// );
+    /// assert_eq!(TokenSet::from_json(&t.to_json())?, t);
+    /// # Ok::<(), mailoauth::Error>(())
+    /// ```
+    pub fn to_json(&self) -> String {
+        fn string(out: &mut String, key: &str, value: Option<&str>) {
+            json::write_string(out, key);
+            out.push(':');
+            match value {
+                Some(v) => json::write_string(out, v),
+                None => out.push_str("null"),
+            }
+        }
+        fn number(out: &mut String, key: &str, value: Option<u64>) {
+            json::write_string(out, key);
+            out.push(':');
+            match value {
+                Some(n) => out.push_str(&n.to_string()),
+                None => out.push_str("null"),
+            }
+        }
+        let mut out = String::with_capacity(256 + self.access_token.expose_secret().len());
+        out.push('{');
+        string(
+            &mut out,
+            "access_token",
+            Some(self.access_token.expose_secret()),
+        );
+        out.push(',');
+        string(&mut out, "token_type", Some(&self.token_type));
+        out.push(',');
+        number(&mut out, "expires_at", self.expires_at);
+        out.push(',');
+        string(
+            &mut out,
+            "refresh_token",
+            self.refresh_token.as_ref().map(Secret::expose_secret),
+        );
+        out.push(',');
+        string(&mut out, "scope", self.scope.as_deref());
+        out.push(',');
+        string(
+            &mut out,
+            "id_token",
+            self.id_token.as_ref().map(Secret::expose_secret),
+        );
+        out.push(',');
+        number(&mut out, "ext_expires_at", self.ext_expires_at);
+        out.push('}');
+        out
+    }
+
     /// Reads a token set stored with its serde form (what `serde_json::to_string(&token_set)`
     /// writes), without serde's deserializer: an object with the string members `access_token`
     /// and `token_type`; `expires_at` and `ext_expires_at` whole numbers >= 0 (digits only, as

@@ -855,3 +855,29 @@ proptest! {
         let _ = parse_token_response(&HttpResponse::new(status, body), 1_800_000_000);
     }
 }
+
+proptest! {
+    /// `to_json` writes exactly what serde writes, and `from_json` reads it back.
+    #[test]
+    fn to_json_is_the_serde_form(
+        at in any::<String>(),
+        tt in any::<String>(),
+        exp in proptest::option::of(any::<u64>()),
+        rt in proptest::option::of(any::<String>()),
+        scope in proptest::option::of(any::<String>()),
+        id in proptest::option::of(any::<String>()),
+        ext in proptest::option::of(any::<u64>()),
+    ) {
+        let t = TokenSet {
+            access_token: Secret::new(at),
+            token_type: tt,
+            expires_at: exp,
+            refresh_token: rt.map(Secret::new),
+            scope,
+            id_token: id.map(Secret::new),
+            ext_expires_at: ext,
+        };
+        prop_assert_eq!(t.to_json(), serde_json::to_string(&t).unwrap());
+        prop_assert_eq!(TokenSet::from_json(&t.to_json()).unwrap(), t);
+    }
+}
