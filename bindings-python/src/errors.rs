@@ -19,7 +19,7 @@
 //! `None`, `code` `"error"`, `transient` `False`, `error_codes` `()`).
 //! Messages come from the core's `Display`, which never holds a secret.
 
-use mailoauth::Error;
+use mailoauth::{Error, ErrorKind};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -117,16 +117,14 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// The Python class for a core error.
 fn class_for<'py>(py: Python<'py>, e: &Error) -> Bound<'py, PyType> {
-    match e {
-        Error::InvalidInput(_) | Error::InvalidTenant(_) | Error::InvalidClientId(_) => {
-            py.get_type::<InvalidInputError>()
-        }
-        Error::UnexpectedReply(_) | Error::Malformed(_) | Error::MechanismNotOffered { .. } => {
-            py.get_type::<ProtocolError>()
-        }
-        Error::StateMismatch | Error::IssuerMismatch { .. } => py.get_type::<SecurityError>(),
-        Error::HttpError { .. } | Error::OAuth(_) => py.get_type::<ServerError>(),
-        // The core's enum is non_exhaustive: a new variant is still a mailoauth.Error.
+    // The core decides whose fault it is (Error::kind); the drivers raise NetworkError themselves.
+    match e.kind() {
+        ErrorKind::InvalidInput => py.get_type::<InvalidInputError>(),
+        ErrorKind::Protocol => py.get_type::<ProtocolError>(),
+        ErrorKind::Security => py.get_type::<SecurityError>(),
+        ErrorKind::Server => py.get_type::<ServerError>(),
+        ErrorKind::Network => py.get_type::<NetworkError>(),
+        // The core's enum is non_exhaustive: a new kind is still a mailoauth.Error.
         _ => py.get_type::<MailoauthError>(),
     }
 }

@@ -15,7 +15,7 @@
 //! Kotlin sees a sealed `MailoauthException` hierarchy, Swift an `enum MailoauthError: Error`.
 
 use crate::diagnose::Explanation;
-use mailoauth::Error;
+use mailoauth::{Error, ErrorKind};
 
 /// The server's refusal kept as data (OAuth error response or HTTP failure).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -122,17 +122,13 @@ impl From<&Error> for MailoauthError {
     fn from(e: &Error) -> Self {
         let code = e.code().to_owned();
         let reason = e.to_string();
-        match e {
-            Error::InvalidInput(_) | Error::InvalidTenant(_) | Error::InvalidClientId(_) => {
-                MailoauthError::InvalidInput { code, reason }
-            }
-            Error::UnexpectedReply(_) | Error::Malformed(_) | Error::MechanismNotOffered { .. } => {
-                MailoauthError::Protocol { code, reason }
-            }
-            Error::StateMismatch | Error::IssuerMismatch { .. } => {
-                MailoauthError::Security { code, reason }
-            }
-            Error::HttpError { .. } | Error::OAuth(_) => MailoauthError::Server {
+        // The core decides whose fault it is; a kind this binding has no variant for (network:
+        // the core does no I/O) stays `Other`.
+        match e.kind() {
+            ErrorKind::InvalidInput => MailoauthError::InvalidInput { code, reason },
+            ErrorKind::Protocol => MailoauthError::Protocol { code, reason },
+            ErrorKind::Security => MailoauthError::Security { code, reason },
+            ErrorKind::Server => MailoauthError::Server {
                 code,
                 reason,
                 details: server_details(e),

@@ -76,6 +76,7 @@ pub enum Error {
 /// variant or JS error name per kind).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The caller's value cannot be used (`invalid_input`, `invalid_tenant`,
     /// `invalid_client_id`): fix the call.
