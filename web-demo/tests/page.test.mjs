@@ -57,7 +57,7 @@ describe("web page", () => {
     await page.fill("#consent-mailboxes", "archive@contoso.com");
     await page.click("#consent-form button[type=submit]");
     const url = await text(page, "#consent-url");
-    // PROTOCOL.md: legacy form on the cloud's login host, client id lower-cased.
+    // docs/protocol.md: legacy form on the cloud's login host, client id lower-cased.
     sameUrl(url, `https://login.microsoftonline.us/${tenant}/oauth2/authorize?client_id=${clientId}&response_type=code&redirect_uri=${encodeURIComponent("https://localhost/done")}&state=s-1&prompt=admin_consent`);
     assert.equal(await page.locator("#consent-link").getAttribute("href"), url);
     assert.equal(await page.locator("#consent-warning").isVisible(), false);
