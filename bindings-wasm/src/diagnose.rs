@@ -145,7 +145,7 @@ options! {
     }
 }
 
-/// Lints an access token for a mail login (PROTOCOL.md section 8): `expired`, `wrong_audience`,
+/// Lints an access token for a mail login (docs/protocol.md section 8): `expired`, `wrong_audience`,
 /// `missing_scope`, `missing_role`, `smtp_role_absent`, `user_differs`, `opaque_token`, ...,
 /// each with its `severity` (`user_differs` is an error for SMTP, where a shared mailbox cannot be
 /// the login identity, and a note for IMAP/POP). The signature is NOT verified: this is diagnosis

@@ -108,9 +108,14 @@ pub fn admin_consent_scope(cloud: &Cloud, protocols: &[Protocol]) -> String {
 
 /// Builds the admin-consent URL. Errors: [`Error::InvalidTenant`] (bad tenant, or `common`/
 /// `consumers` for v2, `consumers` for legacy), [`Error::InvalidClientId`], [`Error::InvalidInput`]
-/// (a redirect URI that is not an absolute URL, an empty scope).
+/// (the `consumers` preset, a redirect URI that is not an absolute URL, an empty scope).
 pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
     let tenant = Tenant::parse(&req.tenant)?;
+    if req.cloud.id.is_personal() {
+        return Err(Error::invalid_input(
+            "the consumers preset is for personal Microsoft accounts, which have no administrator to consent: build admin-consent links with the global cloud (or the tenant's national cloud)",
+        ));
+    }
     match (req.variant, &tenant) {
         (ConsentVariant::V2, Tenant::Common | Tenant::Consumers) => {
             return Err(Error::InvalidTenant(format!(
@@ -333,8 +338,17 @@ mod tests {
     }
 
     #[test]
+    fn personal_accounts_have_no_admin_consent() {
+        let mut r = AdminConsentRequest::new("contoso.onmicrosoft.com", C);
+        r.cloud = Cloud::preset(CloudId::Consumers);
+        let e = build_admin_consent_url(&r).unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(e.to_string().contains("no administrator"), "{e}");
+    }
+
+    #[test]
     fn every_cloud_and_variant() {
-        for id in CloudId::ALL {
+        for id in CloudId::ALL.into_iter().filter(|id| !id.is_personal()) {
             for variant in [ConsentVariant::V2, ConsentVariant::Legacy] {
                 let mut r = AdminConsentRequest::new("contoso.onmicrosoft.com", C);
                 r.cloud = Cloud::preset(id);
