@@ -4,7 +4,8 @@ Every write goes to a temporary file in the same directory (created 0600), is fl
 fsync'ed, then ``os.replace``-d over the cache, and the directory is fsync'ed: a crash leaves the
 old file or the new one, never half of one. Writers hold an advisory lock (``fcntl.flock`` on
 ``<file>.lock``) across read-modify-write, so two processes sharing a cache do not lose each
-other's entries. A file that is not valid JSON is never overwritten (it may hold the only copy
+other's entries; :meth:`TokenCache.lock` holds that lock across a whole refresh (re-read after
+taking it), so processes sharing a cache refresh a token once, not once each. A file that is not valid JSON is never overwritten (it may hold the only copy
 of a refresh token): loading it raises :class:`mailoauth.InvalidInputError`. A writer killed
 between the temporary file and the rename leaves that file behind; the next writer removes it.
 
@@ -19,16 +20,64 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence, Union
 
 from mailoauth._native import error_from
 
-__all__ = ["TokenCache", "cache_key", "default_cache_path"]
+__all__ = ["TokenCache", "cache_key", "default_cache_path", "LockTimeout", "DEFAULT_LIFETIME", "REFRESH_MARGIN", "effective_expiry", "is_fresh"]
 
 FORMAT_VERSION = 1
+
+#: Seconds an access token is taken to live when the server said nothing (no ``expires_in``):
+#: a bounded lifetime, so such a token is refreshed in time instead of being served forever.
+DEFAULT_LIFETIME = 3600
+
+#: Refresh (or re-acquire) a cached access token this many seconds before it expires (at most a
+#: quarter of its lifetime, so a token that lives a few seconds is still used between refreshes).
+REFRESH_MARGIN = 300
+
+#: Seconds :meth:`TokenCache.lock` waits for another process by default.
+LOCK_TIMEOUT = 120.0
+
+
+class LockTimeout(TimeoutError):
+    """Another process held the cache lock for longer than the timeout."""
+
+
+def effective_expiry(entry: dict[str, Any]) -> Optional[int]:
+    """When the access token of a cache entry expires: its ``expires_at``, else (a server that
+    sent no ``expires_in``) ``saved_at`` + :data:`DEFAULT_LIFETIME`; ``None`` for a malformed
+    entry."""
+    tokens = entry.get("tokens")
+    if not isinstance(tokens, dict):
+        return None
+    expires_at = tokens.get("expires_at")
+    if isinstance(expires_at, int) and not isinstance(expires_at, bool):
+        return expires_at
+    saved_at = entry.get("saved_at")
+    if isinstance(saved_at, int) and not isinstance(saved_at, bool):
+        return saved_at + DEFAULT_LIFETIME
+    return None
+
+
+def is_fresh(entry: Optional[dict[str, Any]], now: int, margin: int = REFRESH_MARGIN) -> bool:
+    """Whether a cache entry's access token is good for more than the margin: ``margin``
+    seconds, or a quarter of the token's lifetime (the entry's ``lifetime``, recorded by the
+    flows when they save a token) when that is less: a server issuing 5-minute tokens does not
+    get a refresh on every call."""
+    if entry is None:
+        return False
+    expiry = effective_expiry(entry)
+    if expiry is None:
+        return False
+    lifetime = entry.get("lifetime")
+    if isinstance(lifetime, int) and not isinstance(lifetime, bool) and 0 < lifetime < 4 * margin:
+        margin = lifetime // 4
+    return expiry - margin > now
+
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -57,6 +106,8 @@ class TokenCache:
 
     def __init__(self, path: Optional[PathLike] = None) -> None:
         self.path = Path(path).expanduser() if path is not None else default_cache_path()
+        self._thread_lock = threading.RLock()
+        self._depth = 0
 
     def __repr__(self) -> str:
         return f"TokenCache({str(self.path)!r})"
@@ -108,23 +159,62 @@ class TokenCache:
     # -- writing --------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    def lock(self, timeout: Optional[float] = LOCK_TIMEOUT) -> Iterator[None]:
+        """Holds the cache's lock (``fcntl.flock`` on ``<file>.lock``; threads of this process
+        are serialised too). Re-entrant: :meth:`put` and :meth:`delete_if` inside it do not lock
+        again. Read the entry again after taking it: another process may have refreshed it.
+
+        Raises :class:`LockTimeout` after ``timeout`` seconds (``None``: wait for ever)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._thread_lock.acquire(timeout=-1 if timeout is None else max(0.0, timeout)):
+            raise LockTimeout(f"the token cache {self.path} stayed locked for {timeout:.0f} s")
         try:
-            import fcntl
-        except ImportError:  # Windows: no advisory lock
-            yield
-            return
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            self._remove_stale_temporaries()
-            yield
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                import fcntl
+            except ImportError:  # Windows: no advisory lock
+                fcntl = None  # type: ignore[assignment]
+            fd = -1
+            if fcntl is not None:
+                lock_path = self.path.with_name(self.path.name + ".lock")
+                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    while True:
+                        try:
+                            fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if deadline is not None else 0))
+                            break
+                        except BlockingIOError:
+                            if deadline is not None and time.monotonic() >= deadline:
+                                raise LockTimeout(
+                                    f"the token cache {self.path} stayed locked for {timeout:.0f} s "
+                                    "(another mailoauth process is still at work)"
+                                ) from None
+                            time.sleep(0.02)
+                except BaseException:
+                    os.close(fd)
+                    raise
+            self._depth = 1
+            try:
+                self._remove_stale_temporaries()
+                yield
+            finally:
+                self._depth = 0
+                if fd >= 0:
+                    with contextlib.suppress(OSError):
+                        fcntl.flock(fd, fcntl.LOCK_UN)  # type: ignore[union-attr]
+                    os.close(fd)
         finally:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+            self._thread_lock.release()
+
+    def _locked(self) -> Any:
+        return self.lock(timeout=None)
 
     def _remove_stale_temporaries(self) -> None:
         """Removes the temporary files of writers that died before ``os.replace`` (``kill -9``).
@@ -137,6 +227,8 @@ class TokenCache:
                 stale.unlink()
 
     def _write(self, doc: dict[str, Any]) -> None:
+        import tempfile
+
         directory = self.path.parent
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
         try:
@@ -178,6 +270,23 @@ class TokenCache:
         with self._locked():
             doc = self._read()
             if key not in doc["entries"]:
+                return False
+            del doc["entries"][key]
+            self._write(doc)
+            return True
+
+    def delete_if(self, key: str, refresh_token: Optional[str]) -> bool:
+        """Removes an entry only if it still holds ``refresh_token`` (the one the server just
+        refused): a refresh token another process saved meanwhile is never deleted. ``True``
+        when the entry was removed."""
+        with self._locked():
+            doc = self._read()
+            entry = doc["entries"].get(key)
+            if not isinstance(entry, dict):
+                return False
+            tokens = entry.get("tokens")
+            stored = tokens.get("refresh_token") if isinstance(tokens, dict) else None
+            if stored != refresh_token:
                 return False
             del doc["entries"][key]
             self._write(doc)

@@ -2,19 +2,19 @@
 
 Every command has ``--help`` with examples, ``--json`` for machine-readable output and ``--debug``
 for a traceback. Errors are one line on stderr. Exit codes: 0 success, 1 failure (a check step
-failed, the server refused, a bad value), 2 usage error, 130 cancelled (Ctrl-C).
+failed, the server refused, a bad value), 2 usage error, 5 configuration error (the accounts
+file), 130 cancelled (Ctrl-C). ``token --account NAME`` (the mail clients' credential helper)
+has its own: 0, 2, 3 sign-in needed, 4 temporary failure, 5 configuration error.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import re
 import sys
 import time
-import traceback
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, TextIO
 
 import mailoauth
@@ -336,6 +336,8 @@ def _when(ts: Optional[int]) -> str:
     if ts is None:
         return "unknown"
     now = int(time.time())
+    import datetime
+
     stamp = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     left = ts - now
     rel = f"in {left // 60} min" if left >= 0 else f"{-left // 60} min ago"
@@ -374,8 +376,15 @@ def _add_app_options(p: argparse.ArgumentParser, *, protocols: bool) -> None:
 
 
 def cmd_token(args: argparse.Namespace, out: Output) -> int:
+    if args.account is not None:
+        return cmd_token_account(args, out)
+    if args.config is not None:
+        raise UsageError("--config goes with --account NAME")
     protocols = args.protocol or ["imap"]
     tokens, flow, app, scopes = _acquire(args, out, protocols)
+    if args.print is not None:
+        _print_value(out, args.print, tokens.access_token, tokens.token_type, tokens.expires_at, tokens.scopes(), args.user)
+        return 0
     granted = tokens.scopes() or scopes
     out.doc.update({
         "flow": flow,
@@ -396,6 +405,304 @@ def cmd_token(args: argparse.Namespace, out: Output) -> int:
     if args.show_token:
         out.line(tokens.access_token)
     return out.finish(True)
+
+
+# ------------------------------------------------------------------------------------------------
+# token --account NAME --print ...: the credential helper of mail clients
+
+#: Exit statuses of ``token --account`` (and of the ``account`` commands' configuration errors).
+EXIT_OK, EXIT_USAGE, EXIT_SIGN_IN, EXIT_TEMPORARY, EXIT_CONFIG = 0, 2, 3, 4, 5
+PRINT_CHOICES = ["access-token", "xoauth2", "oauthbearer", "json"]
+
+#: Server errors that a different configuration fixes (the app, its secret, the tenant, scopes).
+_CONFIG_CODES = {"invalid_client", "unauthorized_client", "invalid_scope", "invalid_request", "invalid_input",
+                 "invalid_tenant", "invalid_client_id", "unsupported_grant_type", "invalid_target"}
+
+
+class HelperExit(Exception):
+    """Ends ``token --account`` with a status and a message for stderr."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _config_path(args: argparse.Namespace) -> "Optional[Any]":
+    from pathlib import Path
+
+    return Path(args.config).expanduser() if getattr(args, "config", None) else None
+
+
+def _login_command(args: argparse.Namespace, name: str) -> str:
+    config = f" --config {args.config}" if getattr(args, "config", None) else ""
+    return f"mailoauth account login {name}{config}"
+
+
+def _print_value(out: Output, what: str, access_token: str, token_type: str, expires_at: Optional[int], scopes: list[str],
+                 user: Optional[str]) -> None:
+    """Writes exactly the requested value (and a newline) on stdout, nothing else."""
+    if what == "access-token":
+        value = access_token
+    elif what in ("xoauth2", "oauthbearer"):
+        if not user:
+            raise HelperExit(EXIT_CONFIG, f"--print {what} needs the login name: set user (or mailbox) in the account")
+        value = mailoauth.xoauth2(user, access_token) if what == "xoauth2" else mailoauth.oauthbearer(user, access_token)
+    else:
+        value = json.dumps({"access_token": access_token, "token_type": token_type, "expires_at": expires_at,
+                            "expires_in": None if expires_at is None else max(0, expires_at - int(time.time())),
+                            "scopes": scopes, "user": user})
+    out.stdout.write(value + "\n")
+    out.stdout.flush()
+
+
+def cmd_token_account(args: argparse.Namespace, out: Output) -> int:
+    """The fast, silent path: a cached token that is still good is printed without loading the
+    HTTP or mail drivers; else one refresh under the cache's lock. Never prompts."""
+    from mailoauth import accounts
+    from mailoauth.cache import TokenCache, is_fresh
+
+    given = [o for o, v in (("--app", args.app), ("--tenant", args.tenant), ("--token-url", args.token_url),
+                            ("--scope", args.scope), ("--protocol", args.protocol), ("--user", args.user),
+                            ("--client-secret-env", args.client_secret_env), ("--client-secret-file", args.client_secret_file),
+                            ("--certificate", args.certificate), ("--no-cache", args.no_cache), ("--show-token", args.show_token)) if v]
+    if given:
+        raise UsageError(f"--account takes its settings from the accounts file: leave out {', '.join(given)} "
+                         f"(or change the account: mailoauth account show {args.account})")
+    what = args.print or "access-token"
+    name = args.account
+    stderr = out.stderr
+    try:
+        account = accounts.get_account(name, _config_path(args))
+        cache = TokenCache(args.cache or account.cache_path())
+        key = account.cache_key()
+        entry = cache.get(key)
+        now = int(time.time())
+        if entry is not None and not args.force and is_fresh(entry, now):
+            t = entry["tokens"]
+            scope = t.get("scope")
+            _print_value(out, what, t["access_token"], t.get("token_type") or "Bearer", t.get("expires_at"),
+                         scope.split() if isinstance(scope, str) else [], account.login_name)
+            return EXIT_OK
+        tokens = _helper_slow_path(args, account, cache, key)
+        _print_value(out, what, tokens.access_token, tokens.token_type, tokens.expires_at, tokens.scopes(), account.login_name)
+        return EXIT_OK
+    except accounts.ConfigError as e:
+        print(f"{PROG}: configuration error: {e}", file=stderr)
+        return EXIT_CONFIG
+    except HelperExit as e:
+        print(f"{PROG}: {e}", file=stderr)
+        return e.status
+    except Error as e:
+        return _helper_error(args, name, e, stderr)
+    except TimeoutError as e:  # the cache lock (LockTimeout)
+        print(f"{PROG}: account {name!r}: temporary failure: {e}; try again", file=stderr)
+        return EXIT_TEMPORARY
+    except OSError as e:
+        print(f"{PROG}: account {name!r}: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""), file=stderr)
+        return EXIT_CONFIG
+
+
+def _helper_slow_path(args: argparse.Namespace, account: Any, cache: Any, key: str) -> mailoauth.TokenSet:
+    from mailoauth import flows
+
+    app = account.app()
+    meta = {"user": account.user, "flow": account.flow, "account": account.name}
+    if account.flow == "client_credentials":
+        with cache.lock():
+            entry = cache.get(key)
+            from mailoauth.cache import is_fresh
+
+            if entry is not None and not args.force and is_fresh(entry, int(time.time())):
+                return mailoauth.TokenSet.from_json(json.dumps(entry["tokens"]))
+            tokens = flows.bounded(flows.client_credentials(app, scope=" ".join(account.scopes)))
+            cache.put(key, tokens.to_json(), client_id=app.client_id, token_url=account.endpoints().token_url,
+                      scopes=account.scopes, lifetime=flows.lifetime_of(tokens), **{k: v for k, v in meta.items() if v})
+            return tokens
+    try:
+        got = flows.refresh_cached(app, cache, key, scopes=account.scopes, force=args.force, metadata=meta)
+    except Error as e:
+        if e.requires_new_sign_in:
+            raise HelperExit(EXIT_SIGN_IN, _sign_in_message(args, account.name, e)) from None
+        raise
+    if got is None:
+        raise HelperExit(EXIT_SIGN_IN, f"account {account.name!r} needs a sign-in: no token is cached for it "
+                         f"(in {cache.path}).\n  run once, in a terminal: {_login_command(args, account.name)}")
+    return got
+
+
+def _sign_in_message(args: argparse.Namespace, name: str, e: Error) -> str:
+    reason = str(e)
+    x = e.explanation
+    lines = [f"account {name!r} needs a new sign-in: the server refused the cached refresh token ({reason})"]
+    if x is not None and x.known and x.cause:
+        lines.append(f"  cause: {x.cause}")
+    lines.append(f"  run once, in a terminal: {_login_command(args, name)}")
+    return "\n".join(lines)
+
+
+def _helper_error(args: argparse.Namespace, name: str, e: Error, stderr: TextIO) -> int:
+    if e.requires_new_sign_in:
+        print(f"{PROG}: {_sign_in_message(args, name, e)}", file=stderr)
+        return EXIT_SIGN_IN
+    status = e.status or 0
+    if e.transient or e.code in ("network_error", "malformed", "unexpected_reply") or status == 429 or status >= 500:
+        wait = f" (the server asks to wait {e.retry_after} s)" if e.retry_after else ""
+        print(f"{PROG}: account {name!r}: temporary failure, the cached sign-in is kept: {e}{wait}; try again later",
+              file=stderr)
+        return EXIT_TEMPORARY
+    print(f"{PROG}: account {name!r}: configuration error: {e} [{e.code}]", file=stderr)
+    x = e.explanation
+    if x is not None and x.known:
+        print(f"  cause: {x.cause}", file=stderr)
+        print(f"  fix: {x.fix}", file=stderr)
+    return EXIT_CONFIG
+
+
+# ------------------------------------------------------------------------------------------------
+# account add | list | show | remove | login
+
+
+def _account_settings(args: argparse.Namespace) -> dict[str, Any]:
+    if getattr(args, "client_secret", None):
+        raise UsageError("secrets are never written to the accounts file: use --client-secret-env VAR or --client-secret-file FILE")
+    settings: dict[str, Any] = {
+        "provider": "custom" if args.token_url else None,
+        "cloud": args.cloud if args.cloud != "global" else None,
+        "tenant": args.tenant, "client_id": args.app, "flow": args.flow, "user": args.user, "mailbox": args.mailbox,
+        "protocols": args.protocol, "scopes": args.scope, "client_secret_env": args.client_secret_env,
+        "client_secret_file": args.client_secret_file, "certificate": args.certificate, "private_key": args.private_key,
+        "redirect_uri": args.redirect_uri, "token_url": args.token_url, "authorize_url": args.authorize_url,
+        "device_authorization_url": args.device_url, "issuer": args.issuer, "cache": args.cache,
+    }
+    for key in ("client_secret_file", "certificate", "private_key", "cache"):
+        if settings[key]:
+            import os.path
+
+            settings[key] = os.path.abspath(os.path.expanduser(settings[key]))
+    return {k: v for k, v in settings.items() if v}
+
+
+def _cache_status(account: Any, cache_override: Optional[str] = None) -> dict[str, Any]:
+    from mailoauth.cache import TokenCache, effective_expiry, is_fresh
+
+    cache = TokenCache(cache_override or account.cache_path())
+    status: dict[str, Any] = {"cache": str(cache.path), "cached": False}
+    try:
+        entry = cache.get(account.cache_key())
+    except Error as e:
+        status["cache_error"] = str(e)
+        return status
+    if entry is not None:
+        t = entry.get("tokens") or {}
+        status.update({"cached": True, "expires_at": effective_expiry(entry), "fresh": is_fresh(entry, int(time.time())),
+                       "refresh_token": bool(t.get("refresh_token")), "saved_at": entry.get("saved_at")})
+    return status
+
+
+def cmd_account(args: argparse.Namespace, out: Output) -> int:
+    from mailoauth import accounts
+
+    config = _config_path(args)
+    action = args.account_command
+    if action == "add":
+        path, account = accounts.add_account(args.name, _account_settings(args), config)
+        out.doc.update({"added": args.name, "config": str(path), "account": account.describe()})
+        out.line(f"{out.ok_mark} account {args.name!r} added to {path}")
+        if account.flow == "client_credentials":
+            out.line(f"  next: mailoauth token --account {args.name} --print access-token")
+        else:
+            out.line(f"  next, once, in a terminal: {_login_command(args, args.name)}")
+        return out.finish(True)
+    if action == "list":
+        path, text, tables = accounts.load_accounts(config)
+        items = []
+        for name in tables:
+            try:
+                a = accounts.Account(name, tables[name], path=path, text=text)
+                items.append({"name": name, "flow": a.describe()["flow"], "user": a.login_name, "client_id": a.client_id})
+            except accounts.ConfigError as e:
+                items.append({"name": name, "error": str(e)})
+        out.doc.update({"config": str(path), "accounts": items})
+        for it in items:
+            if "error" in it:
+                out.line(f"{it['name']}  (broken: {it['error'].splitlines()[0]})")
+            else:
+                out.line(f"{it['name']}  {it['flow']}  {it['user'] or '-'}  app {it['client_id']}")
+        if not items:
+            out.info(f"no accounts in {path}")
+        return out.finish(all("error" not in it for it in items))
+    account = accounts.get_account(args.name, config)
+    if action == "show":
+        d = account.describe()
+        status = _cache_status(account, args.cache if hasattr(args, "cache") else None)
+        out.doc.update({"config": str(account.path), "account": d, "token": status})
+        out.line(f"[accounts.{account.name}]  ({account.path}:{account.line})")
+        for k, v in d.items():
+            if k != "name" and v:
+                out.line(f"  {k}: {' '.join(v) if isinstance(v, list) else v}")
+        if status["cached"]:
+            out.line(f"  token: cached in {status['cache']}, expires {_when(status['expires_at'])}"
+                     f"{'' if status['fresh'] else ' (will be refreshed)'}; refresh token: {'yes' if status['refresh_token'] else 'no'}")
+        else:
+            out.line(f"  token: none cached in {status['cache']}" + ("" if account.flow == "client_credentials"
+                                                                    else f" (run: {_login_command(args, account.name)})"))
+        return out.finish(True)
+    if action == "remove":
+        from mailoauth.cache import TokenCache
+
+        cache = TokenCache(account.cache_path())
+        accounts.remove_account(args.name, config)
+        dropped = cache.delete(account.cache_key()) if not args.keep_tokens else False
+        out.doc.update({"removed": args.name, "config": str(account.path), "tokens_removed": dropped})
+        out.line(f"{out.ok_mark} account {args.name!r} removed from {account.path}" + (" and its cached tokens deleted" if dropped else ""))
+        return out.finish(True)
+    # login
+    return _account_login(args, out, account)
+
+
+def _account_login(args: argparse.Namespace, out: Output, account: Any) -> int:
+    from mailoauth import flows
+    from mailoauth.cache import TokenCache
+
+    app = account.app()
+    flow = account.flow
+    if args.device:
+        flow = "device_code"
+    elif args.redirect_uri or args.no_browser:
+        flow = "interactive" if flow != "client_credentials" else flow
+    cache = TokenCache(account.cache_path())
+    options: dict[str, Any] = {}
+    if flow == "device_code":
+        options["out"] = out.stderr
+    elif flow == "interactive":
+        redirect_uri = args.redirect_uri or account.redirect_uri
+        options.update(out=out.stderr, open_browser=not args.no_browser, redirect_host=args.redirect_host,
+                       port=args.redirect_port, read_line=_read_pasted_line)
+        if redirect_uri:
+            options["redirect_uri"] = redirect_uri
+    tokens = flows.get_token(app, flow=flow, scopes=account.scopes, cache=cache,
+                             user=account.user if account.grant == "delegated" else None, force=True, **options)
+    out.doc.update({"account": account.name, "flow": flow, "expires_at": tokens.expires_at,
+                    "refresh_token": tokens.refresh_token is not None, "cache": str(cache.path)})
+    out.step(f"signed in ({flow.replace('_', ' ')} flow) for account {account.name!r}", True)
+    out.line(f"  expires: {_when(tokens.expires_at)}; refresh token: {'yes' if tokens.refresh_token else 'no'}")
+    out.line(f"  cached in: {cache.path}")
+    out.line(f"  mail clients now run: mailoauth token --account {account.name} --print access-token")
+    return out.finish(True)
+
+
+def _read_pasted_line() -> str:
+    """The pasted address: from the terminal when there is one, else one line of stdin."""
+    if not sys.stdin.isatty():
+        import os as _os
+
+        try:
+            with open("/dev/tty", encoding="utf-8") as tty:
+                if _os.isatty(tty.fileno()) and sys.stdin.closed:
+                    return tty.readline()
+        except OSError:
+            pass
+    return sys.stdin.readline()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -798,12 +1105,79 @@ def build_parser() -> argparse.ArgumentParser:
         "  MAILOAUTH_CLIENT_SECRET=... mailoauth token --app 6731de76-... --tenant contoso.onmicrosoft.com\n"
         "  mailoauth token --app 6731de76-... --tenant contoso.onmicrosoft.com --certificate app.pem --json\n"
         "  mailoauth token --app 6731de76-... --cloud consumers --flow device --protocol smtp   # Outlook.com\n"
+        "  mailoauth token --account work --print access-token          # for msmtp's passwordeval, mbsync's PassCmd\n"
+        "  mailoauth token --account work --print xoauth2               # the SASL string\n"
         "app-only (a secret or certificate, or --flow client-credentials) needs --tenant <tenant id or verified domain>:\n"
-        "organizations would give a token for a guessed tenant, and common and consumers are refused.",
+        "organizations would give a token for a guessed tenant, and common and consumers are refused.\n"
+        "with --account: stdout holds only the value; exit status 0 success, 2 usage, 3 sign-in needed (no token\n"
+        "cached, or the refresh token is dead: run 'mailoauth account login NAME'), 4 temporary failure (network,\n"
+        "429, 5xx: the cached sign-in is kept; try again), 5 configuration error (file, line and fix on stderr).",
         cmd_token,
     )
     _add_app_options(p, protocols=True)
     p.add_argument("--show-token", action="store_true", help="also print the access token")
+    h = p.add_argument_group("credential helper (for msmtp, mbsync, neomutt, fetchmail...)")
+    h.add_argument("--account", metavar="NAME", help="take the settings of account NAME from the accounts file; never prompts")
+    h.add_argument("--print", choices=PRINT_CHOICES, help="print only this on stdout (default with --account: access-token)")
+    h.add_argument("--config", metavar="FILE", help="the accounts file (default: $MAILOAUTH_CONFIG or ~/.config/mailoauth/accounts.toml)")
+
+    p = command(
+        "account",
+        "named accounts in the accounts file: add, list, show, remove, login (sign in once)",
+        "  mailoauth account add work --app 9e5f94bc-e8a4-4e73-b8be-63364c29d753 --user alice@contoso.com --protocol imap --protocol smtp\n"
+        "  mailoauth account login work                        # once: browser (device code over SSH)\n"
+        "  mailoauth account login work --redirect-uri https://localhost   # paste the final address back\n"
+        "  mailoauth account add archiver --app 6731de76-... --tenant contoso.onmicrosoft.com --client-secret-env ARCHIVER_SECRET --mailbox archive@contoso.com\n"
+        "  mailoauth account list\n"
+        "  mailoauth account show work\n"
+        "  mailoauth account remove work\n"
+        "the file: $MAILOAUTH_CONFIG or $XDG_CONFIG_HOME/mailoauth/accounts.toml (--config FILE); it says where secrets\n"
+        "are (an environment variable, a file, a certificate), never a secret. Then mail clients run\n"
+        "  mailoauth token --account work --print access-token",
+        cmd_account,
+    )
+    asub = p.add_subparsers(dest="account_command", metavar="ACTION")
+    asub.required = True
+
+    def action(name: str, help: str) -> argparse.ArgumentParser:
+        a = asub.add_parser(name, help=help, description=help, parents=[common], formatter_class=_Formatter)
+        a.add_argument("--config", metavar="FILE", help="the accounts file (default: $MAILOAUTH_CONFIG or ~/.config/mailoauth/accounts.toml)")
+        return a
+
+    a = action("add", "add an account (appended to the file; comments and other accounts stay)")
+    a.add_argument("name", help="the account's name (letters, digits, . _ @ -)")
+    a.add_argument("--app", "--client-id", dest="app", required=True, metavar="APP", help="application (client) id, or a well-known app name")
+    a.add_argument("--tenant", help="tenant id or verified domain (required for app-only)")
+    a.add_argument("--cloud", default="global", help=CLOUD_HELP)
+    a.add_argument("--flow", choices=["interactive", "device", "client-credentials"], help="default: client-credentials with a secret or certificate, else interactive")
+    a.add_argument("--user", help="the signed-in user's address (delegated)")
+    a.add_argument("--mailbox", help="the mailbox to log in to (app-only; default --user)")
+    a.add_argument("--protocol", action="append", choices=["imap", "pop", "smtp"], help="repeatable (default imap and smtp)")
+    a.add_argument("--scope", action="append", help="explicit scope (repeatable), overriding --protocol")
+    a.add_argument("--client-secret-env", metavar="VAR", help="the client secret is in $VAR (the name is stored, not the secret)")
+    a.add_argument("--client-secret-file", metavar="FILE", help="the client secret is in FILE")
+    a.add_argument("--client-secret", help=argparse.SUPPRESS)
+    a.add_argument("--certificate", metavar="PEM", help="certificate (PEM) for a client assertion")
+    a.add_argument("--private-key", metavar="PEM", help="its private key (PEM), when in its own file")
+    a.add_argument("--redirect-uri", metavar="URI", help="a registered redirect URI for a paste-back sign-in (e.g. https://localhost)")
+    a.add_argument("--token-url", help="custom token endpoint (any OAuth 2.0 server)")
+    a.add_argument("--authorize-url", help="custom authorize endpoint")
+    a.add_argument("--device-url", help="custom device authorization endpoint")
+    a.add_argument("--issuer", help="the issuer of the custom endpoints")
+    a.add_argument("--cache", metavar="FILE", help="token cache file for this account")
+    action("list", "list the accounts")
+    a = action("show", "show an account's settings and its cached token's state (never a secret)")
+    a.add_argument("name")
+    a = action("remove", "remove an account (and its cached tokens)")
+    a.add_argument("name")
+    a.add_argument("--keep-tokens", action="store_true", help="leave its cached tokens in the cache")
+    a = action("login", "sign in once (browser, device code, or paste-back with --redirect-uri) and cache the tokens")
+    a.add_argument("name")
+    a.add_argument("--device", action="store_true", help="use the device code flow")
+    a.add_argument("--no-browser", action="store_true", help="print the sign-in URL instead of opening a browser")
+    a.add_argument("--redirect-uri", metavar="URI", help="any registered redirect URI: paste the address the browser ends on")
+    a.add_argument("--redirect-host", default="127.0.0.1", choices=["127.0.0.1", "localhost"], help="host of the loopback redirect URI")
+    a.add_argument("--redirect-port", type=int, default=0, help="port of the loopback listener (default: any free port)")
 
     p = command(
         "check",
@@ -898,6 +1272,8 @@ def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = Non
 
     def fail(code: str, message: str, exit_code: int = 1, **extra: Any) -> int:
         if debug:
+            import traceback
+
             traceback.print_exc(file=stderr)
         if as_json:
             err = {"code": code, "message": message, **{k: v for k, v in extra.items() if v is not None}}
@@ -916,9 +1292,26 @@ def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = Non
         return fail("cancelled", "cancelled", 130)
     except UsageError as e:
         return fail("usage", str(e), 2)
-    except Error as e:
+    except Exception as e:
+        from mailoauth.accounts import ConfigError
+
+        if isinstance(e, HelperExit):
+            print(f"{PROG}: {e}", file=stderr)
+            return e.status
+        if isinstance(e, ConfigError):
+            if not as_json:
+                print(f"{PROG}: configuration error: {e}", file=stderr)
+                return 5
+            return fail("config", str(e), 5, file=str(e.path) if e.path else None, line=e.line, fix=e.fix or None)
+        if not isinstance(e, (Error, BrokenPipeError, OSError)):
+            raise
+        return _fail_other(e, fail)
+
+
+def _fail_other(e: BaseException, fail: Callable[..., int]) -> int:
+    if isinstance(e, Error):
         return fail(e.code, str(e), 1, aadsts=e.aadsts, trace_id=e.trace_id, correlation_id=e.correlation_id)
-    except BrokenPipeError:
+    if isinstance(e, BrokenPipeError):
         return 1
-    except OSError as e:
-        return fail("os_error", f"{e.strerror or e}" + (f": {e.filename}" if e.filename else ""), 1)
+    assert isinstance(e, OSError)
+    return fail("os_error", f"{e.strerror or e}" + (f": {e.filename}" if e.filename else ""), 1)

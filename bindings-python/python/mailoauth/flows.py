@@ -52,7 +52,7 @@ from mailoauth._native import (
     parse_device_authorization_response,
     parse_token_response,
 )
-from mailoauth.cache import TokenCache, cache_key
+from mailoauth.cache import DEFAULT_LIFETIME, TokenCache, cache_key, is_fresh
 from mailoauth.http import send as http_send
 from mailoauth.loopback import LoopbackListener
 
@@ -68,7 +68,8 @@ __all__ = [
 
 Sender = Callable[[HttpRequest], HttpResponse]
 
-#: Refresh (or re-acquire) a cached access token this many seconds before it expires.
+#: Refresh (or re-acquire) a cached access token this many seconds before it expires (at most a
+#: quarter of its lifetime: :func:`mailoauth.cache.is_fresh`).
 REFRESH_MARGIN = 300
 
 
@@ -78,6 +79,17 @@ def _now() -> int:
 
 def _sleep(seconds: float) -> None:
     time.sleep(seconds)
+
+
+def bounded(tokens: TokenSet, now: Optional[int] = None) -> TokenSet:
+    """``tokens`` with an expiry: a server that sent no ``expires_in`` gets
+    :data:`mailoauth.cache.DEFAULT_LIFETIME` (an hour) from now, not for ever."""
+    if tokens.expires_at is not None:
+        return tokens
+    return TokenSet(
+        tokens.access_token, token_type=tokens.token_type, expires_at=(now if now is not None else _now()) + DEFAULT_LIFETIME,
+        refresh_token=tokens.refresh_token, scope=tokens.scope, id_token=tokens.id_token, ext_expires_at=tokens.ext_expires_at,
+    )
 
 
 @dataclass
@@ -338,6 +350,7 @@ def interactive(
     out: Optional[TextIO] = None,
     read_line: Callable[[], str] = input,
     send: Sender = http_send,
+    redirect_uri: Optional[str] = None,
 ) -> TokenSet:
     """Sign-in in a browser with PKCE. The redirect URI is ``http://<redirect_host>:<port>/``; the
     listener binds 127.0.0.1. Register the same host (``http://localhost`` or ``http://127.0.0.1``)
@@ -345,36 +358,56 @@ def interactive(
 
     In an SSH session (or with ``open_browser=False``) the URL is printed instead; the user opens
     it anywhere and pastes back the address the browser ends up on.
+
+    ``redirect_uri`` (any URI registered on the app, e.g. ``https://localhost``): no listener;
+    the URL is printed and the final address is read with ``read_line`` (paste-back). Use it
+    where the loopback redirect cannot work (SSH, an app registered only with
+    ``https://localhost``, Conditional Access that blocks the device code).
     """
     out = out if out is not None else sys.stderr
     endpoints = app.resolved_endpoints()
     pkce = Pkce.from_random(secrets.token_bytes(32))
     state = secrets.token_urlsafe(24)
-    with LoopbackListener(port=port, uri_host=redirect_host) as listener:
+
+    def authorize_request(uri: str) -> AuthorizeRequest:
         if app.endpoints is None and scopes is None:
-            request = AuthorizeRequest.microsoft(
-                tenant=app.tenant, client_id=app.client_id, redirect_uri=listener.redirect_uri,
+            return AuthorizeRequest.microsoft(
+                tenant=app.tenant, client_id=app.client_id, redirect_uri=uri,
                 protocols=list(protocols), state=state, pkce=pkce, cloud=app.cloud,
                 prompt=prompt, login_hint=login_hint,
             )
-        else:
-            request = AuthorizeRequest(
-                authorize_url=endpoints.authorize_url, client_id=app.client_id, redirect_uri=listener.redirect_uri,
-                scopes=list(scopes) if scopes is not None else app.cloud_object().delegated_scopes(list(protocols)),
-                state=state, code_challenge=pkce.challenge, prompt=prompt, login_hint=login_hint,
-            )
-        url = request.url()
-        remote = not open_browser or is_remote_session()
-        opened = False if remote else bool(webbrowser.open(url))
-        if opened:
-            print("A browser window opened for the sign-in. If it did not, open this address:", file=out)
-            print(f"  {url}", file=out, flush=True)
-        else:
-            print("Open this address in a browser (on any machine) and sign in:", file=out)
-            print(f"  {url}", file=out)
-            print("The browser then goes to an address starting with", listener.redirect_uri, file=out)
-            print("If that page does not load, copy the whole address from the address bar and paste it here:", file=out, flush=True)
-        redirect = _wait_for_redirect(listener, timeout, paste=not opened, read_line=read_line)
+        return AuthorizeRequest(
+            authorize_url=endpoints.authorize_url, client_id=app.client_id, redirect_uri=uri,
+            scopes=list(scopes) if scopes is not None else app.cloud_object().delegated_scopes(list(protocols)),
+            state=state, code_challenge=pkce.challenge, prompt=prompt, login_hint=login_hint,
+        )
+
+    if redirect_uri is not None:
+        # Any registered redirect URI (https://localhost as Thunderbird's registration has, or a
+        # loopback URI on another machine): nothing listens; the user pastes the final address.
+        request = authorize_request(redirect_uri)
+        print("Open this address in a browser (on any machine) and sign in:", file=out)
+        print(f"  {request.url()}", file=out)
+        print(f"The browser then goes to {redirect_uri}?code=... (the page may fail to load: that is expected).", file=out)
+        print("Copy the whole address from the address bar and paste it here, then press Enter:", file=out, flush=True)
+        redirect = read_line()
+        if not redirect or not redirect.strip():
+            raise error_from("invalid_input", "no address was pasted (end of input): run the sign-in again and paste the address the browser ended on")
+    else:
+        with LoopbackListener(port=port, uri_host=redirect_host) as listener:
+            request = authorize_request(listener.redirect_uri)
+            url = request.url()
+            remote = not open_browser or is_remote_session()
+            opened = False if remote else bool(webbrowser.open(url))
+            if opened:
+                print("A browser window opened for the sign-in. If it did not, open this address:", file=out)
+                print(f"  {url}", file=out, flush=True)
+            else:
+                print("Open this address in a browser (on any machine) and sign in:", file=out)
+                print(f"  {url}", file=out)
+                print("The browser then goes to an address starting with", listener.redirect_uri, file=out)
+                print("If that page does not load, copy the whole address from the address bar and paste it here:", file=out, flush=True)
+            redirect = _wait_for_redirect(listener, timeout, paste=not opened, read_line=read_line)
     code = parse_authorize_redirect(redirect.strip(), expected_state=state, expected_issuer=endpoints.issuer)
 
     def make_request() -> HttpRequest:
@@ -395,6 +428,65 @@ def interactive(
 # The cache-aware front door
 
 
+def lifetime_of(tokens: TokenSet) -> Optional[int]:
+    """Seconds the access token lives from now (the cache's ``lifetime`` metadata)."""
+    return None if tokens.expires_at is None else max(0, tokens.expires_at - _now())
+
+
+def _cached_entry(cache: TokenCache, key: str) -> tuple[Optional[TokenSet], bool]:
+    """The cached token set of ``key`` (or ``None``) and whether it is fresh."""
+    entry = cache.get(key)
+    if entry is None or not isinstance(entry.get("tokens"), dict):
+        return None, False
+    import json
+
+    return TokenSet.from_json(json.dumps(entry["tokens"])), is_fresh(entry, _now(), REFRESH_MARGIN)
+
+
+def refresh_cached(
+    app: App,
+    cache: TokenCache,
+    key: str,
+    *,
+    scopes: Sequence[str],
+    force: bool = False,
+    send: Sender = http_send,
+    metadata: Optional[dict[str, object]] = None,
+    lock_timeout: Optional[float] = None,
+) -> Optional[TokenSet]:
+    """The cached token set of ``key`` while it has more than :data:`REFRESH_MARGIN` seconds
+    left (``force`` skips that), else a refreshed one, or ``None`` when the cache has no
+    usable refresh token for ``key`` (or the server refused it: then the entry is gone).
+
+    The refresh runs under the cache's lock, with the entry read again after taking it: of
+    several processes that find the token expiring at once, one refreshes and the others use
+    its result. A transient failure raises and keeps the entry. A dead grant
+    (``requires_new_sign_in``) removes the entry only if it still holds the refused refresh
+    token (another process may have saved a new one), then returns ``None``."""
+    cached, fresh = _cached_entry(cache, key)
+    if cached is not None and not force and fresh:
+        return cached
+    with cache.lock(timeout=lock_timeout if lock_timeout is not None else 120.0):
+        again, fresh = _cached_entry(cache, key)
+        if again is not None and fresh:
+            if not force or (cached is not None and again.access_token != cached.access_token):
+                return again  # fresh, or refreshed by another process while we waited
+        if again is None or again.refresh_token is None:
+            return None
+        refresh_token = again.refresh_token
+        try:
+            tokens = bounded(refresh(app, again, scopes=scopes, send=send))
+        except Error as e:
+            if not e.requires_new_sign_in:
+                raise  # transient or configuration: keep the refresh token
+            cache.delete_if(key, refresh_token)
+            raise
+        meta = {k: v for k, v in (metadata or {}).items() if v is not None}
+        cache.put(key, tokens.to_json(), client_id=app.client_id, token_url=app.resolved_endpoints().token_url,
+                  scopes=list(scopes), lifetime=lifetime_of(tokens), **meta)
+        return tokens
+
+
 def get_token(
     app: App,
     *,
@@ -408,36 +500,32 @@ def get_token(
 ) -> TokenSet:
     """A usable token for ``flow`` (``client_credentials``, ``device_code``, ``interactive`` or
     ``refresh``): the cached one while it has more than 5 minutes left, else a refresh with the
-    cached refresh token, else the flow itself. Every new token set is saved at once (with a
-    rotated refresh token). A refresh that fails transiently raises and leaves the cache as it
-    was; only a dead grant (``requires_new_sign_in``) removes the entry.
+    cached refresh token (under the cache's lock: see :func:`refresh_cached`), else the flow
+    itself. Every new token set is saved at once (with a rotated refresh token; one without
+    ``expires_in`` gets an hour). A refresh that fails transiently raises and leaves the cache as
+    it was; only a dead grant (``requires_new_sign_in``) removes the entry, and only if it still
+    holds the refused refresh token.
     """
     endpoints = app.resolved_endpoints()
     key = cache_key(client_id=app.client_id, token_url=endpoints.token_url, scopes=scopes, user=user)
 
     def save(tokens: TokenSet) -> TokenSet:
+        tokens = bounded(tokens)
         if cache is not None:
             cache.put(key, tokens.to_json(), client_id=app.client_id, token_url=endpoints.token_url,
-                      scopes=list(scopes), user=user, flow=flow)
+                      scopes=list(scopes), user=user, flow=flow, lifetime=lifetime_of(tokens))
         return tokens
 
-    cached: Optional[TokenSet] = None
     if cache is not None:
-        text = cache.get_tokens_json(key)
-        if text is not None:
-            cached = TokenSet.from_json(text)
-    if cached is not None and not force and not cached.needs_refresh(_now(), REFRESH_MARGIN):
-        return cached
-    if cached is not None and cached.refresh_token is not None:
         try:
-            return save(refresh(app, cached, scopes=scopes, send=send))
+            got = refresh_cached(app, cache, key, scopes=scopes, force=force, send=send,
+                                 metadata={"user": user, "flow": flow})
         except Error as e:
-            if not e.requires_new_sign_in:
-                raise  # transient or configuration: keep the refresh token
-            if cache is not None:
-                cache.delete(key)
-            if flow == "refresh":
+            if not e.requires_new_sign_in or flow == "refresh":
                 raise
+            got = None  # the grant is dead (its entry removed): sign in again below
+        if got is not None:
+            return got
     if flow in ("client_credentials", "client-credentials", "app"):
         scope = " ".join(scopes) if scopes else None
         return save(client_credentials(app, scope=scope, send=send))
