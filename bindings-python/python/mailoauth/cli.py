@@ -559,6 +559,128 @@ def _helper_error(args: argparse.Namespace, name: str, e: Error, stderr: TextIO)
 
 
 # ------------------------------------------------------------------------------------------------
+# connect: a logged-in IMAP/POP3 connection on stdin/stdout (fetchmail's plugin)
+
+
+def cmd_connect(args: argparse.Namespace, out: Output) -> int:
+    """Connects, logs in with the account's token (XOAUTH2 or OAUTHBEARER), then relays the
+    session between stdin/stdout and the server, greeting the client as already logged in
+    (IMAP ``* PREAUTH``, POP3 ``+OK``). For clients without OAuth, e.g. Debian 12's fetchmail
+    6.4 (``plugin "mailoauth connect ..."`` with ``auth ssh``)."""
+    from mailoauth import accounts
+    from mailoauth.cache import TokenCache
+
+    name = args.account
+    stderr = out.stderr
+    try:
+        account = accounts.get_account(name, _config_path(args))
+        cache = TokenCache(args.cache or account.cache_path())
+        tokens = _helper_slow_path(args, account, cache, account.cache_key())
+        return _relay(args, account, tokens.access_token, stderr)
+    except accounts.ConfigError as e:
+        print(f"{PROG}: configuration error: {e}", file=stderr)
+        return EXIT_CONFIG
+    except HelperExit as e:
+        print(f"{PROG}: {e}", file=stderr)
+        return e.status
+    except Error as e:
+        if e.code == "rejected":
+            print(f"{PROG}: account {name!r}: the server refused the login: {e}", file=stderr)
+            if e.diagnosis is not None:
+                print(f"  fix: {e.diagnosis.fix}", file=stderr)
+            return 1
+        return _helper_error(args, name, e, stderr)
+    except TimeoutError as e:
+        print(f"{PROG}: account {name!r}: temporary failure: {e}; try again", file=stderr)
+        return EXIT_TEMPORARY
+    except OSError as e:
+        print(f"{PROG}: account {name!r}: cannot connect: {e.strerror or e}", file=stderr)
+        return EXIT_TEMPORARY
+
+
+def _relay(args: argparse.Namespace, account: Any, token: str, stderr: TextIO) -> int:
+    import socket
+    import ssl
+    import threading
+
+    from mailoauth.mail import SocketLines, imap_login, pop_login
+
+    protocol = args.protocol_name
+    user = account.login_name
+    if not user:
+        raise HelperExit(EXIT_CONFIG, f"account {account.name!r} has no user or mailbox to log in as")
+    default_host, default_port = mailoauth.Cloud(account.cloud).mail_server(protocol)
+    host = args.host or default_host
+    port = args.port or default_port
+    raw = socket.create_connection((host, port), timeout=args.timeout)
+    sock: Any = raw if args.plain else ssl.create_default_context().wrap_socket(raw, server_hostname=host)
+    lines = SocketLines(sock)
+    greeting = lines.readline()
+    mech = args.mechanism.upper()
+    if protocol == "imap":
+        if not greeting.startswith(b"* OK"):
+            raise error_unexpected(f"IMAP greeting: {greeting[:200]!r}")
+        sock.sendall(b"M0 CAPABILITY\r\n")
+        caps: list[str] = []
+        while True:
+            line = lines.readline()
+            if not line:
+                raise OSError("the server closed the connection")
+            if line.upper().startswith(b"* CAPABILITY "):
+                caps = line.decode("utf-8", "replace").split()[2:]
+            if line.startswith(b"M0 "):
+                break
+        imap_login(sock, user, token, mechanism=mech, capabilities=caps, tag="M1", host=host, port=port)
+        hello = f"* PREAUTH [mailoauth] logged in as {user} ({mech})\r\n"
+    else:
+        if not greeting.startswith(b"+OK"):
+            raise error_unexpected(f"POP3 greeting: {greeting[:200]!r}")
+        pop_login(sock, user, token, mechanism=mech, host=host, port=port)
+        hello = f"+OK [mailoauth] logged in as {user} ({mech})\r\n"
+    print(f"{PROG}: {protocol.upper()} {host}:{port}: logged in as {user} ({mech})", file=stderr, flush=True)
+    sock.settimeout(None)
+    stdout = sys.stdout.buffer
+    stdout.write(hello.encode())
+    stdout.flush()
+
+    def upstream() -> None:  # client -> server
+        stdin = sys.stdin.buffer
+        try:
+            while True:
+                data = stdin.read1(65536) if hasattr(stdin, "read1") else stdin.read(65536)
+                if not data:
+                    break
+                sock.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    threading.Thread(target=upstream, daemon=True).start()
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            stdout.write(data)
+            stdout.flush()
+    except (OSError, BrokenPipeError):
+        pass
+    finally:
+        sock.close()
+    return 0
+
+
+def error_unexpected(text: str) -> Error:
+    from mailoauth._native import error_from
+
+    return error_from("unexpected_reply", text)
+
+
+# ------------------------------------------------------------------------------------------------
 # account add | list | show | remove | login
 
 
@@ -677,9 +799,9 @@ def _account_login(args: argparse.Namespace, out: Output, account: Any) -> int:
     elif flow == "interactive":
         redirect_uri = args.redirect_uri or account.redirect_uri
         options.update(out=out.stderr, open_browser=not args.no_browser, redirect_host=args.redirect_host,
-                       port=args.redirect_port, read_line=_read_pasted_line)
-        if redirect_uri:
-            options["redirect_uri"] = redirect_uri
+                       port=args.redirect_port)
+        if redirect_uri:  # paste-back only (the loopback listener also accepts a pasted address)
+            options.update(redirect_uri=redirect_uri, read_line=_read_pasted_line)
     tokens = flows.get_token(app, flow=flow, scopes=account.scopes, cache=cache,
                              user=account.user if account.grant == "delegated" else None, force=True, **options)
     out.doc.update({"account": account.name, "flow": flow, "expires_at": tokens.expires_at,
@@ -692,16 +814,7 @@ def _account_login(args: argparse.Namespace, out: Output, account: Any) -> int:
 
 
 def _read_pasted_line() -> str:
-    """The pasted address: from the terminal when there is one, else one line of stdin."""
-    if not sys.stdin.isatty():
-        import os as _os
-
-        try:
-            with open("/dev/tty", encoding="utf-8") as tty:
-                if _os.isatty(tty.fileno()) and sys.stdin.closed:
-                    return tty.readline()
-        except OSError:
-            pass
+    """The pasted address: one line of standard input (the terminal, or a pipe)."""
     return sys.stdin.readline()
 
 
@@ -1178,6 +1291,26 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--redirect-uri", metavar="URI", help="any registered redirect URI: paste the address the browser ends on")
     a.add_argument("--redirect-host", default="127.0.0.1", choices=["127.0.0.1", "localhost"], help="host of the loopback redirect URI")
     a.add_argument("--redirect-port", type=int, default=0, help="port of the loopback listener (default: any free port)")
+
+    p = command(
+        "connect",
+        "log in to IMAP or POP3 with an account's token and relay the session on stdin/stdout (a plugin for clients without OAuth, e.g. fetchmail 6.4)",
+        "  mailoauth connect imap --account work                      # imaps to the cloud's server, port 993\n"
+        "  mailoauth connect pop --account work --host %h --port %p    # fetchmail: plugin \"mailoauth connect pop --account work --host %h --port %p\"\n"
+        "the client sees a logged-in session: IMAP greets with '* PREAUTH', POP3 with '+OK' (tell fetchmail 'auth ssh').\n"
+        "exit status as token --account: 3 sign-in needed, 4 temporary failure, 5 configuration error; 1 login refused.",
+        cmd_connect,
+    )
+    p.add_argument("protocol_name", choices=["imap", "pop"], metavar="{imap,pop}", help="the protocol")
+    p.add_argument("--account", required=True, metavar="NAME", help="the account (accounts file)")
+    p.add_argument("--config", metavar="FILE", help="the accounts file")
+    p.add_argument("--cache", metavar="FILE", help=argparse.SUPPRESS)
+    p.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--host", help="server host (default: the cloud's)")
+    p.add_argument("--port", type=int, help="server port (default 993 / 995)")
+    p.add_argument("--plain", action="store_true", help="plain TCP without TLS (local tests only)")
+    p.add_argument("--mechanism", default="XOAUTH2", choices=["XOAUTH2", "OAUTHBEARER", "xoauth2", "oauthbearer"], help="SASL mechanism (default XOAUTH2)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to connect and log in (default 30)")
 
     p = command(
         "check",
