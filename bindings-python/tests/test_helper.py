@@ -283,3 +283,18 @@ def test_login_with_a_registered_redirect_uri_and_paste_back(tmp_path: Path) -> 
     form = srv.requests[0].form
     assert form["code"] == "the-code" and form["redirect_uri"] == "https://localhost" and form["code_verifier"]
     assert s.run().stdout == "AT-login\n"
+
+
+def test_token_print_without_an_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_cli import run
+
+    monkeypatch.setenv("MAILOAUTH_CLIENT_SECRET", "s3cr3t-value")
+    monkeypatch.setenv("MAILOAUTH_CACHE", str(tmp_path / "tokens.json"))
+    with HttpServer({"/token": [token_reply("AT-cc", None)]}) as srv:
+        args = ["token", "--app", CLIENT, "--tenant", "contoso.onmicrosoft.com", "--token-url", f"{srv.base}/token"]
+        assert run(*args, "--print", "access-token") == (0, "AT-cc\n", "")
+        assert run(*args, "--print", "xoauth2", "--user", "archive@contoso.com") == (0, mailoauth.xoauth2("archive@contoso.com", "AT-cc") + "\n", "")
+        code, out, err = run(*args, "--print", "xoauth2")
+        assert code == 5 and out == "" and "needs the login name" in err
+        code, out, err = run(*args, "--config", "x.toml")
+        assert code == 2 and "--config goes with --account" in err
