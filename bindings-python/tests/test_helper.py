@@ -257,6 +257,7 @@ def test_app_only_account_acquires_once_then_uses_the_cache(tmp_path: Path) -> N
 def test_login_with_a_registered_redirect_uri_and_paste_back(tmp_path: Path) -> None:
     with HttpServer({"/token": [token_reply("AT-login", "RT-login")]}) as srv:
         s = Setup(tmp_path, srv)
+        s.seed()  # a live refresh token: login signs in anyway
         p = subprocess.Popen([sys.executable, "-m", "mailoauth", "account", "login", "t", "--redirect-uri", "https://localhost"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=s.env)
         err_lines: list[str] = []
@@ -280,8 +281,9 @@ def test_login_with_a_registered_redirect_uri_and_paste_back(tmp_path: Path) -> 
         reader.join(5)
     assert p.returncode == 0, out + "".join(err_lines)
     assert "signed in" in out and "AT-login" not in out + "".join(err_lines)
+    assert len(srv.requests) == 1
     form = srv.requests[0].form
-    assert form["code"] == "the-code" and form["redirect_uri"] == "https://localhost" and form["code_verifier"]
+    assert form["grant_type"] == "authorization_code" and form["code"] == "the-code" and form["redirect_uri"] == "https://localhost" and form["code_verifier"]
     assert s.run().stdout == "AT-login\n"
 
 

@@ -142,10 +142,11 @@ def run_client(argv: list[str], env: dict[str, str], stdin: Optional[str] = None
     return subprocess.run(argv, capture_output=True, text=True, env=env, input=stdin, timeout=timeout)
 
 
-def append_to_inbox(stack: dict[str, Any], subject: str) -> None:
+def append_to_inbox(stack: dict[str, Any], accounts: Accounts, subject: str) -> None:
     """Puts a message into alice's INBOX (IMAP APPEND with the helper's token)."""
-    token = subprocess.run(["mailoauth", "token", "--account", "work"], capture_output=True, text=True, check=True,
-                           env=ACCOUNTS_ENV[0]).stdout.strip()
+    r = accounts.run("token", "--account", "work")
+    assert r.returncode == 0, r.stderr
+    token = r.stdout.strip()
     conn, _ = login(stack, "imap", USER, token)
     try:
         msg = f"From: bob@example.test\r\nTo: {USER}\r\nSubject: {subject}\r\n\r\nfor the mail clients\r\n".encode()
@@ -153,14 +154,6 @@ def append_to_inbox(stack: dict[str, Any], subject: str) -> None:
         assert typ == "OK"
     finally:
         close("imap", conn)
-
-
-ACCOUNTS_ENV: list[dict[str, str]] = []
-
-
-@pytest.fixture(autouse=True)
-def _env(accounts: Accounts) -> None:
-    ACCOUNTS_ENV[:] = [accounts.env]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -197,7 +190,7 @@ def test_msmtp_sends_through_submission(running: Any, stack: dict[str, Any], acc
 def test_mbsync_syncs_the_inbox(stack: dict[str, Any], accounts: Accounts) -> None:
     need("mbsync")
     subject = f"for mbsync {uuid.uuid4()}"
-    append_to_inbox(stack, subject)
+    append_to_inbox(stack, accounts, subject)
     maildir = accounts.dir / "Mail" / "work"
     maildir.mkdir(parents=True, exist_ok=True)  # the README: mkdir -p ~/Mail/work
     rc = readme_snippet("mbsync")
@@ -217,7 +210,7 @@ def test_mbsync_syncs_the_inbox(stack: dict[str, Any], accounts: Accounts) -> No
 def test_fetchmail_fetches_over_imap_and_pop3(stack: dict[str, Any], accounts: Accounts) -> None:
     need("fetchmail")
     subject = f"for fetchmail {uuid.uuid4()}"
-    append_to_inbox(stack, subject)
+    append_to_inbox(stack, accounts, subject)
     out = accounts.dir / "fetched"
     out.mkdir(exist_ok=True)
     rc = readme_snippet("fetchmail")

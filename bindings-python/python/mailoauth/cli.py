@@ -802,8 +802,11 @@ def _account_login(args: argparse.Namespace, out: Output, account: Any) -> int:
                        port=args.redirect_port)
         if redirect_uri:  # paste-back only (the loopback listener also accepts a pasted address)
             options.update(redirect_uri=redirect_uri, read_line=_read_pasted_line)
-    tokens = flows.get_token(app, flow=flow, scopes=account.scopes, cache=cache,
-                             user=account.user if account.grant == "delegated" else None, force=True, **options)
+    # A new sign-in, whatever the cache holds (get_token would refresh a live refresh token).
+    user = account.user if account.grant == "delegated" else None
+    tokens = flows.bounded(flows.get_token(app, flow=flow, scopes=account.scopes, cache=None, user=user, **options))
+    cache.put(account.cache_key(), tokens.to_json(), client_id=app.client_id, token_url=account.endpoints().token_url,
+              scopes=account.scopes, user=user, flow=flow, account=account.name, lifetime=flows.lifetime_of(tokens))
     out.doc.update({"account": account.name, "flow": flow, "expires_at": tokens.expires_at,
                     "refresh_token": tokens.refresh_token is not None, "cache": str(cache.path)})
     out.step(f"signed in ({flow.replace('_', ' ')} flow) for account {account.name!r}", True)
