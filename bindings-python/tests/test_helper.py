@@ -300,3 +300,24 @@ def test_token_print_without_an_account(tmp_path: Path, monkeypatch: pytest.Monk
         assert code == 5 and out == "" and "needs the login name" in err
         code, out, err = run(*args, "--config", "x.toml")
         assert code == 2 and "--config goes with --account" in err
+
+
+@pytest.mark.parametrize("argv, fast", [
+    (["token", "--account", "w"], True),
+    (["token", "--print", "xoauth2", "--account=w", "--config", "c.toml"], True),
+    (["token", "--account", "w", "--print", "password"], False),   # argparse says what is wrong
+    (["token", "--account", "w", "--force"], False),
+    (["token", "--account"], False),
+    (["token", "--account", "w", "--account", "v"], False),
+    (["token", "--app", "x"], False),
+    (["check", "imap", "--account", "w"], False),
+])
+def test_the_fast_argument_path_takes_only_the_helper_form(argv: list[str], fast: bool) -> None:
+    from mailoauth import cli
+
+    ns = cli._helper_args(argv)
+    assert (ns is not None) == fast
+    if ns is not None:
+        full = cli.build_parser().parse_args(argv)
+        for name in vars(ns):
+            assert getattr(ns, name) == getattr(full, name, False if name == "debug" else None), name

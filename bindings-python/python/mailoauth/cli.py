@@ -1393,10 +1393,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _helper_args(argv: list[str]) -> Optional[Any]:
+    """``token --account NAME [--print WHAT] [--config FILE]`` (in any order, ``--opt=value``
+    too) as the namespace ``cmd_token_account`` reads, or ``None`` for anything else (argparse
+    then parses it, with its usage errors and help). Building the whole parser costs more than
+    the rest of a cached helper call."""
+    if not argv or argv[0] != "token":
+        return None
+    values: dict[str, Optional[str]] = {"--account": None, "--print": None, "--config": None}
+    rest = argv[1:]
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        name, eq, value = arg.partition("=")
+        if name not in values or values[name] is not None:
+            return None
+        if not eq:
+            if i + 1 >= len(rest) or rest[i + 1].startswith("-"):
+                return None
+            value = rest[i + 1]
+            i += 1
+        values[name] = value
+        i += 1
+    if not values["--account"] or (values["--print"] is not None and values["--print"] not in PRINT_CHOICES):
+        return None
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        account=values["--account"], print=values["--print"], config=values["--config"], cache=None, force=False,
+        app=None, tenant=None, token_url=None, scope=None, protocol=None, user=None, client_secret_env=None,
+        client_secret_file=None, certificate=None, no_cache=False, show_token=False, debug=False,
+    )
+
+
 def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     """Runs the command line; returns the exit code."""
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
+    fast = _helper_args(list(sys.argv[1:] if argv is None else argv))
+    if fast is not None:  # the credential helper, called on every connection: no argparse
+        return cmd_token_account(fast, Output(as_json=False, stdout=stdout, stderr=stderr))  # type: ignore[arg-type]
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
