@@ -254,6 +254,42 @@ def test_app_only_account_acquires_once_then_uses_the_cache(tmp_path: Path) -> N
     assert "s3cr3t" not in s.cache_path.read_text() and "s3cr3t" not in s.config.read_text()
 
 
+def paste_back(p: "subprocess.Popen[str]", redirect: str) -> tuple[str, str]:
+    """Waits for the authorize URL on the process's stderr, pastes the redirect with its state."""
+    err_lines: list[str] = []
+
+    def read() -> None:
+        assert p.stderr is not None
+        for line in p.stderr:
+            err_lines.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 30
+    url = None
+    while url is None and time.monotonic() < deadline:
+        url = next((m.group(1) for line in list(err_lines) if (m := re.search(r"^\s+(http://127\.0\.0\.1:\d+/authorize\?\S+)", line))), None)
+        time.sleep(0.05)
+    assert url is not None, "".join(err_lines)
+    state = re.search(r"[?&]state=([^&]+)", url).group(1)  # type: ignore[union-attr]
+    out, _ = p.communicate(f"{redirect}?code=the-code&state={state}\n", timeout=30)
+    reader.join(5)
+    return out, "".join(err_lines) + url
+
+
+def test_token_with_a_registered_redirect_uri_and_paste_back(tmp_path: Path) -> None:
+    with HttpServer({"/token": [token_reply("AT-pasted", "RT-p")]}) as srv:
+        p = subprocess.Popen([sys.executable, "-m", "mailoauth", "token", "--app", CLIENT, "--flow", "interactive",
+                              "--token-url", f"{srv.base}/token", "--authorize-url", f"{srv.base}/authorize",
+                              "--redirect-uri", "https://localhost/cb", "--no-cache", "--print", "access-token"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "MAILOAUTH_CACHE": str(tmp_path / "t.json")})
+        out, err = paste_back(p, "https://localhost/cb")
+    assert p.returncode == 0 and out == "AT-pasted\n", err
+    assert "redirect_uri=https%3A%2F%2Flocalhost%2Fcb" in err
+    assert srv.requests[0].form["redirect_uri"] == "https://localhost/cb"
+
+
 def test_login_with_a_registered_redirect_uri_and_paste_back(tmp_path: Path) -> None:
     with HttpServer({"/token": [token_reply("AT-login", "RT-login")]}) as srv:
         s = Setup(tmp_path, srv)

@@ -326,6 +326,8 @@ def _acquire(args: argparse.Namespace, out: Output, protocols: Sequence[str]) ->
         options["out"] = out.stderr
     if flow == "interactive":
         options.update(out=out.stderr, open_browser=not args.no_browser, redirect_host=args.redirect_host, port=args.redirect_port)
+        if args.redirect_uri:
+            options.update(redirect_uri=args.redirect_uri, read_line=_read_pasted_line)
     tokens = flows.get_token(
         app, flow=flow, scopes=scopes, cache=cache, user=args.user, force=args.force, **options
     )
@@ -366,6 +368,8 @@ def _add_app_options(p: argparse.ArgumentParser, *, protocols: bool) -> None:
     g.add_argument("--redirect-host", default="127.0.0.1", choices=["127.0.0.1", "localhost"],
                    help="host of the loopback redirect URI, as registered on the app (default 127.0.0.1)")
     g.add_argument("--redirect-port", type=int, default=0, help="port of the loopback redirect listener (default: any free port)")
+    g.add_argument("--redirect-uri", metavar="URI", help="interactive: any registered redirect URI (e.g. https://localhost); "
+                   "no listener: paste the address the browser ends on")
     g.add_argument("--force", action="store_true", help="ignore a cached token")
     c = p.add_argument_group("cache and endpoints")
     c.add_argument("--cache", metavar="FILE", help="token cache file (default: $MAILOAUTH_CACHE or ~/.cache/mailoauth/tokens.json)")
@@ -464,7 +468,8 @@ def cmd_token_account(args: argparse.Namespace, out: Output) -> int:
     given = [o for o, v in (("--app", args.app), ("--tenant", args.tenant), ("--token-url", args.token_url),
                             ("--scope", args.scope), ("--protocol", args.protocol), ("--user", args.user),
                             ("--client-secret-env", args.client_secret_env), ("--client-secret-file", args.client_secret_file),
-                            ("--certificate", args.certificate), ("--no-cache", args.no_cache), ("--show-token", args.show_token)) if v]
+                            ("--certificate", args.certificate), ("--no-cache", args.no_cache), ("--show-token", args.show_token),
+                            ("--redirect-uri", args.redirect_uri)) if v]
     if given:
         raise UsageError(f"--account takes its settings from the accounts file: leave out {', '.join(given)} "
                          f"(or change the account: mailoauth account show {args.account})")
@@ -1422,7 +1427,7 @@ def _helper_args(argv: list[str]) -> Optional[Any]:
     return SimpleNamespace(
         account=values["--account"], print=values["--print"], config=values["--config"], cache=None, force=False,
         app=None, tenant=None, token_url=None, scope=None, protocol=None, user=None, client_secret_env=None,
-        client_secret_file=None, certificate=None, no_cache=False, show_token=False, debug=False,
+        client_secret_file=None, certificate=None, no_cache=False, show_token=False, debug=False, redirect_uri=None,
     )
 
 
