@@ -76,17 +76,52 @@ def test_a_cached_token_is_printed_alone_without_a_request(tmp_path: Path) -> No
     assert srv.requests == []
 
 
-def test_the_fast_path_loads_no_http_or_mail_driver(tmp_path: Path) -> None:
-    s = Setup(tmp_path, None, token_url="http://127.0.0.1:9/token")
-    s.seed("AT-cached", expires_in=3600)
+def _imports(s: Setup) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     r = subprocess.run([sys.executable, "-X", "importtime", "-m", "mailoauth", "token", "--account", "t", "--print", "access-token"],
                        capture_output=True, text=True, timeout=60, env=s.env, stdin=subprocess.DEVNULL)
+    return r, set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", r.stderr, re.M))
+
+
+HEAVY = {"mailoauth.flows", "mailoauth.http", "mailoauth.mail", "mailoauth.loopback", "ssl", "urllib.request",
+         "http.client", "http.server", "smtplib", "imaplib", "poplib", "webbrowser", "secrets"}
+#: What the fast path (mailoauth._fast) does without: the accounts file was validated before.
+FULL_PATH = {"mailoauth.accounts", "mailoauth.cache", "tomllib", "argparse", "pathlib", "tempfile"}
+
+
+def test_the_fast_path_loads_no_http_or_mail_driver(tmp_path: Path) -> None:
+    s = Setup(tmp_path, None, token_url="http://127.0.0.1:9/token")
+    s.seed("AT-cached", expires_in=3600)  # written without the account's metadata (as `mailoauth token` would)
+    # 1. The full path validates the accounts file and records it in the entry (no driver).
+    r, loaded = _imports(s)
     assert r.returncode == 0 and r.stdout == "AT-cached\n"
-    loaded = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", r.stderr, re.M))
-    assert "mailoauth.cli" in loaded and "mailoauth.accounts" in loaded
-    heavy = {"mailoauth.flows", "mailoauth.http", "mailoauth.mail", "mailoauth.loopback", "ssl", "urllib.request",
-             "http.client", "http.server", "smtplib", "imaplib", "poplib", "webbrowser", "secrets", "tempfile"}
-    assert loaded & heavy == set()
+    assert "mailoauth.accounts" in loaded and "tomllib" in loaded and loaded & HEAVY == set()
+    stored = s.stored()
+    assert stored is not None and stored["account"] == "t" and stored["config_path"] == str(s.config)
+    # 2. Then the fast path: os + json, the cached value, nothing else.
+    r, loaded = _imports(s)
+    assert r.returncode == 0 and r.stdout == "AT-cached\n" and "mailoauth._fast" in loaded
+    assert loaded & (HEAVY | FULL_PATH) == set(), loaded & (HEAVY | FULL_PATH)
+    # 3. An edit of the accounts file sends the next call through the full path again.
+    s.config.write_text(s.config.read_text() + "# edited\n")
+    r, loaded = _imports(s)
+    assert r.stdout == "AT-cached\n" and "tomllib" in loaded
+    r, loaded = _imports(s)
+    assert r.stdout == "AT-cached\n" and "tomllib" not in loaded
+    # 4. A broken edit is reported, not served from the cache.
+    s.config.write_text(s.config.read_text() + "user = \n")
+    r, loaded = _imports(s)
+    assert r.returncode == 5 and r.stdout == "" and "not valid TOML" in r.stderr
+
+
+def test_the_fast_path_keeps_step_with_the_cache_rules() -> None:
+    from mailoauth import _fast, cache
+
+    assert (_fast.REFRESH_MARGIN, _fast.DEFAULT_LIFETIME) == (cache.REFRESH_MARGIN, cache.DEFAULT_LIFETIME)
+    now = 1_000_000
+    for entry in [{"tokens": {"expires_at": now + 301}}, {"tokens": {"expires_at": now + 300}},
+                  {"tokens": {"expires_at": now + 3}, "lifetime": 4}, {"tokens": {"expires_at": now + 1}, "lifetime": 4},
+                  {"tokens": {}, "saved_at": now - 3000}, {"tokens": {}, "saved_at": now - 3400}, {"tokens": {}}, {}]:
+        assert _fast.is_fresh(entry, now) == cache.is_fresh(entry, now), entry
 
 
 def test_an_expired_token_is_refreshed_once_and_the_rotation_saved(tmp_path: Path) -> None:

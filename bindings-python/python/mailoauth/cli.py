@@ -9,13 +9,15 @@ has its own: 0, 2, 3 sign-in needed, 4 temporary failure, 5 configuration error.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, TextIO
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any, Callable, Optional, Sequence, TextIO
 
 import mailoauth
 from mailoauth._native import Error
@@ -483,6 +485,7 @@ def cmd_token_account(args: argparse.Namespace, out: Output) -> int:
         entry = cache.get(key)
         now = int(time.time())
         if entry is not None and not args.force and is_fresh(entry, now):
+            _record_fast_path(cache, key, entry, _fast_meta(account))
             t = entry["tokens"]
             scope = t.get("scope")
             _print_value(out, what, t["access_token"], t.get("token_type") or "Bearer", t.get("expires_at"),
@@ -507,11 +510,37 @@ def cmd_token_account(args: argparse.Namespace, out: Output) -> int:
         return EXIT_CONFIG
 
 
+def _fast_meta(account: Any) -> dict[str, Any]:
+    """What the fast path (:mod:`mailoauth._fast`) checks before it serves a cache entry: the
+    account, the accounts file and its fingerprint when this entry was validated, the login name."""
+    from mailoauth import _fast
+
+    path = os.path.abspath(str(account.path))
+    return {"account": account.name, "config_path": path, "config": _fast.fingerprint(path), "login_name": account.login_name}
+
+
+def _record_fast_path(cache: Any, key: str, entry: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Adds the fast path's metadata to a fresh entry that lacks it (after an edit of the
+    accounts file, or an entry written by ``mailoauth token``/``check``): one write, then the
+    next calls are served without the TOML parser."""
+    if all(entry.get(k) == v for k, v in meta.items()) or not isinstance(entry["tokens"].get("expires_at"), int):
+        return
+    try:
+        with cache.lock(timeout=2):
+            again = cache.get(key)
+            if again is None or again.get("tokens") != entry["tokens"]:
+                return
+            keep = {k: v for k, v in again.items() if k not in ("tokens", "saved_at")}
+            cache.put(key, again["tokens"], **{**keep, **meta})
+    except (OSError, TimeoutError, Error):
+        pass  # only an optimisation
+
+
 def _helper_slow_path(args: argparse.Namespace, account: Any, cache: Any, key: str) -> mailoauth.TokenSet:
     from mailoauth import flows
 
     app = account.app()
-    meta = {"user": account.user, "flow": account.flow, "account": account.name}
+    meta = {"user": account.user, "flow": account.flow, **_fast_meta(account)}
     if account.flow == "client_credentials":
         with cache.lock():
             entry = cache.get(key)
@@ -811,7 +840,7 @@ def _account_login(args: argparse.Namespace, out: Output, account: Any) -> int:
     user = account.user if account.grant == "delegated" else None
     tokens = flows.bounded(flows.get_token(app, flow=flow, scopes=account.scopes, cache=None, user=user, **options))
     cache.put(account.cache_key(), tokens.to_json(), client_id=app.client_id, token_url=account.endpoints().token_url,
-              scopes=account.scopes, user=user, flow=flow, account=account.name, lifetime=flows.lifetime_of(tokens))
+              scopes=account.scopes, user=user, flow=flow, lifetime=flows.lifetime_of(tokens), **_fast_meta(account))
     out.doc.update({"account": account.name, "flow": flow, "expires_at": tokens.expires_at,
                     "refresh_token": tokens.refresh_token is not None, "cache": str(cache.path)})
     out.step(f"signed in ({flow.replace('_', ' ')} flow) for account {account.name!r}", True)
@@ -1131,11 +1160,15 @@ def cmd_runbook(args: argparse.Namespace, out: Output) -> int:
 # Parser
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    pass
+def _formatter() -> "type[argparse.RawDescriptionHelpFormatter]":
+    import argparse
+
+    return argparse.RawDescriptionHelpFormatter
 
 
 def _common() -> argparse.ArgumentParser:
+    import argparse
+
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
@@ -1143,6 +1176,9 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    _Formatter = _formatter()
     common = _common()
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -1403,29 +1439,15 @@ def _helper_args(argv: list[str]) -> Optional[Any]:
     too) as the namespace ``cmd_token_account`` reads, or ``None`` for anything else (argparse
     then parses it, with its usage errors and help). Building the whole parser costs more than
     the rest of a cached helper call."""
-    if not argv or argv[0] != "token":
-        return None
-    values: dict[str, Optional[str]] = {"--account": None, "--print": None, "--config": None}
-    rest = argv[1:]
-    i = 0
-    while i < len(rest):
-        arg = rest[i]
-        name, eq, value = arg.partition("=")
-        if name not in values or values[name] is not None:
-            return None
-        if not eq:
-            if i + 1 >= len(rest) or rest[i + 1].startswith("-"):
-                return None
-            value = rest[i + 1]
-            i += 1
-        values[name] = value
-        i += 1
-    if not values["--account"] or (values["--print"] is not None and values["--print"] not in PRINT_CHOICES):
+    from mailoauth._fast import parse_helper_args
+
+    values = parse_helper_args(argv)
+    if values is None:
         return None
     from types import SimpleNamespace
 
     return SimpleNamespace(
-        account=values["--account"], print=values["--print"], config=values["--config"], cache=None, force=False,
+        account=values["account"], print=values["print"], config=values["config"], cache=None, force=False,
         app=None, tenant=None, token_url=None, scope=None, protocol=None, user=None, client_secret_env=None,
         client_secret_file=None, certificate=None, no_cache=False, show_token=False, debug=False, redirect_uri=None,
     )
@@ -1435,7 +1457,13 @@ def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = Non
     """Runs the command line; returns the exit code."""
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
-    fast = _helper_args(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from mailoauth import _fast
+
+    served = _fast.serve(argv, stdout)  # a cached token, recorded for this very accounts file
+    if served is not None:
+        return served
+    fast = _helper_args(argv)
     if fast is not None:  # the credential helper, called on every connection: no argparse
         return cmd_token_account(fast, Output(as_json=False, stdout=stdout, stderr=stderr))  # type: ignore[arg-type]
     parser = build_parser()
