@@ -379,3 +379,9 @@ def test_explain_a_diagnosis_code_and_the_personal_variant() -> None:
     code, doc = run_json("explain", "--protocol", "smtp", DISABLED)
     assert code == 0 and "Personal Microsoft account" not in doc["diagnosis"]["fix"]
     assert json.dumps(doc)  # plain JSON
+
+
+def test_consent_url_refuses_the_consumers_preset() -> None:
+    code, _, err = run("consent-url", "--tenant", TENANT, "--app", CLIENT, "--cloud", "consumers")
+    assert code != 0
+    assert "no administrator to consent" in err and "[invalid_input]" in err

@@ -1225,7 +1225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tenant", required=True, help="tenant id (GUID) or domain, or organizations")
     p.add_argument("--app", "--client-id", dest="app", required=True, metavar="APP",
                    help="a well-known app (thunderbird, apple-mail, gmail-app) or an application (client) id")
-    p.add_argument("--cloud", default="global", help=CLOUD_HELP)
+    p.add_argument("--cloud", default="global", help=CLOUD_HELP + " (consumers has no administrator to consent: refused)")
     p.add_argument("--variant", default="v2", choices=["v2", "legacy"], help="v2 (default: /v2.0/adminconsent) or legacy (/oauth2/authorize?prompt=admin_consent)")
     p.add_argument("--protocol", action="append", choices=["imap", "pop", "smtp"],
                    help="app-only protocols to consent for (repeatable; default imap and pop)")
