@@ -46,7 +46,7 @@
 //! # Ok::<(), mailoauth::Error>(())
 //! ```
 
-use crate::cloud::{validate_client_id, validate_endpoint_url, Cloud, Endpoints, Protocol, Tenant};
+use crate::cloud::{validate_client_id, Cloud, Endpoints, Protocol, Tenant};
 use crate::error::{excerpt, Error, OAuthError, Result};
 use crate::pkce::{is_s256_challenge, Pkce};
 use crate::secret::Secret;
@@ -185,7 +185,7 @@ const REQUEST_KEYS: [&str; 11] = [
 /// `response_mode`, `prompt`, `login_hint`, `domain_hint`, form-encoded and appended to the
 /// endpoint's query (with `&` when it already has one).
 ///
-/// Errors: [`Error::InvalidInput`] for an endpoint that [`validate_endpoint_url`] refuses or whose
+/// Errors: [`Error::InvalidInput`] for an endpoint that [`crate::cloud::validate_endpoint_url`] refuses or whose
 /// query already holds one of these parameters, a redirect URI that is not an absolute URL
 /// (or has a `#fragment`, RFC 6749 section 3.1.2, or control characters), no scopes or a scope
 /// with characters outside RFC 6749 section 3.3 (a space inside one entry), an empty state, a
@@ -193,7 +193,7 @@ const REQUEST_KEYS: [&str; 11] = [
 /// [`Error::InvalidClientId`] for an empty client id or one with white space or control
 /// characters.
 pub fn build_authorize_url(req: &AuthorizeRequest) -> Result<String> {
-    let endpoint = validate_endpoint_url(&req.authorize_url)?;
+    let endpoint = crate::cloud::endpoint_url(&req.authorize_url)?;
     if let Some((k, _)) = endpoint
         .query_pairs()
         .find(|(k, _)| REQUEST_KEYS.contains(&k.as_ref()))

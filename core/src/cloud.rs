@@ -527,20 +527,26 @@ pub fn validate_client_id(s: &str) -> Result<String> {
     }
 }
 
-/// Checks an endpoint URL: absolute ([`Url::parse`], after trimming surrounding white space),
-/// `https`, or `http` only on a loopback host (`127.0.0.0/8`, `[::1]`, `localhost`) for local
-/// test servers. No fragment, no user info. Returns the URL in its serialized form
-/// ([`Url::as_str`]: scheme and host lower-cased, default port removed, empty path as `/`).
+/// Checks an endpoint URL: absolute (strict ASCII URL syntax, after trimming surrounding white
+/// space), `https`, or `http` only on a loopback host (`127.0.0.0/8`, `[::1]`, `localhost`) for
+/// local test servers. No fragment, no user info. Returns the URL in its serialized form (scheme
+/// and host lower-cased, default port removed, empty path as `/`), the same text as the WHATWG
+/// URL standard gives.
 ///
 /// ```
 /// use mailoauth::cloud::validate_endpoint_url;
 ///
 /// let u = validate_endpoint_url("HTTPS://Login.Example:443/t/token").unwrap();
-/// assert_eq!(u.as_str(), "https://login.example/t/token");
+/// assert_eq!(u, "https://login.example/t/token");
 /// assert!(validate_endpoint_url("http://127.0.0.1:9/token").is_ok());
 /// assert!(validate_endpoint_url("http://example.com/token").is_err());
 /// ```
-pub fn validate_endpoint_url(s: &str) -> Result<Url> {
+pub fn validate_endpoint_url(s: &str) -> Result<String> {
+    endpoint_url(s).map(Url::into_string)
+}
+
+/// [`validate_endpoint_url`], keeping the parsed URL.
+pub(crate) fn endpoint_url(s: &str) -> Result<Url> {
     let u = Url::parse_detail(s.trim()).map_err(|why| {
         Error::invalid_input(format!(
             "endpoint {s} is not an absolute URL: {why}",
@@ -571,7 +577,7 @@ pub fn validate_endpoint_url(s: &str) -> Result<Url> {
 }
 
 /// Whether a URL's host is a loopback address (`127.0.0.0/8`, `[::1]`) or `localhost`.
-pub fn is_loopback(u: &Url) -> bool {
+pub(crate) fn is_loopback(u: &Url) -> bool {
     match u.host() {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
@@ -580,10 +586,26 @@ pub fn is_loopback(u: &Url) -> bool {
     }
 }
 
-/// The tenant segment of a URL on a Microsoft login host of any cloud
-/// (`https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token` gives `<tenant>`), as written;
-/// `None` for other hosts or an empty first segment.
-pub fn microsoft_tenant_segment(u: &Url) -> Option<String> {
+/// The tenant segment of a URL on a Microsoft login host of any cloud, as written:
+/// `https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token` gives `<tenant>`. `None` for
+/// another host, an empty first segment or a text that is not a URL.
+///
+/// ```
+/// use mailoauth::cloud::microsoft_tenant;
+/// assert_eq!(
+///     microsoft_tenant("https://login.microsoftonline.com/organizations/oauth2/v2.0/token").as_deref(),
+///     Some("organizations")
+/// );
+/// assert_eq!(microsoft_tenant("https://auth.example.com/organizations/token"), None);
+/// ```
+pub fn microsoft_tenant(url: &str) -> Option<String> {
+    Url::parse(url.trim())
+        .ok()
+        .and_then(|u| microsoft_tenant_segment(&u))
+}
+
+/// [`microsoft_tenant`] of a parsed URL.
+pub(crate) fn microsoft_tenant_segment(u: &Url) -> Option<String> {
     let host = u.host_str()?;
     let microsoft = CloudId::ALL.iter().any(|id| {
         Url::parse(&Cloud::preset(*id).login_base)
@@ -649,7 +671,7 @@ impl Endpoints {
             if s.is_empty() {
                 Ok(String::new())
             } else {
-                validate_endpoint_url(s).map(|u| u.to_string())
+                validate_endpoint_url(s)
             }
         };
         let token = check(token_url)?;

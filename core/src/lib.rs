@@ -11,7 +11,6 @@
 //! | concern | module |
 //! |---|---|
 //! | HTTP requests and responses as values | [`http`] |
-//! | strict absolute URLs (endpoints, redirect URIs) | [`weburl`] |
 //! | secrets that never print | [`secret`] |
 //! | clouds, tenants, endpoints, scopes | [`cloud`] |
 //! | well-known public clients | [`apps`] |
@@ -45,7 +44,12 @@ pub mod sasl;
 pub mod secret;
 pub mod smtp;
 pub mod token;
+// The strict URL parser is internal; the fuzz targets reach it through the `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
 pub mod weburl;
+#[cfg(not(feature = "fuzzing"))]
+mod weburl;
 
 pub use error::{Error, ErrorKind, OAuthError, Result};
 pub use secret::Secret;

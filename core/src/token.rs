@@ -198,7 +198,7 @@ pub fn build_client_credentials_request(
     scope: &str,
     client_auth: &ClientAuth,
 ) -> Result<HttpRequest> {
-    let parsed = validate_endpoint_url(token_url)?;
+    let parsed = crate::cloud::endpoint_url(token_url)?;
     if let Some(segment) = crate::cloud::microsoft_tenant_segment(&parsed) {
         if let Ok(tenant) = crate::cloud::Tenant::parse(&segment) {
             tenant.check_client_credentials()?;
@@ -544,7 +544,7 @@ fn token_set_from_object(obj: &Json, now: u64) -> Result<TokenSet> {
 
 /// Validates an endpoint URL and returns it normalised.
 pub(crate) fn endpoint(url: &str) -> Result<String> {
-    Ok(validate_endpoint_url(url)?.into_string())
+    validate_endpoint_url(url)
 }
 
 /// A value must be non-empty and hold no control character. The message names the field, never

@@ -26,19 +26,8 @@
 //! - an empty user name or password, user info with `;`, `=`, a second `:` or `@`, or non-ASCII;
 //! - `.` and `..` path segments (also as `%2e`).
 //!
-//! ```
-//! use mailoauth::weburl::{Host, Url};
-//!
-//! let u = Url::parse("HTTPS://Login.Example:443/T/token?x=1").unwrap();
-//! assert_eq!(u.as_str(), "https://login.example/T/token?x=1");
-//! assert_eq!(u.host(), Some(&Host::Domain("login.example".into())));
-//! assert_eq!(u.port_or_known_default(), Some(443));
-//! assert_eq!(Url::parse("http://127.1/").unwrap_err().code(), "invalid_input");
-//! assert_eq!(
-//!     Url::parse("msauth.com.contoso.app://auth").unwrap().as_str(),
-//!     "msauth.com.contoso.app://auth"
-//! );
-//! ```
+//! Internal to the crate (the fuzz targets see it through the `fuzzing` feature); its examples
+//! are the unit test `module_examples` in `weburl_tests.rs`.
 
 use crate::error::{excerpt, Error, Result};
 use core::net::{Ipv4Addr, Ipv6Addr};

@@ -354,3 +354,16 @@ fn the_generator_yields_accepted_urls() {
     eprintln!("accepted {accepted} of 1000");
     assert!(accepted > 200, "only {accepted} of 1000 accepted");
 }
+
+#[test]
+fn module_examples() {
+    let u = Url::parse("HTTPS://Login.Example:443/T/token?x=1").unwrap();
+    assert_eq!(u.as_str(), "https://login.example/T/token?x=1");
+    assert_eq!(u.host(), Some(&Host::Domain("login.example".into())));
+    assert_eq!(u.port_or_known_default(), Some(443));
+    assert_eq!(Url::parse("http://127.1/").unwrap_err().code(), "invalid_input");
+    assert_eq!(
+        Url::parse("msauth.com.contoso.app://auth").unwrap().as_str(),
+        "msauth.com.contoso.app://auth"
+    );
+}
