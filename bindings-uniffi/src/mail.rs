@@ -1,4 +1,4 @@
-//! `mailoauth::imap`, `mailoauth::pop3`, `mailoauth::smtp` and `mailoauth::exchange`: the
+//! `mailoauth::imap`, `mailoauth::pop3`, `mailoauth::smtp` and `mailoauth::login`: the
 //! authentication exchanges as state machines and their outcomes.
 //!
 //! Call order (all three): build the machine from the server's capabilities, then loop on
@@ -11,8 +11,8 @@ use crate::diagnose::Diagnosis;
 use crate::errors::{IntoFfi, MailoauthError, Result};
 use crate::sasl::SaslError;
 use crate::types::{InitialResponse, Mechanism};
-use mailoauth::exchange::{Action as CoreAction, AuthOutcome as CoreOutcome};
 use mailoauth::imap::{ImapAuth as CoreImap, ImapAuthConfig};
+use mailoauth::login::{Action as CoreAction, AuthOutcome as CoreOutcome};
 use mailoauth::pop3::{PopAuth as CorePop, PopAuthConfig};
 use mailoauth::sasl::Credentials;
 use mailoauth::smtp::{SmtpAuth as CoreSmtp, SmtpAuthConfig};

@@ -11,8 +11,8 @@ use mailoauth::diagnose::config_lint::Flow as CoreFlow;
 use mailoauth::diagnose::entra::Remedy as CoreRemedy;
 use mailoauth::diagnose::runbook::RunbookVariant as CoreRunbookVariant;
 use mailoauth::diagnose::Severity as CoreSeverity;
-use mailoauth::exchange::InitialResponse as CoreInitialResponse;
 use mailoauth::http::Method as CoreMethod;
+use mailoauth::login::InitialResponse as CoreInitialResponse;
 use mailoauth::sasl::Mechanism as CoreMechanism;
 
 /// Declares a field-less FFI enum mirroring a core enum, with `From` both ways.

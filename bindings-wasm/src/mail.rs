@@ -5,8 +5,8 @@
 
 use crate::convert::{self, options, to_js};
 use crate::errors::{self, invalid_input, IntoJsResult};
-use mailoauth::exchange::{Action, AuthOutcome, InitialResponse};
 use mailoauth::imap::{ImapAuth as CoreImap, ImapAuthConfig};
+use mailoauth::login::{Action, AuthOutcome, InitialResponse};
 use mailoauth::pop3::{PopAuth as CorePop, PopAuthConfig};
 use mailoauth::sasl::Credentials;
 use mailoauth::smtp::{SmtpAuth as CoreSmtp, SmtpAuthConfig};

@@ -19,9 +19,9 @@
 use criterion::Criterion;
 use mailoauth::cloud::{Grant, Protocol};
 use mailoauth::diagnose::token_lint::lint_access_token;
-use mailoauth::exchange::{Action, AuthOutcome, InitialResponse};
 use mailoauth::http::HttpResponse;
 use mailoauth::imap::{ImapAuth, ImapAuthConfig};
+use mailoauth::login::{Action, AuthOutcome, InitialResponse};
 use mailoauth::sasl::{Credentials, Mechanism};
 use mailoauth::smtp::{SmtpAuth, SmtpAuthConfig};
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -17,7 +17,7 @@
 //!    says `not_connected`).
 //!
 //! ```
-//! use mailoauth::exchange::{Action, AuthOutcome};
+//! use mailoauth::login::{Action, AuthOutcome};
 //! use mailoauth::imap::{ImapAuth, ImapAuthConfig};
 //! use mailoauth::sasl::{Credentials, Mechanism};
 //!
@@ -36,7 +36,7 @@
 
 use crate::cloud::Protocol;
 use crate::error::{excerpt, Error, Result};
-use crate::exchange::{crlf, Action, Driver, RejectionParts, SaslConversation};
+use crate::login::{crlf, Action, Driver, RejectionParts, SaslConversation};
 use crate::sasl::{Credentials, Mechanism};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
@@ -377,7 +377,7 @@ pub fn parse_response(line: &str) -> Result<ImapResponse> {
         .strip_suffix("\r\n")
         .or(line.strip_suffix('\n'))
         .unwrap_or(line);
-    if text.len() > crate::exchange::MAX_LINE_LEN || text.contains(['\r', '\n', '\0']) {
+    if text.len() > crate::login::MAX_LINE_LEN || text.contains(['\r', '\n', '\0']) {
         return Err(Error::malformed(
             "IMAP line is too long or holds CR, LF or NUL inside",
         ));
@@ -504,7 +504,7 @@ fn response_code_capabilities(text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::AuthOutcome;
+    use crate::login::AuthOutcome;
 
     const TOKEN: &str = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg";
     const B64: &str = "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==";

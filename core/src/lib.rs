@@ -15,7 +15,7 @@
 //! | clouds, tenants, endpoints, scopes | [`cloud`] |
 //! | well-known public clients | [`apps`] |
 //! | SASL XOAUTH2 / OAUTHBEARER | [`sasl`] |
-//! | IMAP / POP3 / SMTP authentication exchanges | [`imap`], [`pop3`], [`smtp`], [`exchange`] |
+//! | IMAP / POP3 / SMTP logins (the SASL exchanges) | [`imap`], [`pop3`], [`smtp`], [`login`] |
 //! | admin consent | [`consent`] |
 //! | PKCE and the authorize redirect | [`pkce`], [`authorize`] |
 //! | token requests, responses, token sets | [`token`] |
@@ -34,10 +34,10 @@ pub mod consent;
 pub mod device;
 pub mod diagnose;
 pub mod error;
-pub mod exchange;
 pub mod http;
 pub mod imap;
 mod json;
+pub mod login;
 pub mod pkce;
 pub mod pop3;
 pub mod sasl;
@@ -52,6 +52,12 @@ pub mod weburl;
 mod weburl;
 
 pub use error::{Error, ErrorKind, OAuthError, Result};
+
+/// The old name of [`login`] ("exchange" read as Exchange Online): use `mailoauth::login`.
+#[deprecated(since = "0.2.0", note = "renamed to mailoauth::login")]
+pub mod exchange {
+    pub use crate::login::*;
+}
 pub use secret::Secret;
 
 /// The README's Rust examples, compiled and run as doctests.

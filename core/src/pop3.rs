@@ -12,7 +12,7 @@
 //! for servers known to accept it).
 //!
 //! ```
-//! use mailoauth::exchange::{Action, AuthOutcome, InitialResponse};
+//! use mailoauth::login::{Action, AuthOutcome, InitialResponse};
 //! use mailoauth::pop3::{PopAuth, PopAuthConfig};
 //! use mailoauth::sasl::{Credentials, Mechanism};
 //!
@@ -34,7 +34,7 @@
 use crate::cloud::Protocol;
 use crate::diagnose::reply::POP_TWO_STEP_REQUIRED;
 use crate::error::{Error, Result};
-use crate::exchange::{
+use crate::login::{
     crlf, Action, Driver, InitialResponse, RejectionParts, SaslConversation, SaslState as State,
 };
 use crate::sasl::{Credentials, Mechanism};
@@ -320,7 +320,7 @@ pub fn offers_mechanism(capabilities: &[String], mechanism: Mechanism) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::AuthOutcome;
+    use crate::login::AuthOutcome;
 
     const TOKEN: &str = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg";
     const B64: &str = "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==";

@@ -10,7 +10,7 @@
 //! the exchange starts from the keyword lines of that second `EHLO` ([`parse_ehlo`]).
 //!
 //! ```
-//! use mailoauth::exchange::{Action, AuthOutcome, InitialResponse};
+//! use mailoauth::login::{Action, AuthOutcome, InitialResponse};
 //! use mailoauth::smtp::{SmtpAuth, SmtpAuthConfig};
 //! use mailoauth::sasl::{Credentials, Mechanism};
 //!
@@ -41,7 +41,7 @@
 
 use crate::cloud::Protocol;
 use crate::error::{Error, Result};
-use crate::exchange::{
+use crate::login::{
     crlf, Action, Driver, InitialResponse, RejectionParts, SaslConversation, SaslState as State,
 };
 use crate::sasl::{Credentials, Mechanism};
@@ -266,7 +266,7 @@ pub struct SmtpReply {
 }
 
 impl SmtpReply {
-    /// The last line's text without its enhanced status code (what [`crate::exchange::Rejection`]
+    /// The last line's text without its enhanced status code (what [`crate::login::Rejection`]
     /// calls `server_text`).
     pub fn last_text(&self) -> String {
         let last = self.lines.last().map(String::as_str).unwrap_or_default();
@@ -475,7 +475,7 @@ pub(crate) fn split_enhanced_status(code: u16, text: &str) -> (Option<&str>, &st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::AuthOutcome;
+    use crate::login::AuthOutcome;
 
     const TOKEN: &str = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg";
 

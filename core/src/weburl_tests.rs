@@ -361,9 +361,14 @@ fn module_examples() {
     assert_eq!(u.as_str(), "https://login.example/T/token?x=1");
     assert_eq!(u.host(), Some(&Host::Domain("login.example".into())));
     assert_eq!(u.port_or_known_default(), Some(443));
-    assert_eq!(Url::parse("http://127.1/").unwrap_err().code(), "invalid_input");
     assert_eq!(
-        Url::parse("msauth.com.contoso.app://auth").unwrap().as_str(),
+        Url::parse("http://127.1/").unwrap_err().code(),
+        "invalid_input"
+    );
+    assert_eq!(
+        Url::parse("msauth.com.contoso.app://auth")
+            .unwrap()
+            .as_str(),
         "msauth.com.contoso.app://auth"
     );
 }

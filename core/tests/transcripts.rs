@@ -6,8 +6,8 @@
 
 use mailoauth::cloud::Protocol;
 use mailoauth::diagnose::reply::{diagnose_reply, diagnosis, reply_catalogue};
-use mailoauth::exchange::{Action, AuthOutcome, Authenticated, InitialResponse, Rejection};
 use mailoauth::imap::{self, ImapAuth, ImapAuthConfig, ImapGreetingStatus, ImapResponse};
+use mailoauth::login::{Action, AuthOutcome, Authenticated, InitialResponse, Rejection};
 use mailoauth::pop3::{self, PopAuth, PopAuthConfig};
 use mailoauth::sasl::{self, Credentials, Mechanism};
 use mailoauth::smtp::{self, SmtpAuth, SmtpAuthConfig, SmtpReplyReader};
@@ -483,7 +483,7 @@ fn imap_wrong_tag_and_garbage() {
 fn imap_refuses_oversized_and_broken_lines() {
     let mut m = imap(XO, &["AUTH=XOAUTH2", "SASL-IR"]);
     let _ = m.next_action();
-    let long = format!("* OK {}\r\n", "x".repeat(mailoauth::exchange::MAX_LINE_LEN));
+    let long = format!("* OK {}\r\n", "x".repeat(mailoauth::login::MAX_LINE_LEN));
     assert_eq!(
         m.receive_line(long.as_bytes()).unwrap_err().code(),
         "unexpected_reply"

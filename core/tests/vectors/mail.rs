@@ -6,8 +6,8 @@
 use super::support::*;
 use mailoauth::cloud::Protocol;
 use mailoauth::diagnose::reply::{diagnose_reply, personal_account_diagnosis};
-use mailoauth::exchange::{Action, AuthOutcome, InitialResponse};
 use mailoauth::imap::{ImapAuth, ImapAuthConfig};
+use mailoauth::login::{Action, AuthOutcome, InitialResponse};
 use mailoauth::pop3::{PopAuth, PopAuthConfig};
 use mailoauth::sasl::{Credentials, Mechanism};
 use mailoauth::smtp::{SmtpAuth, SmtpAuthConfig};
