@@ -2,7 +2,7 @@
 //! IMAP server lines: fed to `ImapAuth` after a valid start (SASL-IR or not, either mechanism,
 //! sometimes cancelled), and to every IMAP parser. Never a panic; every line sent is one line
 //! ending in CR LF; once Done, the machine stays Done and refuses more lines.
-use mailoauth::exchange::{Action, AuthOutcome};
+use mailoauth::login::{Action, AuthOutcome};
 use mailoauth::imap::{self, ImapAuth, ImapAuthConfig};
 use mailoauth::sasl::{Credentials, Mechanism};
 

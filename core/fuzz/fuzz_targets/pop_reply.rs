@@ -2,7 +2,7 @@
 //! POP3 server lines: fed to `PopAuth` after a valid start (one-line or two-line, either
 //! mechanism, sometimes cancelled), and to the POP3 parsers. Never a panic; every line sent is
 //! one line ending in CR LF; once Done, the machine stays Done and refuses more lines.
-use mailoauth::exchange::{Action, AuthOutcome, InitialResponse};
+use mailoauth::login::{Action, AuthOutcome, InitialResponse};
 use mailoauth::pop3::{self, PopAuth, PopAuthConfig};
 use mailoauth::sasl::{Credentials, Mechanism};
 

@@ -3,7 +3,7 @@
 //! either mechanism, sometimes cancelled), to the reply reader and to the reply and EHLO
 //! parsers. Never a panic; every line sent is one line ending in CR LF; once Done, the machine
 //! stays Done and refuses more lines.
-use mailoauth::exchange::{Action, AuthOutcome, InitialResponse};
+use mailoauth::login::{Action, AuthOutcome, InitialResponse};
 use mailoauth::sasl::{Credentials, Mechanism};
 use mailoauth::smtp::{self, SmtpAuth, SmtpAuthConfig, SmtpReplyReader};
 
