@@ -92,12 +92,21 @@ def fuzz_section(f: dict[str, Any]) -> str:
     targets = f["targets"]
     crashed = [t["target"] for t in targets if t["crashed"]]
     execs = sum(t["executions"] for t in targets)
-    return (
+    lines = [
         f"Fuzzing: the last `make fuzz` campaign ({f['date']}, {f['seconds_per_target']} s per "
         f"target, {f['toolchain']}) ran {len(targets)} cargo-fuzz targets for {execs:,} executions "
         + (f"and found crashes in {', '.join(crashed)}." if crashed else "without a crash.")
-        + " Per-target executions, coverage and corpus: `target/fuzz/report.md`."
-    )
+        + " Coverage is libFuzzer's edges at start → end; the corpus (kept in `core/fuzz/corpus`, "
+        "git-ignored) grows from campaign to campaign:",
+        "",
+        "| target | executions | edges | corpus files |",
+        "|---|---:|---:|---:|",
+    ]
+    for t in targets:
+        start = t.get("corpus_files_start")
+        corpus = f"{t['corpus_files']:,}" if start is None else f"{start:,} → {t['corpus_files']:,}"
+        lines.append(f"| `{t['target']}` | {t['executions'] or 0:,} | {t['cov_start']:,} → {t['cov']:,} | {corpus} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
