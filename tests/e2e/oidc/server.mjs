@@ -211,6 +211,12 @@ const configuration = {
       jwt: async (_ctx, token, jwt) => {
         jwt.header = { ...(jwt.header || {}), typ: 'JWT' };
         const p = jwt.payload;
+        // Dovecot 2.3 checks `iat` against its event loop's cached time, which can lag up to a
+        // second behind the clock: a token used in the second it was issued was then refused as
+        // "Token is issued in future" (a flaky re-login in test_s4_faults). Entra backdates `iat`
+        // and `nbf` by five minutes for clock skew; backdate by a few seconds here.
+        if (typeof p.iat === 'number') p.iat -= 5;
+        if (typeof p.nbf === 'number') p.nbf -= 5;
         p.tid = TENANT_ID;
         p.appid = token.clientId;
         p.ver = '1.0';
