@@ -391,33 +391,38 @@ class Relay:
 
     async def _pipe(self, listener: Listener, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                     conn: up.Upstream, account: str, tag: str) -> None:
-        """Copies bytes both ways until one side closes; explains an upstream farewell."""
-        tail = bytearray()
+        """Copies bytes both ways until one side closes; explains an upstream farewell.
 
-        async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter, keep_tail: bool) -> None:
-            try:
-                while True:
-                    data = await src.read(CHUNK)
-                    if not data:
-                        break
-                    dst.write(data)
-                    if keep_tail:
-                        tail.extend(data[-TAIL:])
-                        del tail[:-TAIL]
-                    await dst.drain()
-            except (OSError, ssl.SSLError, ConnectionError):
-                pass
-
-        to_upstream = asyncio.create_task(copy(reader, conn.writer, False))
-        to_client = asyncio.create_task(copy(conn.reader, writer, True))
+        The streams' transports get :class:`_Pipe` protocols: every chunk read is written to the
+        other side at once (no copy through a stream buffer, no await per chunk), and a full
+        write buffer pauses reading on the other side (flow control both ways)."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[str] = loop.create_future()
+        client_t, upstream_t = writer.transport, conn.writer.transport
+        to_upstream = _Pipe(upstream_t, done, "client")
+        to_client = _Pipe(client_t, done, "upstream", keep_tail=True)
+        # Bytes the streams read ahead (after the login lines) go first.
+        early_client, early_upstream = _take_buffered(reader), _take_buffered(conn.reader)
+        for t in (client_t, upstream_t):
+            t.set_write_buffer_limits(high=4 * CHUNK)
+        client_t.set_protocol(to_upstream)
+        upstream_t.set_protocol(to_client)
+        to_upstream.peer_protocol, to_client.peer_protocol = to_client, to_upstream
+        if early_client:
+            to_upstream.data_received(early_client)
+        if early_upstream:
+            to_client.data_received(early_upstream)
+        for proto, t, stream in ((to_upstream, client_t, reader), (to_client, upstream_t, conn.reader)):
+            if stream.at_eof() or t.is_closing():
+                proto.eof_received()
         try:
-            done, _ = await asyncio.wait({to_upstream, to_client}, return_when=asyncio.FIRST_COMPLETED)
+            closed = await done
         finally:
-            for t in (to_upstream, to_client):
-                t.cancel()
-        if to_client in done:
-            self._explain_farewell(listener, bytes(tail), account, tag)
-        log.info("%s: session ended (%s closed)", tag, "upstream" if to_client in done else "client")
+            for t in (client_t, upstream_t):
+                t.close()
+        if closed == "upstream":
+            self._explain_farewell(listener, bytes(to_client.tail), account, tag)
+        log.info("%s: session ended (%s closed)", tag, closed)
 
     def _explain_farewell(self, listener: Listener, tail: bytes, account: str, tag: str) -> None:
         lines = [line for line in tail.split(b"\n") if line.strip()]
@@ -431,6 +436,60 @@ class Relay:
                      "logs in with a fresh token", tag)
         elif d is not None:
             log.info("%s: the upstream's last words: %s (diagnosis %s: %s)", tag, last[:200], d.code, d.fix)
+
+
+class _Pipe(asyncio.Protocol):
+    """Reads one side of a relayed session and writes what it reads to the other (``peer``)."""
+
+    def __init__(self, peer: asyncio.BaseTransport, done: "asyncio.Future[str]", name: str, *,
+                 keep_tail: bool = False) -> None:
+        self.peer = peer
+        self.done = done
+        self.name = name
+        self.keep_tail = keep_tail
+        self.tail = bytearray()
+        self.peer_protocol: Optional["_Pipe"] = None
+        self.source: Optional[asyncio.BaseTransport] = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # not called by set_protocol
+        self.source = transport
+
+    def data_received(self, data: bytes) -> None:
+        if self.done.done():
+            return
+        self.peer.write(data)  # type: ignore[attr-defined]
+        if self.keep_tail:
+            self.tail += data[-TAIL:]
+            del self.tail[:-TAIL]
+
+    def eof_received(self) -> bool:
+        if not self.done.done():
+            self.done.set_result(self.name)
+        return False
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        if not self.done.done():
+            self.done.set_result(self.name)
+
+    # Our transport's write buffer is full: stop reading the side that feeds it.
+    def pause_writing(self) -> None:
+        if self.peer_protocol is not None:
+            self.peer.pause_reading()  # type: ignore[attr-defined]
+
+    def resume_writing(self) -> None:
+        if self.peer_protocol is not None and not self.peer.is_closing():
+            self.peer.resume_reading()  # type: ignore[attr-defined]
+
+
+def _take_buffered(reader: asyncio.StreamReader) -> bytes:
+    """The bytes a stream has read but not handed out (its private buffer, present in every
+    CPython 3.8-3.13 StreamReader)."""
+    buf = getattr(reader, "_buffer", None)
+    if not buf:
+        return b""
+    data = bytes(buf)
+    buf.clear()
+    return data
 
 
 async def _flush(session: RelaySession, writer: asyncio.StreamWriter) -> None:
