@@ -44,7 +44,7 @@
 //! are discarded (the command-injection attack of CVE-2011-0411). Passwords only travel inside
 //! [`ClientLogin::password`], a [`Secret`].
 //!
-//! docs/protocol.md section "Relay" holds the facts this module relies on.
+//! docs/protocol.md section 13 holds the facts this module relies on.
 //!
 //! ```
 //! use mailoauth::cloud::Protocol;
