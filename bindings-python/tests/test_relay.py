@@ -4,12 +4,14 @@ the throttle, and the relay in-process between imaplib and a scripted XOAUTH2 up
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import imaplib
+import ssl
 import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 import pytest
 
@@ -162,8 +164,9 @@ class FakeImap:
         writer.close()
 
 
-@pytest.fixture
-def relay_setup(tmp_path: Path) -> Iterator[dict[str, Any]]:
+@contextlib.contextmanager
+def running_relay(tmp_path: Path, listen: str = "", tls: Optional[tuple[Path, Path]] = None) -> Iterator[dict[str, Any]]:
+    """The relay in a thread (its own event loop) with one IMAP listener in front of FakeImap."""
     s = Setup(tmp_path, None, token_url="http://127.0.0.1:9/token")
     s.seed("AT-relay", expires_in=3600)
     fake = FakeImap("AT-relay")
@@ -171,13 +174,14 @@ def relay_setup(tmp_path: Path) -> Iterator[dict[str, Any]]:
     state: dict[str, Any] = {"fake": fake}
     ready = threading.Event()
     stop = asyncio.Event()
+    tls_table = f'[tls]\ncertificate = "{tls[0]}"\nkey = "{tls[1]}"\n' if tls else ""
 
     async def main() -> None:
         upstream = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
         up_port = upstream.sockets[0].getsockname()[1]
         p = write_config(tmp_path, f'[relay]\naccounts_file = "{s.config}"\ncache = "{s.cache_path}"\nfailure_delay = 0\n'
-                                   f'max_failures = 3\n[[listen]]\nprotocol = "imap"\nport = 1\n'
-                                   f'upstream = "127.0.0.1:{up_port}"\nupstream_tls = "none"\n')
+                                   f'max_failures = 3\n{tls_table}[[listen]]\nprotocol = "imap"\nport = 1\n'
+                                   f'upstream = "127.0.0.1:{up_port}"\nupstream_tls = "none"\n{listen}')
         conf = cfg.load(p)
         conf.listeners[0].port = 0
 
@@ -186,16 +190,55 @@ def relay_setup(tmp_path: Path) -> Iterator[dict[str, Any]]:
             state["relay"] = relay
             ready.set()
 
-        await server.serve(conf, ready=on_ready, stop=stop)
-        upstream.close()
+        try:
+            await server.serve(conf, ready=on_ready, stop=stop)
+        finally:
+            upstream.close()
+            ready.set()
 
     t = threading.Thread(target=lambda: loop.run_until_complete(main()), daemon=True)
     t.start()
-    assert ready.wait(30), "the relay did not start"
-    yield state
-    loop.call_soon_threadsafe(stop.set)
-    t.join(30)
-    assert not t.is_alive(), "the relay did not shut down"
+    assert ready.wait(30) and "port" in state, "the relay did not start"
+    try:
+        yield state
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        t.join(30)
+        assert not t.is_alive(), "the relay did not shut down"
+
+
+@pytest.fixture
+def relay_setup(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    with running_relay(tmp_path) as state:
+        yield state
+
+
+def client_tls(cert: Path) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=str(cert))
+    return ctx
+
+
+def test_starttls_is_required_before_login_when_plaintext_login_is_off(tmp_path: Path, tls_files: tuple[Path, Path]) -> None:
+    with running_relay(tmp_path, 'tls = "starttls"\nplaintext_login = false\n', tls_files) as r:
+        imap = imaplib.IMAP4("127.0.0.1", r["port"], timeout=10)
+        assert "LOGINDISABLED" in imap.capabilities and "STARTTLS" in imap.capabilities
+        assert "AUTH=PLAIN" not in imap.capabilities
+        with pytest.raises(imaplib.IMAP4.error, match="PRIVACYREQUIRED"):
+            imap.login("scanner", "scanner-pass")
+        imap.starttls(client_tls(tls_files[0]))
+        assert "AUTH=PLAIN" in imap.capabilities and "LOGINDISABLED" not in imap.capabilities
+        assert imap.login("scanner", "scanner-pass")[0] == "OK"
+        assert imap.noop()[0] == "OK"
+        imap.logout()
+
+
+def test_implicit_tls_listener(tmp_path: Path, tls_files: tuple[Path, Path]) -> None:
+    with running_relay(tmp_path, 'tls = "implicit"\n', tls_files) as r:
+        imap = imaplib.IMAP4_SSL("127.0.0.1", r["port"], ssl_context=client_tls(tls_files[0]), timeout=10)
+        assert "STARTTLS" not in imap.capabilities and "AUTH=PLAIN" in imap.capabilities
+        assert imap.login("scanner", "scanner-pass")[0] == "OK"
+        imap.logout()
+        assert any(b"AUTHENTICATE XOAUTH2" in line for line in r["fake"].lines)
 
 
 def test_imaplib_logs_in_through_the_relay(relay_setup: dict[str, Any]) -> None:

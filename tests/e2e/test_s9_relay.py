@@ -70,11 +70,11 @@ class Relay:
     (each through a pass-through FaultProxy, or the given proxies)."""
 
     def __init__(self, stack: dict[str, Any], workdir: Path, *, token_url: Optional[str] = None,
-                 proxies: Optional[dict[str, Any]] = None, extra: str = "") -> None:
+                 proxies: Optional[dict[str, Any]] = None, extra: str = "", mailbox: Optional[str] = None) -> None:
         self.stack = stack
         self.dir = workdir
         self.secret = stack["clients"]["secret"]
-        self.mailbox = self.secret["mailbox"]
+        self.mailbox = mailbox or self.secret["mailbox"]
         self.proxies = proxies or {p: FaultProxy(stack[s]["port"]) for p, s in
                                    (("imap", "imap"), ("pop", "pop"), ("smtp", "submission"))}
         self.ports = {p: free_port() for p in ("imap", "pop", "smtp")}
@@ -310,6 +310,25 @@ def test_upstream_down_is_a_temporary_refusal_with_the_cause_in_the_log(stack: d
         assert "454 4.7.0 mailoauth: upstream_unavailable" in out.stdout, out.stdout + out.stderr
         assert "cannot learn the upstream's capabilities now" in r.text()
         assert re.search(r"upstream unavailable: cannot connect to IMAP 127\.0\.0\.1:\d+", r.text()), r.text()
+    finally:
+        assert r.stop() == 0
+
+
+def test_an_upstream_refusal_reaches_the_client_with_the_diagnosis_code(stack: dict[str, Any], tmp_path: Path) -> None:
+    # The account names a mailbox its token is not for: Dovecot refuses the XOAUTH2 login.
+    r = Relay(stack, tmp_path, mailbox="bob@example.test").start()
+    try:
+        imap = r.imap()
+        with pytest.raises(imaplib.IMAP4.error, match=r"\[AUTHENTICATIONFAILED\] mailoauth: auth_failed: "):
+            imap.login(LOCAL_USER, PASSWORD)
+        imap.logout()
+        out = subprocess.run(["swaks", "--server", f"127.0.0.1:{r.ports['smtp']}", "--auth", "PLAIN", "--auth-user", LOCAL_USER,
+                              "--auth-password", PASSWORD, "--to", "bob@example.test", "--quit-after", "AUTH"],
+                             capture_output=True, text=True, timeout=60)
+        assert "535 5.7.8 mailoauth: auth_failed: " in out.stdout, out.stdout + out.stderr
+        text = r.text()
+        assert "retrying once with a fresh one" in text  # the core says a fresh token could help
+        assert "the upstream refused the login" in text and "\n  cause: " in text and "\n  fix: " in text, text
     finally:
         assert r.stop() == 0
 
