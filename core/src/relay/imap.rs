@@ -4,8 +4,8 @@
 //! response (RFC 4959), and the response codes of RFC 5530.
 
 use super::{
-    decode_plain, is_auth_or_tls, one_line, post_login_capabilities, CloseReason, Core, Line,
-    LoginMethod, LoginRefusal, RelayConfig, Step, MAX_COMMAND_LINE, MAX_LITERAL, MAX_LITERALS,
+    is_auth_or_tls, one_line, post_login_capabilities, CloseReason, Core, LoginMethod,
+    LoginRefusal, RelayConfig, Step, MAX_COMMAND_LINE, MAX_LITERAL, MAX_LITERALS,
 };
 
 /// One piece of a command: the text of a line (its literal marker removed) and the literal that
@@ -76,14 +76,9 @@ impl ImapState {
             self.literal_needed = None;
             return Step::Progress;
         }
-        let line = match core.take_line(MAX_COMMAND_LINE) {
-            Line::Complete(line) => line,
-            Line::Incomplete => return Step::Wait,
-            Line::TooLong => {
-                core.send_line("* BYE [TOOBIG] command line too long");
-                core.close(CloseReason::LineTooLong);
-                return Step::Progress;
-            }
+        let line = match core.next_line("* BYE [TOOBIG] command line too long") {
+            Ok(line) => line,
+            Err(step) => return step,
         };
         if let Some(tag) = self.sasl_tag.take() {
             return sasl_response(core, &tag, &line);
@@ -241,7 +236,7 @@ impl ImapState {
         match initial {
             Some(ir) => {
                 self.pending_tag = tag.to_owned();
-                plain(core, tag, ir)
+                core.plain_login(ir)
             }
             None => {
                 core.send_line("+ ");
@@ -282,17 +277,7 @@ fn sasl_response(core: &mut Core, tag: &str, line: &[u8]) -> Step {
     if line == b"*" {
         return bad(core, tag, "AUTHENTICATE cancelled");
     }
-    plain(core, tag, line)
-}
-
-fn plain(core: &mut Core, _tag: &str, response: &[u8]) -> Step {
-    match decode_plain(response) {
-        Ok((user, password)) => {
-            core.login(user, password, LoginMethod::Plain);
-            Step::Progress
-        }
-        Err(refusal) => Step::Refuse(refusal),
-    }
+    core.plain_login(line)
 }
 
 /// `tag BAD text`, counting the refusal (the session closes after too many).

@@ -379,6 +379,31 @@ impl Core {
         self.bad_commands >= MAX_BAD_COMMANDS
     }
 
+    /// The next command line, or the step to return: `Wait` while it is incomplete; over
+    /// [`MAX_COMMAND_LINE`], `farewell` is sent and the session closes.
+    fn next_line(&mut self, farewell: &str) -> std::result::Result<Vec<u8>, Step> {
+        match self.take_line(MAX_COMMAND_LINE) {
+            Line::Complete(line) => Ok(line),
+            Line::Incomplete => Err(Step::Wait),
+            Line::TooLong => {
+                self.send_line(farewell);
+                self.close(CloseReason::LineTooLong);
+                Err(Step::Progress)
+            }
+        }
+    }
+
+    /// Decodes a SASL PLAIN response and asks the host to check it, or refuses it.
+    fn plain_login(&mut self, response: &[u8]) -> Step {
+        match decode_plain(response) {
+            Ok((user, password)) => {
+                self.login(user, password, LoginMethod::Plain);
+                Step::Progress
+            }
+            Err(refusal) => Step::Refuse(refusal),
+        }
+    }
+
     /// Cuts one line (at most `max` octets with its line end) off the input.
     fn take_line(&mut self, max: usize) -> Line {
         match self.input.iter().position(|&b| b == b'\n') {
@@ -646,6 +671,18 @@ pub(crate) fn decode_plain(b64: &[u8]) -> std::result::Result<(String, String), 
         });
     }
     Ok((user.to_owned(), password.to_owned()))
+}
+
+/// A POP3 or SMTP command line split into its name (uppercased) and the rest.
+pub(crate) fn split_command(line: &[u8]) -> (String, &[u8]) {
+    let (name, arg) = match line.iter().position(|&b| b == b' ') {
+        Some(p) => (
+            line.get(..p).unwrap_or(b""),
+            line.get(p + 1..).unwrap_or(b""),
+        ),
+        None => (line, &b""[..]),
+    };
+    (String::from_utf8_lossy(name).to_ascii_uppercase(), arg)
 }
 
 /// Decodes one base64 line of a SASL exchange (SMTP `AUTH LOGIN`) as UTF-8 text.

@@ -4,8 +4,8 @@
 //! (`[AUTH]`, `[SYS/TEMP]`).
 
 use super::{
-    decode_plain, is_auth_or_tls, one_line, CloseReason, Core, Line, LoginMethod, LoginRefusal,
-    RelayConfig, Step, MAX_COMMAND_LINE,
+    is_auth_or_tls, one_line, split_command, CloseReason, Core, LoginMethod, LoginRefusal,
+    RelayConfig, Step,
 };
 
 pub(crate) struct PopState {
@@ -30,30 +30,18 @@ impl PopState {
     }
 
     pub(crate) fn step(&mut self, core: &mut Core) -> Step {
-        let line = match core.take_line(MAX_COMMAND_LINE) {
-            Line::Complete(line) => line,
-            Line::Incomplete => return Step::Wait,
-            Line::TooLong => {
-                core.send_line("-ERR command line too long");
-                core.close(CloseReason::LineTooLong);
-                return Step::Progress;
-            }
+        let line = match core.next_line("-ERR command line too long") {
+            Ok(line) => line,
+            Err(step) => return step,
         };
         if self.sasl {
             self.sasl = false;
             if line == b"*" {
                 return err(core, "AUTH cancelled");
             }
-            return plain(core, &line);
+            return core.plain_login(&line);
         }
-        let (name, arg) = match line.iter().position(|&b| b == b' ') {
-            Some(p) => (
-                line.get(..p).unwrap_or(b""),
-                line.get(p + 1..).unwrap_or(b""),
-            ),
-            None => (line.as_slice(), &b""[..]),
-        };
-        let name = String::from_utf8_lossy(name).to_ascii_uppercase();
+        let (name, arg) = split_command(&line);
         let config = core.config.clone();
         let config = &config;
         match name.as_str() {
@@ -119,7 +107,7 @@ impl PopState {
                     return err(core, "unsupported mechanism: the relay accepts PLAIN");
                 }
                 match words.next() {
-                    Some(ir) => return plain(core, ir),
+                    Some(ir) => return core.plain_login(ir),
                     None => {
                         core.send_line("+ ");
                         self.sasl = true;
@@ -131,16 +119,6 @@ impl PopState {
             _ => return err(core, "command not valid before login"),
         }
         Step::Progress
-    }
-}
-
-fn plain(core: &mut Core, response: &[u8]) -> Step {
-    match decode_plain(response) {
-        Ok((user, password)) => {
-            core.login(user, password, LoginMethod::Plain);
-            Step::Progress
-        }
-        Err(refusal) => Step::Refuse(refusal),
     }
 }
 

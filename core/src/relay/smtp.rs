@@ -3,8 +3,8 @@
 //! `NOOP`, `RSET`, `HELP`, `QUIT`; enhanced status codes (RFC 3463, RFC 4954 section 6).
 
 use super::{
-    decode_b64_text, decode_plain, is_auth_or_tls, one_line, CloseReason, Core, Line, LoginMethod,
-    LoginRefusal, RelayConfig, Step, MAX_COMMAND_LINE,
+    decode_b64_text, is_auth_or_tls, one_line, split_command, CloseReason, Core, LoginMethod,
+    LoginRefusal, RelayConfig, Step,
 };
 
 /// Where an `AUTH` exchange stands.
@@ -43,26 +43,14 @@ impl SmtpState {
     }
 
     pub(crate) fn step(&mut self, core: &mut Core) -> Step {
-        let line = match core.take_line(MAX_COMMAND_LINE) {
-            Line::Complete(line) => line,
-            Line::Incomplete => return Step::Wait,
-            Line::TooLong => {
-                core.send_line("500 5.5.6 command line too long");
-                core.close(CloseReason::LineTooLong);
-                return Step::Progress;
-            }
+        let line = match core.next_line("500 5.5.6 command line too long") {
+            Ok(line) => line,
+            Err(step) => return step,
         };
         if let Some(sasl) = self.sasl.take() {
             return self.sasl_line(core, sasl, &line);
         }
-        let (name, arg) = match line.iter().position(|&b| b == b' ') {
-            Some(p) => (
-                line.get(..p).unwrap_or(b""),
-                line.get(p + 1..).unwrap_or(b""),
-            ),
-            None => (line.as_slice(), &b""[..]),
-        };
-        let name = String::from_utf8_lossy(name).to_ascii_uppercase();
+        let (name, arg) = split_command(&line);
         let arg = trim(arg);
         let host = core.config.hostname.clone();
         match name.as_str() {
@@ -133,7 +121,7 @@ impl SmtpState {
         let initial = words.next().map(trim);
         if mechanism.eq_ignore_ascii_case(b"PLAIN") {
             match initial {
-                Some(ir) => plain(core, ir),
+                Some(ir) => core.plain_login(ir),
                 None => {
                     core.send_line("334 ");
                     self.sasl = Some(Sasl::Plain);
@@ -164,7 +152,7 @@ impl SmtpState {
             return reply(core, "501 5.0.0 Authentication cancelled");
         }
         match sasl {
-            Sasl::Plain => plain(core, line),
+            Sasl::Plain => core.plain_login(line),
             Sasl::LoginUser => match decode_b64_text(line) {
                 Some(user) if !user.is_empty() => {
                     core.send_line(PROMPT_PASSWORD);
@@ -188,16 +176,6 @@ fn trim(b: &[u8]) -> &[u8] {
     let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
     let end = b.iter().rposition(|&c| c != b' ').map_or(start, |e| e + 1);
     b.get(start..end).unwrap_or(b"")
-}
-
-fn plain(core: &mut Core, response: &[u8]) -> Step {
-    match decode_plain(response) {
-        Ok((user, password)) => {
-            core.login(user, password, LoginMethod::Plain);
-            Step::Progress
-        }
-        Err(refusal) => Step::Refuse(refusal),
-    }
 }
 
 /// One reply line that refuses a command, counting it (the session closes after too many).
