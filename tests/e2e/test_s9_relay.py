@@ -157,6 +157,14 @@ def relay(stack: dict[str, Any], tmp_path: Path) -> Iterator[Relay]:
         assert tokens and not any(t in r.text() for t in tokens), "a token reached the log"
 
 
+def swaks_auth(relay: "Relay", mech: str, password: str) -> subprocess.CompletedProcess[str]:
+    """swaks logs in to the relay's SMTP port and quits after AUTH."""
+    need("swaks")
+    return subprocess.run(["swaks", "--server", f"127.0.0.1:{relay.ports['smtp']}", "--auth", mech, "--auth-user", LOCAL_USER,
+                           "--auth-password", password, "--to", "bob@example.test", "--quit-after", "AUTH"],
+                          capture_output=True, text=True, timeout=60)
+
+
 def append(relay: Relay, subject: str) -> None:
     imap = relay.imap()
     imap.login(LOCAL_USER, PASSWORD)
@@ -270,9 +278,7 @@ def test_a_wrong_local_password_sends_nothing_upstream(stack: dict[str, Any], re
     with pytest.raises(imaplib.IMAP4.error, match="bad_credentials"):
         imap.login("nobody", PASSWORD)
     imap.shutdown()
-    r = subprocess.run(["swaks", "--server", f"127.0.0.1:{relay.ports['smtp']}", "--auth", "PLAIN", "--auth-user", LOCAL_USER,
-                        "--auth-password", "wrong", "--to", "bob@example.test", "--quit-after", "AUTH"],
-                       capture_output=True, text=True, timeout=60)
+    r = swaks_auth(relay, "PLAIN", "wrong")
     assert "535 5.7.8 mailoauth: bad_credentials" in r.stdout, r.stdout + r.stderr
     assert {p: relay.connections(p) for p in ("imap", "pop", "smtp")} == before, "a connection reached the upstream"
     assert "wrong local password (nothing was sent upstream)" in relay.text()
@@ -304,9 +310,7 @@ def test_upstream_down_is_a_temporary_refusal_with_the_cause_in_the_log(stack: d
         with pytest.raises(imaplib.IMAP4.error, match=r"\[UNAVAILABLE\] mailoauth: upstream_unavailable"):
             imap.login(LOCAL_USER, PASSWORD)
         imap.logout()
-        out = subprocess.run(["swaks", "--server", f"127.0.0.1:{r.ports['smtp']}", "--auth", "LOGIN", "--auth-user", LOCAL_USER,
-                              "--auth-password", PASSWORD, "--to", "bob@example.test", "--quit-after", "AUTH"],
-                             capture_output=True, text=True, timeout=60)
+        out = swaks_auth(r, "LOGIN", PASSWORD)
         assert "454 4.7.0 mailoauth: upstream_unavailable" in out.stdout, out.stdout + out.stderr
         assert "cannot learn the upstream's capabilities now" in r.text()
         assert re.search(r"upstream unavailable: cannot connect to IMAP 127\.0\.0\.1:\d+", r.text()), r.text()
@@ -322,9 +326,7 @@ def test_an_upstream_refusal_reaches_the_client_with_the_diagnosis_code(stack: d
         with pytest.raises(imaplib.IMAP4.error, match=r"\[AUTHENTICATIONFAILED\] mailoauth: auth_failed: "):
             imap.login(LOCAL_USER, PASSWORD)
         imap.logout()
-        out = subprocess.run(["swaks", "--server", f"127.0.0.1:{r.ports['smtp']}", "--auth", "PLAIN", "--auth-user", LOCAL_USER,
-                              "--auth-password", PASSWORD, "--to", "bob@example.test", "--quit-after", "AUTH"],
-                             capture_output=True, text=True, timeout=60)
+        out = swaks_auth(r, "PLAIN", PASSWORD)
         assert "535 5.7.8 mailoauth: auth_failed: " in out.stdout, out.stdout + out.stderr
         text = r.text()
         assert "retrying once with a fresh one" in text  # the core says a fresh token could help
