@@ -4,7 +4,9 @@
 
 use crate::convert::{self, PyRepr};
 use crate::errors::{self, IntoPyResult};
-use mailoauth::relay::{self, LoginRefusal, RelayConfig, RelayOutput, RelaySession};
+use mailoauth::relay::{
+    self, LoginRefusal, PreambleAction, RelayConfig, RelayOutput, RelaySession, UpstreamPreamble,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -191,6 +193,78 @@ impl PyRelaySession {
     }
 }
 
+/// What the driver of an `UpstreamPreamble` must do next: `kind` is `send` (write `data`),
+/// `need_line` (read one line, pass it to `receive_line`), `start_tls` (upgrade as the client,
+/// then `tls_started`) or `done` (`capabilities` holds the server's list).
+#[pyclass(name = "PreambleAction", module = "mailoauth", frozen, get_all)]
+pub struct PyPreambleAction {
+    kind: &'static str,
+    data: Option<Py<PyBytes>>,
+    capabilities: Option<Vec<String>>,
+}
+
+#[pymethods]
+impl PyPreambleAction {
+    fn __repr__(&self) -> String {
+        format!("PreambleAction(kind={})", self.kind.py_repr())
+    }
+}
+
+/// The relay's upstream preamble: greeting, STARTTLS when asked for, capabilities.
+#[pyclass(name = "UpstreamPreamble", module = "mailoauth")]
+pub struct PyUpstreamPreamble {
+    inner: UpstreamPreamble,
+}
+
+#[pymethods]
+impl PyUpstreamPreamble {
+    #[new]
+    #[pyo3(signature = (protocol, *, hostname, starttls = false))]
+    fn new(protocol: &str, hostname: &str, starttls: bool) -> PyResult<Self> {
+        Ok(PyUpstreamPreamble {
+            inner: UpstreamPreamble::new(convert::protocol(protocol)?, hostname, starttls).py()?,
+        })
+    }
+    /// What to do next.
+    fn next_action(&mut self, py: Python<'_>) -> PyResult<PyPreambleAction> {
+        let mut out = PyPreambleAction {
+            kind: "need_line",
+            data: None,
+            capabilities: None,
+        };
+        match self.inner.next_action() {
+            PreambleAction::Send(bytes) => {
+                out.kind = "send";
+                out.data = Some(PyBytes::new(py, &bytes).unbind());
+            }
+            PreambleAction::NeedLine => {}
+            PreambleAction::StartTls => out.kind = "start_tls",
+            PreambleAction::Done(caps) => {
+                out.kind = "done";
+                out.capabilities = Some(caps);
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                return Err(errors::invalid_input(
+                    "unknown preamble action from the core",
+                ))
+            }
+        }
+        Ok(out)
+    }
+    /// Feeds one server line (bytes, with or without CR LF).
+    fn receive_line(&mut self, line: &[u8]) -> PyResult<()> {
+        self.inner.receive_line(line).py()
+    }
+    /// Reports the finished TLS handshake after a `start_tls` action.
+    fn tls_started(&mut self) -> PyResult<()> {
+        self.inner.tls_started().py()
+    }
+    fn __repr__(&self) -> String {
+        "UpstreamPreamble()".to_owned()
+    }
+}
+
 /// The pre-login capabilities a relay client sees, from the upstream's.
 #[pyfunction]
 #[pyo3(signature = (protocol, upstream, *, tls_active = false, starttls = false, plaintext_login = false))]
@@ -227,6 +301,8 @@ fn post_login_capabilities(protocol: &str, upstream: Vec<String>) -> PyResult<Ve
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRelayOutput>()?;
     m.add_class::<PyRelaySession>()?;
+    m.add_class::<PyPreambleAction>()?;
+    m.add_class::<PyUpstreamPreamble>()?;
     m.add_function(wrap_pyfunction!(rewrite_capabilities, m)?)?;
     m.add_function(wrap_pyfunction!(post_login_capabilities, m)?)?;
     Ok(())

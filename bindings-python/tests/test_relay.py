@@ -274,3 +274,25 @@ def test_a_wrong_local_password_sends_nothing_upstream_and_is_throttled(relay_se
         imap2.login("scanner", "scanner-pass")
     imap2.logout()
     assert not any(b"AUTHENTICATE" in line for line in fake.lines[before:])
+
+
+def test_native_upstream_preamble_drives_smtp_starttls() -> None:
+    p = mailoauth.UpstreamPreamble("smtp", hostname="relay.test", starttls=True)
+    seen = []
+    replies = iter([b"220 hi\r\n", b"250-x\r\n", b"250 STARTTLS\r\n", b"220 go\r\n", b"250-x\r\n", b"250 AUTH XOAUTH2\r\n"])
+    while True:
+        a = p.next_action()
+        if a.kind == "send":
+            seen.append(a.data)
+        elif a.kind == "need_line":
+            p.receive_line(next(replies))
+        elif a.kind == "start_tls":
+            seen.append(b"<tls>")
+            p.tls_started()
+        else:
+            assert a.capabilities == ["AUTH XOAUTH2"]
+            break
+    assert seen == [b"EHLO relay.test\r\n", b"STARTTLS\r\n", b"<tls>", b"EHLO relay.test\r\n"]
+    bad = mailoauth.UpstreamPreamble("imap", hostname="h")
+    with pytest.raises(mailoauth.ProtocolError):
+        bad.receive_line(b"* BYE no\r\n")

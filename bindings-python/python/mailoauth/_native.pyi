@@ -98,6 +98,8 @@ __all__ = [
     "personal_account_diagnosis",
     "RelayOutput",
     "RelaySession",
+    "PreambleAction",
+    "UpstreamPreamble",
     "rewrite_capabilities",
     "post_login_capabilities",
 ]
@@ -998,6 +1000,22 @@ class RelaySession:
     def tls_active(self) -> bool: ...
     @property
     def failures(self) -> int: ...
+
+@final
+class PreambleAction:
+    @property
+    def kind(self) -> Literal["send", "need_line", "start_tls", "done"]: ...
+    @property
+    def data(self) -> Optional[bytes]: ...
+    @property
+    def capabilities(self) -> Optional[list[str]]: ...
+
+@final
+class UpstreamPreamble:
+    def __new__(cls, protocol: str, *, hostname: str, starttls: bool = False) -> UpstreamPreamble: ...
+    def next_action(self) -> PreambleAction: ...
+    def receive_line(self, line: bytes) -> None: ...
+    def tls_started(self) -> None: ...
 
 def rewrite_capabilities(
     protocol: str,

@@ -70,6 +70,9 @@
 mod imap;
 mod pop3;
 mod smtp;
+mod upstream;
+
+pub use upstream::{PreambleAction, UpstreamPreamble};
 
 use crate::cloud::Protocol;
 use crate::error::{Error, Result};
