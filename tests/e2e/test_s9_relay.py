@@ -70,7 +70,8 @@ class Relay:
     (each through a pass-through FaultProxy, or the given proxies)."""
 
     def __init__(self, stack: dict[str, Any], workdir: Path, *, token_url: Optional[str] = None,
-                 proxies: Optional[dict[str, Any]] = None, extra: str = "", mailbox: Optional[str] = None) -> None:
+                 proxies: Optional[dict[str, Any]] = None, extra: str = "", mailbox: Optional[str] = None,
+                 tls: Optional[dict[str, str]] = None) -> None:
         self.stack = stack
         self.dir = workdir
         self.secret = stack["clients"]["secret"]
@@ -82,9 +83,17 @@ class Relay:
             f'[accounts.daemon]\nprovider = "custom"\nclient_id = "{self.secret["client_id"]}"\n'
             f'tenant = "{stack["tenant_id"]}"\ntoken_url = "{token_url or stack["token_url"]}"\n'
             f'mailbox = "{self.mailbox}"\nclient_secret_env = "E2E_RELAY_SECRET"\nprotocols = ["imap", "pop", "smtp"]\n')
+        tls = tls or {}
         listeners = "".join(
             f'[[listen]]\nprotocol = "{p}"\nport = {self.ports[p]}\nupstream = "127.0.0.1:{self.upstream_port(p)}"\n'
-            f'upstream_tls = "none"\n' for p in ("imap", "pop", "smtp"))
+            f'upstream_tls = "none"\ntls = "{tls.get(p, "none")}"\n' for p in ("imap", "pop", "smtp"))
+        if tls:
+            self.cert, key = workdir / "relay.pem", workdir / "relay.key"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(self.cert)],
+                           check=True, capture_output=True, timeout=60)
+            extra += '\n[tls]\ncertificate = "relay.pem"\nkey = "relay.key"\n'
+
         self.config = workdir / "relay.toml"
         self.config.write_text(
             f'[relay]\nhostname = "relay.test"\naccounts_file = "accounts.toml"\ncache = "tokens.json"\nfailure_delay = 0\n'
@@ -268,6 +277,29 @@ def test_curl_imap_pop3_and_smtp(stack: dict[str, Any], relay: Relay) -> None:
 
 # ------------------------------------------------------------------------------------------------
 # Faults
+
+
+def test_starttls_and_implicit_tls_listeners(stack: dict[str, Any], tmp_path: Path) -> None:
+    need("swaks", "curl", "openssl")
+    r = Relay(stack, tmp_path, tls={"imap": "implicit", "pop": "starttls", "smtp": "starttls"}).start()
+    try:
+        subject = f"swaks tls {uuid.uuid4()}"
+        before = len(sink_messages(stack))
+        out = subprocess.run(["swaks", "--server", f"127.0.0.1:{r.ports['smtp']}", "-tls", "--auth", "PLAIN", "--auth-user",
+                              LOCAL_USER, "--auth-password", PASSWORD, "--from", r.mailbox, "--to", "bob@example.test",
+                              "--header", f"Subject: {subject}"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "220 2.0.0 Ready to start TLS" in out.stdout and "TLS started" in out.stdout, out.stdout
+        wait_for(lambda: subject in sink_subjects(stack, before), what="the message sent over STARTTLS")
+        out = subprocess.run(["curl", "-sS", "--max-time", "30", "--cacert", str(r.cert), f"imaps://127.0.0.1:{r.ports['imap']}/",
+                              "-u", f"{LOCAL_USER}:{PASSWORD}"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0 and '"." INBOX' in out.stdout, out.stdout + out.stderr
+        out = subprocess.run(["curl", "-sS", "--max-time", "30", "--ssl-reqd", "--cacert", str(r.cert),
+                              f"pop3://127.0.0.1:{r.ports['pop']}/", "-u", f"{LOCAL_USER}:{PASSWORD}"],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+    finally:
+        assert r.stop() == 0
 
 
 def test_a_wrong_local_password_sends_nothing_upstream(stack: dict[str, Any], relay: Relay) -> None:
