@@ -26,7 +26,7 @@ from typing import Awaitable, Callable, Optional
 
 from mailoauth._native import AuthenticationError, Error, RelaySession, diagnose_reply
 from mailoauth.relay import upstream as up
-from mailoauth.relay.config import Listener, RelayConfig, User
+from mailoauth.relay.config import Listener, PasswordHash, RelayConfig, User, hash_password
 
 log = logging.getLogger("mailoauth.relay")
 
@@ -155,6 +155,14 @@ class Passwords:
         self._key = os.urandom(32)
         self._good: dict[str, bytes] = {}
         self._locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
+        self._dummy: Optional[PasswordHash] = None
+
+    async def check_unknown(self, password: str) -> None:
+        """Spends what a real check costs on a user that does not exist, so the answer's timing
+        does not tell which user names exist."""
+        if self._dummy is None:
+            self._dummy = PasswordHash.parse(await asyncio.to_thread(hash_password, os.urandom(16).hex()))
+        await asyncio.to_thread(self._dummy.verify, password)
 
     def _mac(self, user: User, password: str) -> bytes:
         return hmac.new(self._key, user.name.encode() + b"\0" + password.encode("utf-8", "surrogatepass"),
@@ -340,6 +348,8 @@ class Relay:
             await asyncio.sleep(self.config.failure_delay)
             return Refusal("too_many_failures", "too many failed logins from your address, try again later", temporary=True)
         user = self.config.users.get(name)
+        if user is None:
+            await self.passwords.check_unknown(password)
         if user is None or not await self.passwords.check(user, password):
             self.throttle.failed(source, time.monotonic())
             log.warning("%s: login as %r refused: %s (nothing was sent upstream)", tag, name,
