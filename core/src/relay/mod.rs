@@ -88,6 +88,9 @@ pub const MAX_COMMAND_LINE: usize = 12 * 1024;
 pub const MAX_LITERAL: usize = 8 * 1024;
 /// The most literals in one IMAP command before login.
 pub const MAX_LITERALS: usize = 4;
+/// The most client bytes kept while a login is checked (pipelined commands after it); more
+/// closes the session (code `too_much_input`).
+pub const MAX_PENDING_INPUT: usize = 64 * 1024;
 /// Failed logins after which the session is closed.
 pub const MAX_LOGIN_FAILURES: u32 = 3;
 /// Refused commands (syntax errors, unknown commands) after which the session is closed.
@@ -179,6 +182,9 @@ pub enum CloseReason {
     TooManyErrors,
     /// The host is shutting down or cannot serve the client (code `shutdown`).
     Shutdown,
+    /// More than [`MAX_PENDING_INPUT`] bytes arrived while a login was checked
+    /// (code `too_much_input`).
+    TooMuchInput,
 }
 
 impl CloseReason {
@@ -191,6 +197,7 @@ impl CloseReason {
             CloseReason::TooManyFailures => "too_many_failures",
             CloseReason::TooManyErrors => "too_many_errors",
             CloseReason::Shutdown => "shutdown",
+            CloseReason::TooMuchInput => "too_much_input",
         }
     }
 }
@@ -483,9 +490,29 @@ impl RelaySession {
             }
             RelayState::Closed => return Err(Error::invalid_input("the session is closed")),
         }
+        if self.core.state == RelayState::CheckingLogin
+            && self.core.input.len() + data.len() > MAX_PENDING_INPUT
+        {
+            self.farewell("too much input while the login is checked");
+            self.core.close(CloseReason::TooMuchInput);
+            return Ok(());
+        }
         self.core.input.extend_from_slice(data);
         self.process();
         Ok(())
+    }
+
+    /// The protocol's last words before the relay closes: IMAP `* BYE`, POP `-ERR`, SMTP `421`.
+    fn farewell(&mut self, why: &str) {
+        let line = match self.core.protocol {
+            Protocol::Imap => format!("* BYE mailoauth relay {why}"),
+            Protocol::Pop => format!("-ERR [SYS/TEMP] mailoauth relay {why}"),
+            Protocol::Smtp => format!(
+                "421 4.3.2 {} mailoauth relay {why}",
+                self.core.config.hostname
+            ),
+        };
+        self.core.send_line(&line);
     }
 
     /// Reports the finished TLS handshake after [`RelayOutput::StartTls`]: the connection is TLS
@@ -543,15 +570,7 @@ impl RelaySession {
         ) {
             return;
         }
-        let line = match self.core.protocol {
-            Protocol::Imap => "* BYE mailoauth relay shutting down".to_owned(),
-            Protocol::Pop => "-ERR [SYS/TEMP] mailoauth relay shutting down".to_owned(),
-            Protocol::Smtp => format!(
-                "421 4.3.2 {} mailoauth relay shutting down",
-                self.core.config.hostname
-            ),
-        };
-        self.core.send_line(&line);
+        self.farewell("shutting down");
         self.core.close(CloseReason::Shutdown);
     }
 

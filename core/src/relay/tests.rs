@@ -616,3 +616,21 @@ fn post_login_and_rewrite() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn input_during_a_login_check_is_bounded() {
+    let mut s = session(Protocol::Smtp, config());
+    s.receive(b"EHLO x\r\nAUTH PLAIN AGEAYg==\r\n").unwrap();
+    let (_, other) = drain(&mut s);
+    assert_eq!(login_of(&other).0, "a");
+    s.receive(&vec![b'x'; MAX_PENDING_INPUT]).unwrap();
+    assert_eq!(s.state(), RelayState::CheckingLogin);
+    s.receive(b"y").unwrap();
+    let (text, other) = drain(&mut s);
+    assert_eq!(
+        text,
+        "421 4.3.2 relay.test mailoauth relay too much input while the login is checked\r\n"
+    );
+    assert_eq!(other, vec![RelayOutput::Close(CloseReason::TooMuchInput)]);
+    assert_eq!(s.login_succeeded(None).unwrap_err().code(), "invalid_input");
+}

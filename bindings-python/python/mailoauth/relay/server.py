@@ -394,6 +394,9 @@ class Relay:
                 conn.close()
                 log.error("%s: user %r: upstream login failed: %s [%s]", tag, name, e, e.code)
                 return Refusal(e.code, "the mail server broke the login protocol", temporary=True)
+            except BaseException:  # cancelled (shutdown): do not leave the upstream connection open
+                conn.close()
+                raise
             log.info("%s: %r logged in upstream as %s (%s %s:%s)", tag, name, login_name, listener.protocol,
                      listener.upstream_host, listener.upstream_port)
             return conn, user.account, done.capabilities
