@@ -159,6 +159,10 @@ impl PyRelaySession {
     fn shutdown(&mut self) {
         self.inner.shutdown()
     }
+    /// Ends a session whose client did not log in in time (the protocol's farewell).
+    fn timed_out(&mut self) {
+        self.inner.timed_out()
+    }
     /// The client's bytes after its login command (write them upstream once relaying).
     fn take_pending_input<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &self.inner.take_pending_input())

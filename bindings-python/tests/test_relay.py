@@ -165,7 +165,8 @@ class FakeImap:
 
 
 @contextlib.contextmanager
-def running_relay(tmp_path: Path, listen: str = "", tls: Optional[tuple[Path, Path]] = None) -> Iterator[dict[str, Any]]:
+def running_relay(tmp_path: Path, listen: str = "", tls: Optional[tuple[Path, Path]] = None,
+                  relay_extra: str = "") -> Iterator[dict[str, Any]]:
     """The relay in a thread (its own event loop) with one IMAP listener in front of FakeImap."""
     s = Setup(tmp_path, None, token_url="http://127.0.0.1:9/token")
     s.seed("AT-relay", expires_in=3600)
@@ -180,7 +181,7 @@ def running_relay(tmp_path: Path, listen: str = "", tls: Optional[tuple[Path, Pa
         upstream = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
         up_port = upstream.sockets[0].getsockname()[1]
         p = write_config(tmp_path, f'[relay]\naccounts_file = "{s.config}"\ncache = "{s.cache_path}"\nfailure_delay = 0\n'
-                                   f'max_failures = 3\n{tls_table}[[listen]]\nprotocol = "imap"\nport = 1\n'
+                                   f'max_failures = 3\n{relay_extra}{tls_table}[[listen]]\nprotocol = "imap"\nport = 1\n'
                                    f'upstream = "127.0.0.1:{up_port}"\nupstream_tls = "none"\n{listen}')
         conf = cfg.load(p)
         conf.listeners[0].port = 0
@@ -296,3 +297,19 @@ def test_native_upstream_preamble_drives_smtp_starttls() -> None:
     bad = mailoauth.UpstreamPreamble("imap", hostname="h")
     with pytest.raises(mailoauth.ProtocolError):
         bad.receive_line(b"* BYE no\r\n")
+
+
+def test_a_client_that_does_not_log_in_in_time_gets_a_goodbye(tmp_path: Path) -> None:
+    with running_relay(tmp_path, relay_extra="login_timeout = 1\n") as r:
+        import socket
+
+        s = socket.create_connection(("127.0.0.1", r["port"]), timeout=10)
+        data = b""
+        while not data.endswith(b"no login in time\r\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        assert data.startswith(b"* OK [CAPABILITY ") and data.endswith(b"* BYE mailoauth relay autologout: no login in time\r\n")
+        assert s.recv(4096) == b""  # closed
+        s.close()

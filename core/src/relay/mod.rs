@@ -185,6 +185,8 @@ pub enum CloseReason {
     /// More than [`MAX_PENDING_INPUT`] bytes arrived while a login was checked
     /// (code `too_much_input`).
     TooMuchInput,
+    /// The client did not log in within the host's time limit (code `timeout`).
+    Timeout,
 }
 
 impl CloseReason {
@@ -198,6 +200,7 @@ impl CloseReason {
             CloseReason::TooManyErrors => "too_many_errors",
             CloseReason::Shutdown => "shutdown",
             CloseReason::TooMuchInput => "too_much_input",
+            CloseReason::Timeout => "timeout",
         }
     }
 }
@@ -572,6 +575,20 @@ impl RelaySession {
         }
         self.farewell("shutting down");
         self.core.close(CloseReason::Shutdown);
+    }
+
+    /// Ends a session whose client did not log in in time (the host keeps the clock): the
+    /// protocol's farewell (IMAP `* BYE Autologout`, POP `-ERR`, SMTP `421`) and
+    /// [`CloseReason::Timeout`]. Nothing happens when relaying or closed.
+    pub fn timed_out(&mut self) {
+        if matches!(
+            self.core.state,
+            RelayState::Relaying | RelayState::Closed | RelayState::StartingTls
+        ) {
+            return;
+        }
+        self.farewell("autologout: no login in time");
+        self.core.close(CloseReason::Timeout);
     }
 
     /// The client's bytes that arrived after its login command (pipelined commands): once

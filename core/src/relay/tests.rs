@@ -305,6 +305,16 @@ fn imap_logout_and_shutdown() {
         "* BYE mailoauth relay logging out\r\nh1 OK LOGOUT completed\r\n"
     );
     assert_eq!(other, vec![RelayOutput::Close(CloseReason::ClientQuit)]);
+    let mut s = session(Protocol::Pop, config());
+    s.timed_out();
+    let (text, other) = drain(&mut s);
+    assert_eq!(
+        text,
+        "-ERR [SYS/TEMP] mailoauth relay autologout: no login in time\r\n"
+    );
+    assert_eq!(other, vec![RelayOutput::Close(CloseReason::Timeout)]);
+    s.timed_out();
+    assert_eq!(s.poll_output(), None);
     let mut s = session(Protocol::Imap, config());
     s.shutdown();
     let (text, other) = drain(&mut s);

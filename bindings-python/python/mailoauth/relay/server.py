@@ -305,7 +305,7 @@ class Relay:
                     data = await asyncio.wait_for(reader.read(CHUNK), max(remaining, 0.001))
                 except asyncio.TimeoutError:
                     log.info("%s: no login within %g s: closing", tag, self.config.login_timeout)
-                    session.shutdown()
+                    session.timed_out()
                     continue
                 if not data:
                     log.info("%s: the client disconnected before logging in", tag)
