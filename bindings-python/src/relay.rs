@@ -163,6 +163,10 @@ impl PyRelaySession {
     fn timed_out(&mut self) {
         self.inner.timed_out()
     }
+    /// Turns a new client away: the host serves as many sessions as it may.
+    fn busy(&mut self) {
+        self.inner.busy()
+    }
     /// The client's bytes after its login command (write them upstream once relaying).
     fn take_pending_input<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &self.inner.take_pending_input())

@@ -313,3 +313,12 @@ def test_a_client_that_does_not_log_in_in_time_gets_a_goodbye(tmp_path: Path) ->
         assert data.startswith(b"* OK [CAPABILITY ") and data.endswith(b"* BYE mailoauth relay autologout: no login in time\r\n")
         assert s.recv(4096) == b""  # closed
         s.close()
+
+
+def test_sessions_over_max_sessions_get_a_goodbye(tmp_path: Path) -> None:
+    with running_relay(tmp_path, relay_extra="max_sessions = 1\n") as r:
+        first = imaplib.IMAP4("127.0.0.1", r["port"], timeout=10)
+        with pytest.raises(imaplib.IMAP4.abort, match="busy: too many sessions"):
+            imaplib.IMAP4("127.0.0.1", r["port"], timeout=10).noop()
+        assert first.noop()[0] == "OK"
+        first.logout()

@@ -187,6 +187,8 @@ pub enum CloseReason {
     TooMuchInput,
     /// The client did not log in within the host's time limit (code `timeout`).
     Timeout,
+    /// The host serves as many sessions as it may (code `busy`).
+    Busy,
 }
 
 impl CloseReason {
@@ -201,6 +203,7 @@ impl CloseReason {
             CloseReason::Shutdown => "shutdown",
             CloseReason::TooMuchInput => "too_much_input",
             CloseReason::Timeout => "timeout",
+            CloseReason::Busy => "busy",
         }
     }
 }
@@ -565,30 +568,36 @@ impl RelaySession {
     }
 
     /// Ends the session with the protocol's farewell (IMAP `* BYE`, POP `-ERR`, SMTP `421`)
-    /// unless it is relaying or closed: for a shutting-down host.
+    /// unless it is relaying or closed: for a shutting-down host ([`CloseReason::Shutdown`]).
     pub fn shutdown(&mut self) {
-        if matches!(
-            self.core.state,
-            RelayState::Relaying | RelayState::Closed | RelayState::StartingTls
-        ) {
-            return;
-        }
-        self.farewell("shutting down");
-        self.core.close(CloseReason::Shutdown);
+        self.end(CloseReason::Shutdown, "shutting down");
     }
 
     /// Ends a session whose client did not log in in time (the host keeps the clock): the
-    /// protocol's farewell (IMAP `* BYE Autologout`, POP `-ERR`, SMTP `421`) and
+    /// protocol's farewell (IMAP `* BYE ... autologout`, POP `-ERR`, SMTP `421`) and
     /// [`CloseReason::Timeout`]. Nothing happens when relaying or closed.
     pub fn timed_out(&mut self) {
+        self.end(CloseReason::Timeout, "autologout: no login in time");
+    }
+
+    /// Turns a new client away because the host serves as many sessions as it may: the greeting
+    /// is followed by the protocol's farewell and [`CloseReason::Busy`].
+    pub fn busy(&mut self) {
+        self.end(
+            CloseReason::Busy,
+            "busy: too many sessions, try again later",
+        );
+    }
+
+    fn end(&mut self, reason: CloseReason, why: &str) {
         if matches!(
             self.core.state,
             RelayState::Relaying | RelayState::Closed | RelayState::StartingTls
         ) {
             return;
         }
-        self.farewell("autologout: no login in time");
-        self.core.close(CloseReason::Timeout);
+        self.farewell(why);
+        self.core.close(reason);
     }
 
     /// The client's bytes that arrived after its login command (pipelined commands): once

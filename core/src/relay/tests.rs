@@ -315,6 +315,14 @@ fn imap_logout_and_shutdown() {
     assert_eq!(other, vec![RelayOutput::Close(CloseReason::Timeout)]);
     s.timed_out();
     assert_eq!(s.poll_output(), None);
+    let mut s = session(Protocol::Smtp, config());
+    s.busy();
+    let (text, other) = drain(&mut s);
+    assert_eq!(
+        text,
+        "421 4.3.2 relay.test mailoauth relay busy: too many sessions, try again later\r\n"
+    );
+    assert_eq!(other, vec![RelayOutput::Close(CloseReason::Busy)]);
     let mut s = session(Protocol::Imap, config());
     s.shutdown();
     let (text, other) = drain(&mut s);

@@ -259,13 +259,21 @@ class Relay:
         tag = f"#{sid} {listener.protocol} {source}"
         task = asyncio.current_task()
         assert task is not None
-        if self.closing or len(self.sessions) >= self.config.max_sessions:
-            log.warning("%s: refused: %s", tag, "shutting down" if self.closing else f"{len(self.sessions)} sessions open")
-            writer.close()
-            return
         session = RelaySession(listener.protocol, hostname=self.config.hostname, tls_active=listener.tls == "implicit",
                                starttls=listener.tls == "starttls", plaintext_login=listener.plaintext_login,
                                upstream_capabilities=self.capabilities.get(index, []))
+        if self.closing or len(self.sessions) >= self.config.max_sessions:
+            log.warning("%s: refused: %s", tag, "shutting down" if self.closing else f"{len(self.sessions)} sessions open")
+            # The greeting, then the protocol's goodbye.
+            if self.closing:
+                session.shutdown()
+            else:
+                session.busy()
+            try:
+                await _flush(session, writer)
+            finally:
+                writer.close()
+            return
         self.sessions[task] = session
         upstream: Optional[up.Upstream] = None
         try:
