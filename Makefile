@@ -118,7 +118,7 @@ demo: web
 
 ## Side-by-side figures into target/bench/report.{md,json}; bench-readme quotes them in README.md.
 bench:
-	.ci/install-deps rust bench
+	.ci/install-deps rust bench e2e
 	tests/bench/run
 
 bench-readme:

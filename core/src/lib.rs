@@ -16,6 +16,7 @@
 //! | well-known public clients | [`apps`] |
 //! | SASL XOAUTH2 / OAUTHBEARER | [`sasl`] |
 //! | IMAP / POP3 / SMTP logins (the SASL exchanges) | [`imap`], [`pop3`], [`smtp`], [`login`] |
+//! | the client-facing side of a local relay (password in, XOAUTH2 upstream) | [`relay`] |
 //! | admin consent | [`consent`] |
 //! | PKCE and the authorize redirect | [`pkce`], [`authorize`] |
 //! | token requests, responses, token sets | [`token`] |
@@ -40,6 +41,7 @@ mod json;
 pub mod login;
 pub mod pkce;
 pub mod pop3;
+pub mod relay;
 pub mod sasl;
 pub mod secret;
 pub mod smtp;

@@ -67,6 +67,15 @@ def section(r: dict[str, Any]) -> str:
         x = n[key]
         value = f"not available: {x['unavailable']}" if "unavailable" in x else kb(x["stripped"])
         out.append(f"| {label} | {value} | |")
+    rl = r.get("relay")
+    if rl is not None and "unavailable" not in rl:
+        d, v = rl["mb_per_s"]["direct"], rl["mb_per_s"]["relay"]
+        out.append(f"| `mailoauth relay`, 10 MB IMAP APPEND / FETCH (median of {rl['runs']}) | "
+                   f"{v['append']:,.1f} / {v['fetch']:,.1f} MB/s ({rl['ratio']['append']:.2f} / "
+                   f"{rl['ratio']['fetch']:.2f} of direct); {rl['kib_per_idle_session']:.1f} KiB per idle session | "
+                   f"direct to Dovecot: {d['append']:,.1f} / {d['fetch']:,.1f} MB/s |")
+    elif rl is not None:
+        out.append(f"| `mailoauth relay` throughput | not available: {rl['unavailable']} | |")
     out += ["", "| native operation (criterion) | ops/s per core | allocations/op |", "|---|---:|---:|"]
     for c in r["native"]["cases"]:
         out.append(f"| {c['what']} | {c['ops_per_sec']:,} | {c['allocs_per_op']:.0f} |")
@@ -81,6 +90,8 @@ def section(r: dict[str, Any]) -> str:
         goals.append("browser payload goals: not evaluated (payload not available)")
     goals.append(f"Python start-up under 25 ms: {verdict(s['goals']['under_25ms'])}")
     goals.append(f"under a fifth of msal's: {verdict(s['goals']['under_fifth_of_msal'])}")
+    if rl is not None and "goal_0_8_of_direct" in rl:
+        goals.append(f"relay at least 0.8 of direct throughput: {verdict(rl['goal_0_8_of_direct'])}")
     out += ["", "Goals: " + "; ".join(goals) + "."]
     if r.get("quick"):
         out += ["", "(Quick run, BENCH_QUICK=1: short measurements.)"]

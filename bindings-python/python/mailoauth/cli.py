@@ -1278,6 +1278,10 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--print", choices=PRINT_CHOICES, help="print only this on stdout (default with --account: access-token)")
     h.add_argument("--config", metavar="FILE", help="the accounts file (default: $MAILOAUTH_CONFIG or ~/.config/mailoauth/accounts.toml)")
 
+    from mailoauth.relay.cli import add_command as add_relay_command
+
+    add_relay_command(command, common, _Formatter)
+
     p = command(
         "account",
         "named accounts in the accounts file: add, list, show, remove, login (sign in once)",
