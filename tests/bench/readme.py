@@ -66,6 +66,14 @@ def section(r: dict[str, Any]) -> str:
                        ("uniffi_cdylib", "UniFFI cdylib, stripped")):
         x = n[key]
         value = f"not available: {x['unavailable']}" if "unavailable" in x else kb(x["stripped"])
+        c = x.get("composition")
+        if c:
+            secs = c["sections"]
+            value += (f" (code {kb(secs.get('.text', 0))}, read-only data "
+                      f"{kb(secs.get('.rodata', 0))}, unwinding tables {kb(c['unwind_tables'])}"
+                      + (f"; largest crates: " + ", ".join(
+                          f"{k} {kb(v)}" for k, v in list(c["crates"].items())[:4])
+                         if c.get("crates") else "") + ")")
         out.append(f"| {label} | {value} | |")
     rl = r.get("relay")
     if rl is not None and "unavailable" not in rl:
@@ -88,6 +96,8 @@ def section(r: dict[str, Any]) -> str:
         goals.append(f"below msal-browser: {verdict(b['goals']['below_msal_browser_gz'])}")
     else:
         goals.append("browser payload goals: not evaluated (payload not available)")
+    if "under_1mb" in n["uniffi_cdylib"]:
+        goals.append(f"UniFFI cdylib under 1 MB: {verdict(n['uniffi_cdylib']['under_1mb'])}")
     goals.append(f"Python start-up under 25 ms: {verdict(s['goals']['under_25ms'])}")
     goals.append(f"under a fifth of msal's: {verdict(s['goals']['under_fifth_of_msal'])}")
     if rl is not None and "goal_0_8_of_direct" in rl:
