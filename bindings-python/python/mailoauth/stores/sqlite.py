@@ -1,0 +1,237 @@
+"""The SQLite token store (``sqlite:PATH``): embedded, for many processes on one host.
+
+The database runs in WAL mode (readers never wait for the writer) with ``synchronous=FULL``;
+every change is one ``BEGIN IMMEDIATE`` transaction, so writers queue instead of failing. Tables:
+
+- ``tokens(key, tokens, meta, saved_at, purge_at)``: ``tokens`` is ``TokenSet.to_json`` text
+  (or its sealed envelope, :mod:`mailoauth.stores.crypto`), ``meta`` the entry's metadata as JSON;
+- ``locks(key, owner, fence, expires_at)``: one row per held lease; a row past ``expires_at`` is
+  taken over (a holder killed with ``kill -9`` blocks nobody longer than its lease), ``fence``
+  increases with every take-over and a fenced write checks ``owner``;
+- ``backoff(scope, until)``: the shared back-off of a token endpoint.
+
+Entries past ``purge_at`` (:func:`mailoauth.stores.base.purge_at`) are removed on writes and not
+returned by reads. The file is created 0600 in a 0700 directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterator, Optional, Union
+
+from mailoauth._native import error_from
+from mailoauth.stores.base import (
+    LEASE_SECONDS,
+    LOCK_TIMEOUT,
+    Entry,
+    Lease,
+    LockTimeout,
+    TokenStore,
+    dumps_meta,
+    purge_at,
+)
+from mailoauth.stores.crypto import Codec, StoreKey
+
+__all__ = ["SqliteStore"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL, meta TEXT NOT NULL,
+                                   saved_at INTEGER NOT NULL, purge_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, fence INTEGER NOT NULL,
+                                  expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS backoff (scope TEXT PRIMARY KEY, until REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+#: Seconds between two tries for a lease held by another process.
+POLL = 0.02
+
+
+class SqliteStore(TokenStore):
+    """Token sets in a SQLite database, shared by the processes of one host (see the module
+    documentation). ``lease`` is the lease length in seconds; ``key`` seals token sets
+    (:mod:`mailoauth.stores.crypto`)."""
+
+    def __init__(self, path: Union[str, "os.PathLike[str]"], *, lease: float = LEASE_SECONDS,
+                 key: Optional[StoreKey] = None) -> None:
+        self.path = Path(path).expanduser()
+        self.url = f"sqlite:{self.path}"
+        self.lease_seconds = lease
+        self._codec = Codec(key, str(self.path))
+        self._conn: Optional[sqlite3.Connection] = None
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self.path)!r})"
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    # -- connection -------------------------------------------------------------------------------
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists() and os.name == "posix":
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            conn.execute("PRAGMA synchronous = FULL")
+            with self._write(conn):
+                for statement in _SCHEMA.strip().split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                row = conn.execute("SELECT value FROM settings WHERE name = 'schema'").fetchone()
+                if row is None:
+                    conn.execute("INSERT INTO settings VALUES ('schema', ?), ('fence', 0)", (SCHEMA_VERSION,))
+                elif row[0] != SCHEMA_VERSION:
+                    raise error_from("invalid_input", f"the token store {self.path} has schema {row[0]}, this mailoauth "
+                                                      f"knows {SCHEMA_VERSION}: use a matching mailoauth")
+        except sqlite3.DatabaseError as e:
+            raise error_from("invalid_input", f"the token store {self.path} cannot be used as a SQLite database: {e}") from None
+        if mode is None or str(mode[0]).lower() != "wal":
+            raise error_from("invalid_input", f"the token store {self.path} cannot use WAL mode (a network file system?)")
+        self._conn = conn
+        return conn
+
+    @contextlib.contextmanager
+    def _write(self, conn: Optional[sqlite3.Connection] = None) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction (committed, or rolled back on an exception)."""
+        db = conn if conn is not None else self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- entries ----------------------------------------------------------------------------------
+
+    def _entry(self, key: str, tokens_text: str, meta_text: str, saved_at: int) -> Entry:
+        try:
+            tokens = json.loads(tokens_text)
+            meta = json.loads(meta_text)
+        except ValueError:
+            raise error_from("invalid_input", f"the token entry in {self.path} is not valid JSON: repair or delete it "
+                                              "(it is never overwritten by a read)") from None
+        entry: Entry = dict(meta) if isinstance(meta, dict) else {}
+        entry["tokens"] = self._codec.decode(key, tokens)
+        entry["saved_at"] = saved_at
+        return entry
+
+    def get(self, key: str) -> Optional[Entry]:
+        row = self._db().execute("SELECT tokens, meta, saved_at FROM tokens WHERE key = ? AND purge_at > ?",
+                                 (key, int(time.time()))).fetchone()
+        return None if row is None else self._entry(key, row[0], row[1], row[2])
+
+    def entries(self) -> dict[str, Entry]:
+        rows = self._db().execute("SELECT key, tokens, meta, saved_at FROM tokens WHERE purge_at > ?",
+                                  (int(time.time()),)).fetchall()
+        return {r[0]: self._entry(r[0], r[1], r[2], r[3]) for r in rows}
+
+    def put(self, key: str, tokens: Union[str, dict[str, Any]], *, lease: Optional[Lease] = None, **metadata: Any) -> bool:
+        tokens_obj = json.loads(tokens) if isinstance(tokens, str) else dict(tokens)
+        stored = self._codec.encode(key, tokens_obj)
+        tokens_text = tokens if isinstance(tokens, str) and stored is tokens_obj else json.dumps(stored)
+        now = int(time.time())
+        lifetime = metadata.get("lifetime")
+        until = purge_at(tokens_obj, now, lifetime if isinstance(lifetime, int) and lifetime > 0 else 3600)
+        with self._write() as db:
+            if lease is not None and lease.fence is not None:
+                row = db.execute("SELECT owner FROM locks WHERE key = ?", (key,)).fetchone()
+                if row is None or row[0] != lease.fence:
+                    return False
+            db.execute("DELETE FROM tokens WHERE purge_at <= ?", (now,))
+            db.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?, ?, ?)",
+                       (key, tokens_text, dumps_meta(metadata), now, until))
+        return True
+
+    def delete(self, key: str) -> bool:
+        with self._write() as db:
+            return db.execute("DELETE FROM tokens WHERE key = ?", (key,)).rowcount > 0
+
+    def delete_if(self, key: str, refresh_token: Optional[str]) -> bool:
+        with self._write() as db:
+            row = db.execute("SELECT tokens, meta, saved_at FROM tokens WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return False
+            stored = self._entry(key, row[0], row[1], row[2])["tokens"]
+            if not isinstance(stored, dict) or stored.get("refresh_token") != refresh_token:
+                return False
+            db.execute("DELETE FROM tokens WHERE key = ?", (key,))
+            return True
+
+    # -- leases -----------------------------------------------------------------------------------
+
+    def _try_acquire(self, key: str) -> Optional[Lease]:
+        """The lease on ``key`` if it is free or its holder's lease ran out, else ``None``. The
+        fencing value is the store-wide take-over counter plus a random part."""
+        now = time.time()
+        with self._write() as db:
+            row = db.execute("SELECT expires_at FROM locks WHERE key = ?", (key,)).fetchone()
+            if row is not None and row[0] > now:
+                return None
+            db.execute("UPDATE settings SET value = value + 1 WHERE name = 'fence'")
+            fence = int(db.execute("SELECT value FROM settings WHERE name = 'fence'").fetchone()[0])
+            owner = f"{fence}:{os.getpid()}:{secrets.token_hex(8)}"
+            expires = now + self.lease_seconds
+            db.execute("INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?)", (key, owner, fence, expires))
+        return Lease(key, owner, expires, lambda seconds: self._extend(key, owner, seconds))
+
+    def _extend(self, key: str, owner: str, seconds: float) -> bool:
+        with self._write() as db:
+            return db.execute("UPDATE locks SET expires_at = ? WHERE key = ? AND owner = ?",
+                              (time.time() + seconds, key, owner)).rowcount > 0
+
+    def _release(self, key: str, owner: str) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM locks WHERE key = ? AND owner = ?", (key, owner))
+
+    @contextlib.contextmanager
+    def _lease(self, key: str, timeout: Optional[float]) -> Iterator[Lease]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            lease = self._try_acquire(key)
+            if lease is not None:
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                raise LockTimeout(f"the token store {self.path} kept {key!r} locked for {timeout:.0f} s "
+                                  "(another worker is refreshing it)")
+            time.sleep(POLL)
+        assert lease.fence is not None
+        try:
+            yield lease
+        finally:
+            self._release(key, lease.fence)
+
+    def lock(self, timeout: Optional[float] = LOCK_TIMEOUT, *, key: Optional[str] = None) -> contextlib.AbstractContextManager[Lease]:
+        return self._lease(key if key is not None else "", timeout)
+
+    # -- back-off ---------------------------------------------------------------------------------
+
+    def get_backoff(self, scope: str) -> Optional[float]:
+        row = self._db().execute("SELECT until FROM backoff WHERE scope = ?", (scope,)).fetchone()
+        return None if row is None or row[0] <= time.time() else float(row[0])
+
+    def set_backoff(self, scope: str, until: float) -> None:
+        with self._write() as db:
+            db.execute("INSERT INTO backoff VALUES (?, ?) ON CONFLICT(scope) DO UPDATE SET until = MAX(until, excluded.until)",
+                       (scope, until))
