@@ -511,3 +511,40 @@ def test_stores_load_their_libraries_only_when_used() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILOAUTH_STORE_KEY")}
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env)
     assert out.stdout.strip() == ""
+
+
+# ------------------------------------------------------------------------------------------------
+# Accounts and the credential helper
+
+
+@pytest.mark.parametrize("kind", ["redis", "sqlite"])
+def test_the_credential_helper_uses_the_account_store_single_flight(kind: str, tmp_path: Path,
+                                                                   request: pytest.FixtureRequest) -> None:
+    from test_helper import USER, Setup, token_reply
+
+    url = _fresh_url(kind, request, tmp_path)
+    with HttpServer({"/token": [token_reply("AT-new", "RT-2", delay=0.5)]}) as srv:
+        s = Setup(tmp_path, srv, extra=f'cache = "{url}"\n')
+        with s.account.store() as store:
+            store.put(s.key, mailoauth.TokenSet("AT-old", expires_at=int(time.time()) - 10, refresh_token="RT-1").to_json(),
+                      user=USER, lifetime=3600)
+        procs = [subprocess.Popen([sys.executable, "-m", "mailoauth", "token", "--account", "t"], env=s.env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(8)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert [o[0] for o in outs] == ["AT-new\n"] * 8, outs
+        assert len(srv.requests) == 1 and srv.requests[0].form["refresh_token"] == "RT-1"
+        with s.account.store() as store:
+            entry = store.get(s.key)
+            assert entry is not None and entry["tokens"]["refresh_token"] == "RT-2"
+        assert not s.cache_path.exists()  # nothing went to the default file cache
+
+
+def test_an_account_with_a_bad_store_url_is_a_configuration_error(tmp_path: Path) -> None:
+    config = tmp_path / "accounts.toml"
+    config.write_text(f'[accounts.t]\nprovider = "custom"\nclient_id = "{CLIENT}"\ntoken_url = "http://127.0.0.1:9/token"\n'
+                      'authorize_url = "http://127.0.0.1:9/a"\nuser = "u@example.com"\nprotocols = ["imap"]\n'
+                      'cache = "memcached://127.0.0.1"\n')
+    r = subprocess.run([sys.executable, "-m", "mailoauth", "token", "--account", "t", "--config", str(config)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 5 and r.stdout == ""  # EXIT_CONFIG
+    assert "configuration error" in r.stderr and "unknown token store 'memcached'" in r.stderr

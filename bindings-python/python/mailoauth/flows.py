@@ -67,6 +67,8 @@ __all__ = [
     "interactive",
     "refresh",
     "get_token",
+    "refresh_cached",
+    "app_only_cached",
     "is_remote_session",
 ]
 
@@ -556,6 +558,33 @@ def refresh_cached(
                           lock_timeout=lock_timeout)
 
 
+def app_only_cached(
+    app: App,
+    cache: Union[TokenStore, str],
+    key: str,
+    *,
+    scopes: Sequence[str],
+    force: bool = False,
+    send: Sender = http_send,
+    metadata: Optional[dict[str, object]] = None,
+    lock_timeout: Optional[float] = None,
+) -> TokenSet:
+    """The cached app-only token of ``key`` while it is fresh, else a new one from the client
+    credentials flow, asked for by one worker at a time (the store's lease): of many workers that
+    need a token at once, one asks and the others read its result."""
+    store = open_store(cache)
+    scope = " ".join(scopes) if scopes else None
+
+    def acquire(current: Optional[TokenSet], on_throttle: ThrottleHook) -> TokenSet:
+        return client_credentials(app, scope=scope, send=send, on_throttle=on_throttle)
+
+    got = _single_flight(app, store, key, acquire, scopes=scopes, force=force, metadata=metadata or {},
+                         lock_timeout=lock_timeout)
+    if got is None:  # acquire never returns None
+        raise error_from("malformed", "the client credentials flow gave no token")
+    return got
+
+
 def get_token(
     app: App,
     *,
@@ -595,15 +624,8 @@ def get_token(
         return tokens
 
     if store is not None and flow in AppOnlyFlows:
-        scope = " ".join(scopes) if scopes else None
-
-        def acquire(current: Optional[TokenSet], on_throttle: ThrottleHook) -> TokenSet:
-            return client_credentials(app, scope=scope, send=send, on_throttle=on_throttle)
-
-        got = _single_flight(app, store, key, acquire, scopes=scopes, force=force,
-                             metadata={"user": user, "flow": flow}, lock_timeout=None)
-        assert got is not None
-        return got
+        return app_only_cached(app, store, key, scopes=scopes, force=force, send=send,
+                               metadata={"user": user, "flow": flow})
     if store is not None:
         try:
             got = refresh_cached(app, store, key, scopes=scopes, force=force, send=send,
