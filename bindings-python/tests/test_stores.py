@@ -255,9 +255,12 @@ def test_a_429_with_retry_after_holds_every_worker_back(store_url: str, tmp_path
 
 
 def test_a_short_back_off_is_waited_out_and_the_token_is_shared(store_url: str, tmp_path: Path) -> None:
-    throttled = Reply(503, {"error": "temporarily_unavailable"}, headers={"Retry-After": "2"})
+    # The holder waits out the Retry-After holding the key: its lease (1 s here) is stretched over
+    # the wait, so nobody takes the key over and asks again meanwhile.
+    url = store_url if store_url.startswith("file:") else store_url + "?lease=1"
+    throttled = Reply(503, {"error": "temporarily_unavailable"}, headers={"Retry-After": "3"})
     with TokenEndpoint(throttled) as endpoint:
-        results = run_fleet(store_url, endpoint.url, tmp_path, n=10)
+        results = run_fleet(url, endpoint.url, tmp_path, n=10)
         assert endpoint.count == 2  # the 503, then one successful request after its Retry-After
         assert {r.get("access_token") for r in results} == {"at-1"}, results
 

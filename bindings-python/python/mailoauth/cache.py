@@ -103,19 +103,19 @@ def cache_key(*, client_id: str, token_url: str, scopes: Sequence[str], user: Op
 
 class TokenCache(TokenStore):
     """A JSON file of token sets (the file store). Thread- and process-safe for read-modify-write
-    on POSIX. ``key`` seals the token sets; by default the key comes from
+    on POSIX. ``encryption_key`` (a :class:`mailoauth.stores.crypto.StoreKey`) seals the token sets; by default the key comes from
     ``$MAILOAUTH_STORE_KEY`` / ``$MAILOAUTH_STORE_KEY_FILE`` when one is set."""
 
-    def __init__(self, path: Optional[PathLike] = None, *, key: Any = None) -> None:
+    def __init__(self, path: Optional[PathLike] = None, *, encryption_key: Any = None) -> None:
         self.path = Path(path).expanduser() if path is not None else default_cache_path()
         self.url = f"file:{self.path}"
         self._thread_lock = threading.RLock()
         self._depth = 0
-        if key is None and (os.environ.get("MAILOAUTH_STORE_KEY") or os.environ.get("MAILOAUTH_STORE_KEY_FILE")):
+        if encryption_key is None and (os.environ.get("MAILOAUTH_STORE_KEY") or os.environ.get("MAILOAUTH_STORE_KEY_FILE")):
             from mailoauth.stores.crypto import key_from_env
 
-            key = key_from_env()
-        self._key = key
+            encryption_key = key_from_env()
+        self._key = encryption_key
 
     @property
     def location(self) -> str:

@@ -58,7 +58,7 @@ from mailoauth.cache import DEFAULT_LIFETIME, cache_key, is_fresh
 from mailoauth.http import send as http_send
 from mailoauth.loopback import LoopbackListener
 from mailoauth.stores import TokenStore, open_store
-from mailoauth.stores.base import LEASE_SECONDS, Lease, backoff_key
+from mailoauth.stores.base import Lease, backoff_key
 
 __all__ = [
     "App",
@@ -501,7 +501,7 @@ def _single_flight(
         def on_throttle(wait: float) -> None:
             store.set_backoff(scope, time.time() + wait)
             if lease.expires is not None:
-                lease.extend(wait + LEASE_SECONDS)
+                lease.extend(wait + lease.seconds)
 
         got = produce(current, on_throttle)
         if got is None:

@@ -112,7 +112,7 @@ def open_store(url: Union[str, TokenStore, None], **kwargs: Any) -> TokenStore:
     if kind == "file":
         from mailoauth.cache import TokenCache
 
-        return TokenCache(target, key=key)
+        return TokenCache(target, encryption_key=key)
     if key is None:
         from mailoauth.stores.crypto import key_from_env
 
@@ -123,7 +123,7 @@ def open_store(url: Union[str, TokenStore, None], **kwargs: Any) -> TokenStore:
     if kind == "sqlite":
         from mailoauth.stores.sqlite import SqliteStore
 
-        return SqliteStore(target, key=key, lease=lease, **kwargs)
+        return SqliteStore(target, encryption_key=key, lease=lease, **kwargs)
     from mailoauth.stores.redis import RedisStore
 
-    return RedisStore(target, key=key, lease=lease, prefix=options.get("prefix") or "mailoauth", **kwargs)
+    return RedisStore(target, encryption_key=key, lease=lease, prefix=options.get("prefix") or "mailoauth", **kwargs)

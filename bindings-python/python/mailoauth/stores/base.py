@@ -71,8 +71,10 @@ class Lease:
     (``None`` for the file store, whose ``flock`` cannot be lost while its holder lives)."""
 
     def __init__(self, key: Optional[str], fence: Optional[str], expires: Optional[float],
-                 extend: Optional[Callable[[float], bool]] = None) -> None:
+                 extend: Optional[Callable[[float], bool]] = None, seconds: float = LEASE_SECONDS) -> None:
         self.key = key
+        #: The store's lease length (seconds).
+        self.seconds = seconds
         self.fence = fence
         #: Wall-clock time (``time.time()``) the lease ends, ``None`` for no end.
         self.expires = expires

@@ -93,15 +93,15 @@ def _redacted(url: str) -> str:
 class RedisStore(TokenStore):
     """Token sets in Redis, shared by every worker on every machine (see the module
     documentation). ``url`` is a redis-py URL (``redis://[[user]:password@]host:port/db``,
-    ``rediss://`` for TLS, ``unix://``); ``lease`` the lease length in seconds; ``key`` seals the
+    ``rediss://`` for TLS, ``unix://``); ``lease`` the lease length in seconds; ``encryption_key`` seals the
     token sets (:mod:`mailoauth.stores.crypto`)."""
 
     def __init__(self, url: str, *, prefix: str = "mailoauth", lease: float = LEASE_SECONDS,
-                 key: Optional[StoreKey] = None, client: Any = None) -> None:
+                 encryption_key: Optional[StoreKey] = None, client: Any = None) -> None:
         self.url = _redacted(url)
         self.prefix = prefix
         self.lease_seconds = lease
-        self._codec = Codec(key, self.url)
+        self._codec = Codec(encryption_key, self.url)
         if client is None:
             try:
                 import redis
@@ -232,7 +232,7 @@ class RedisStore(TokenStore):
             return bool(self._call("PEXPIRE", self._extend, keys=[lock_key], args=[fence, max(1, int(seconds * 1000))]))
 
         try:
-            yield Lease(key, fence, time.time() + self.lease_seconds, extend)
+            yield Lease(key, fence, time.time() + self.lease_seconds, extend, self.lease_seconds)
         finally:
             with contextlib.suppress(Exception):  # an unreachable Redis frees the lease by expiry
                 self._release(keys=[lock_key], args=[fence])

@@ -57,15 +57,15 @@ POLL = 0.02
 
 class SqliteStore(TokenStore):
     """Token sets in a SQLite database, shared by the processes of one host (see the module
-    documentation). ``lease`` is the lease length in seconds; ``key`` seals token sets
+    documentation). ``lease`` is the lease length in seconds; ``encryption_key`` seals token sets
     (:mod:`mailoauth.stores.crypto`)."""
 
     def __init__(self, path: Union[str, "os.PathLike[str]"], *, lease: float = LEASE_SECONDS,
-                 key: Optional[StoreKey] = None) -> None:
+                 encryption_key: Optional[StoreKey] = None) -> None:
         self.path = Path(path).expanduser()
         self.url = f"sqlite:{self.path}"
         self.lease_seconds = lease
-        self._codec = Codec(key, str(self.path))
+        self._codec = Codec(encryption_key, str(self.path))
         self._conn: Optional[sqlite3.Connection] = None
 
     def __repr__(self) -> str:
@@ -194,7 +194,7 @@ class SqliteStore(TokenStore):
             owner = f"{fence}:{os.getpid()}:{secrets.token_hex(8)}"
             expires = now + self.lease_seconds
             db.execute("INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?)", (key, owner, fence, expires))
-        return Lease(key, owner, expires, lambda seconds: self._extend(key, owner, seconds))
+        return Lease(key, owner, expires, lambda seconds: self._extend(key, owner, seconds), self.lease_seconds)
 
     def _extend(self, key: str, owner: str, seconds: float) -> bool:
         with self._write() as db:
