@@ -551,3 +551,28 @@ def test_an_account_with_a_bad_store_url_is_a_configuration_error(tmp_path: Path
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 5 and r.stdout == ""  # EXIT_CONFIG
     assert "configuration error" in r.stderr and "unknown token store 'memcached'" in r.stderr
+
+
+@pytest.mark.parametrize("kind", ["redis", "sqlite", "file"])
+def test_threads_sharing_one_store_object_make_one_request(kind: str, tmp_path: Path,
+                                                           request: pytest.FixtureRequest) -> None:
+    import threading
+
+    with TokenEndpoint(delay=0.3) as endpoint, open_store(_fresh_url(kind, request, tmp_path)) as store:
+        got: list[str] = []
+
+        def work() -> None:
+            t = flows.get_token(app_for(endpoint), flow="client_credentials", scopes=SCOPES, cache=store)
+            got.append(t.access_token)
+
+        threads = [threading.Thread(target=work) for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert got == ["at-1"] * 12 and endpoint.count == 1
+
+
+def test_the_package_names_the_stores() -> None:
+    assert mailoauth.open_store is open_store
+    assert mailoauth.TokenStore is TokenStore

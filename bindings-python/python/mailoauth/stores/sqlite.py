@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
@@ -67,6 +68,8 @@ class SqliteStore(TokenStore):
         self.lease_seconds = lease
         self._codec = Codec(encryption_key, str(self.path))
         self._conn: Optional[sqlite3.Connection] = None
+        # One connection per store object, shared by its threads one statement or transaction at a time.
+        self._mutex = threading.RLock()
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
@@ -109,19 +112,26 @@ class SqliteStore(TokenStore):
     @contextlib.contextmanager
     def _write(self, conn: Optional[sqlite3.Connection] = None) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction (committed, or rolled back on an exception)."""
-        db = conn if conn is not None else self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        with self._mutex:
+            db = conn if conn is not None else self._db()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def _query(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
+        """The rows of one read (WAL: it never waits for a writer)."""
+        with self._mutex:
+            return self._db().execute(sql, args).fetchall()
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     # -- entries ----------------------------------------------------------------------------------
 
@@ -138,13 +148,11 @@ class SqliteStore(TokenStore):
         return entry
 
     def get(self, key: str) -> Optional[Entry]:
-        row = self._db().execute("SELECT tokens, meta, saved_at FROM tokens WHERE key = ? AND purge_at > ?",
-                                 (key, int(time.time()))).fetchone()
-        return None if row is None else self._entry(key, row[0], row[1], row[2])
+        rows = self._query("SELECT tokens, meta, saved_at FROM tokens WHERE key = ? AND purge_at > ?", (key, int(time.time())))
+        return self._entry(key, rows[0][0], rows[0][1], rows[0][2]) if rows else None
 
     def entries(self) -> dict[str, Entry]:
-        rows = self._db().execute("SELECT key, tokens, meta, saved_at FROM tokens WHERE purge_at > ?",
-                                  (int(time.time()),)).fetchall()
+        rows = self._query("SELECT key, tokens, meta, saved_at FROM tokens WHERE purge_at > ?", (int(time.time()),))
         return {r[0]: self._entry(r[0], r[1], r[2], r[3]) for r in rows}
 
     def put(self, key: str, tokens: Union[str, dict[str, Any]], *, lease: Optional[Lease] = None, **metadata: Any) -> bool:
@@ -185,6 +193,9 @@ class SqliteStore(TokenStore):
         """The lease on ``key`` if it is free or its holder's lease ran out, else ``None``. The
         fencing value is the store-wide take-over counter plus a random part."""
         now = time.time()
+        held = self._query("SELECT expires_at FROM locks WHERE key = ?", (key,))
+        if held and held[0][0] > now:
+            return None  # held: no write transaction just to learn that
         with self._write() as db:
             row = db.execute("SELECT expires_at FROM locks WHERE key = ?", (key,)).fetchone()
             if row is not None and row[0] > now:
@@ -228,8 +239,8 @@ class SqliteStore(TokenStore):
     # -- back-off ---------------------------------------------------------------------------------
 
     def get_backoff(self, scope: str) -> Optional[float]:
-        row = self._db().execute("SELECT until FROM backoff WHERE scope = ?", (scope,)).fetchone()
-        return None if row is None or row[0] <= time.time() else float(row[0])
+        rows = self._query("SELECT until FROM backoff WHERE scope = ?", (scope,))
+        return float(rows[0][0]) if rows and rows[0][0] > time.time() else None
 
     def set_backoff(self, scope: str, until: float) -> None:
         with self._write() as db:
