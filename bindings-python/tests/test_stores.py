@@ -576,3 +576,32 @@ def test_threads_sharing_one_store_object_make_one_request(kind: str, tmp_path: 
 def test_the_package_names_the_stores() -> None:
     assert mailoauth.open_store is open_store
     assert mailoauth.TokenStore is TokenStore
+
+
+@pytest.mark.parametrize("left, served", [(200, True), (30, False)])
+def test_while_throttled_a_token_that_still_works_is_served(left: int, served: bool, tmp_path: Path) -> None:
+    with TokenEndpoint() as endpoint:
+        store = SqliteStore(tmp_path / "t.db")
+        key = key_for(endpoint)
+        store.put(key, {"access_token": "still-good", "token_type": "Bearer", "expires_at": int(time.time()) + left},
+                  lifetime=3600)  # due for its early refresh (less than 5 minutes left), not expired
+        store.set_backoff(backoff_key(CLIENT, endpoint.url), time.time() + 300)
+        if served:
+            t = flows.get_token(app_for(endpoint), flow="client_credentials", scopes=SCOPES, cache=store)
+            assert t.access_token == "still-good"
+        else:
+            with pytest.raises(mailoauth.ServerError, match="back off"):
+                flows.get_token(app_for(endpoint), flow="client_credentials", scopes=SCOPES, cache=store)
+        with pytest.raises(mailoauth.ServerError):  # force: the caller wants a new one
+            flows.get_token(app_for(endpoint), flow="client_credentials", scopes=SCOPES, cache=store, force=True)
+        assert endpoint.count == 0
+
+
+def test_a_store_of_another_schema_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    SqliteStore(tmp_path / "t.db").get("k")  # creates it
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute("UPDATE settings SET value = 99 WHERE name = 'schema'")
+    with pytest.raises(mailoauth.InvalidInputError, match="schema 99"):
+        SqliteStore(tmp_path / "t.db").get("k")

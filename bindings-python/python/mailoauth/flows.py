@@ -465,6 +465,10 @@ def _decode_entry(entry: Optional[dict[str, object]]) -> tuple[Optional[TokenSet
 
 AppOnlyFlows = ("client_credentials", "client-credentials", "app")
 
+#: While the token endpoint is throttling, a cached access token with at least this many seconds
+#: left is used instead of raising (it was only due for an early refresh).
+THROTTLED_MIN_LEFT = 60
+
 
 def _single_flight(
     app: App,
@@ -482,10 +486,16 @@ def _single_flight(
     the others wait and read it; ``None`` when ``produce`` has nothing to work with.
 
     ``on_throttle`` records a 429/503's wait as the shared back-off of the app's token endpoint
-    and stretches the lease over it, so the holder keeps the key while it waits."""
+    and stretches the lease over it, so the holder keeps the key while it waits. While throttled
+    (the shared back-off, or a 429/503 now), a cached access token that has not expired yet
+    (:data:`THROTTLED_MIN_LEFT` seconds or more left) is returned instead of the error, unless
+    ``force``."""
     token_url = app.resolved_endpoints().token_url
     scope = backoff_key(app.client_id, token_url)
+    seen: list[Optional[dict[str, object]]] = [None]
+
     def usable(first: Optional[dict[str, object]], now: Optional[dict[str, object]]) -> bool:
+        seen[0] = now
         tokens, fresh = _decode_entry(now)
         if tokens is None or not fresh:
             return False
@@ -512,9 +522,17 @@ def _single_flight(
                   scopes=list(scopes), lifetime=lifetime_of(tokens), **meta)
         return tokens
 
-    got = store.get_or_refresh(key, run, usable=usable, backoff_scope=scope,
-                               timeout=lock_timeout if lock_timeout is not None else 120.0,
-                               max_backoff_wait=float(MAX_RETRY_WAIT))
+    try:
+        got = store.get_or_refresh(key, run, usable=usable, backoff_scope=scope,
+                                   timeout=lock_timeout if lock_timeout is not None else 120.0,
+                                   max_backoff_wait=float(MAX_RETRY_WAIT))
+    except Error as e:
+        throttled = e.transient and (e.status in (429, 503) or e.code == "temporarily_unavailable")
+        still, _ = _decode_entry(seen[0])
+        if (not throttled or force or still is None or still.expires_at is None
+                or still.expires_at - _now() < THROTTLED_MIN_LEFT):
+            raise
+        return still  # throttled: the token in hand still works for a while
     if got is None or isinstance(got, TokenSet):
         return got
     return _decode_entry(got)[0]

@@ -89,25 +89,49 @@ class SqliteStore(TokenStore):
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         try:
             conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 30000")
+        except sqlite3.Error as e:
+            raise error_from("invalid_input", f"cannot open the token store {self.path}: {e}") from None
+        try:
+            self._prepare(conn)
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise error_from("invalid_input", f"the token store {self.path} cannot be used as a SQLite database: {e}") from None
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """WAL mode and the schema; each only written when missing (a fleet's workers open the
+        store at once: reads do not queue, writes do)."""
+        conn.execute("PRAGMA busy_timeout = 30000")
+        mode = conn.execute("PRAGMA journal_mode").fetchone()
+        if mode is None or str(mode[0]).lower() != "wal":
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
-            conn.execute("PRAGMA synchronous = FULL")
+            if mode is None or str(mode[0]).lower() != "wal":
+                raise error_from("invalid_input", f"the token store {self.path} cannot use WAL mode (a network file system?)")
+        conn.execute("PRAGMA synchronous = FULL")
+        version = self._schema_version(conn)
+        if version is None:
             with self._write(conn):
                 for statement in _SCHEMA.strip().split(";"):
                     if statement.strip():
                         conn.execute(statement)
-                row = conn.execute("SELECT value FROM settings WHERE name = 'schema'").fetchone()
-                if row is None:
+                if conn.execute("SELECT value FROM settings WHERE name = 'schema'").fetchone() is None:
                     conn.execute("INSERT INTO settings VALUES ('schema', ?), ('fence', 0)", (SCHEMA_VERSION,))
-                elif row[0] != SCHEMA_VERSION:
-                    raise error_from("invalid_input", f"the token store {self.path} has schema {row[0]}, this mailoauth "
-                                                      f"knows {SCHEMA_VERSION}: use a matching mailoauth")
-        except sqlite3.DatabaseError as e:
-            raise error_from("invalid_input", f"the token store {self.path} cannot be used as a SQLite database: {e}") from None
-        if mode is None or str(mode[0]).lower() != "wal":
-            raise error_from("invalid_input", f"the token store {self.path} cannot use WAL mode (a network file system?)")
-        self._conn = conn
-        return conn
+            version = self._schema_version(conn)
+        if version != SCHEMA_VERSION:
+            raise error_from("invalid_input", f"the token store {self.path} has schema {version}, this mailoauth "
+                                              f"knows {SCHEMA_VERSION}: use a matching mailoauth")
+
+    @staticmethod
+    def _schema_version(conn: sqlite3.Connection) -> Optional[int]:
+        try:
+            row = conn.execute("SELECT value FROM settings WHERE name = 'schema'").fetchone()
+        except sqlite3.OperationalError:  # no such table: a new database
+            return None
+        return None if row is None else int(row[0])
 
     @contextlib.contextmanager
     def _write(self, conn: Optional[sqlite3.Connection] = None) -> Iterator[sqlite3.Connection]:
