@@ -605,3 +605,40 @@ def test_a_store_of_another_schema_is_refused(tmp_path: Path) -> None:
         db.execute("UPDATE settings SET value = 99 WHERE name = 'schema'")
     with pytest.raises(mailoauth.InvalidInputError, match="schema 99"):
         SqliteStore(tmp_path / "t.db").get("k")
+
+
+def test_the_token_command_takes_a_store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_cli import run_json
+    from test_cli_flows import TENANT, token_reply
+
+    monkeypatch.setenv("MAILOAUTH_CLIENT_SECRET", "s3cr3t-value")
+    monkeypatch.setenv("MAILOAUTH_CACHE", str(tmp_path / "default.json"))
+    url = f"sqlite:{tmp_path / 'cli.db'}"
+    with HttpServer({"/token": [token_reply()]}) as srv:
+        for _ in range(2):
+            code, doc = run_json("token", "--app", CLIENT, "--tenant", TENANT, "--token-url", f"{srv.base}/token",
+                                 "--cache", url)
+            assert code == 0 and doc["cache"] == str(tmp_path / "cli.db"), doc
+    assert len(srv.requests) == 1
+    assert not (tmp_path / "default.json").exists()
+    code, doc = run_json("token", "--app", CLIENT, "--tenant", TENANT, "--cache", "memcached://x")
+    assert code != 0 and "unknown token store" in doc["error"]["message"]
+
+
+@pytest.mark.parametrize("kind", ["redis", "sqlite"])
+def test_the_stored_record_is_byte_for_byte_the_core_token_set_json(kind: str, tmp_path: Path,
+                                                                     request: pytest.FixtureRequest) -> None:
+    import sqlite3
+
+    import redis
+
+    tokens = mailoauth.TokenSet("at", expires_at=int(time.time()) + 600, refresh_token="rt", scope="a b")
+    url = _fresh_url(kind, request, tmp_path)
+    with open_store(url) as store:
+        store.put("k", tokens.to_json(), lifetime=600)
+    if kind == "redis":
+        raw = redis.Redis.from_url(url).hget(f"mailoauth:{{{hashed_key('k')}}}:tokens", "tokens").decode()
+    else:
+        with sqlite3.connect(tmp_path / "tokens.db") as db:
+            raw = db.execute("SELECT tokens FROM tokens WHERE key = 'k'").fetchone()[0]
+    assert raw == tokens.to_json()
