@@ -642,3 +642,18 @@ def test_the_stored_record_is_byte_for_byte_the_core_token_set_json(kind: str, t
         with sqlite3.connect(tmp_path / "tokens.db") as db:
             raw = db.execute("SELECT tokens FROM tokens WHERE key = 'k'").fetchone()[0]
     assert raw == tokens.to_json()
+
+
+def test_an_account_names_its_cache_file_only_for_a_file_store(tmp_path: Path) -> None:
+    from mailoauth.accounts import get_account
+
+    config = tmp_path / "accounts.toml"
+    base = (f'provider = "custom"\nclient_id = "{CLIENT}"\ntoken_url = "http://127.0.0.1:9/token"\n'
+            'authorize_url = "http://127.0.0.1:9/a"\nuser = "u@example.com"\nprotocols = ["imap"]\n')
+    config.write_text(f'[accounts.f]\n{base}cache = "file:{tmp_path}/f.json"\n'
+                      f'[accounts.s]\n{base}cache = "sqlite:{tmp_path}/s.db"\n[accounts.d]\n{base}')
+    assert get_account("f", config).cache_path() == tmp_path / "f.json"
+    assert get_account("s", config).cache_path() is None
+    assert isinstance(get_account("s", config).store(), SqliteStore)
+    assert get_account("d", config).cache_path() is None
+    assert isinstance(get_account("d", config).store(), TokenCache)

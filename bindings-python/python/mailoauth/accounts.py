@@ -274,7 +274,13 @@ class Account:
                          user=self.user if self.grant == "delegated" else None)
 
     def cache_path(self) -> Optional[Path]:
-        return Path(self.cache).expanduser() if self.cache else None
+        """The account's own cache file (``None`` for the default one, or a SQLite/Redis store)."""
+        if not self.cache:
+            return None
+        from mailoauth.stores import parse_store_url
+
+        kind, target, _ = parse_store_url(self.cache)
+        return Path(target).expanduser() if kind == "file" else None
 
     def store(self, override: Optional[str] = None) -> TokenStore:
         """The account's token store (:func:`mailoauth.stores.open_store`): ``override`` (``--cache``),
