@@ -12,9 +12,10 @@ between the temporary file and the rename leaves that file behind; the next writ
 Entries are keyed by :func:`cache_key` (client id, token endpoint, scopes, user) and hold the
 core's token set as JSON plus a little metadata. :class:`TokenCache` is the file store of
 :mod:`mailoauth.stores` (``file:PATH``): with ``$MAILOAUTH_STORE_KEY`` (or a key file) set, the
-token sets are sealed with AES-256-GCM (:mod:`mailoauth.stores.crypto`), and the shared back-off
-of a throttled token endpoint is kept in the file too. The token flows (:mod:`mailoauth.flows`) save a
-rotated refresh token as soon as it arrives, and never delete one over a transient failure.
+token sets are sealed with AES-256-GCM (:mod:`mailoauth.stores.crypto`); the shared back-off of a
+throttled token endpoint is kept beside the file, in ``<file>.backoff``. The token flows
+(:mod:`mailoauth.flows`) save a rotated refresh token as soon as it arrives, and never delete one
+over a transient failure.
 """
 
 from __future__ import annotations
@@ -103,8 +104,8 @@ def cache_key(*, client_id: str, token_url: str, scopes: Sequence[str], user: Op
 
 class TokenCache(TokenStore):
     """A JSON file of token sets (the file store). Thread- and process-safe for read-modify-write
-    on POSIX. ``encryption_key`` (a :class:`mailoauth.stores.crypto.StoreKey`) seals the token sets; by default the key comes from
-    ``$MAILOAUTH_STORE_KEY`` / ``$MAILOAUTH_STORE_KEY_FILE`` when one is set."""
+    on POSIX. ``encryption_key`` (a :class:`mailoauth.stores.crypto.StoreKey`) seals the token
+    sets; by default it comes from ``$MAILOAUTH_STORE_KEY`` / ``$MAILOAUTH_STORE_KEY_FILE``."""
 
     def __init__(self, path: Optional[PathLike] = None, *, encryption_key: Any = None) -> None:
         self.path = Path(path).expanduser() if path is not None else default_cache_path()

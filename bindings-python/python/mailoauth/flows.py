@@ -450,12 +450,8 @@ def lifetime_of(tokens: TokenSet) -> Optional[int]:
     return None if tokens.expires_at is None else max(0, tokens.expires_at - _now())
 
 
-def _cached_entry(cache: TokenStore, key: str) -> tuple[Optional[TokenSet], bool]:
-    """The cached token set of ``key`` (or ``None``) and whether it is fresh."""
-    return _decode_entry(cache.get(key))
-
-
 def _decode_entry(entry: Optional[dict[str, object]]) -> tuple[Optional[TokenSet], bool]:
+    """The token set of a store entry (or ``None``) and whether it is fresh."""
     if entry is None or not isinstance(entry.get("tokens"), dict):
         return None, False
     import json
@@ -463,7 +459,8 @@ def _decode_entry(entry: Optional[dict[str, object]]) -> tuple[Optional[TokenSet
     return TokenSet.from_json(json.dumps(entry["tokens"])), is_fresh(entry, _now(), REFRESH_MARGIN)
 
 
-AppOnlyFlows = ("client_credentials", "client-credentials", "app")
+#: The names `get_token` takes for the client credentials flow (acquired single-flight with a store).
+APP_ONLY_FLOWS = ("client_credentials", "client-credentials", "app")
 
 #: While the token endpoint is throttling, a cached access token with at least this many seconds
 #: left is used instead of raising (it was only due for an early refresh).
@@ -641,7 +638,7 @@ def get_token(
                       scopes=list(scopes), user=user, flow=flow, lifetime=lifetime_of(tokens))
         return tokens
 
-    if store is not None and flow in AppOnlyFlows:
+    if store is not None and flow in APP_ONLY_FLOWS:
         return app_only_cached(app, store, key, scopes=scopes, force=force, send=send,
                                metadata={"user": user, "flow": flow})
     if store is not None:
@@ -654,7 +651,7 @@ def get_token(
             got = None  # the grant is dead (its entry removed): sign in again below
         if got is not None:
             return got
-    if flow in AppOnlyFlows:
+    if flow in APP_ONLY_FLOWS:
         scope = " ".join(scopes) if scopes else None
         return save(client_credentials(app, scope=scope, send=send))
     if flow in ("device_code", "device"):
