@@ -55,6 +55,9 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value INTEGER NOT NU
 #: Seconds between two tries for a lease held by another process.
 POLL = 0.02
 
+#: Seconds a new connection keeps trying to prepare a database another process holds.
+PREPARE_TIMEOUT = 30.0
+
 
 class SqliteStore(TokenStore):
     """Token sets in a SQLite database, shared by the processes of one host (see the module
@@ -92,7 +95,7 @@ class SqliteStore(TokenStore):
         except sqlite3.Error as e:
             raise error_from("invalid_input", f"cannot open the token store {self.path}: {e}") from None
         try:
-            self._prepare(conn)
+            self._prepare_retrying(conn)
         except sqlite3.DatabaseError as e:
             conn.close()
             raise error_from("invalid_input", f"the token store {self.path} cannot be used as a SQLite database: {e}") from None
@@ -101,6 +104,21 @@ class SqliteStore(TokenStore):
             raise
         self._conn = conn
         return conn
+
+    def _prepare_retrying(self, conn: sqlite3.Connection) -> None:
+        """:meth:`_prepare`, tried again while another process holds the database: switching a
+        new database to WAL takes an exclusive lock without waiting on ``busy_timeout``, so the
+        workers of a fleet that create the store at once meet "database is locked" there."""
+        deadline = time.monotonic() + PREPARE_TIMEOUT
+        while True:
+            try:
+                self._prepare(conn)
+                return
+            except sqlite3.OperationalError as e:
+                text = str(e).lower()
+                if ("locked" not in text and "busy" not in text) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(POLL * (1 + secrets.randbelow(4)))
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
         """WAL mode and the schema; each only written when missing (a fleet's workers open the
