@@ -4,6 +4,9 @@
 MATURIN_VERSION=1.16.0
 PYTEST_VERSION=9.2.0
 MYPY_VERSION=2.4.1
+# The token stores' optional extras, for their tests (mailoauth[redis], mailoauth[encryption]).
+REDIS_PY_VERSION=8.2.0
+CRYPTOGRAPHY_VERSION=50.0.2
 
 log() { printf '==> %s\n' "$*"; }
 
@@ -37,7 +40,8 @@ if [ ! -x "$PY" ] || ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 9))
   fi
 fi
 
-want=("maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" "mypy==$MYPY_VERSION")
+want=("maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" "mypy==$MYPY_VERSION"
+      "redis==$REDIS_PY_VERSION" "cryptography==$CRYPTOGRAPHY_VERSION")
 have="$("$PY" -m pip list --format=freeze --disable-pip-version-check 2>/dev/null || true)"
 missing=()
 for w in "${want[@]}"; do grep -qix "$w" <<<"$have" || missing+=("$w"); done

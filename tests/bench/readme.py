@@ -87,6 +87,15 @@ def section(r: dict[str, Any]) -> str:
     out += ["", "| native operation (criterion) | ops/s per core | allocations/op |", "|---|---:|---:|"]
     for c in r["native"]["cases"]:
         out.append(f"| {c['what']} | {c['ops_per_sec']:,} | {c['allocs_per_op']:.0f} |")
+    st = r.get("stores")
+    if st and "per_1000" in st.get("naive", {}):
+        per = {k: st[k]["per_1000"] for k in ("file", "sqlite", "redis") if "per_1000" in st.get(k, {})}
+        reads = {k: st[k]["cached"]["get_token_median_us"] for k in ("file", "sqlite", "redis")
+                 if "cached" in st.get(k, {})}
+        out += ["", f"Token stores ({st['workers']} worker processes, one tenant, one expiry window): token "
+                f"requests per 1,000 worker starts — naive {st['naive']['per_1000']:,.0f}; "
+                + ", ".join(f"{k} {v:,.0f}" for k, v in per.items())
+                + ". Cached `get_token` median: " + ", ".join(f"{k} {v:,.1f} µs" for k, v in reads.items()) + "."]
     goals = []
     if "goals" in b:
         if "under_100kb_page_budget" in b["goals"]:

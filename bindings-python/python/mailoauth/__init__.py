@@ -11,7 +11,9 @@ library only:
   :class:`MailSession` keeps a long-running connection logged in across token expiry;
 - :func:`client_credentials`, :func:`device_code`, :func:`interactive`, :func:`refresh` and
   :func:`get_token` acquire tokens (an :class:`App` says who asks and where);
-- :class:`TokenCache` keeps token sets in a 0600 JSON file, written atomically.
+- :class:`TokenCache` keeps token sets in a 0600 JSON file, written atomically;
+  :func:`open_store` opens any :class:`TokenStore` by URL (``file:``, ``sqlite:``, ``redis://``:
+  token sets shared by a fleet of workers, refreshed once per key, with a shared back-off).
 
 Every failure is a :class:`mailoauth.Error` with a stable ``.code``; see its subclasses.
 
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
     from mailoauth.mail import imap_login as imap_login
     from mailoauth.mail import pop_login as pop_login
     from mailoauth.mail import smtp_login as smtp_login
+    from mailoauth.stores import TokenStore as TokenStore
+    from mailoauth.stores import open_store as open_store
 
 _LAZY = {
     "TokenCache": "mailoauth.cache",
@@ -56,6 +60,8 @@ _LAZY = {
     "imap_login": "mailoauth.mail",
     "pop_login": "mailoauth.mail",
     "smtp_login": "mailoauth.mail",
+    "TokenStore": "mailoauth.stores",
+    "open_store": "mailoauth.stores",
 }
 
 

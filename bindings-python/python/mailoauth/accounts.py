@@ -36,6 +36,7 @@ from mailoauth.cache import cache_key
 
 if TYPE_CHECKING:
     from mailoauth import flows
+    from mailoauth.stores import TokenStore
 
 __all__ = ["Account", "ConfigError", "default_config_path", "load_accounts", "add_account", "remove_account", "toml_string"]
 
@@ -59,7 +60,7 @@ KEYS: dict[str, str] = {
     "authorize_url": "a custom authorize endpoint (with token_url)",
     "device_authorization_url": "a custom device authorization endpoint (with token_url)",
     "issuer": "the issuer the authorize redirect must name (with token_url)",
-    "cache": "the token cache file (default: $MAILOAUTH_CACHE or ~/.cache/mailoauth/tokens.json)",
+    "cache": "the token store: a cache file, file:PATH, sqlite:PATH or redis://HOST:PORT/DB (default: $MAILOAUTH_CACHE or ~/.cache/mailoauth/tokens.json)",
 }
 LIST_KEYS = {"protocols", "scopes"}
 #: Keys that would put a secret into the file: refused with the way to point at one instead.
@@ -219,6 +220,13 @@ class Account:
         self.mailbox = get("mailbox")
         self.redirect_uri = get("redirect_uri")
         self.cache = get("cache")
+        if self.cache:
+            from mailoauth.stores import parse_store_url
+
+            try:
+                parse_store_url(self.cache)
+            except mailoauth.Error as e:
+                raise err("cache", str(e), 'cache = "~/.cache/mailoauth/tokens.json", "sqlite:PATH" or "redis://HOST:PORT/DB"') from None
         implied = cloud_obj.implied_tenant
         tenant = get("tenant")
         if implied is not None and tenant is not None and tenant.lower() != implied:
@@ -266,7 +274,20 @@ class Account:
                          user=self.user if self.grant == "delegated" else None)
 
     def cache_path(self) -> Optional[Path]:
-        return Path(self.cache).expanduser() if self.cache else None
+        """The account's own cache file (``None`` for the default one, or a SQLite/Redis store)."""
+        if not self.cache:
+            return None
+        from mailoauth.stores import parse_store_url
+
+        kind, target, _ = parse_store_url(self.cache)
+        return Path(target).expanduser() if kind == "file" else None
+
+    def store(self, override: Optional[str] = None) -> TokenStore:
+        """The account's token store (:func:`mailoauth.stores.open_store`): ``override`` (``--cache``),
+        else its ``cache`` setting (a file path or a store URL), else the default cache file."""
+        from mailoauth.stores import open_store
+
+        return open_store(override or self.cache)
 
     def _read_file(self, key: str, value: str) -> str:
         try:

@@ -10,8 +10,12 @@ of a refresh token): loading it raises :class:`mailoauth.InvalidInputError`. A w
 between the temporary file and the rename leaves that file behind; the next writer removes it.
 
 Entries are keyed by :func:`cache_key` (client id, token endpoint, scopes, user) and hold the
-core's token set as JSON plus a little metadata. The token flows (:mod:`mailoauth.flows`) save a
-rotated refresh token as soon as it arrives, and never delete one over a transient failure.
+core's token set as JSON plus a little metadata. :class:`TokenCache` is the file store of
+:mod:`mailoauth.stores` (``file:PATH``): with ``$MAILOAUTH_STORE_KEY`` (or a key file) set, the
+token sets are sealed with AES-256-GCM (:mod:`mailoauth.stores.crypto`); the shared back-off of a
+throttled token endpoint is kept beside the file, in ``<file>.backoff``. The token flows
+(:mod:`mailoauth.flows`) save a rotated refresh token as soon as it arrives, and never delete one
+over a transient failure.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence, Union
 
 from mailoauth._native import error_from
+from mailoauth.stores.base import Lease, LockTimeout, TokenStore
 
 __all__ = ["TokenCache", "cache_key", "default_cache_path", "LockTimeout", "DEFAULT_LIFETIME", "REFRESH_MARGIN", "effective_expiry", "is_fresh"]
 
@@ -41,10 +46,6 @@ REFRESH_MARGIN = 300
 
 #: Seconds :meth:`TokenCache.lock` waits for another process by default.
 LOCK_TIMEOUT = 120.0
-
-
-class LockTimeout(TimeoutError):
-    """Another process held the cache lock for longer than the timeout."""
 
 
 def effective_expiry(entry: dict[str, Any]) -> Optional[int]:
@@ -101,13 +102,36 @@ def cache_key(*, client_id: str, token_url: str, scopes: Sequence[str], user: Op
     return f"{client_id.lower()}|{token_url}|{scope_part}|{(user or '').lower()}"
 
 
-class TokenCache:
-    """A JSON file of token sets. Thread- and process-safe for read-modify-write on POSIX."""
+class TokenCache(TokenStore):
+    """A JSON file of token sets (the file store). Thread- and process-safe for read-modify-write
+    on POSIX. ``encryption_key`` (a :class:`mailoauth.stores.crypto.StoreKey`) seals the token
+    sets; by default it comes from ``$MAILOAUTH_STORE_KEY`` / ``$MAILOAUTH_STORE_KEY_FILE``."""
 
-    def __init__(self, path: Optional[PathLike] = None) -> None:
+    def __init__(self, path: Optional[PathLike] = None, *, encryption_key: Any = None) -> None:
         self.path = Path(path).expanduser() if path is not None else default_cache_path()
+        self.url = f"file:{self.path}"
         self._thread_lock = threading.RLock()
         self._depth = 0
+        if encryption_key is None and (os.environ.get("MAILOAUTH_STORE_KEY") or os.environ.get("MAILOAUTH_STORE_KEY_FILE")):
+            from mailoauth.stores.crypto import key_from_env
+
+            encryption_key = key_from_env()
+        self._key = encryption_key
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def _decode(self, key: str, entry: Any) -> Any:
+        """The entry with its token set opened (when sealed)."""
+        if not isinstance(entry, dict):
+            return entry
+        tokens = entry.get("tokens")
+        if isinstance(tokens, dict) and "mailoauth_sealed" in tokens:
+            from mailoauth.stores.crypto import unseal
+
+            return {**entry, "tokens": unseal(self._key, key, tokens, str(self.path))}
+        return entry
 
     def __repr__(self) -> str:
         return f"TokenCache({str(self.path)!r})"
@@ -142,12 +166,12 @@ class TokenCache:
     def entries(self) -> dict[str, dict[str, Any]]:
         """Every entry, by key (each has ``tokens`` and metadata)."""
         entries: dict[str, dict[str, Any]] = self._read()["entries"]
-        return entries
+        return {k: self._decode(k, v) for k, v in entries.items()}
 
     def get(self, key: str) -> Optional[dict[str, Any]]:
         """The entry for ``key`` (``{"tokens": {...}, "saved_at": ..., ...}``), or ``None``."""
-        entry = self.entries().get(key)
-        return entry if isinstance(entry, dict) else None
+        entry = self._read()["entries"].get(key)
+        return self._decode(key, entry) if isinstance(entry, dict) else None
 
     def get_tokens_json(self, key: str) -> Optional[str]:
         """The token set stored under ``key`` as JSON text, or ``None``."""
@@ -158,13 +182,17 @@ class TokenCache:
 
     # -- writing --------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def lock(self, timeout: Optional[float] = LOCK_TIMEOUT) -> Iterator[None]:
+    def lock(self, timeout: Optional[float] = LOCK_TIMEOUT, *, key: Optional[str] = None) -> contextlib.AbstractContextManager[Lease]:
         """Holds the cache's lock (``fcntl.flock`` on ``<file>.lock``; threads of this process
-        are serialised too). Re-entrant: :meth:`put` and :meth:`delete_if` inside it do not lock
-        again. Read the entry again after taking it: another process may have refreshed it.
+        are serialised too) — the whole file, whatever ``key``. Re-entrant: :meth:`put` and
+        :meth:`delete_if` inside it do not lock again. Read the entry again after taking it:
+        another process may have refreshed it. The kernel frees the lock of a killed process.
 
         Raises :class:`LockTimeout` after ``timeout`` seconds (``None``: wait for ever)."""
+        return self._flock(timeout, key)
+
+    @contextlib.contextmanager
+    def _flock(self, timeout: Optional[float], key: Optional[str]) -> Iterator[Lease]:
         deadline = None if timeout is None else time.monotonic() + timeout
         if not self._thread_lock.acquire(timeout=-1 if timeout is None else max(0.0, timeout)):
             raise LockTimeout(f"the token cache {self.path} stayed locked for {timeout:.0f} s")
@@ -172,7 +200,7 @@ class TokenCache:
             if self._depth:
                 self._depth += 1
                 try:
-                    yield
+                    yield Lease(key, None, None)
                 finally:
                     self._depth -= 1
                 return
@@ -203,7 +231,7 @@ class TokenCache:
             self._depth = 1
             try:
                 self._remove_stale_temporaries()
-                yield
+                yield Lease(key, None, None)
             finally:
                 self._depth = 0
                 if fd >= 0:
@@ -226,10 +254,11 @@ class TokenCache:
             with contextlib.suppress(OSError):
                 stale.unlink()
 
-    def _write(self, doc: dict[str, Any]) -> None:
+    def _write(self, doc: dict[str, Any], target: Optional[Path] = None) -> None:
         import tempfile
 
-        directory = self.path.parent
+        target = target if target is not None else self.path
+        directory = target.parent
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
         try:
             if os.name == "posix":
@@ -239,7 +268,7 @@ class TokenCache:
                 f.write("\n")
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -252,9 +281,14 @@ class TokenCache:
                 finally:
                     os.close(dfd)
 
-    def put(self, key: str, tokens: Union[str, dict[str, Any]], **metadata: Any) -> None:
-        """Stores a token set (JSON text or a dict) under ``key``, replacing the entry."""
+    def put(self, key: str, tokens: Union[str, dict[str, Any]], *, lease: Optional[Lease] = None, **metadata: Any) -> bool:
+        """Stores a token set (JSON text or a dict) under ``key``, replacing the entry (sealed
+        when the cache has a key). Always ``True``: a file lock is never lost while held."""
         tokens_obj = json.loads(tokens) if isinstance(tokens, str) else dict(tokens)
+        if self._key is not None:
+            from mailoauth.stores.crypto import seal
+
+            tokens_obj = seal(self._key, key, json.dumps(tokens_obj, sort_keys=True, separators=(",", ":")))
         with self._locked():
             doc = self._read()
             entry = {k: v for k, v in metadata.items() if v is not None}
@@ -263,6 +297,7 @@ class TokenCache:
             doc["entries"][key] = entry
             doc["version"] = FORMAT_VERSION
             self._write(doc)
+        return True
 
     def delete(self, key: str) -> bool:
         """Removes an entry; ``True`` when there was one. Call it only when the core says the
@@ -281,7 +316,7 @@ class TokenCache:
         when the entry was removed."""
         with self._locked():
             doc = self._read()
-            entry = doc["entries"].get(key)
+            entry = self._decode(key, doc["entries"].get(key))
             if not isinstance(entry, dict):
                 return False
             tokens = entry.get("tokens")
@@ -291,3 +326,32 @@ class TokenCache:
             del doc["entries"][key]
             self._write(doc)
             return True
+
+    # -- shared back-off ------------------------------------------------------------------------
+    # Kept beside the cache in <file>.backoff, so a throttled request never rewrites the tokens.
+
+    def _backoff_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".backoff")
+
+    def _read_backoff(self) -> dict[str, float]:
+        try:
+            with open(self._backoff_path(), "rb") as f:
+                stored = json.loads(f.read().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return {}  # missing or damaged: no back-off (it holds no tokens)
+        now = time.time()
+        if not isinstance(stored, dict):
+            return {}
+        return {k: float(v) for k, v in stored.items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and v > now}
+
+    def get_backoff(self, scope: str) -> Optional[float]:
+        """Until when the token endpoint of ``scope`` is not to be asked (``<file>.backoff``)."""
+        return self._read_backoff().get(scope)
+
+    def set_backoff(self, scope: str, until: float) -> None:
+        """Records a back-off for the token endpoint of ``scope`` (the later one wins)."""
+        with self._locked():
+            backoff = self._read_backoff()
+            backoff[scope] = max(backoff.get(scope, 0.0), until)
+            self._write(backoff, self._backoff_path())

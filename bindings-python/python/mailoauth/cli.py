@@ -322,7 +322,9 @@ def _acquire(args: argparse.Namespace, out: Output, protocols: Sequence[str]) ->
     )
     for finding in lint:
         out.config_finding(finding)
-    cache = None if args.no_cache else mailoauth.TokenCache(args.cache)
+    from mailoauth.stores import open_store
+
+    cache = None if args.no_cache else open_store(args.cache)
     options: dict[str, Any] = {}
     if flow == "device_code":
         options["out"] = out.stderr
@@ -334,6 +336,13 @@ def _acquire(args: argparse.Namespace, out: Output, protocols: Sequence[str]) ->
         app, flow=flow, scopes=scopes, cache=cache, user=args.user, force=args.force, **options
     )
     return tokens, flow, app, scopes
+
+
+def _store_location(url: Optional[str]) -> str:
+    """Where the tokens of ``--cache`` (a path or store URL) are, for messages."""
+    from mailoauth.stores import open_store
+
+    return open_store(url).location
 
 
 def _when(ts: Optional[int]) -> str:
@@ -374,7 +383,8 @@ def _add_app_options(p: argparse.ArgumentParser, *, protocols: bool) -> None:
                    "no listener: paste the address the browser ends on")
     g.add_argument("--force", action="store_true", help="ignore a cached token")
     c = p.add_argument_group("cache and endpoints")
-    c.add_argument("--cache", metavar="FILE", help="token cache file (default: $MAILOAUTH_CACHE or ~/.cache/mailoauth/tokens.json)")
+    c.add_argument("--cache", metavar="STORE", help="token store: a cache file, file:PATH, sqlite:PATH or redis://HOST:PORT/DB "
+                   "(default: $MAILOAUTH_CACHE or ~/.cache/mailoauth/tokens.json)")
     c.add_argument("--no-cache", action="store_true", help="neither read nor write the token cache")
     c.add_argument("--token-url", help="a custom token endpoint (any OAuth 2.0 server; http only on loopback)")
     c.add_argument("--authorize-url", help="custom authorize endpoint (with --token-url)")
@@ -398,7 +408,7 @@ def cmd_token(args: argparse.Namespace, out: Output) -> int:
         "expires_at": tokens.expires_at,
         "scopes": granted,
         "refresh_token": tokens.refresh_token is not None,
-        "cache": None if args.no_cache else str(mailoauth.TokenCache(args.cache).path),
+        "cache": None if args.no_cache else _store_location(args.cache),
     })
     if args.show_token:
         out.doc["access_token"] = tokens.access_token
@@ -465,7 +475,7 @@ def cmd_token_account(args: argparse.Namespace, out: Output) -> int:
     """The fast, silent path: a cached token that is still good is printed without loading the
     HTTP or mail drivers; else one refresh under the cache's lock. Never prompts."""
     from mailoauth import accounts
-    from mailoauth.cache import TokenCache, is_fresh
+    from mailoauth.cache import is_fresh
 
     given = [o for o, v in (("--app", args.app), ("--tenant", args.tenant), ("--token-url", args.token_url),
                             ("--scope", args.scope), ("--protocol", args.protocol), ("--user", args.user),
@@ -480,7 +490,7 @@ def cmd_token_account(args: argparse.Namespace, out: Output) -> int:
     stderr = out.stderr
     try:
         account = accounts.get_account(name, _config_path(args))
-        cache = TokenCache(args.cache or account.cache_path())
+        cache = account.store(args.cache)
         key = account.cache_key()
         entry = cache.get(key)
         now = int(time.time())
@@ -526,7 +536,7 @@ def _record_fast_path(cache: Any, key: str, entry: dict[str, Any], meta: dict[st
     if all(entry.get(k) == v for k, v in meta.items()) or not isinstance(entry["tokens"].get("expires_at"), int):
         return
     try:
-        with cache.lock(timeout=2):
+        with cache.lock(timeout=2, key=key):
             again = cache.get(key)
             if again is None or again.get("tokens") != entry["tokens"]:
                 return
@@ -541,17 +551,9 @@ def _helper_slow_path(args: argparse.Namespace, account: Any, cache: Any, key: s
 
     app = account.app()
     meta = {"user": account.user, "flow": account.flow, **_fast_meta(account)}
-    if account.flow == "client_credentials":
-        with cache.lock():
-            entry = cache.get(key)
-            from mailoauth.cache import is_fresh
-
-            if entry is not None and not args.force and is_fresh(entry, int(time.time())):
-                return mailoauth.TokenSet.from_json(json.dumps(entry["tokens"]))
-            tokens = flows.bounded(flows.client_credentials(app, scope=" ".join(account.scopes)))
-            cache.put(key, tokens.to_json(), client_id=app.client_id, token_url=account.endpoints().token_url,
-                      scopes=account.scopes, lifetime=flows.lifetime_of(tokens), **{k: v for k, v in meta.items() if v})
-            return tokens
+    if account.flow == "client_credentials":  # single flight across the store's users
+        return flows.app_only_cached(app, cache, key, scopes=account.scopes, force=args.force,
+                                     metadata={k: v for k, v in meta.items() if v})
     try:
         got = flows.refresh_cached(app, cache, key, scopes=account.scopes, force=args.force, metadata=meta)
     except Error as e:
@@ -560,7 +562,7 @@ def _helper_slow_path(args: argparse.Namespace, account: Any, cache: Any, key: s
         raise
     if got is None:
         raise HelperExit(EXIT_SIGN_IN, f"account {account.name!r} needs a sign-in: no token is cached for it "
-                         f"(in {cache.path}).\n  run once, in a terminal: {_login_command(args, account.name)}")
+                         f"(in {cache.location}).\n  run once, in a terminal: {_login_command(args, account.name)}")
     return got
 
 
@@ -602,13 +604,12 @@ def cmd_connect(args: argparse.Namespace, out: Output) -> int:
     (IMAP ``* PREAUTH``, POP3 ``+OK``). For clients without OAuth, e.g. Debian 12's fetchmail
     6.4 (``plugin "mailoauth connect ..."`` with ``auth ssh``)."""
     from mailoauth import accounts
-    from mailoauth.cache import TokenCache
 
     name = args.account
     stderr = out.stderr
     try:
         account = accounts.get_account(name, _config_path(args))
-        cache = TokenCache(args.cache or account.cache_path())
+        cache = account.store(args.cache)
         tokens = _helper_slow_path(args, account, cache, account.cache_key())
         return _relay(args, account, tokens.access_token, stderr)
     except accounts.ConfigError as e:
@@ -739,11 +740,12 @@ def _account_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cache_status(account: Any, cache_override: Optional[str] = None) -> dict[str, Any]:
-    from mailoauth.cache import TokenCache, effective_expiry, is_fresh
+    from mailoauth.cache import effective_expiry, is_fresh
 
-    cache = TokenCache(cache_override or account.cache_path())
-    status: dict[str, Any] = {"cache": str(cache.path), "cached": False}
+    status: dict[str, Any] = {"cache": account.cache or cache_override, "cached": False}
     try:
+        cache = account.store(cache_override)
+        status["cache"] = cache.location
         entry = cache.get(account.cache_key())
     except Error as e:
         status["cache_error"] = str(e)
@@ -804,9 +806,7 @@ def cmd_account(args: argparse.Namespace, out: Output) -> int:
                                                                     else f" (run: {_login_command(args, account.name)})"))
         return out.finish(True)
     if action == "remove":
-        from mailoauth.cache import TokenCache
-
-        cache = TokenCache(account.cache_path())
+        cache = account.store()
         accounts.remove_account(args.name, config)
         dropped = cache.delete(account.cache_key()) if not args.keep_tokens else False
         out.doc.update({"removed": args.name, "config": str(account.path), "tokens_removed": dropped})
@@ -818,7 +818,6 @@ def cmd_account(args: argparse.Namespace, out: Output) -> int:
 
 def _account_login(args: argparse.Namespace, out: Output, account: Any) -> int:
     from mailoauth import flows
-    from mailoauth.cache import TokenCache
 
     app = account.app()
     flow = account.flow
@@ -826,7 +825,7 @@ def _account_login(args: argparse.Namespace, out: Output, account: Any) -> int:
         flow = "device_code"
     elif args.redirect_uri or args.no_browser:
         flow = "interactive" if flow != "client_credentials" else flow
-    cache = TokenCache(account.cache_path())
+    cache = account.store()
     options: dict[str, Any] = {}
     if flow == "device_code":
         options["out"] = out.stderr
@@ -842,10 +841,10 @@ def _account_login(args: argparse.Namespace, out: Output, account: Any) -> int:
     cache.put(account.cache_key(), tokens.to_json(), client_id=app.client_id, token_url=account.endpoints().token_url,
               scopes=account.scopes, user=user, flow=flow, lifetime=flows.lifetime_of(tokens), **_fast_meta(account))
     out.doc.update({"account": account.name, "flow": flow, "expires_at": tokens.expires_at,
-                    "refresh_token": tokens.refresh_token is not None, "cache": str(cache.path)})
+                    "refresh_token": tokens.refresh_token is not None, "cache": cache.location})
     out.step(f"signed in ({flow.replace('_', ' ')} flow) for account {account.name!r}", True)
     out.line(f"  expires: {_when(tokens.expires_at)}; refresh token: {'yes' if tokens.refresh_token else 'no'}")
-    out.line(f"  cached in: {cache.path}")
+    out.line(f"  cached in: {cache.location}")
     out.line(f"  mail clients now run: mailoauth token --account {account.name} --print access-token")
     return out.finish(True)
 

@@ -12,7 +12,9 @@ connection) are tried again, up to :data:`MAX_ATTEMPTS` in all, waiting the serv
 ``Retry-After`` when it sent one.
 - :func:`get_token` — the cache-aware front door: a cached token while it is fresh, else a
   refresh (the rotated refresh token is saved at once; a transient failure never deletes it),
-  else the flow you asked for.
+  else the flow you asked for. The cache is any token store (:mod:`mailoauth.stores`: a file,
+  SQLite or Redis, by object or URL): refreshes and app-only acquisitions run single-flight per
+  key, and a 429/503 sets a back-off every worker sharing the store honours.
 
 The core builds every request and parses every response; this module only moves bytes, waits
 and talks to the person at the terminal. Randomness (PKCE, state, jti) comes from :mod:`secrets`.
@@ -52,9 +54,11 @@ from mailoauth._native import (
     parse_device_authorization_response,
     parse_token_response,
 )
-from mailoauth.cache import DEFAULT_LIFETIME, TokenCache, cache_key, is_fresh
+from mailoauth.cache import DEFAULT_LIFETIME, cache_key, is_fresh
 from mailoauth.http import send as http_send
 from mailoauth.loopback import LoopbackListener
+from mailoauth.stores import TokenStore, open_store
+from mailoauth.stores.base import Lease, backoff_key
 
 __all__ = [
     "App",
@@ -63,10 +67,16 @@ __all__ = [
     "interactive",
     "refresh",
     "get_token",
+    "refresh_cached",
+    "app_only_cached",
     "is_remote_session",
 ]
 
 Sender = Callable[[HttpRequest], HttpResponse]
+
+#: Called with the seconds a token request will wait after a 429 or 503 (the server's
+#: ``Retry-After``, else the default wait) before that wait: the stores' shared back-off.
+ThrottleHook = Callable[[float], None]
 
 #: Refresh (or re-acquire) a cached access token this many seconds before it expires (at most a
 #: quarter of its lifetime: :func:`mailoauth.cache.is_fresh`).
@@ -152,13 +162,16 @@ MAX_ATTEMPTS = 3
 MAX_RETRY_WAIT = 60
 
 
-def _request_tokens(make_request: Union[HttpRequest, Callable[[], HttpRequest]], send: Sender) -> TokenSet:
+def _request_tokens(make_request: Union[HttpRequest, Callable[[], HttpRequest]], send: Sender,
+                    on_throttle: Optional[ThrottleHook] = None) -> TokenSet:
     """Sends a token request and parses the answer, trying again after a transient failure.
 
     The wait before the next try is the server's ``Retry-After`` when it sent one (up to
     :data:`MAX_RETRY_WAIT`), else 1 s, then 2 s. ``make_request`` is called for every try, so a
     client assertion is signed afresh (new ``jti``). The last error is raised unchanged; a
-    refresh token is never dropped over it (see :func:`get_token`).
+    refresh token is never dropped over it (see :func:`get_token`). ``on_throttle`` hears of
+    every 429/503 with the wait it asks for (``e.retry_after`` as the core parsed it: this is the
+    one place a store's shared back-off is fed from).
     """
     attempt = 1
     while True:
@@ -166,9 +179,11 @@ def _request_tokens(make_request: Union[HttpRequest, Callable[[], HttpRequest]],
         try:
             return parse_token_response(send(request), _now())
         except Error as e:
+            wait = e.retry_after if e.retry_after is not None else 2 ** (attempt - 1)
+            if on_throttle is not None and e.status in (429, 503):
+                on_throttle(float(wait))
             if not e.transient or attempt >= MAX_ATTEMPTS:
                 raise
-            wait = e.retry_after if e.retry_after is not None else 2 ** (attempt - 1)
             if wait > MAX_RETRY_WAIT:
                 raise
             _sleep(float(wait))
@@ -179,7 +194,8 @@ def _request_tokens(make_request: Union[HttpRequest, Callable[[], HttpRequest]],
 # Client credentials
 
 
-def client_credentials(app: App, *, scope: Optional[str] = None, send: Sender = http_send) -> TokenSet:
+def client_credentials(app: App, *, scope: Optional[str] = None, send: Sender = http_send,
+                       on_throttle: Optional[ThrottleHook] = None) -> TokenSet:
     """An app-only token (scope defaults to the cloud's ``.default`` app-only scope)."""
     endpoints = app.resolved_endpoints()
     if app.client_secret is None and app.certificate_pem is None:
@@ -194,14 +210,15 @@ def client_credentials(app: App, *, scope: Optional[str] = None, send: Sender = 
             **app.credential(endpoints.token_url),
         )
 
-    return _request_tokens(make_request, send)
+    return _request_tokens(make_request, send, on_throttle)
 
 
 # ------------------------------------------------------------------------------------------------
 # Refresh
 
 
-def refresh(app: App, tokens: TokenSet, *, scopes: Sequence[str] = (), send: Sender = http_send) -> TokenSet:
+def refresh(app: App, tokens: TokenSet, *, scopes: Sequence[str] = (), send: Sender = http_send,
+            on_throttle: Optional[ThrottleHook] = None) -> TokenSet:
     """Redeems ``tokens.refresh_token``; returns the new set merged over the old one (a rotated
     refresh token replaces the old one; the old one is kept when none comes back)."""
     if tokens.refresh_token is None:
@@ -218,7 +235,7 @@ def refresh(app: App, tokens: TokenSet, *, scopes: Sequence[str] = (), send: Sen
             **app.credential(endpoints.token_url),
         )
 
-    return tokens.merged_with(_request_tokens(make_request, send))
+    return tokens.merged_with(_request_tokens(make_request, send, on_throttle))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -433,9 +450,8 @@ def lifetime_of(tokens: TokenSet) -> Optional[int]:
     return None if tokens.expires_at is None else max(0, tokens.expires_at - _now())
 
 
-def _cached_entry(cache: TokenCache, key: str) -> tuple[Optional[TokenSet], bool]:
-    """The cached token set of ``key`` (or ``None``) and whether it is fresh."""
-    entry = cache.get(key)
+def _decode_entry(entry: Optional[dict[str, object]]) -> tuple[Optional[TokenSet], bool]:
+    """The token set of a store entry (or ``None``) and whether it is fresh."""
     if entry is None or not isinstance(entry.get("tokens"), dict):
         return None, False
     import json
@@ -443,9 +459,85 @@ def _cached_entry(cache: TokenCache, key: str) -> tuple[Optional[TokenSet], bool
     return TokenSet.from_json(json.dumps(entry["tokens"])), is_fresh(entry, _now(), REFRESH_MARGIN)
 
 
+#: The names `get_token` takes for the client credentials flow (acquired single-flight with a store).
+APP_ONLY_FLOWS = ("client_credentials", "client-credentials", "app")
+
+#: While the token endpoint is throttling, a cached access token with at least this many seconds
+#: left is used instead of raising (it was only due for an early refresh).
+THROTTLED_MIN_LEFT = 60
+
+
+def _single_flight(
+    app: App,
+    store: TokenStore,
+    key: str,
+    produce: Callable[[Optional[TokenSet], ThrottleHook], Optional[TokenSet]],
+    *,
+    scopes: Sequence[str],
+    force: bool,
+    metadata: dict[str, object],
+    lock_timeout: Optional[float],
+) -> Optional[TokenSet]:
+    """The store's single-flight protocol (:meth:`TokenStore.get_or_refresh`) for one token:
+    the cached set while fresh, else ``produce(cached, on_throttle)``'s, made by one worker while
+    the others wait and read it; ``None`` when ``produce`` has nothing to work with.
+
+    ``on_throttle`` records a 429/503's wait as the shared back-off of the app's token endpoint
+    and stretches the lease over it, so the holder keeps the key while it waits. While throttled
+    (the shared back-off, or a 429/503 now), a cached access token that has not expired yet
+    (:data:`THROTTLED_MIN_LEFT` seconds or more left) is returned instead of the error, unless
+    ``force``."""
+    token_url = app.resolved_endpoints().token_url
+    scope = backoff_key(app.client_id, token_url)
+    seen: list[Optional[dict[str, object]]] = [None]
+
+    def usable(first: Optional[dict[str, object]], now: Optional[dict[str, object]]) -> bool:
+        seen[0] = now
+        tokens, fresh = _decode_entry(now)
+        if tokens is None or not fresh:
+            return False
+        if not force:
+            return True
+        # Forced: only a token another worker got while we waited for the lease will do.
+        before, _ = _decode_entry(first)
+        return first is not None and before is not None and tokens.access_token != before.access_token
+
+    def run(entry: Optional[dict[str, object]], lease: Lease) -> Optional[TokenSet]:
+        current, _ = _decode_entry(entry)
+
+        def on_throttle(wait: float) -> None:
+            store.set_backoff(scope, time.time() + wait)
+            if lease.expires is not None:
+                lease.extend(wait + lease.seconds)
+
+        got = produce(current, on_throttle)
+        if got is None:
+            return None
+        tokens = bounded(got)
+        meta = {k: v for k, v in metadata.items() if v is not None}
+        store.put(key, tokens.to_json(), lease=lease, client_id=app.client_id, token_url=token_url,
+                  scopes=list(scopes), lifetime=lifetime_of(tokens), **meta)
+        return tokens
+
+    try:
+        got = store.get_or_refresh(key, run, usable=usable, backoff_scope=scope,
+                                   timeout=lock_timeout if lock_timeout is not None else 120.0,
+                                   max_backoff_wait=float(MAX_RETRY_WAIT))
+    except Error as e:
+        throttled = e.transient and (e.status in (429, 503) or e.code == "temporarily_unavailable")
+        still, _ = _decode_entry(seen[0])
+        if (not throttled or force or still is None or still.expires_at is None
+                or still.expires_at - _now() < THROTTLED_MIN_LEFT):
+            raise
+        return still  # throttled: the token in hand still works for a while
+    if got is None or isinstance(got, TokenSet):
+        return got
+    return _decode_entry(got)[0]
+
+
 def refresh_cached(
     app: App,
-    cache: TokenCache,
+    cache: Union[TokenStore, str],
     key: str,
     *,
     scopes: Sequence[str],
@@ -458,33 +550,54 @@ def refresh_cached(
     left (``force`` skips that), else a refreshed one, or ``None`` when the cache has no
     usable refresh token for ``key`` (or the server refused it: then the entry is gone).
 
-    The refresh runs under the cache's lock, with the entry read again after taking it: of
-    several processes that find the token expiring at once, one refreshes and the others use
-    its result. A transient failure raises and keeps the entry. A dead grant
-    (``requires_new_sign_in``) removes the entry only if it still holds the refused refresh
-    token (another process may have saved a new one), then returns ``None``."""
-    cached, fresh = _cached_entry(cache, key)
-    if cached is not None and not force and fresh:
-        return cached
-    with cache.lock(timeout=lock_timeout if lock_timeout is not None else 120.0):
-        again, fresh = _cached_entry(cache, key)
-        if again is not None and fresh:
-            if not force or (cached is not None and again.access_token != cached.access_token):
-                return again  # fresh, or refreshed by another process while we waited
-        if again is None or again.refresh_token is None:
+    The refresh runs under the store's lease on ``key``, with the entry read again after taking
+    it: of several processes (or machines, with Redis) that find the token expiring at once, one
+    refreshes and the others use its result. A transient failure raises and keeps the entry. A
+    dead grant (``requires_new_sign_in``) removes the entry only if it still holds the refused
+    refresh token (another process may have saved a new one), then returns ``None``."""
+    store = open_store(cache)
+
+    def produce(current: Optional[TokenSet], on_throttle: ThrottleHook) -> Optional[TokenSet]:
+        if current is None or current.refresh_token is None:
             return None
-        refresh_token = again.refresh_token
+        refresh_token = current.refresh_token
         try:
-            tokens = bounded(refresh(app, again, scopes=scopes, send=send))
+            return refresh(app, current, scopes=scopes, send=send, on_throttle=on_throttle)
         except Error as e:
             if not e.requires_new_sign_in:
                 raise  # transient or configuration: keep the refresh token
-            cache.delete_if(key, refresh_token)
+            store.delete_if(key, refresh_token)
             raise
-        meta = {k: v for k, v in (metadata or {}).items() if v is not None}
-        cache.put(key, tokens.to_json(), client_id=app.client_id, token_url=app.resolved_endpoints().token_url,
-                  scopes=list(scopes), lifetime=lifetime_of(tokens), **meta)
-        return tokens
+
+    return _single_flight(app, store, key, produce, scopes=scopes, force=force, metadata=metadata or {},
+                          lock_timeout=lock_timeout)
+
+
+def app_only_cached(
+    app: App,
+    cache: Union[TokenStore, str],
+    key: str,
+    *,
+    scopes: Sequence[str],
+    force: bool = False,
+    send: Sender = http_send,
+    metadata: Optional[dict[str, object]] = None,
+    lock_timeout: Optional[float] = None,
+) -> TokenSet:
+    """The cached app-only token of ``key`` while it is fresh, else a new one from the client
+    credentials flow, asked for by one worker at a time (the store's lease): of many workers that
+    need a token at once, one asks and the others read its result."""
+    store = open_store(cache)
+    scope = " ".join(scopes) if scopes else None
+
+    def acquire(current: Optional[TokenSet], on_throttle: ThrottleHook) -> TokenSet:
+        return client_credentials(app, scope=scope, send=send, on_throttle=on_throttle)
+
+    got = _single_flight(app, store, key, acquire, scopes=scopes, force=force, metadata=metadata or {},
+                         lock_timeout=lock_timeout)
+    if got is None:  # acquire never returns None
+        raise error_from("malformed", "the client credentials flow gave no token")
+    return got
 
 
 def get_token(
@@ -492,7 +605,7 @@ def get_token(
     *,
     flow: str,
     scopes: Sequence[str],
-    cache: Optional[TokenCache] = None,
+    cache: Union[TokenStore, str, None] = None,
     user: Optional[str] = None,
     force: bool = False,
     send: Sender = http_send,
@@ -500,25 +613,37 @@ def get_token(
 ) -> TokenSet:
     """A usable token for ``flow`` (``client_credentials``, ``device_code``, ``interactive`` or
     ``refresh``): the cached one while it has more than 5 minutes left, else a refresh with the
-    cached refresh token (under the cache's lock: see :func:`refresh_cached`), else the flow
+    cached refresh token (under the store's lease: see :func:`refresh_cached`), else the flow
     itself. Every new token set is saved at once (with a rotated refresh token; one without
     ``expires_in`` gets an hour). A refresh that fails transiently raises and leaves the cache as
     it was; only a dead grant (``requires_new_sign_in``) removes the entry, and only if it still
     holds the refused refresh token.
+
+    ``cache`` is a :class:`~mailoauth.stores.TokenStore` or a store URL (``file:PATH``,
+    ``sqlite:PATH``, ``redis://HOST:PORT/DB``; :func:`mailoauth.stores.open_store`). App-only
+    tokens (``client_credentials``) are acquired single-flight too: of many workers that need one
+    at once, one asks the token endpoint. While a shared back-off (a 429/503's ``Retry-After``)
+    lasts, workers wait up to :data:`MAX_RETRY_WAIT` seconds, else get a
+    :class:`mailoauth.ServerError` (``temporarily_unavailable``, ``retry_after`` set) without
+    asking the server.
     """
     endpoints = app.resolved_endpoints()
     key = cache_key(client_id=app.client_id, token_url=endpoints.token_url, scopes=scopes, user=user)
+    store = open_store(cache) if cache is not None else None
 
     def save(tokens: TokenSet) -> TokenSet:
         tokens = bounded(tokens)
-        if cache is not None:
-            cache.put(key, tokens.to_json(), client_id=app.client_id, token_url=endpoints.token_url,
+        if store is not None:
+            store.put(key, tokens.to_json(), client_id=app.client_id, token_url=endpoints.token_url,
                       scopes=list(scopes), user=user, flow=flow, lifetime=lifetime_of(tokens))
         return tokens
 
-    if cache is not None:
+    if store is not None and flow in APP_ONLY_FLOWS:
+        return app_only_cached(app, store, key, scopes=scopes, force=force, send=send,
+                               metadata={"user": user, "flow": flow})
+    if store is not None:
         try:
-            got = refresh_cached(app, cache, key, scopes=scopes, force=force, send=send,
+            got = refresh_cached(app, store, key, scopes=scopes, force=force, send=send,
                                  metadata={"user": user, "flow": flow})
         except Error as e:
             if not e.requires_new_sign_in or flow == "refresh":
@@ -526,7 +651,7 @@ def get_token(
             got = None  # the grant is dead (its entry removed): sign in again below
         if got is not None:
             return got
-    if flow in ("client_credentials", "client-credentials", "app"):
+    if flow in APP_ONLY_FLOWS:
         scope = " ".join(scopes) if scopes else None
         return save(client_credentials(app, scope=scope, send=send))
     if flow in ("device_code", "device"):
