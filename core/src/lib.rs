@@ -21,6 +21,7 @@
 //! | token requests, responses, token sets | [`token`] |
 //! | certificate client assertions | [`assertion`] |
 //! | device code flow | [`device`] |
+//! | authorization server discovery (RFC 8414, OpenID Connect) | [`discovery`] |
 //! | diagnosis of failures | [`diagnose`] |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -33,6 +34,7 @@ pub mod cloud;
 pub mod consent;
 pub mod device;
 pub mod diagnose;
+pub mod discovery;
 pub mod error;
 pub mod http;
 pub mod imap;
