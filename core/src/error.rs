@@ -32,6 +32,10 @@ pub enum Error {
     /// `openssl` command that writes an unencrypted copy.
     #[error("encrypted private key: {0}")]
     EncryptedPrivateKey(String),
+    /// The provider does not allow this flow for these scopes (code `unsupported_flow`), for
+    /// example Google's device flow for the Gmail scope; nothing was sent.
+    #[error("unsupported flow: {0}")]
+    UnsupportedFlow(String),
     /// The server does not advertise the SASL mechanism; nothing was sent
     /// (code `mechanism_not_offered`).
     #[error("the server does not offer SASL {mechanism}: {hint}")]
@@ -84,7 +88,7 @@ pub enum Error {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The caller's value cannot be used (`invalid_input`, `invalid_tenant`,
-    /// `invalid_client_id`, `encrypted_private_key`): fix the call.
+    /// `invalid_client_id`, `encrypted_private_key`, `unsupported_flow`): fix the call.
     InvalidInput,
     /// The peer broke the protocol (`unexpected_reply`, `malformed`) or lacks what it needs
     /// (`mechanism_not_offered`).
@@ -123,7 +127,8 @@ impl Error {
             Error::InvalidInput(_)
             | Error::InvalidTenant(_)
             | Error::InvalidClientId(_)
-            | Error::EncryptedPrivateKey(_) => ErrorKind::InvalidInput,
+            | Error::EncryptedPrivateKey(_)
+            | Error::UnsupportedFlow(_) => ErrorKind::InvalidInput,
             Error::MechanismNotOffered { .. } | Error::UnexpectedReply(_) | Error::Malformed(_) => {
                 ErrorKind::Protocol
             }
@@ -139,6 +144,7 @@ impl Error {
             Error::InvalidTenant(_) => "invalid_tenant",
             Error::InvalidClientId(_) => "invalid_client_id",
             Error::EncryptedPrivateKey(_) => "encrypted_private_key",
+            Error::UnsupportedFlow(_) => "unsupported_flow",
             Error::MechanismNotOffered { .. } => "mechanism_not_offered",
             Error::UnexpectedReply(_) => "unexpected_reply",
             Error::Malformed(_) => "malformed",

@@ -13,6 +13,7 @@
 //! | HTTP requests and responses as values | [`http`] |
 //! | secrets that never print | [`secret`] |
 //! | clouds, tenants, endpoints, scopes | [`cloud`] |
+//! | other providers (Google) and their rules | [`provider`] |
 //! | well-known public clients | [`apps`] |
 //! | SASL XOAUTH2 / OAUTHBEARER | [`sasl`] |
 //! | IMAP / POP3 / SMTP logins (the SASL exchanges) | [`imap`], [`pop3`], [`smtp`], [`login`] |
@@ -42,6 +43,7 @@ mod json;
 pub mod login;
 pub mod pkce;
 pub mod pop3;
+pub mod provider;
 pub mod sasl;
 pub mod secret;
 pub mod smtp;
