@@ -12,6 +12,7 @@ mod errors;
 mod http;
 mod identity;
 mod mail;
+mod providers;
 mod sasl;
 mod tokens;
 
@@ -33,5 +34,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tokens::register(m)?;
     diagnose::register(m)?;
     mail::register(m)?;
+    providers::register(m)?;
     Ok(())
 }
