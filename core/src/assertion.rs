@@ -344,6 +344,7 @@ fn decode_pem_body(body: &str) -> Option<Vec<u8>> {
     STANDARD.decode(compact).ok()
 }
 
+#[cfg(any(feature = "rsa", feature = "fuzzing"))]
 /// The form of a private key PEM block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyForm {
@@ -353,6 +354,7 @@ pub(crate) enum KeyForm {
     Pkcs1,
 }
 
+#[cfg(any(feature = "rsa", feature = "fuzzing"))]
 /// The DER of the private key in a PEM text (which may hold the certificate too), and its form.
 ///
 /// Fails with [`Error::EncryptedPrivateKey`] for an encrypted key (PKCS#8 `ENCRYPTED PRIVATE
@@ -387,9 +389,11 @@ pub(crate) fn private_key_der(pem: &str) -> Result<(KeyForm, Vec<u8>)> {
     Ok((form, der))
 }
 
+#[cfg(any(feature = "rsa", feature = "fuzzing"))]
 /// A DER element's tag, content, whole encoding, and the input after it.
 type DerElement<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
 
+#[cfg(any(feature = "rsa", feature = "fuzzing"))]
 /// One DER element (ITU-T X.690 section 8.1): its tag, its content and what follows it. `None`
 /// for a multi-byte tag, an indefinite or oversized length, or an element that runs past the end.
 fn der_element(input: &[u8]) -> Option<DerElement<'_>> {
@@ -417,6 +421,7 @@ fn der_element(input: &[u8]) -> Option<DerElement<'_>> {
     Some((tag, content, whole, input.get(end..)?))
 }
 
+#[cfg(any(feature = "rsa", feature = "fuzzing"))]
 /// The DER of the `subjectPublicKeyInfo` of an X.509 certificate (RFC 5280 section 4.1): the
 /// seventh element of `tbsCertificate` counting the optional `[0]` version. `None` when the DER
 /// is not shaped like a certificate.
@@ -582,17 +587,39 @@ mod signing {
     /// answers (Entra: AADSTS700027). Fails with [`Error::InvalidInput`] when the certificate
     /// is not shaped like an X.509 certificate.
     pub(super) fn key_matches_certificate(key: &RsaPrivateKey, cert_der: &[u8]) -> Result<bool> {
-        use rsa::pkcs8::EncodePublicKey;
-        let spki = certificate_spki(cert_der).ok_or_else(|| {
-            Error::invalid_input(
-                "the certificate PEM block does not hold an X.509 certificate (no SubjectPublicKeyInfo found)",
-            )
-        })?;
-        let ours = key.to_public_key().to_public_key_der().map_err(|_| {
-            Error::invalid_input("the private key's public part could not be encoded")
-        })?;
-        Ok(ours.as_bytes() == spki)
+        let (n, e) = certificate_spki(cert_der)
+            .and_then(rsa_public_key_of_spki)
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "the certificate PEM block does not hold an X.509 certificate with an RSA key (no SubjectPublicKeyInfo found)",
+                )
+            })?;
+        // DER INTEGERs carry a leading zero when the top bit is set; the key's bytes do not.
+        let strip = |b: &[u8]| -> Vec<u8> {
+            let first = b.iter().position(|x| *x != 0).unwrap_or(b.len());
+            b.get(first..).unwrap_or_default().to_vec()
+        };
+        Ok(strip(n) == key.n().to_bytes_be() && strip(e) == key.e().to_bytes_be())
     }
+}
+
+/// The modulus and public exponent of an RSA `SubjectPublicKeyInfo` (RFC 8017 appendix A.1.1:
+/// the BIT STRING holds `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`).
+#[cfg(feature = "rsa")]
+fn rsa_public_key_of_spki(spki: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (_, content, _, _) = der_element(spki)?;
+    let (_, _, _, rest) = der_element(content)?; // the AlgorithmIdentifier
+    let (tag, bits, _, _) = der_element(rest)?;
+    if tag != 0x03 || bits.first() != Some(&0) {
+        return None;
+    }
+    let (tag, seq, _, _) = der_element(bits.get(1..)?)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (tag_n, n, _, rest) = der_element(seq)?;
+    let (tag_e, e, _, _) = der_element(rest)?;
+    (tag_n == 0x02 && tag_e == 0x02).then_some((n, e))
 }
 
 /// Signs an assertion with an RSA private key in PEM (PKCS#8 `BEGIN PRIVATE KEY`, or PKCS#1

@@ -1,6 +1,6 @@
 //! Authorization server discovery: the well-known metadata document of an issuer (RFC 8414
 //! "OAuth 2.0 Authorization Server Metadata"; OpenID Connect Discovery 1.0; docs/protocol.md
-//! section 12).
+//! section 13).
 //!
 //! The core does no I/O: [`well_known_urls`] gives the addresses to fetch, in order, for an
 //! issuer; the host `GET`s them (stopping at the first 200) and hands the response to
