@@ -146,6 +146,11 @@ impl PyHttpResponse {
     fn retry_after(&self) -> Option<u64> {
         self.inner.retry_after()
     }
+    /// Seconds to wait from `now` per `Retry-After`: delta-seconds, or an HTTP-date as the time
+    /// until then (0 when past); `None` when missing or unreadable.
+    fn retry_after_at(&self, now: u64) -> Option<u64> {
+        self.inner.retry_after_at(now)
+    }
     fn __repr__(&self) -> String {
         let r = &self.inner;
         convert::repr_record(

@@ -13,6 +13,7 @@ mod http;
 mod identity;
 mod mail;
 mod relay;
+mod providers;
 mod sasl;
 mod tokens;
 
@@ -35,5 +36,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     diagnose::register(m)?;
     mail::register(m)?;
     relay::register(m)?;
+    providers::register(m)?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use mailoauth::assertion::{self, AssertionAlg, AssertionInput};
 use mailoauth::device::{
     self, DeviceAction, DeviceAuthorization, DeviceOutcome, DevicePoller, PollResult,
 };
-use mailoauth::token::{self, ClientAuth, TokenSet};
+use mailoauth::token::{self, ClientAuth, ClientAuthMethod, TokenSet};
 use mailoauth::Secret;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -146,23 +146,39 @@ impl PyTokenSet {
 // ------------------------------------------------------------------------------------------------
 // Token requests
 
+/// The credential: `client_auth` names the method (`client_secret_post`, `client_secret_basic`,
+/// `private_key_jwt`, `none`); without it a secret goes in the body and an assertion as
+/// `private_key_jwt`.
 fn client_auth(
     client_secret: Option<String>,
     client_assertion: Option<String>,
+    method: Option<&str>,
 ) -> PyResult<ClientAuth> {
-    match (client_secret, client_assertion) {
-        (Some(_), Some(_)) => Err(invalid_input(
+    let method = method.map(ClientAuthMethod::parse).transpose().py()?;
+    match (client_secret, client_assertion, method) {
+        (Some(_), Some(_), _) => Err(invalid_input(
             "give client_secret or client_assertion, not both",
         )),
-        (Some(s), None) => Ok(ClientAuth::Secret(Secret::new(s))),
-        (None, Some(a)) => Ok(ClientAuth::Assertion(Secret::new(a))),
-        (None, None) => Ok(ClientAuth::None),
+        (Some(_), None, Some(m)) if !m.uses_secret() => Err(invalid_input(format!(
+            "client_auth {} does not send a client_secret",
+            m.as_str()
+        ))),
+        (None, Some(_), Some(m)) if m != ClientAuthMethod::PrivateKeyJwt => {
+            Err(invalid_input(format!(
+                "client_auth {} does not send a client_assertion",
+                m.as_str()
+            )))
+        }
+        (s, a, Some(m)) => m.with_credential(s.or(a).map(Secret::new)).py(),
+        (Some(s), None, None) => Ok(ClientAuth::Secret(Secret::new(s))),
+        (None, Some(a), None) => Ok(ClientAuth::Assertion(Secret::new(a))),
+        (None, None, None) => Ok(ClientAuth::None),
     }
 }
 
 /// The authorization-code token request (with the PKCE verifier).
 #[pyfunction]
-#[pyo3(signature = (*, token_url, client_id, code, redirect_uri, code_verifier, scopes = Vec::new(), client_secret = None, client_assertion = None))]
+#[pyo3(signature = (*, token_url, client_id, code, redirect_uri, code_verifier, scopes = Vec::new(), client_secret = None, client_assertion = None, client_auth = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn build_auth_code_request(
     token_url: &str,
@@ -173,8 +189,9 @@ pub fn build_auth_code_request(
     scopes: Vec<String>,
     client_secret: Option<String>,
     client_assertion: Option<String>,
+    client_auth: Option<&str>,
 ) -> PyResult<PyHttpRequest> {
-    let auth = client_auth(client_secret, client_assertion)?;
+    let auth = self::client_auth(client_secret, client_assertion, client_auth)?;
     token::build_auth_code_request(
         token_url,
         client_id,
@@ -190,7 +207,7 @@ pub fn build_auth_code_request(
 
 /// The refresh-token request. Keep a rotated refresh token with `TokenSet.merged_with`.
 #[pyfunction]
-#[pyo3(signature = (*, token_url, client_id, refresh_token, scopes = Vec::new(), client_secret = None, client_assertion = None))]
+#[pyo3(signature = (*, token_url, client_id, refresh_token, scopes = Vec::new(), client_secret = None, client_assertion = None, client_auth = None))]
 pub fn build_refresh_request(
     token_url: &str,
     client_id: &str,
@@ -198,8 +215,9 @@ pub fn build_refresh_request(
     scopes: Vec<String>,
     client_secret: Option<String>,
     client_assertion: Option<String>,
+    client_auth: Option<&str>,
 ) -> PyResult<PyHttpRequest> {
-    let auth = client_auth(client_secret, client_assertion)?;
+    let auth = self::client_auth(client_secret, client_assertion, client_auth)?;
     token::build_refresh_request(
         token_url,
         client_id,
@@ -213,15 +231,16 @@ pub fn build_refresh_request(
 
 /// The client-credentials (app-only) request, with a secret or a signed client assertion.
 #[pyfunction]
-#[pyo3(signature = (*, token_url, client_id, scope, client_secret = None, client_assertion = None))]
+#[pyo3(signature = (*, token_url, client_id, scope, client_secret = None, client_assertion = None, client_auth = None))]
 pub fn build_client_credentials_request(
     token_url: &str,
     client_id: &str,
     scope: &str,
     client_secret: Option<String>,
     client_assertion: Option<String>,
+    client_auth: Option<&str>,
 ) -> PyResult<PyHttpRequest> {
-    let auth = client_auth(client_secret, client_assertion)?;
+    let auth = self::client_auth(client_secret, client_assertion, client_auth)?;
     token::build_client_credentials_request(token_url, client_id, scope, &auth)
         .py()
         .map(PyHttpRequest::from)
@@ -229,15 +248,24 @@ pub fn build_client_credentials_request(
 
 /// The device-code token request sent at each poll (usually built by `DevicePoller`).
 #[pyfunction]
-#[pyo3(signature = (*, token_url, client_id, device_code))]
+#[pyo3(signature = (*, token_url, client_id, device_code, client_secret = None, client_assertion = None, client_auth = None))]
 pub fn build_device_code_token_request(
     token_url: &str,
     client_id: &str,
     device_code: String,
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
+    client_auth: Option<&str>,
 ) -> PyResult<PyHttpRequest> {
-    token::build_device_code_token_request(token_url, client_id, &Secret::new(device_code))
-        .py()
-        .map(PyHttpRequest::from)
+    let auth = self::client_auth(client_secret, client_assertion, client_auth)?;
+    token::build_device_code_token_request_with_auth(
+        token_url,
+        client_id,
+        &Secret::new(device_code),
+        &auth,
+    )
+    .py()
+    .map(PyHttpRequest::from)
 }
 
 /// Parses a token-endpoint response received at `now` (Unix seconds): a `TokenSet`, or raises
@@ -254,15 +282,24 @@ pub fn parse_token_response(response: PyRef<'_, PyHttpResponse>, now: u64) -> Py
 
 /// The device authorization request (include `offline_access` in `scopes` for a refresh token).
 #[pyfunction]
-#[pyo3(signature = (*, device_authorization_url, client_id, scopes))]
+#[pyo3(signature = (*, device_authorization_url, client_id, scopes, client_secret = None, client_assertion = None, client_auth = None))]
 pub fn build_device_authorization_request(
     device_authorization_url: &str,
     client_id: &str,
     scopes: Vec<String>,
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
+    client_auth: Option<&str>,
 ) -> PyResult<PyHttpRequest> {
-    device::build_device_authorization_request(device_authorization_url, client_id, &scopes)
-        .py()
-        .map(PyHttpRequest::from)
+    let auth = self::client_auth(client_secret, client_assertion, client_auth)?;
+    device::build_device_authorization_request_with_auth(
+        device_authorization_url,
+        client_id,
+        &scopes,
+        &auth,
+    )
+    .py()
+    .map(PyHttpRequest::from)
 }
 
 /// The device authorization response: the code to show, where to enter it, and until when.
@@ -470,16 +507,39 @@ pub struct PyDevicePoller {
 #[pymethods]
 impl PyDevicePoller {
     #[new]
-    #[pyo3(signature = (*, token_url, client_id, authorization, now))]
+    #[pyo3(signature = (*, token_url, client_id, authorization, now, client_secret = None, client_assertion = None, client_auth = None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         token_url: &str,
         client_id: &str,
         authorization: PyRef<'_, PyDeviceAuthorization>,
         now: u64,
+        client_secret: Option<String>,
+        client_assertion: Option<String>,
+        client_auth: Option<&str>,
     ) -> PyResult<Self> {
+        let auth = self::client_auth(client_secret, client_assertion, client_auth)?;
         Ok(PyDevicePoller {
-            inner: DevicePoller::new(token_url, client_id, &authorization.inner, now).py()?,
+            inner: DevicePoller::with_client_auth(
+                token_url,
+                client_id,
+                &authorization.inner,
+                now,
+                &auth,
+            )
+            .py()?,
         })
+    }
+    /// Replaces the credential the next polls carry (a fresh assertion before the old expires).
+    #[pyo3(signature = (*, client_secret = None, client_assertion = None, client_auth = None))]
+    fn set_client_auth(
+        &mut self,
+        client_secret: Option<String>,
+        client_assertion: Option<String>,
+        client_auth: Option<&str>,
+    ) -> PyResult<()> {
+        let auth = self::client_auth(client_secret, client_assertion, client_auth)?;
+        self.inner.set_client_auth(&auth).py()
     }
     /// What to do at `now`.
     fn next_action(&mut self, py: Python<'_>, now: u64) -> PyResult<PyDeviceAction> {

@@ -316,13 +316,16 @@ def run_client_credentials_request(v: dict[str, Any]) -> None:
     r = check_error(
         v,
         lambda: mailoauth.build_client_credentials_request(
-            token_url=i["token_url"], client_id=i["client_id"], scope=i["scope"], client_secret=i["client_secret"]
+            token_url=i["token_url"], client_id=i["client_id"], scope=i["scope"], client_secret=i.get("client_secret"),
+            client_assertion=i.get("client_assertion"), client_auth=i.get("client_auth"),
         ),
     )
     if r is None:
         return
     x = v["expect"]
     url_eq(r.url, x["url"])
+    for name, want in (x.get("headers") or {}).items():
+        eq(f"header {name}", r.header(name), want)
     fields = r.form_fields()
     names = [k for k, _ in fields]
     repeated = sorted({k for k in names if names.count(k) > 1})

@@ -58,6 +58,7 @@ fn secrets_are_redacted_in_display_and_debug() {
         "https://outlook.office365.com/.default".into(),
         Some(SECRET.into()),
         None,
+        None,
     )
     .unwrap();
     let response = HttpResponse {
@@ -173,6 +174,7 @@ fn client_credentials_need_one_tenant() {
             CLIENT.into(),
             "https://outlook.office365.com/.default".into(),
             Some(SECRET.into()),
+            None,
             None,
         )
         .unwrap_err();
@@ -346,5 +348,36 @@ fn runbook_variants_cross() {
     .unwrap_err();
     assert_eq!(error_code(e), "invalid_input");
     let e = runbook(None, vec![Protocol::Imap], CloudId::Consumers).unwrap_err();
+    assert_eq!(error_code(e), "invalid_input");
+}
+
+#[test]
+fn client_credentials_with_client_secret_basic() {
+    let r = build_client_credentials_request(
+        "https://as.example/token".into(),
+        "s6BhdRkqt3".into(),
+        "mail".into(),
+        Some("gX1fBat3bV".into()),
+        None,
+        Some("client_secret_basic".into()),
+    )
+    .unwrap();
+    let auth = r
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("authorization"));
+    assert_eq!(
+        auth.map(|h| h.value.as_str()),
+        Some("Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW")
+    );
+    let e = build_client_credentials_request(
+        "https://as.example/token".into(),
+        "c".into(),
+        "mail".into(),
+        None,
+        Some("a.b.c".into()),
+        Some("client_secret_post".into()),
+    )
+    .unwrap_err();
     assert_eq!(error_code(e), "invalid_input");
 }

@@ -199,18 +199,49 @@ pub fn build_refresh_request(
     .map(HttpRequest::from)
 }
 
+/// The credential of a request that names its method; without a name, as [`client_auth`].
+fn named_client_auth(
+    method: Option<String>,
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
+) -> Result<ClientAuth> {
+    let Some(name) = method else {
+        return client_auth(client_secret, client_assertion);
+    };
+    let m = token::ClientAuthMethod::parse(&name).ffi()?;
+    match (client_secret, client_assertion) {
+        (Some(_), Some(_)) => Err(MailoauthError::invalid_input(
+            "give client_secret or client_assertion, not both",
+        )),
+        (Some(_), None) if !m.uses_secret() => Err(MailoauthError::invalid_input(format!(
+            "client_auth {} does not send a client_secret",
+            m.as_str()
+        ))),
+        (None, Some(_)) if m != token::ClientAuthMethod::PrivateKeyJwt => {
+            Err(MailoauthError::invalid_input(format!(
+                "client_auth {} does not send a client_assertion",
+                m.as_str()
+            )))
+        }
+        (s, a) => m.with_credential(s.or(a).map(Secret::new)).ffi(),
+    }
+}
+
 /// The client-credentials (app-only) request, with a secret or a signed client assertion.
 /// Fails with `invalid_tenant` when `token_url` is a Microsoft login host's and names
 /// `organizations`, `common` or `consumers` instead of one tenant.
-#[uniffi::export(default(client_secret = None, client_assertion = None))]
+/// `client_auth` names the method (`client_secret_post`, the default with a secret,
+/// `client_secret_basic`, `private_key_jwt`).
+#[uniffi::export(default(client_secret = None, client_assertion = None, client_auth = None))]
 pub fn build_client_credentials_request(
     token_url: String,
     client_id: String,
     scope: String,
     client_secret: Option<String>,
     client_assertion: Option<String>,
+    client_auth: Option<String>,
 ) -> Result<HttpRequest> {
-    let auth = client_auth(client_secret, client_assertion)?;
+    let auth = named_client_auth(client_auth, client_secret, client_assertion)?;
     token::build_client_credentials_request(&token_url, &client_id, &scope, &auth)
         .ffi()
         .map(HttpRequest::from)

@@ -202,9 +202,14 @@ const KINDS = {
   },
   client_credentials_request(v) {
     const i = v.input;
-    const req = checkError(v, () => m.buildClientCredentialsRequest({ tokenUrl: i.token_url, clientId: i.client_id, scope: i.scope, clientSecret: i.client_secret }));
+    const req = checkError(v, () => m.buildClientCredentialsRequest({
+      tokenUrl: i.token_url, clientId: i.client_id, scope: i.scope, clientSecret: i.client_secret ?? undefined,
+      clientAssertion: i.client_assertion ?? undefined, clientAuth: i.client_auth ?? undefined,
+    }));
     if (req === null) return;
     urlEq(req.url, v.expect.url);
+    // Optional: headers the request must carry (case-insensitive names; null: absent).
+    for (const [name, want] of Object.entries(v.expect.headers ?? {})) eq(`header ${name}`, req.header(name) ?? null, want);
     // Each field exactly once, order not significant: compare the sorted [name, value] pairs.
     const got = [...new URLSearchParams(req.bodyText)].map(([k, x]) => `${k}=${x}`).sort();
     const want = Object.entries(v.expect.form).map(([k, x]) => `${k}=${x}`).sort();

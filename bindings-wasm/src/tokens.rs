@@ -27,6 +27,8 @@ export interface RefreshRequestOptions {
 export interface ClientCredentialsRequestOptions {
   tokenUrl: string; clientId: string; scope: string; clientSecret?: string;
   clientAssertion?: string;
+  /** `client_secret_post` (default with a secret), `client_secret_basic`, `private_key_jwt`. */
+  clientAuth?: string;
 }
 export interface DeviceCodeTokenRequestOptions { tokenUrl: string; clientId: string; deviceCode: string; }
 "#;
@@ -290,6 +292,34 @@ options! {
         scope: String = "scope",
         client_secret: Option<String> = "clientSecret",
         client_assertion: Option<String> = "clientAssertion",
+        client_auth: Option<String> = "clientAuth",
+    }
+}
+
+/// The credential of a request that names its method (`clientAuth`); without a name, as
+/// [`client_auth`]. Outside the page's feature set.
+#[cfg(feature = "full")]
+fn named_client_auth(
+    method: Option<String>,
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
+) -> Result<ClientAuth, JsValue> {
+    let Some(name) = method else {
+        return client_auth(client_secret, client_assertion);
+    };
+    let m = token::ClientAuthMethod::parse(&name).js()?;
+    match (client_secret, client_assertion) {
+        (Some(_), Some(_)) => Err(invalid_input(
+            "give clientSecret or clientAssertion, not both",
+        )),
+        (Some(_), None) if !m.uses_secret() => Err(invalid_input(format!(
+            "clientAuth {} does not send a clientSecret",
+            m.as_str()
+        ))),
+        (None, Some(_)) if m != token::ClientAuthMethod::PrivateKeyJwt => Err(invalid_input(
+            format!("clientAuth {} does not send a clientAssertion", m.as_str()),
+        )),
+        (s, a) => m.with_credential(s.or(a).map(Secret::new)).js(),
     }
 }
 
@@ -300,7 +330,7 @@ pub fn build_client_credentials_request(
     options: ClientCredentialsRequestOptions,
 ) -> Result<HttpRequest, JsValue> {
     let a = ClientCredentialsArgs::read("buildClientCredentialsRequest", options.into())?;
-    let auth = client_auth(a.client_secret, a.client_assertion)?;
+    let auth = named_client_auth(a.client_auth, a.client_secret, a.client_assertion)?;
     token::build_client_credentials_request(&a.token_url, &a.client_id, &a.scope, &auth)
         .js()
         .map(HttpRequest::from)

@@ -336,9 +336,129 @@ fn pem_block<'a>(text: &'a str, label: &str) -> Option<&'a str> {
     rest.get(..stop)
 }
 
+/// The base64 of a PEM body as people have it (RFC 7468 section 3's lax reading): lines of any
+/// length, CRLF or LF, trailing spaces, or the whole body on one line; all white space is
+/// dropped before decoding.
 fn decode_pem_body(body: &str) -> Option<Vec<u8>> {
     let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     STANDARD.decode(compact).ok()
+}
+
+#[cfg(any(feature = "rsa", feature = "fuzzing"))]
+/// The form of a private key PEM block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyForm {
+    /// `BEGIN PRIVATE KEY`: PKCS#8 `PrivateKeyInfo` (RFC 5958).
+    Pkcs8,
+    /// `BEGIN RSA PRIVATE KEY`: PKCS#1 `RSAPrivateKey` (RFC 8017 appendix A.1.2).
+    Pkcs1,
+}
+
+#[cfg(any(feature = "rsa", feature = "fuzzing"))]
+/// The DER of the private key in a PEM text (which may hold the certificate too), and its form.
+///
+/// Fails with [`Error::EncryptedPrivateKey`] for an encrypted key (PKCS#8 `ENCRYPTED PRIVATE
+/// KEY`, or a legacy PKCS#1 block with `Proc-Type: 4,ENCRYPTED`), naming the `openssl` command
+/// that decrypts it; with [`Error::InvalidInput`] when there is no key block or its base64 is
+/// bad. Messages never hold key material.
+pub(crate) fn private_key_der(pem: &str) -> Result<(KeyForm, Vec<u8>)> {
+    if pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        return Err(Error::EncryptedPrivateKey(
+            "the private key is a passphrase-protected PKCS#8 key (BEGIN ENCRYPTED PRIVATE KEY): write an unencrypted copy with `openssl pkey -in key.pem -out key-plain.pem` (it asks for the passphrase) and protect that file".to_owned(),
+        ));
+    }
+    if let Some(body) = pem_block(pem, "RSA PRIVATE KEY") {
+        if body.contains("Proc-Type: 4,ENCRYPTED") || body.contains("DEK-Info:") {
+            return Err(Error::EncryptedPrivateKey(
+                "the private key is a passphrase-protected legacy PEM key (Proc-Type: 4,ENCRYPTED): write an unencrypted copy with `openssl rsa -in key.pem -out key-plain.pem` (it asks for the passphrase) and protect that file".to_owned(),
+            ));
+        }
+    }
+    let (form, body) = if let Some(body) = pem_block(pem, "PRIVATE KEY") {
+        (KeyForm::Pkcs8, body)
+    } else if let Some(body) = pem_block(pem, "RSA PRIVATE KEY") {
+        (KeyForm::Pkcs1, body)
+    } else {
+        return Err(Error::invalid_input(
+            "no private key found: expected a PEM block -----BEGIN PRIVATE KEY----- (PKCS#8) or -----BEGIN RSA PRIVATE KEY----- (PKCS#1)",
+        ));
+    };
+    let der = decode_pem_body(body)
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| Error::invalid_input("the private key PEM block is not valid base64"))?;
+    Ok((form, der))
+}
+
+#[cfg(any(feature = "rsa", feature = "fuzzing"))]
+/// A DER element's tag, content, whole encoding, and the input after it.
+type DerElement<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
+
+#[cfg(any(feature = "rsa", feature = "fuzzing"))]
+/// One DER element (ITU-T X.690 section 8.1): its tag, its content and what follows it. `None`
+/// for a multi-byte tag, an indefinite or oversized length, or an element that runs past the end.
+fn der_element(input: &[u8]) -> Option<DerElement<'_>> {
+    let tag = *input.first()?;
+    if tag & 0x1f == 0x1f {
+        return None;
+    }
+    let first = *input.get(1)?;
+    let (len, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for b in input.get(2..2 + n)? {
+            len = len.checked_mul(256)?.checked_add(usize::from(*b))?;
+        }
+        (len, 2 + n)
+    };
+    let end = header.checked_add(len)?;
+    let content = input.get(header..end)?;
+    let whole = input.get(..end)?;
+    Some((tag, content, whole, input.get(end..)?))
+}
+
+#[cfg(any(feature = "rsa", feature = "fuzzing"))]
+/// The DER of the `subjectPublicKeyInfo` of an X.509 certificate (RFC 5280 section 4.1): the
+/// seventh element of `tbsCertificate` counting the optional `[0]` version. `None` when the DER
+/// is not shaped like a certificate.
+pub(crate) fn certificate_spki(cert_der: &[u8]) -> Option<&[u8]> {
+    let (tag, cert, _, _) = der_element(cert_der)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (tag, tbs, _, _) = der_element(cert)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let mut rest = tbs;
+    let (tag, _, _, after) = der_element(rest)?;
+    if tag == 0xa0 {
+        rest = after;
+    }
+    // serialNumber, signature, issuer, validity, subject.
+    for want in [0x02, 0x30, 0x30, 0x30, 0x30] {
+        let (tag, _, _, after) = der_element(rest)?;
+        if tag != want {
+            return None;
+        }
+        rest = after;
+    }
+    let (tag, _, spki, _) = der_element(rest)?;
+    (tag == 0x30).then_some(spki)
+}
+
+/// For the fuzz targets: [`certificate_spki`] and [`private_key_der`] on outside input.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn fuzz_key_and_certificate(cert_der: &[u8], pem: &str) -> (Option<usize>, Result<usize>) {
+    (
+        certificate_spki(cert_der).map(<[u8]>::len),
+        private_key_der(pem).map(|(_, d)| d.len()),
+    )
 }
 
 #[cfg(feature = "rsa")]
@@ -403,24 +523,10 @@ mod signing {
     /// (`BEGIN RSA PRIVATE KEY`), also from a file that holds the certificate too. Errors never
     /// echo key material.
     pub(super) fn parse_private_key(pem: &str) -> Result<RsaPrivateKey> {
-        if pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-            || pem.contains("Proc-Type: 4,ENCRYPTED")
-        {
-            return Err(Error::invalid_input(
-                "the private key is encrypted: decrypt it first (for example `openssl pkey -in key.pem -out plain.pem`)",
-            ));
-        }
-        let key = if let Some(body) = pem_block(pem, "PRIVATE KEY") {
-            let pem = format!("-----BEGIN PRIVATE KEY-----{body}-----END PRIVATE KEY-----\n");
-            RsaPrivateKey::from_pkcs8_pem(&pem).ok()
-        } else if let Some(body) = pem_block(pem, "RSA PRIVATE KEY") {
-            let pem =
-                format!("-----BEGIN RSA PRIVATE KEY-----{body}-----END RSA PRIVATE KEY-----\n");
-            RsaPrivateKey::from_pkcs1_pem(&pem).ok()
-        } else {
-            return Err(Error::invalid_input(
-                "no private key found: expected a PEM block -----BEGIN PRIVATE KEY----- (PKCS#8) or -----BEGIN RSA PRIVATE KEY----- (PKCS#1)",
-            ));
+        let (form, der) = private_key_der(pem)?;
+        let key = match form {
+            KeyForm::Pkcs8 => RsaPrivateKey::from_pkcs8_der(&der).ok(),
+            KeyForm::Pkcs1 => RsaPrivateKey::from_pkcs1_der(&der).ok(),
         };
         let key = key.ok_or_else(|| {
             Error::invalid_input(
@@ -476,13 +582,44 @@ mod signing {
         Ok(finish_assertion(input, &signature))
     }
 
-    /// Whether the key's public modulus appears in the certificate (the certificate's
-    /// SubjectPublicKeyInfo holds it verbatim): catches a key and certificate that do not belong
-    /// together before Entra answers AADSTS700027.
-    pub(super) fn key_matches_certificate(key: &RsaPrivateKey, cert_der: &[u8]) -> bool {
-        let n = key.n().to_bytes_be();
-        !n.is_empty() && cert_der.windows(n.len()).any(|w| w == n.as_slice())
+    /// Whether the key's public part is the certificate's (its SubjectPublicKeyInfo, compared
+    /// as DER): catches a key and certificate that do not belong together before the server
+    /// answers (Entra: AADSTS700027). Fails with [`Error::InvalidInput`] when the certificate
+    /// is not shaped like an X.509 certificate.
+    pub(super) fn key_matches_certificate(key: &RsaPrivateKey, cert_der: &[u8]) -> Result<bool> {
+        let (n, e) = certificate_spki(cert_der)
+            .and_then(rsa_public_key_of_spki)
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "the certificate PEM block does not hold an X.509 certificate with an RSA key (no SubjectPublicKeyInfo found)",
+                )
+            })?;
+        // DER INTEGERs carry a leading zero when the top bit is set; the key's bytes do not.
+        let strip = |b: &[u8]| -> Vec<u8> {
+            let first = b.iter().position(|x| *x != 0).unwrap_or(b.len());
+            b.get(first..).unwrap_or_default().to_vec()
+        };
+        Ok(strip(n) == key.n().to_bytes_be() && strip(e) == key.e().to_bytes_be())
     }
+}
+
+/// The modulus and public exponent of an RSA `SubjectPublicKeyInfo` (RFC 8017 appendix A.1.1:
+/// the BIT STRING holds `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`).
+#[cfg(feature = "rsa")]
+fn rsa_public_key_of_spki(spki: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (_, content, _, _) = der_element(spki)?;
+    let (_, _, _, rest) = der_element(content)?; // the AlgorithmIdentifier
+    let (tag, bits, _, _) = der_element(rest)?;
+    if tag != 0x03 || bits.first() != Some(&0) {
+        return None;
+    }
+    let (tag, seq, _, _) = der_element(bits.get(1..)?)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (tag_n, n, _, rest) = der_element(seq)?;
+    let (tag_e, e, _, _) = der_element(rest)?;
+    (tag_n == 0x02 && tag_e == 0x02).then_some((n, e))
 }
 
 /// Signs an assertion with an RSA private key in PEM (PKCS#8 `BEGIN PRIVATE KEY`, or PKCS#1
@@ -529,7 +666,7 @@ pub fn client_assertion_from_pem(
 ) -> Result<Secret> {
     let cert_der = certificate_der_from_pem(cert_pem)?;
     let key = signing::parse_private_key(key_pem)?;
-    if !signing::key_matches_certificate(&key, &cert_der) {
+    if !signing::key_matches_certificate(&key, &cert_der)? {
         return Err(Error::invalid_input(
             "the private key does not belong to the certificate (its public key is not in it): Entra would answer AADSTS700027",
         ));
@@ -930,6 +1067,103 @@ mod tests {
             .unwrap();
         }
 
+        /// The same key and certificate, re-wrapped the ways people have them.
+        fn pem_variants(pem: &str) -> Vec<String> {
+            let lines: Vec<&str> = pem.lines().collect();
+            let (first, last) = (lines[0], lines[lines.len() - 1]);
+            let body: String = lines[1..lines.len() - 1].concat();
+            let wrap = |n: usize| -> String {
+                let chunks: Vec<String> = body
+                    .as_bytes()
+                    .chunks(n)
+                    .map(|c| String::from_utf8(c.to_vec()).unwrap())
+                    .collect();
+                format!("{first}\n{}\n{last}\n", chunks.join("\n"))
+            };
+            vec![
+                wrap(76),
+                wrap(40),
+                format!("{first}\n{body}\n{last}"),
+                format!("{first}{body}{last}"),
+                pem.replace('\n', "\r\n"),
+                pem.replace('\n', "   \n"),
+                format!("\n\n  {}", pem.replace('\n', " \t\r\n")),
+            ]
+        }
+
+        #[test]
+        fn pem_of_any_shape_reads_the_same() {
+            let input = input(AssertionAlg::RS256);
+            let want = sign_assertion(&input, KEY_PEM, &[]).unwrap();
+            let want_der = certificate_der_from_pem(CERT_PEM).unwrap();
+            for key in pem_variants(KEY_PEM)
+                .into_iter()
+                .chain(pem_variants(KEY_PKCS1_PEM))
+            {
+                assert_eq!(sign_assertion(&input, &key, &[]).unwrap(), want, "{key:?}");
+            }
+            for cert in pem_variants(CERT_PEM) {
+                assert_eq!(certificate_der_from_pem(&cert).unwrap(), want_der);
+                client_assertion_from_pem(
+                    CLIENT,
+                    TOKEN_URL,
+                    &cert,
+                    KEY_PKCS1_PEM,
+                    "j",
+                    NOW,
+                    AssertionAlg::RS256,
+                    &[],
+                )
+                .unwrap();
+            }
+        }
+
+        #[test]
+        fn encrypted_keys_have_their_own_error() {
+            let input = input(AssertionAlg::RS256);
+            for (pem, command) in [
+                (
+                    "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0wPDAbBgkqhkiG9w0BBQwwDgQI\n-----END ENCRYPTED PRIVATE KEY-----\n",
+                    "openssl pkey -in key.pem -out key-plain.pem",
+                ),
+                (
+                    "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17F5316E2BAC89BC6A9F8F6B2B9D4E\n\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n",
+                    "openssl rsa -in key.pem -out key-plain.pem",
+                ),
+            ] {
+                let e = sign_assertion(&input, pem, &[]).unwrap_err();
+                assert_eq!(e.code(), "encrypted_private_key");
+                assert_eq!(e.kind(), crate::error::ErrorKind::InvalidInput);
+                assert!(e.to_string().contains(command), "{e}");
+                assert!(!e.to_string().contains("MIIE"), "{e}");
+            }
+        }
+
+        #[test]
+        fn spki_of_the_test_certificate_is_the_keys() {
+            use rsa::pkcs8::EncodePublicKey;
+            let der = certificate_der_from_pem(CERT_PEM).unwrap();
+            let spki = certificate_spki(&der).unwrap();
+            assert_eq!(spki, public_key().to_public_key_der().unwrap().as_bytes());
+            // Not a certificate: refused, not guessed.
+            for bad in [&der[..10], &der[1..], &[0x30, 0x80, 0, 0][..], &[][..]] {
+                assert_eq!(certificate_spki(bad), None);
+            }
+            let not_cert = "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
+            let e = client_assertion_from_pem(
+                CLIENT,
+                TOKEN_URL,
+                not_cert,
+                KEY_PEM,
+                "j",
+                NOW,
+                AssertionAlg::RS256,
+                &[],
+            )
+            .unwrap_err();
+            assert!(e.to_string().contains("X.509"), "{e}");
+        }
+
         #[test]
         fn key_errors_are_clear_and_never_echo_the_key() {
             let input = input(AssertionAlg::RS256);
@@ -937,14 +1171,7 @@ mod tests {
             let garbled = KEY_PEM.replace(body_line, &body_line.replace('A', "B"));
             let truncated: String = KEY_PEM.lines().take(5).collect::<Vec<_>>().join("\n")
                 + "\n-----END PRIVATE KEY-----\n";
-            for bad in [
-                String::new(),
-                CERT_PEM.to_owned(),
-                garbled,
-                truncated,
-                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"
-                    .to_owned(),
-            ] {
+            for bad in [String::new(), CERT_PEM.to_owned(), garbled, truncated] {
                 let e = sign_assertion(&input, &bad, &[0; 32]).unwrap_err();
                 assert_eq!(e.code(), "invalid_input");
                 let msg = format!("{e} {e:?}");

@@ -48,8 +48,8 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::json::Json;
 use crate::secret::Secret;
 use crate::token::{
-    build_device_code_token_request, check_value, endpoint, join_scopes, parse_token_response,
-    seconds_field, string_field, success_object, TokenSet,
+    build_device_code_token_request_with_auth, check_value, endpoint, join_scopes,
+    parse_token_response, seconds_field, string_field, success_object, ClientAuth, TokenSet,
 };
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +75,19 @@ pub fn build_device_authorization_request(
     client_id: &str,
     scopes: &[String],
 ) -> Result<HttpRequest> {
+    build_device_authorization_request_with_auth(device_url, client_id, scopes, &ClientAuth::None)
+}
+
+/// [`build_device_authorization_request`] for a client that authenticates (RFC 8628 section
+/// 3.1: "the client MUST authenticate" when it is confidential): the client's credential is
+/// applied as at the token endpoint ([`ClientAuth::apply`]). Google's device clients send their
+/// `client_secret` here and in every poll.
+pub fn build_device_authorization_request_with_auth(
+    device_url: &str,
+    client_id: &str,
+    scopes: &[String],
+    client_auth: &ClientAuth,
+) -> Result<HttpRequest> {
     let url = endpoint(device_url)?;
     check_value("client_id", client_id)?;
     let scope = join_scopes(scopes)?;
@@ -82,7 +95,9 @@ pub fn build_device_authorization_request(
     if !scope.is_empty() {
         fields.push(("scope", &scope));
     }
-    Ok(HttpRequest::form_post(url, &fields))
+    let mut req = HttpRequest::form_post(url, &fields);
+    client_auth.apply(&mut req, client_id)?;
+    Ok(req)
 }
 
 /// The device authorization response (RFC 8628 section 3.2), with absolute times.
@@ -119,7 +134,7 @@ pub fn parse_device_authorization_response(
     resp: &HttpResponse,
     now: u64,
 ) -> Result<DeviceAuthorization> {
-    let obj = success_object(resp, "device authorization")?;
+    let obj = success_object(resp, "device authorization", now)?;
     let required = |key: &str| -> Result<String> {
         match string_field(&obj, key, "device authorization")? {
             Some(s) if !s.is_empty() => Ok(s),
@@ -295,6 +310,9 @@ enum PollerState {
 #[derive(Debug, Clone)]
 pub struct DevicePoller {
     request: HttpRequest,
+    token_url: String,
+    client_id: String,
+    device_code: Secret,
     expires_at: u64,
     interval: u64,
     next_poll_at: u64,
@@ -310,16 +328,49 @@ impl DevicePoller {
         authorization: &DeviceAuthorization,
         now: u64,
     ) -> Result<DevicePoller> {
-        let request =
-            build_device_code_token_request(token_url, client_id, &authorization.device_code)?;
+        DevicePoller::with_client_auth(token_url, client_id, authorization, now, &ClientAuth::None)
+    }
+
+    /// [`DevicePoller::new`] for a client that authenticates at the token endpoint: every poll
+    /// carries `client_auth` (a `client_secret`, HTTP Basic, or an assertion — replace an
+    /// assertion before it expires with [`DevicePoller::set_client_auth`]).
+    pub fn with_client_auth(
+        token_url: &str,
+        client_id: &str,
+        authorization: &DeviceAuthorization,
+        now: u64,
+        client_auth: &ClientAuth,
+    ) -> Result<DevicePoller> {
+        let request = build_device_code_token_request_with_auth(
+            token_url,
+            client_id,
+            &authorization.device_code,
+            client_auth,
+        )?;
         let interval = authorization.interval.max(1);
         Ok(DevicePoller {
             request,
+            token_url: token_url.to_owned(),
+            client_id: client_id.to_owned(),
+            device_code: authorization.device_code.clone(),
             expires_at: authorization.expires_at,
             interval,
             next_poll_at: now.saturating_add(interval),
             state: PollerState::Waiting,
         })
+    }
+
+    /// Replaces the credential the next polls carry (a fresh `private_key_jwt` assertion: each
+    /// has its own `jti` and a short life). Fails with [`Error::InvalidInput`] as
+    /// [`ClientAuth::apply`]; the poller then keeps its old credential.
+    pub fn set_client_auth(&mut self, client_auth: &ClientAuth) -> Result<()> {
+        self.request = build_device_code_token_request_with_auth(
+            &self.token_url,
+            &self.client_id,
+            &self.device_code,
+            client_auth,
+        )?;
+        Ok(())
     }
 
     /// What to do now. See the [type documentation](DevicePoller) for the state diagram.
@@ -686,6 +737,41 @@ mod tests {
             p.receive_response(&pending(), NOW + 99).unwrap_err().code(),
             "invalid_input"
         );
+    }
+
+    #[test]
+    fn polls_carry_the_client_auth_and_take_a_new_one() {
+        let a1 = ClientAuth::Assertion(Secret::new("eyJ.one.sig"));
+        let mut p =
+            DevicePoller::with_client_auth(TOKEN_URL, CLIENT, &auth(900, 5), NOW, &a1).unwrap();
+        let DeviceAction::Send(r) = p.next_action(NOW + 5) else {
+            panic!("no request")
+        };
+        assert!(r
+            .form_fields()
+            .contains(&("client_assertion".into(), "eyJ.one.sig".into())));
+        p.receive_response(&pending(), NOW + 5).unwrap();
+        p.set_client_auth(&ClientAuth::SecretBasic(Secret::new("s")))
+            .unwrap();
+        let DeviceAction::Send(r) = p.next_action(NOW + 10) else {
+            panic!("no request")
+        };
+        assert!(r
+            .header("authorization")
+            .is_some_and(|h| h.starts_with("Basic ")));
+        assert!(!r
+            .form_fields()
+            .iter()
+            .any(|(k, _)| k.starts_with("client_assertion")));
+        // A bad credential is refused and the old one kept.
+        assert!(p
+            .set_client_auth(&ClientAuth::Secret(Secret::new("")))
+            .is_err());
+        p.receive_response(&pending(), NOW + 10).unwrap();
+        let DeviceAction::Send(r) = p.next_action(NOW + 15) else {
+            panic!("no request")
+        };
+        assert!(r.header("authorization").is_some());
     }
 
     #[test]

@@ -27,6 +27,15 @@ pub enum Error {
     /// The client (application) id is not a GUID (code `invalid_client_id`).
     #[error("invalid client id: {0}")]
     InvalidClientId(String),
+    /// The private key is encrypted with a passphrase (PKCS#8 `ENCRYPTED PRIVATE KEY` or a legacy
+    /// `Proc-Type: 4,ENCRYPTED` PEM; code `encrypted_private_key`). The message holds the
+    /// `openssl` command that writes an unencrypted copy.
+    #[error("encrypted private key: {0}")]
+    EncryptedPrivateKey(String),
+    /// The provider does not allow this flow for these scopes (code `unsupported_flow`), for
+    /// example Google's device flow for the Gmail scope; nothing was sent.
+    #[error("unsupported flow: {0}")]
+    UnsupportedFlow(String),
     /// The server does not advertise the SASL mechanism; nothing was sent
     /// (code `mechanism_not_offered`).
     #[error("the server does not offer SASL {mechanism}: {hint}")]
@@ -79,7 +88,7 @@ pub enum Error {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The caller's value cannot be used (`invalid_input`, `invalid_tenant`,
-    /// `invalid_client_id`): fix the call.
+    /// `invalid_client_id`, `encrypted_private_key`, `unsupported_flow`): fix the call.
     InvalidInput,
     /// The peer broke the protocol (`unexpected_reply`, `malformed`) or lacks what it needs
     /// (`mechanism_not_offered`).
@@ -115,9 +124,11 @@ impl Error {
     /// ```
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::InvalidInput(_) | Error::InvalidTenant(_) | Error::InvalidClientId(_) => {
-                ErrorKind::InvalidInput
-            }
+            Error::InvalidInput(_)
+            | Error::InvalidTenant(_)
+            | Error::InvalidClientId(_)
+            | Error::EncryptedPrivateKey(_)
+            | Error::UnsupportedFlow(_) => ErrorKind::InvalidInput,
             Error::MechanismNotOffered { .. } | Error::UnexpectedReply(_) | Error::Malformed(_) => {
                 ErrorKind::Protocol
             }
@@ -132,6 +143,8 @@ impl Error {
             Error::InvalidInput(_) => "invalid_input",
             Error::InvalidTenant(_) => "invalid_tenant",
             Error::InvalidClientId(_) => "invalid_client_id",
+            Error::EncryptedPrivateKey(_) => "encrypted_private_key",
+            Error::UnsupportedFlow(_) => "unsupported_flow",
             Error::MechanismNotOffered { .. } => "mechanism_not_offered",
             Error::UnexpectedReply(_) => "unexpected_reply",
             Error::Malformed(_) => "malformed",

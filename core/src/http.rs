@@ -130,11 +130,142 @@ impl HttpResponse {
     }
 
     /// `Retry-After` in seconds, when the header holds delta-seconds (RFC 9110 section 10.2.3).
-    /// An HTTP-date is not converted here (the core has no calendar); it yields `None`.
+    /// An HTTP-date yields `None` here: use [`HttpResponse::retry_after_at`], which knows `now`.
     pub fn retry_after(&self) -> Option<u64> {
         self.header("retry-after")
             .and_then(|v| v.trim().parse::<u64>().ok())
     }
+
+    /// How many seconds to wait, from `now` (Unix seconds), before trying again, from
+    /// `Retry-After` (RFC 9110 section 10.2.3): delay-seconds as they are, or an HTTP-date
+    /// ([`parse_http_date`]) as the seconds from `now` until then (0 when it has passed).
+    /// `None` when the header is missing or holds neither.
+    ///
+    /// ```
+    /// use mailoauth::http::HttpResponse;
+    /// let r = HttpResponse::new(503, "").with_header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT");
+    /// assert_eq!(r.retry_after_at(1_445_412_400), Some(80));
+    /// ```
+    pub fn retry_after_at(&self, now: u64) -> Option<u64> {
+        let value = self.header("retry-after")?.trim();
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(secs);
+        }
+        parse_http_date(value, now).map(|at| at.saturating_sub(now))
+    }
+}
+
+/// Reads an HTTP-date (RFC 9110 section 5.6.7) as Unix seconds: the preferred IMF-fixdate
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`) and the two obsolete forms a recipient must accept, the
+/// RFC 850 date (`Sunday, 06-Nov-94 08:49:37 GMT`, whose two-digit year is read as the latest
+/// year with those digits that is not more than 50 years after `now`) and asctime
+/// (`Sun Nov  6 08:49:37 1994`). The day name is not checked against the date (as the RFC
+/// allows); anything else that does not fit, or a date before 1970, is `None`.
+pub fn parse_http_date(text: &str, now: u64) -> Option<u64> {
+    let text = text.trim();
+    let (day_name, rest) = text.split_once([',', ' '])?;
+    if day_name.len() < 3 || !day_name.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    if text.as_bytes().get(day_name.len()) == Some(&b',') {
+        // IMF-fixdate "06 Nov 1994 08:49:37 GMT" or rfc850 "06-Nov-94 08:49:37 GMT".
+        let date = rest.strip_prefix(' ')?.strip_suffix(" GMT")?;
+        let parts: Vec<&str> = date.split(' ').collect();
+        match parts.as_slice() {
+            [d, m, y, t] => finish(d, m, y, t, 4, now),
+            [dmy, t] => match dmy.split('-').collect::<Vec<_>>().as_slice() {
+                [d, m, y] if d.len() == 2 => finish(d, m, y, t, 2, now),
+                _ => None,
+            },
+            _ => None,
+        }
+    } else {
+        // asctime "Nov  6 08:49:37 1994" (the day is space padded).
+        let mut it = rest.split(' ').filter(|p| !p.is_empty());
+        let (m, d, t, y) = (it.next()?, it.next()?, it.next()?, it.next()?);
+        if it.next().is_some() {
+            return None;
+        }
+        finish(d, m, y, t, 4, now)
+    }
+}
+
+/// Assembles a date from its parts; `year_digits` is 4, or 2 for the RFC 850 form.
+fn finish(
+    day: &str,
+    month: &str,
+    year: &str,
+    time: &str,
+    year_digits: usize,
+    now: u64,
+) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| -> Option<u64> {
+        if n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    };
+    let day = digits(day, 1..=2)?;
+    let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
+    let mut year = digits(year, year_digits..=year_digits)?;
+    let mut hms = time.split(':');
+    let (h, mi, s) = (hms.next()?, hms.next()?, hms.next()?);
+    if hms.next().is_some() {
+        return None;
+    }
+    let (h, mi, s) = (digits(h, 2..=2)?, digits(mi, 2..=2)?, digits(s, 2..=2)?);
+    if h > 23
+        || mi > 59
+        || s > 60
+        || day == 0
+        || day > days_in_month(year, month) && year_digits == 4
+    {
+        return None;
+    }
+    if year_digits == 2 {
+        // RFC 9110 section 5.6.7: more than 50 years in the future means the past century.
+        let this_year = 1970 + now / 31_556_952;
+        year += (this_year + 50 - year) / 100 * 100;
+        while year > this_year + 50 {
+            year -= 100;
+        }
+        if day > days_in_month(year, month) {
+            return None;
+        }
+    }
+    if year < 1970 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(days * 86_400 + h * 3_600 + mi * 60 + s)
+}
+
+fn is_leap(y: u64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: u64, m: u64) -> u64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a date on or after it (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 impl fmt::Debug for HttpResponse {
@@ -205,6 +336,68 @@ mod tests {
         let resp = HttpResponse::new(200, "{\"access_token\":\"tok3n\"}")
             .with_header("Set-Cookie", "tok3n");
         assert!(!format!("{resp:?}").contains("tok3n"));
+    }
+
+    #[test]
+    fn http_dates_of_rfc_9110() {
+        // The three forms of RFC 9110 section 5.6.7 name the same instant.
+        let t = 784_111_777; // 1994-11-06T08:49:37Z
+        let now = 1_800_000_000;
+        for s in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(parse_http_date(s, now), Some(t), "{s}");
+        }
+        assert_eq!(
+            parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT", now),
+            Some(0)
+        );
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2028 23:59:59 GMT", now),
+            Some(1_835_481_599)
+        );
+        // A two-digit year more than 50 years ahead is the last century's.
+        assert_eq!(
+            parse_http_date("Tuesday, 01-Jan-80 00:00:00 GMT", now),
+            Some(315_532_800)
+        );
+        assert_eq!(
+            parse_http_date("Tuesday, 01-Jan-70 00:00:00 GMT", now),
+            Some(3_155_760_000)
+        );
+        assert_eq!(
+            parse_http_date("Saturday, 01-Jan-50 00:00:00 GMT", now),
+            Some(2_524_608_000)
+        );
+        for bad in [
+            "",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 6 Nov 1994 08:49:37",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1969 08:49:37 GMT",
+            "Sun, 06 Nvo 1994 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 94",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "12, 06 Nov 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad, now), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_date_is_a_delay_from_now() {
+        let r =
+            HttpResponse::new(503, "").with_header("Retry-After", "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(r.retry_after_at(784_111_777 - 90), Some(90));
+        assert_eq!(r.retry_after_at(784_111_777 + 5), Some(0));
+        let n = HttpResponse::new(429, "").with_header("Retry-After", "120");
+        assert_eq!(n.retry_after_at(5), Some(120));
+        assert_eq!(HttpResponse::new(429, "").retry_after_at(5), None);
+        let junk = HttpResponse::new(429, "").with_header("Retry-After", "soon");
+        assert_eq!(junk.retry_after_at(5), None);
     }
 
     #[test]

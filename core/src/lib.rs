@@ -13,6 +13,7 @@
 //! | HTTP requests and responses as values | [`http`] |
 //! | secrets that never print | [`secret`] |
 //! | clouds, tenants, endpoints, scopes | [`cloud`] |
+//! | other providers (Google) and their rules | [`provider`] |
 //! | well-known public clients | [`apps`] |
 //! | SASL XOAUTH2 / OAUTHBEARER | [`sasl`] |
 //! | IMAP / POP3 / SMTP logins (the SASL exchanges) | [`imap`], [`pop3`], [`smtp`], [`login`] |
@@ -22,6 +23,7 @@
 //! | token requests, responses, token sets | [`token`] |
 //! | certificate client assertions | [`assertion`] |
 //! | device code flow | [`device`] |
+//! | authorization server discovery (RFC 8414, OpenID Connect) | [`discovery`] |
 //! | diagnosis of failures | [`diagnose`] |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -34,6 +36,7 @@ pub mod cloud;
 pub mod consent;
 pub mod device;
 pub mod diagnose;
+pub mod discovery;
 pub mod error;
 pub mod http;
 pub mod imap;
@@ -42,6 +45,7 @@ pub mod login;
 pub mod pkce;
 pub mod pop3;
 pub mod relay;
+pub mod provider;
 pub mod sasl;
 pub mod secret;
 pub mod smtp;

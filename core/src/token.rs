@@ -12,11 +12,13 @@
 //! | authorization code + PKCE | [`build_auth_code_request`] | `grant_type=authorization_code`, `client_id`, `code`, `redirect_uri`, `code_verifier`, `scope`, client auth |
 //! | refresh | [`build_refresh_request`] | `grant_type=refresh_token`, `client_id`, `refresh_token`, `scope`, client auth |
 //! | client credentials | [`build_client_credentials_request`] | `grant_type=client_credentials`, `client_id`, `scope`, client auth (required) |
-//! | device code | [`build_device_code_token_request`] | `grant_type=urn:ietf:params:oauth:grant-type:device_code`, `client_id`, `device_code` |
+//! | device code | [`build_device_code_token_request_with_auth`] | `grant_type=urn:ietf:params:oauth:grant-type:device_code`, `client_id`, `device_code`, client auth |
 //!
-//! "Client auth" is [`ClientAuth`]: nothing (a public client), `client_secret`, or
+//! "Client auth" is [`ClientAuth`], one of the four methods of [`ClientAuthMethod`]: nothing
+//! (`none`, a public client), `client_secret` in the body (`client_secret_post`), an
+//! `Authorization: Basic` header (`client_secret_basic`, [`basic_authorization`]), or
 //! `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer` +
-//! `client_assertion` (a certificate-signed JWT from [`crate::assertion`]). An empty scope list
+//! `client_assertion` (`private_key_jwt`, a certificate-signed JWT from [`crate::assertion`]). An empty scope list
 //! leaves `scope` out (the server then uses the scopes of the original grant); Entra wants it.
 //!
 //! # Which errors mean what
@@ -80,29 +82,158 @@ pub const DEVICE_CODE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:devic
 /// 50173 / 50133 grant revoked by a password change.
 pub const SIGN_IN_AGAIN_AADSTS: [u32; 5] = [70008, 700082, 700084, 50173, 50133];
 
-/// How the client proves who it is at the token endpoint (RFC 6749 section 2.3).
+/// How the client proves who it is at the token endpoint (RFC 6749 section 2.3; the method
+/// names of RFC 8414 / OpenID Connect Discovery `token_endpoint_auth_methods_supported`, see
+/// [`ClientAuthMethod`]). Every token request builder ([`build_auth_code_request`],
+/// [`build_refresh_request`], [`build_client_credentials_request`], the device-flow builders of
+/// [`crate::device`]) applies it the same way ([`ClientAuth::apply`]).
 ///
 /// `Debug` never shows the secret or the assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientAuth {
-    /// A public client (desktop, mobile, browser, device code): no credential is sent.
+    /// A public client (`none`: desktop, mobile, browser, device code): no credential is sent.
     None,
-    /// A confidential client's `client_secret` (sent in the form body). Paste the secret's
-    /// *value*, not its ID (AADSTS7000215).
+    /// A confidential client's `client_secret` in the form body (`client_secret_post`). Paste
+    /// the secret's *value*, not its ID (AADSTS7000215).
     Secret(Secret),
-    /// A signed JWT client assertion (RFC 7523; see [`crate::assertion`]), sent as
-    /// `client_assertion_type` + `client_assertion`. Mint a fresh one for every request.
+    /// A confidential client's secret in an `Authorization: Basic` header
+    /// (`client_secret_basic`, RFC 6749 section 2.3.1): `base64(form_urlencode(client_id) ":"
+    /// form_urlencode(secret))`. The form body keeps `client_id` and carries no secret.
+    SecretBasic(Secret),
+    /// A signed JWT client assertion (`private_key_jwt`, RFC 7523; see [`crate::assertion`]),
+    /// sent as `client_assertion_type` + `client_assertion`. Mint a fresh one for every request.
     Assertion(Secret),
 }
 
-impl ClientAuth {
-    /// Appends this credential's form fields.
-    fn append_to<'a>(&'a self, fields: &mut Vec<(&'static str, &'a str)>) -> Result<()> {
+/// The name of a client authentication method, as RFC 8414 section 2 and OpenID Connect
+/// Discovery list them in `token_endpoint_auth_methods_supported` (registry of RFC 7591
+/// section 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthMethod {
+    /// `none`: a public client.
+    None,
+    /// `client_secret_post`: the secret in the form body.
+    ClientSecretPost,
+    /// `client_secret_basic`: the secret in HTTP Basic (the default of RFC 8414 when a server
+    /// lists nothing).
+    ClientSecretBasic,
+    /// `private_key_jwt`: an RFC 7523 assertion signed with the client's key.
+    PrivateKeyJwt,
+}
+
+impl ClientAuthMethod {
+    /// Every method, in the order the CLI offers them.
+    pub const ALL: [ClientAuthMethod; 4] = [
+        ClientAuthMethod::ClientSecretPost,
+        ClientAuthMethod::ClientSecretBasic,
+        ClientAuthMethod::PrivateKeyJwt,
+        ClientAuthMethod::None,
+    ];
+
+    /// The wire name (`none`, `client_secret_post`, `client_secret_basic`, `private_key_jwt`).
+    pub fn as_str(self) -> &'static str {
         match self {
-            ClientAuth::None => {}
+            ClientAuthMethod::None => "none",
+            ClientAuthMethod::ClientSecretPost => "client_secret_post",
+            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
+            ClientAuthMethod::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+
+    /// Reads a wire name. Fails with [`Error::InvalidInput`] naming the four known methods
+    /// (`client_secret_jwt`, `tls_client_auth`, ... are not supported).
+    pub fn parse(name: &str) -> Result<ClientAuthMethod> {
+        ClientAuthMethod::ALL
+            .into_iter()
+            .find(|m| m.as_str() == name.trim())
+            .ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "client authentication method {} is not one of client_secret_post, client_secret_basic, private_key_jwt, none",
+                    crate::error::quoted_excerpt(name, 40)
+                ))
+            })
+    }
+
+    /// Whether the method sends a client secret.
+    pub fn uses_secret(self) -> bool {
+        matches!(
+            self,
+            ClientAuthMethod::ClientSecretPost | ClientAuthMethod::ClientSecretBasic
+        )
+    }
+
+    /// The [`ClientAuth`] of this method with its credential: the secret for the two secret
+    /// methods, the signed assertion for `private_key_jwt`, nothing for `none`. Fails with
+    /// [`Error::InvalidInput`] when the credential is missing, or given for `none`.
+    pub fn with_credential(self, credential: Option<Secret>) -> Result<ClientAuth> {
+        match (self, credential) {
+            (ClientAuthMethod::None, None) => Ok(ClientAuth::None),
+            (ClientAuthMethod::None, Some(_)) => Err(Error::invalid_input(
+                "client authentication none sends no credential, but one was given",
+            )),
+            (ClientAuthMethod::ClientSecretPost, Some(s)) => Ok(ClientAuth::Secret(s)),
+            (ClientAuthMethod::ClientSecretBasic, Some(s)) => Ok(ClientAuth::SecretBasic(s)),
+            (ClientAuthMethod::PrivateKeyJwt, Some(a)) => Ok(ClientAuth::Assertion(a)),
+            (m, None) => Err(Error::invalid_input(format!(
+                "client authentication {} needs {}",
+                m.as_str(),
+                if m.uses_secret() {
+                    "a client secret"
+                } else {
+                    "a signed client assertion (certificate and private key)"
+                }
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for ClientAuthMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ClientAuthMethod {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        ClientAuthMethod::parse(s)
+    }
+}
+
+impl ClientAuth {
+    /// The method this credential is sent with.
+    pub fn method(&self) -> ClientAuthMethod {
+        match self {
+            ClientAuth::None => ClientAuthMethod::None,
+            ClientAuth::Secret(_) => ClientAuthMethod::ClientSecretPost,
+            ClientAuth::SecretBasic(_) => ClientAuthMethod::ClientSecretBasic,
+            ClientAuth::Assertion(_) => ClientAuthMethod::PrivateKeyJwt,
+        }
+    }
+
+    /// Adds this credential to a token-endpoint form request of `client_id`: form fields
+    /// (`client_secret`, or `client_assertion_type` + `client_assertion`) appended to the body,
+    /// or an `Authorization: Basic` header ([`basic_authorization`]). The builders of this crate
+    /// call it; a host that builds another request of the token endpoint can too.
+    ///
+    /// Fails with [`Error::InvalidInput`] on an empty credential or a control character in it
+    /// (the message never holds the value).
+    pub fn apply(&self, request: &mut HttpRequest, client_id: &str) -> Result<()> {
+        let mut fields: Vec<(&'static str, &str)> = Vec::new();
+        match self {
+            ClientAuth::None => return Ok(()),
             ClientAuth::Secret(s) => {
                 check_value("client_secret", s.expose_secret())?;
                 fields.push(("client_secret", s.expose_secret()));
+            }
+            ClientAuth::SecretBasic(s) => {
+                check_value("client_secret", s.expose_secret())?;
+                let value = basic_authorization(client_id, s)?;
+                request
+                    .headers
+                    .push(("Authorization".to_owned(), value.expose_secret().to_owned()));
+                return Ok(());
             }
             ClientAuth::Assertion(a) => {
                 check_value("client_assertion", a.expose_secret())?;
@@ -110,8 +241,55 @@ impl ClientAuth {
                 fields.push(("client_assertion", a.expose_secret()));
             }
         }
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in fields {
+            ser.append_pair(k, v);
+        }
+        let extra = ser.finish();
+        if !request.body.is_empty() {
+            request.body.push(b'&');
+        }
+        request.body.extend_from_slice(extra.as_bytes());
         Ok(())
     }
+}
+
+/// The `Authorization` header value of `client_secret_basic` (RFC 6749 section 2.3.1):
+/// `Basic base64(form_urlencode(client_id) ":" form_urlencode(client_secret))`, each part encoded
+/// with the `application/x-www-form-urlencoded` algorithm of RFC 6749 appendix B (UTF-8, a space
+/// as `+`), so a `:` in either becomes `%3A` and non-ASCII text is percent-encoded UTF-8.
+///
+/// Fails with [`Error::InvalidInput`] on an empty or control-character id or secret.
+///
+/// ```
+/// use mailoauth::{token::basic_authorization, Secret};
+/// let v = basic_authorization("s6BhdRkqt3", &Secret::new("7Fjfp0ZBr1KtDRbnfVdmIw"))?;
+/// assert_eq!(v.expose_secret(), "Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3");
+/// # Ok::<(), mailoauth::Error>(())
+/// ```
+pub fn basic_authorization(client_id: &str, client_secret: &Secret) -> Result<Secret> {
+    use base64::Engine as _;
+    check_value("client_id", client_id)?;
+    check_value("client_secret", client_secret.expose_secret())?;
+    let id: String = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+    let secret: String =
+        form_urlencoded::byte_serialize(client_secret.expose_secret().as_bytes()).collect();
+    Ok(Secret::new(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+    )))
+}
+
+/// Builds the form request and applies the client's credential.
+fn form_with_auth(
+    url: String,
+    fields: &[(&str, &str)],
+    client_id: &str,
+    client_auth: &ClientAuth,
+) -> Result<HttpRequest> {
+    let mut req = HttpRequest::form_post(url, fields);
+    client_auth.apply(&mut req, client_id)?;
+    Ok(req)
 }
 
 /// The token request of the authorization-code grant with PKCE (RFC 6749 section 4.1.3,
@@ -147,8 +325,7 @@ pub fn build_auth_code_request(
     if !scope.is_empty() {
         fields.push(("scope", &scope));
     }
-    client_auth.append_to(&mut fields)?;
-    Ok(HttpRequest::form_post(url, &fields))
+    form_with_auth(url, &fields, client_id, client_auth)
 }
 
 /// The refresh request (RFC 6749 section 6): `grant_type=refresh_token`, `client_id`,
@@ -176,8 +353,7 @@ pub fn build_refresh_request(
     if !scope.is_empty() {
         fields.push(("scope", &scope));
     }
-    client_auth.append_to(&mut fields)?;
-    Ok(HttpRequest::form_post(url, &fields))
+    form_with_auth(url, &fields, client_id, client_auth)
 }
 
 /// The client-credentials request of an app-only daemon (RFC 6749 section 4.4):
@@ -223,18 +399,19 @@ pub fn build_client_credentials_request(
         ));
     }
     let scope = join_scopes(&tokens)?;
-    let mut fields: Vec<(&'static str, &str)> = vec![
+    let fields: Vec<(&'static str, &str)> = vec![
         ("grant_type", "client_credentials"),
         ("client_id", client_id),
         ("scope", &scope),
     ];
-    client_auth.append_to(&mut fields)?;
-    Ok(HttpRequest::form_post(url, &fields))
+    form_with_auth(url, &fields, client_id, client_auth)
 }
 
 /// The device-code token request, sent at each poll (RFC 8628 section 3.4):
 /// `grant_type=urn:ietf:params:oauth:grant-type:device_code`, `client_id`, `device_code`.
-/// Usually built for you by [`crate::device::DevicePoller`].
+/// Usually built for you by [`crate::device::DevicePoller`]. A confidential client (Google's
+/// "TVs and Limited Input devices" clients send their secret) uses
+/// [`build_device_code_token_request_with_auth`].
 ///
 /// Fails with [`Error::InvalidInput`] on a bad token URL, an empty value or a control character.
 pub fn build_device_code_token_request(
@@ -242,17 +419,29 @@ pub fn build_device_code_token_request(
     client_id: &str,
     device_code: &Secret,
 ) -> Result<HttpRequest> {
+    build_device_code_token_request_with_auth(token_url, client_id, device_code, &ClientAuth::None)
+}
+
+/// [`build_device_code_token_request`] followed by the client's credential ([`ClientAuth::apply`]).
+pub fn build_device_code_token_request_with_auth(
+    token_url: &str,
+    client_id: &str,
+    device_code: &Secret,
+    client_auth: &ClientAuth,
+) -> Result<HttpRequest> {
     let url = endpoint(token_url)?;
     check_value("client_id", client_id)?;
     check_value("device_code", device_code.expose_secret())?;
-    Ok(HttpRequest::form_post(
+    form_with_auth(
         url,
         &[
             ("grant_type", DEVICE_CODE_GRANT_TYPE),
             ("client_id", client_id),
             ("device_code", device_code.expose_secret()),
         ],
-    ))
+        client_id,
+        client_auth,
+    )
 }
 
 /// The tokens of one successful token response (RFC 6749 section 5.1), with absolute expiry
@@ -488,7 +677,7 @@ pub fn requires_new_sign_in(err: &Error) -> bool {
 /// - 2xx that is not JSON, or lacks `access_token`: [`Error::Malformed`] (the message never holds
 ///   the body).
 pub fn parse_token_response(resp: &HttpResponse, now: u64) -> Result<TokenSet> {
-    let obj = success_object(resp, "token")?;
+    let obj = success_object(resp, "token", now)?;
     token_set_from_object(&obj, now)
 }
 
@@ -611,12 +800,13 @@ pub(crate) fn join_scopes(scopes: &[String]) -> Result<String> {
 /// [`Error::OAuth`] for a JSON error body at any status, [`Error::HttpError`] for another non-2xx
 /// response, [`Error::Malformed`] for a 2xx body that is not a JSON object. `what` names the
 /// response in messages (`token`, `device authorization`).
-pub(crate) fn success_object(resp: &HttpResponse, what: &str) -> Result<Json> {
+/// `now` turns a `Retry-After` HTTP-date into seconds.
+pub(crate) fn success_object(resp: &HttpResponse, what: &str, now: u64) -> Result<Json> {
     let body = resp
         .body
         .strip_prefix(b"\xEF\xBB\xBF".as_slice())
         .unwrap_or(&resp.body);
-    let retry_after = resp.retry_after();
+    let retry_after = resp.retry_after_at(now);
     // Parsed once: first read as an OAuth error (any status), then as the success object.
     let parsed = json::parse(body);
     if let Some(e) = parsed

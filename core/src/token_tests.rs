@@ -881,3 +881,132 @@ proptest! {
         prop_assert_eq!(TokenSet::from_json(&t.to_json()).unwrap(), t);
     }
 }
+
+/// RFC 6749 section 2.3.1: id and secret are form-encoded before Basic. The expected values were
+/// computed outside the core: `base64(quote_plus(id) + ":" + quote_plus(secret))` in Python.
+#[test]
+fn basic_authorization_form_encodes_id_and_secret() {
+    let v = basic_authorization("my:app", &Secret::new("pä ss:wörd")).unwrap();
+    assert_eq!(
+        v.expose_secret(),
+        "Basic bXklM0FhcHA6cCVDMyVBNCtzcyUzQXclQzMlQjZyZA=="
+    );
+    assert_eq!(format!("{v:?}"), "[redacted]");
+    for (id, secret) in [("", "s"), ("id", ""), ("id", "a\nb")] {
+        let e = basic_authorization(id, &Secret::new(secret)).unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(!e.to_string().contains("a\nb"));
+    }
+}
+
+#[test]
+fn every_grant_carries_every_client_auth_method() {
+    let basic = ClientAuth::SecretBasic(Secret::new("s:é"));
+    let expected_header = basic_authorization("my-app", &Secret::new("s:é")).unwrap();
+    let auths = [
+        (ClientAuth::None, vec![], None),
+        (
+            ClientAuth::Secret(Secret::new("s:é")),
+            pairs(&[("client_secret", "s:é")]),
+            None,
+        ),
+        (
+            basic,
+            vec![],
+            Some(expected_header.expose_secret().to_owned()),
+        ),
+        (
+            ClientAuth::Assertion(Secret::new("eyJ.a.b")),
+            pairs(&[
+                ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE),
+                ("client_assertion", "eyJ.a.b"),
+            ]),
+            None,
+        ),
+    ];
+    let scopes = vec!["https://mail.google.com/".to_owned()];
+    let url = "https://oauth2.googleapis.com/token";
+    for (auth, extra, header) in auths {
+        let requests = [
+            build_auth_code_request(
+                url,
+                "my-app",
+                &Secret::new("c"),
+                "http://127.0.0.1:8080/",
+                &Secret::new(VERIFIER),
+                &scopes,
+                &auth,
+            ),
+            build_refresh_request(url, "my-app", &Secret::new("r"), &scopes, &auth),
+            build_device_code_token_request_with_auth(url, "my-app", &Secret::new("d"), &auth),
+            crate::device::build_device_authorization_request_with_auth(
+                "https://oauth2.googleapis.com/device/code",
+                "my-app",
+                &scopes,
+                &auth,
+            ),
+        ];
+        for r in requests {
+            let r = r.unwrap();
+            let f = fields(&r);
+            assert_eq!(
+                f[f.len() - extra.len()..].to_vec(),
+                extra,
+                "{:?}",
+                auth.method()
+            );
+            assert!(f.iter().any(|(k, v)| k == "client_id" && v == "my-app"));
+            assert_eq!(r.header("authorization").map(str::to_owned), header);
+            if matches!(auth, ClientAuth::SecretBasic(_)) {
+                assert!(!f.iter().any(|(k, _)| k == "client_secret"));
+            }
+        }
+        if auth != ClientAuth::None {
+            let r = build_client_credentials_request(url, "my-app", "x", &auth).unwrap();
+            assert_eq!(r.header("authorization").map(str::to_owned), header);
+        }
+    }
+}
+
+#[test]
+fn client_auth_methods_by_name() {
+    for m in ClientAuthMethod::ALL {
+        assert_eq!(ClientAuthMethod::parse(m.as_str()).unwrap(), m);
+        assert_eq!(m.to_string(), m.as_str());
+    }
+    assert_eq!(
+        ClientAuthMethod::parse("tls_client_auth")
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    let s = || Some(Secret::new("x"));
+    assert_eq!(
+        ClientAuthMethod::ClientSecretBasic
+            .with_credential(s())
+            .unwrap()
+            .method(),
+        ClientAuthMethod::ClientSecretBasic
+    );
+    assert!(ClientAuthMethod::PrivateKeyJwt
+        .with_credential(None)
+        .is_err());
+    assert!(ClientAuthMethod::None.with_credential(s()).is_err());
+    assert_eq!(
+        ClientAuthMethod::None.with_credential(None).unwrap(),
+        ClientAuth::None
+    );
+}
+
+#[test]
+fn retry_after_http_date_becomes_seconds_from_now() {
+    // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT.
+    let resp = HttpResponse::new(503, "<html>down</html>")
+        .with_header("Retry-After", "Sun, 06 Nov 1994 08:49:37 GMT");
+    let e = parse_token_response(&resp, 784_111_777 - 42).unwrap_err();
+    assert_eq!(e.retry_after(), Some(42));
+    let json = HttpResponse::new(429, r#"{"error":"temporarily_unavailable"}"#)
+        .with_header("Retry-After", "Sunday, 06-Nov-94 08:49:37 GMT");
+    let e = parse_token_response(&json, 784_111_777 - 7).unwrap_err();
+    assert_eq!(e.retry_after(), Some(7));
+}

@@ -363,6 +363,12 @@ class Stack:
                                  "auth": "client_secret_post", "mailbox": APP_MAILBOX, "access_ttl": SHORT_TTL},
                 "public_short": {"client_id": CLIENT_IDS["mail-desktop-short"], "auth": "none", "access_ttl": SHORT_TTL},
                 "introspection": {"client_id": "dovecot", "client_secret": introspect_secret},
+                # Free-form ids (issue 18), for discovery from the issuer.
+                "basic_named": {"client_id": "mail-daemon-basic", "client_secret": client_secret, "auth": "client_secret_basic",
+                                "mailbox": APP_MAILBOX},
+                "jwt_named": {"client_id": "mail-daemon-jwt", "auth": "private_key_jwt", "mailbox": APP_MAILBOX,
+                              "certificate": str(FIXTURES / "test-client-cert.pem"),
+                              "private_key": str(FIXTURES / "test-client-key.pem")},
             },
             "users": USERS,
             "default_user": USERS[0],

@@ -42,7 +42,7 @@ __all__ = ["Account", "ConfigError", "default_config_path", "load_accounts", "ad
 
 #: The keys of an account table, with what each one takes (for the "unknown key" fix).
 KEYS: dict[str, str] = {
-    "provider": '"microsoft" (default) or "custom" (then token_url is required)',
+    "provider": '"microsoft" (default), "google" (Gmail / Google Workspace) or "custom" (then token_url or issuer is required)',
     "cloud": '"global" (default), "usgov", "usgov-dod", "china", "consumers" or "hve"',
     "tenant": "tenant id (GUID) or verified domain; organizations by default for delegated flows",
     "client_id": "the application (client) id, or a well-known app name (thunderbird)",
@@ -59,7 +59,8 @@ KEYS: dict[str, str] = {
     "token_url": "a custom token endpoint (any OAuth 2.0 server)",
     "authorize_url": "a custom authorize endpoint (with token_url)",
     "device_authorization_url": "a custom device authorization endpoint (with token_url)",
-    "issuer": "the issuer the authorize redirect must name (with token_url)",
+    "issuer": "the server's issuer: its endpoints are discovered (RFC 8414 / OpenID Connect) unless token_url is given; the authorize redirect must name it",
+    "client_auth": '"client_secret_post", "client_secret_basic", "private_key_jwt" or "none" (default: from the discovery document, else a secret in the body)',
     "cache": "the token store: a cache file, file:PATH, sqlite:PATH or redis://HOST:PORT/DB (default: $MAILOAUTH_CACHE or ~/.cache/mailoauth/tokens.json)",
 }
 LIST_KEYS = {"protocols", "scopes"}
@@ -163,8 +164,12 @@ class Account:
             return v.strip() if isinstance(v, str) and v.strip() else None
 
         self.provider = (get("provider") or "microsoft").lower()
-        if self.provider not in ("microsoft", "custom"):
-            raise err("provider", f"unknown provider {self.provider!r}", 'provider = "microsoft" (default) or "custom" with token_url')
+        if self.provider == "gmail":
+            self.provider = "google"
+        if self.provider not in ("microsoft", "google", "custom"):
+            raise err("provider", f"unknown provider {self.provider!r}", 'provider = "microsoft" (default), "google", or "custom" with issuer or token_url')
+        if self.provider == "microsoft" and get("issuer") and not get("token_url"):
+            self.provider = "custom"
         self.cloud = (get("cloud") or "global").lower()
         try:
             cloud_obj = mailoauth.Cloud(self.cloud)
@@ -174,19 +179,34 @@ class Account:
         self.authorize_url = get("authorize_url")
         self.device_authorization_url = get("device_authorization_url")
         self.issuer = get("issuer")
-        if self.provider == "custom" and not self.token_url:
-            raise err("provider", 'provider = "custom" needs the token endpoint', 'add token_url = "https://..." (and authorize_url or device_authorization_url for delegated sign-ins)')
-        for key in ("authorize_url", "device_authorization_url", "issuer"):
+        if self.provider == "custom" and not self.token_url and not self.issuer:
+            raise err("provider", 'provider = "custom" needs the token endpoint or the issuer', 'add issuer = "https://..." (its endpoints are discovered) or token_url = "https://..." (and authorize_url or device_authorization_url for delegated sign-ins)')
+        if self.issuer and not self.token_url:
+            try:
+                mailoauth.well_known_urls(self.issuer)
+            except mailoauth.Error as e:
+                raise err("issuer", f"issuer: {e}", 'issuer = "https://..." (https, no query; http only on loopback)') from None
+        self.client_auth = get("client_auth")
+        if self.client_auth is not None and self.client_auth not in mailoauth.client_auth_methods():
+            raise err("client_auth", f"unknown client_auth {self.client_auth!r}", "client_auth = " + KEYS["client_auth"])
+        for key in ("authorize_url", "device_authorization_url"):
             if get(key) and not self.token_url:
                 raise err(key, f"{key} without token_url", "add token_url (custom endpoints are given together) or delete the line")
         client = get("client_id")
         if client is None:
             raise err(None, "no client_id", 'add client_id = "<application (client) id>" (or a well-known app name such as "thunderbird")')
         try:
-            app = mailoauth.lookup_app(client)
-            self.client_id = app.client_id if app is not None else mailoauth.validate_client_id(client)
+            if self.provider == "microsoft":
+                app = mailoauth.lookup_app(client)
+                self.client_id = app.client_id if app is not None else mailoauth.validate_client_id(client)
+            elif self.provider == "custom" and mailoauth.lookup_app(client) is not None:
+                self.client_id = mailoauth.lookup_app(client).client_id  # type: ignore[union-attr]
+            else:
+                self.client_id = mailoauth.validate_provider_client_id(client, "google" if self.provider == "google" else None)
         except mailoauth.Error as e:
-            raise err("client_id", f"client_id: {e}", "client_id is the application (client) id GUID from the app registration, or a well-known app name") from None
+            fix = ("client_id is the application (client) id GUID from the app registration, or a well-known app name"
+                   if self.provider == "microsoft" else "client_id is the id the server issued for this client")
+            raise err("client_id", f"client_id: {e}", fix) from None
         self.client_secret_env = get("client_secret_env")
         self.client_secret_file = get("client_secret_file")
         self.certificate = get("certificate")
@@ -202,12 +222,19 @@ class Account:
         has_credential = bool(sources)
         flow = get("flow")
         if flow is None:
-            self.flow = "client_credentials" if has_credential else "interactive"
+            # Google's installed apps carry a secret but sign in with the browser.
+            self.flow = "client_credentials" if has_credential and self.provider != "google" else "interactive"
         else:
             norm = flow.lower().replace("_", "-")
             if norm not in FLOWS:
                 raise err("flow", f"unknown flow {flow!r}", "flow = " + KEYS["flow"])
             self.flow = FLOWS[norm]
+        if self.client_auth in ("client_secret_post", "client_secret_basic") and not (self.client_secret_env or self.client_secret_file):
+            raise err("client_auth", f"client_auth {self.client_auth} needs a client secret", 'add client_secret_env = "VAR" or client_secret_file = "PATH"')
+        if self.client_auth == "private_key_jwt" and not self.certificate:
+            raise err("client_auth", "client_auth private_key_jwt needs a certificate and its key", 'add certificate = "PATH" (and private_key = "PATH")')
+        if self.provider == "google" and self.flow == "client_credentials":
+            raise err("flow", "Google has no client-credentials grant for Gmail", 'flow = "interactive" (Gmail accounts sign in with the browser)')
         if self.flow == "client_credentials" and not has_credential:
             raise err("flow", "app-only (client-credentials) needs a client credential",
                       'add client_secret_env = "VAR", client_secret_file = "PATH" or certificate = "PATH"')
@@ -249,7 +276,20 @@ class Account:
             raise err(None, "a delegated account needs the signed-in user's address", 'add user = "alice@contoso.com" (the login name of XOAUTH2/OAUTHBEARER)')
         explicit_scopes = table.get("scopes")
         grant = "app" if self.flow == "client_credentials" else "delegated"
-        self.scopes: list[str] = list(explicit_scopes) if explicit_scopes else cloud_obj.scopes_for(grant, self.protocols)
+        if explicit_scopes:
+            self.scopes: list[str] = list(explicit_scopes)
+        elif self.provider == "google":
+            self.scopes = mailoauth.google_scopes()
+        elif self.issuer and not self.token_url:
+            raise err(None, "an account discovered from its issuer needs its scopes", 'add scopes = ["..."] (the scopes the server grants for mail)')
+        else:
+            self.scopes = cloud_obj.scopes_for(grant, self.protocols)
+        if self.provider == "google" and self.flow == "device_code":
+            try:
+                mailoauth.check_device_flow("google", self.scopes)
+            except mailoauth.Error as e:
+                raise err("flow", str(e), 'flow = "interactive"') from None
+        self._discovered: Optional[mailoauth.Endpoints] = None
 
     # -- derived ----------------------------------------------------------------------------------
 
@@ -263,14 +303,31 @@ class Account:
         return self.mailbox or self.user
 
     def endpoints(self) -> mailoauth.Endpoints:
+        """The endpoints: explicit, Google's, discovered from ``issuer`` (fetched once, on first
+        use), or Microsoft's for the tenant and cloud."""
         if self.token_url:
             return mailoauth.Endpoints(token_url=self.token_url, authorize_url=self.authorize_url or "",
                                        device_authorization_url=self.device_authorization_url or "", issuer=self.issuer)
+        if self.provider == "google":
+            return mailoauth.google_endpoints()
+        if self.issuer:
+            if self._discovered is None:
+                from mailoauth import flows
+
+                self._discovered = flows.discover(self.issuer).endpoints()
+            return self._discovered
         return mailoauth.Endpoints.microsoft(mailoauth.Tenant(self.tenant), self.cloud)
+
+    def _key_url(self) -> str:
+        """The URL that names the server in the cache key, without any network: the token URL,
+        or the issuer of a discovered server."""
+        if not self.token_url and self.provider != "google" and self.issuer:
+            return self.issuer
+        return self.endpoints().token_url
 
     def cache_key(self) -> str:
         """The token cache key: the same as ``mailoauth token``/``check`` with these settings."""
-        return cache_key(client_id=self.client_id, token_url=self.endpoints().token_url, scopes=self.scopes,
+        return cache_key(client_id=self.client_id, token_url=self._key_url(), scopes=self.scopes,
                          user=self.user if self.grant == "delegated" else None)
 
     def cache_path(self) -> Optional[Path]:
@@ -321,9 +378,10 @@ class Account:
         if self.certificate:
             cert = self._read_file("certificate", self.certificate)
             key = self._read_file("private_key", self.private_key) if self.private_key else cert
+        endpoints = self.endpoints() if (self.token_url or self.issuer or self.provider == "google") else None
         return flows.App(client_id=self.client_id, tenant=self.tenant, cloud=self.cloud,
-                         endpoints=self.endpoints() if self.token_url else None,
-                         client_secret=self.client_secret(), certificate_pem=cert, private_key_pem=key)
+                         endpoints=endpoints, client_secret=self.client_secret(), certificate_pem=cert, private_key_pem=key,
+                         provider=self.provider if self.provider != "custom" else None, client_auth=self.client_auth)
 
     def describe(self) -> dict[str, Any]:
         """The settings as ``account show`` prints them (where secrets are, never a secret)."""
@@ -331,7 +389,7 @@ class Account:
                              "client_id": self.client_id, "flow": self.flow.replace("_", "-").replace("device-code", "device"),
                              "user": self.user, "mailbox": self.mailbox, "protocols": self.protocols, "scopes": self.scopes}
         for k in ("client_secret_env", "client_secret_file", "certificate", "private_key", "redirect_uri", "token_url",
-                  "authorize_url", "device_authorization_url", "issuer", "cache"):
+                  "authorize_url", "device_authorization_url", "issuer", "client_auth", "cache"):
             if getattr(self, k):
                 d[k] = getattr(self, k)
         return d

@@ -132,9 +132,15 @@ class UsageError(Exception):
 # Shared option helpers
 
 
-def _resolve_client_id(value: str, out: Output) -> str:
-    """A well-known app name (``thunderbird``) or a client id; warns on retired ids."""
+def _resolve_client_id(value: str, out: Output, provider: Optional[str] = "microsoft") -> str:
+    """A well-known app name (``thunderbird``) or a client id; warns on retired ids. Microsoft
+    client ids are GUIDs; another provider's (``provider`` ``"google"``, or ``None`` for a server
+    given by its issuer or endpoints) are free-form."""
     app = mailoauth.lookup_app(value)
+    if provider == "custom" and app is None and not _is_guid(value):
+        return mailoauth.validate_provider_client_id(value)
+    if provider not in ("microsoft", "custom"):
+        return mailoauth.validate_provider_client_id(value, provider)
     client_id = app.client_id if app is not None else mailoauth.validate_client_id(value)
     replacement = mailoauth.replacement_for(client_id)
     if replacement is not None and app is not None:
@@ -143,6 +149,21 @@ def _resolve_client_id(value: str, out: Output) -> str:
             f"use --app {replacement.name}"
         )
     return client_id
+
+
+def _is_guid(value: str) -> bool:
+    try:
+        mailoauth.validate_client_id(value)
+    except Error:
+        return False
+    return True
+
+
+def _entra_rules(args: argparse.Namespace, client_id: str) -> bool:
+    """Whether the Entra rules (tenant for app-only, the configuration lint) apply: Microsoft's
+    endpoints, or custom ``--token-url`` endpoints used with a GUID client id (a stand-in for
+    Entra); never for ``--provider google`` or ``--issuer``."""
+    return _provider_of(args) == "microsoft" and (not args.token_url or _is_guid(client_id))
 
 
 def _read_token(args: argparse.Namespace) -> str:
@@ -248,7 +269,8 @@ def _app_from_args(args: argparse.Namespace, out: Output) -> "flows.App":
 
     if args.app is None:
         raise UsageError("give the app: --app NAME-OR-CLIENT-ID")
-    client_id = _resolve_client_id(args.app, out)
+    provider = _provider_of(args)
+    client_id = _resolve_client_id(args.app, out, "custom" if args.token_url else provider)
     secret: Optional[str] = None
     if args.client_secret_file:
         secret = _read_secret_file(args.client_secret_file)
@@ -267,31 +289,70 @@ def _app_from_args(args: argparse.Namespace, out: Output) -> "flows.App":
             with open(args.private_key, encoding="utf-8") as f:
                 key = f.read()
     endpoints = None
+    client_auth: Optional[str] = getattr(args, "client_auth", None)
+    issuer: Optional[str] = getattr(args, "issuer", None)
     if args.token_url:
         endpoints = mailoauth.Endpoints(
             token_url=args.token_url,
             authorize_url=args.authorize_url or "",
             device_authorization_url=args.device_url or "",
+            issuer=issuer,
         )
-    app_only = _flow_name(args, secret is not None or cert is not None) == "client_credentials"
+    elif issuer:
+        out.info(f"discovering {issuer} ...")
+        metadata = flows.discover(issuer)
+        endpoints = metadata.endpoints()
+        if client_auth is None:
+            client_auth = metadata.choose_client_auth(has_secret=secret is not None, has_key=cert is not None)
+    elif provider == "google":
+        endpoints = mailoauth.google_endpoints()
+    if client_auth in ("client_secret_post", "client_secret_basic") and secret is None:
+        raise UsageError(f"--client-auth {client_auth} needs a client secret (--client-secret-env or --client-secret-file)")
+    if client_auth == "private_key_jwt" and cert is None:
+        raise UsageError("--client-auth private_key_jwt needs --certificate (and --private-key)")
+    if client_auth == "none":
+        secret = cert = key = None
+    has_credential = secret is not None or cert is not None
+    app_only = _flow_name(args, has_credential, provider) == "client_credentials"
     return flows.App(
         client_id=client_id,
-        tenant=_tenant_of(args, app_only),
+        tenant=_tenant_of(args, app_only) if _entra_rules(args, client_id) else (args.tenant or "organizations"),
         cloud=args.cloud,
         endpoints=endpoints,
         client_secret=secret,
         certificate_pem=cert,
         private_key_pem=key,
+        provider=provider if provider != "microsoft" else None,
+        client_auth=client_auth,
     )
 
 
-def _flow_name(args: argparse.Namespace, has_credential: bool) -> str:
+def _provider_of(args: argparse.Namespace) -> Optional[str]:
+    """``microsoft`` (the default), ``google``, or ``None`` for another server (``--issuer`` or
+    ``--token-url``)."""
+    provider: Optional[str] = getattr(args, "provider", None)
+    issuer = getattr(args, "issuer", None)
+    if provider == "google":
+        if args.token_url or issuer:
+            raise UsageError("--provider google has its own endpoints: leave out --issuer / --token-url")
+        return "google"
+    if issuer and not args.token_url:
+        if provider == "microsoft":
+            raise UsageError("--provider microsoft uses the Microsoft endpoints: leave out --issuer")
+        return None
+    return "microsoft"
+
+
+def _flow_name(args: argparse.Namespace, has_credential: bool, provider: Optional[str] = "microsoft") -> str:
     """The flow: --flow, or (auto) client credentials with a secret or certificate, else
-    interactive (device code over SSH or with --no-browser)."""
+    interactive (device code over SSH or with --no-browser). Google's installed apps carry a
+    secret but sign in interactively (Gmail has no app-only grant, nor a device flow)."""
     from mailoauth import flows
 
     flow = str(args.flow).replace("-", "_")
     if flow == "auto":
+        if provider == "google":
+            return "interactive"
         if has_credential:
             return "client_credentials"
         return "device_code" if flows.is_remote_session() or args.no_browser else "interactive"
@@ -299,12 +360,16 @@ def _flow_name(args: argparse.Namespace, has_credential: bool) -> str:
 
 
 def _flow_of(args: argparse.Namespace, app: "flows.App") -> str:
-    return _flow_name(args, app.client_secret is not None or app.certificate_pem is not None)
+    return _flow_name(args, app.client_secret is not None or app.certificate_pem is not None, app.provider or "microsoft")
 
 
 def _scopes_of(args: argparse.Namespace, app: "flows.App", flow: str, protocols: Sequence[str]) -> list[str]:
     if args.scope:
         return list(args.scope)
+    if app.provider == "google":
+        return mailoauth.google_scopes()
+    if getattr(args, "issuer", None) and not args.token_url:
+        raise UsageError("a server found by --issuer has its own scopes: give them with --scope (repeatable)")
     grant = "app" if flow == "client_credentials" else "delegated"
     return app.cloud_object().scopes_for(grant, list(protocols))
 
@@ -315,8 +380,13 @@ def _acquire(args: argparse.Namespace, out: Output, protocols: Sequence[str]) ->
     app = _app_from_args(args, out)
     flow = _flow_of(args, app)
     scopes = _scopes_of(args, app, flow, protocols)
-    # The core names the authorization-code flow "auth_code"; the CLI says "interactive".
-    lint = mailoauth.lint_config(
+    if app.provider == "google" and flow == "device_code":
+        mailoauth.check_device_flow("google", scopes)
+    if app.provider == "google" and flow == "client_credentials":
+        raise UsageError("Google has no client-credentials grant for Gmail: sign in with --flow interactive")
+    # The core names the authorization-code flow "auth_code"; the CLI says "interactive". The
+    # configuration lint knows Entra: other providers skip it.
+    lint = [] if not _entra_rules(args, app.client_id) else mailoauth.lint_config(
         flow={"interactive": "auth_code"}.get(flow, flow), tenant=app.tenant, client_id=app.client_id, client_secret=app.client_secret,
         scopes=scopes, authority=args.token_url, has_certificate=app.certificate_pem is not None,
     )
@@ -386,6 +456,13 @@ def _add_app_options(p: argparse.ArgumentParser, *, protocols: bool) -> None:
     c.add_argument("--cache", metavar="STORE", help="token store: a cache file, file:PATH, sqlite:PATH or redis://HOST:PORT/DB "
                    "(default: $MAILOAUTH_CACHE or ~/.cache/mailoauth/tokens.json)")
     c.add_argument("--no-cache", action="store_true", help="neither read nor write the token cache")
+    g.add_argument("--provider", choices=["microsoft", "google"], help="microsoft (default) or google (Gmail / Google "
+                   "Workspace: its endpoints, scope https://mail.google.com/, browser sign-in with a loopback redirect)")
+    g.add_argument("--client-auth", choices=["client_secret_post", "client_secret_basic", "private_key_jwt", "none"],
+                   help="how the client authenticates at the token endpoint (default: from --issuer's discovery "
+                   "document, else a secret in the form body and a certificate as private_key_jwt)")
+    c.add_argument("--issuer", metavar="URL", help="any OAuth 2.0 / OpenID Connect server by its issuer: its endpoints and "
+                   "client authentication methods are discovered (RFC 8414 / OpenID Connect Discovery); give --scope too")
     c.add_argument("--token-url", help="a custom token endpoint (any OAuth 2.0 server; http only on loopback)")
     c.add_argument("--authorize-url", help="custom authorize endpoint (with --token-url)")
     c.add_argument("--device-url", help="custom device authorization endpoint (with --token-url)")
@@ -481,7 +558,8 @@ def cmd_token_account(args: argparse.Namespace, out: Output) -> int:
                             ("--scope", args.scope), ("--protocol", args.protocol), ("--user", args.user),
                             ("--client-secret-env", args.client_secret_env), ("--client-secret-file", args.client_secret_file),
                             ("--certificate", args.certificate), ("--no-cache", args.no_cache), ("--show-token", args.show_token),
-                            ("--redirect-uri", args.redirect_uri)) if v]
+                            ("--redirect-uri", args.redirect_uri), ("--issuer", getattr(args, "issuer", None)),
+                            ("--provider", getattr(args, "provider", None)), ("--client-auth", getattr(args, "client_auth", None))) if v]
     if given:
         raise UsageError(f"--account takes its settings from the accounts file: leave out {', '.join(given)} "
                          f"(or change the account: mailoauth account show {args.account})")
@@ -644,7 +722,8 @@ def _relay(args: argparse.Namespace, account: Any, token: str, stderr: TextIO) -
     user = account.login_name
     if not user:
         raise HelperExit(EXIT_CONFIG, f"account {account.name!r} has no user or mailbox to log in as")
-    default_host, default_port = mailoauth.Cloud(account.cloud).mail_server(protocol)
+    default_host, default_port = (mailoauth.google_mail_server(protocol) if account.provider == "google"
+                                   else mailoauth.Cloud(account.cloud).mail_server(protocol))
     host = args.host or default_host
     port = args.port or default_port
     raw = socket.create_connection((host, port), timeout=args.timeout)
@@ -723,7 +802,8 @@ def _account_settings(args: argparse.Namespace) -> dict[str, Any]:
     if getattr(args, "client_secret", None):
         raise UsageError("secrets are never written to the accounts file: use --client-secret-env VAR or --client-secret-file FILE")
     settings: dict[str, Any] = {
-        "provider": "custom" if args.token_url else None,
+        "provider": "custom" if (args.token_url or args.issuer) else args.provider if args.provider != "microsoft" else None,
+        "client_auth": args.client_auth,
         "cloud": args.cloud if args.cloud != "global" else None,
         "tenant": args.tenant, "client_id": args.app, "flow": args.flow, "user": args.user, "mailbox": args.mailbox,
         "protocols": args.protocol, "scopes": args.scope, "client_secret_env": args.client_secret_env,
@@ -943,15 +1023,19 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     ok = True
     # 2. Lint the token (diagnostic decode only).
     lint_user = (login_user if protocol == "smtp" else args.user) if grant == "delegated" else None
-    lint = mailoauth.lint_access_token(token, protocol=protocol, grant=grant, now=int(time.time()), user=lint_user, cloud=args.cloud)
-    if not lint.findings:
+    # The lint knows Microsoft's tokens; another provider's are not judged by it.
+    findings = (mailoauth.lint_access_token(token, protocol=protocol, grant=grant, now=int(time.time()), user=lint_user,
+                                            cloud=args.cloud).findings
+                if _provider_of(args) == "microsoft" else [])
+    if not findings and _provider_of(args) == "microsoft":
         out.step(f"token fits {protocol.upper()} ({grant})", True)
-    for f in lint.findings:
+    for f in findings:
         out.finding(f)
         if f.severity == "error":
             ok = False
     # 3. Connect.
-    host, port = cloud.mail_server(protocol)
+    host, port = (mailoauth.google_mail_server(protocol) if getattr(args, "provider", None) == "google"
+                  else cloud.mail_server(protocol))
     host = args.host or host
     if args.port:
         port = args.port
@@ -1323,7 +1407,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--token-url", help="custom token endpoint (any OAuth 2.0 server)")
     a.add_argument("--authorize-url", help="custom authorize endpoint")
     a.add_argument("--device-url", help="custom device authorization endpoint")
-    a.add_argument("--issuer", help="the issuer of the custom endpoints")
+    a.add_argument("--issuer", help="the server's issuer: its endpoints are discovered (RFC 8414 / OpenID Connect) "
+                   "unless --token-url is given")
+    a.add_argument("--provider", choices=["microsoft", "google"], help="microsoft (default) or google (Gmail)")
+    a.add_argument("--client-auth", choices=["client_secret_post", "client_secret_basic", "private_key_jwt", "none"],
+                   help="how the client authenticates at the token endpoint")
     a.add_argument("--cache", metavar="FILE", help="token cache file for this account")
     action("list", "list the accounts")
     a = action("show", "show an account's settings and its cached token's state (never a secret)")

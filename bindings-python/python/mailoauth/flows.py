@@ -46,8 +46,14 @@ from mailoauth._native import (
     build_auth_code_request,
     build_client_credentials_request,
     build_device_authorization_request,
+    build_metadata_request,
     build_refresh_request,
+    check_device_flow,
     client_assertion_from_pem,
+    google_endpoints,
+    parse_provider_metadata,
+    ProviderMetadata,
+    well_known_urls,
     error_from,
     jti_from_random,
     parse_authorize_redirect,
@@ -70,6 +76,7 @@ __all__ = [
     "refresh_cached",
     "app_only_cached",
     "is_remote_session",
+    "discover",
 ]
 
 Sender = Callable[[HttpRequest], HttpResponse]
@@ -110,6 +117,12 @@ class App:
     OAuth 2.0 server; ``http`` only on loopback). Give ``client_secret`` or
     ``certificate_pem`` + ``private_key_pem`` for a confidential client.
 
+    ``provider`` (``"microsoft"``, the default, or ``"google"``) picks the preset endpoints;
+    ``client_auth`` names how the client authenticates at the token endpoint
+    (``client_secret_post``, ``client_secret_basic``, ``private_key_jwt``, ``none``; by default a
+    secret goes in the form body and a certificate signs a ``private_key_jwt`` assertion). For
+    any other server, :func:`discover` its issuer and pass ``endpoints=metadata.endpoints()``.
+
     ``tenant`` defaults to what the cloud implies (``consumers`` for ``cloud="consumers"``), else
     ``organizations``, which suits delegated sign-ins only: app-only (client credentials) needs the
     tenant id or a verified domain, and the core refuses the keywords for it.
@@ -127,10 +140,14 @@ class App:
     certificate_pem: Optional[str] = field(default=None, repr=False)
     private_key_pem: Optional[str] = field(default=None, repr=False)
     assertion_alg: str = "PS256"
+    provider: Optional[str] = None
+    client_auth: Optional[str] = None
 
     def resolved_endpoints(self) -> Endpoints:
         if self.endpoints is not None:
             return self.endpoints
+        if self.provider is not None and self.provider.lower() in ("google", "gmail"):
+            return google_endpoints()
         return Endpoints.microsoft(Tenant(self.tenant), self.cloud)
 
     def cloud_object(self) -> Cloud:
@@ -149,8 +166,8 @@ class App:
                 random=secrets.token_bytes(32),
                 alg=self.assertion_alg,
             )
-            return {"client_secret": None, "client_assertion": assertion}
-        return {"client_secret": self.client_secret, "client_assertion": None}
+            return {"client_secret": None, "client_assertion": assertion, "client_auth": self.client_auth}
+        return {"client_secret": self.client_secret, "client_assertion": None, "client_auth": self.client_auth}
 
 
 #: A token request that fails transiently (the core marks HTTP 429/5xx, ``temporarily_unavailable``
@@ -265,9 +282,12 @@ def device_code(
     endpoints = app.resolved_endpoints()
     if not endpoints.device_authorization_url:
         raise error_from("invalid_input", "these endpoints have no device authorization URL")
+    if app.provider is not None:
+        check_device_flow(app.provider, list(scopes))
     auth = parse_device_authorization_response(
         send(build_device_authorization_request(
-            device_authorization_url=endpoints.device_authorization_url, client_id=app.client_id, scopes=list(scopes)
+            device_authorization_url=endpoints.device_authorization_url, client_id=app.client_id, scopes=list(scopes),
+            **app.credential(endpoints.token_url),
         )),
         _now(),
     )
@@ -276,11 +296,17 @@ def device_code(
     else:
         print(auth.message or f"To sign in, open {auth.verification_uri} and enter the code {auth.user_code}", file=out)
         print(f"  code: {auth.user_code}   (expires in {_fmt_left(auth.expires_at - _now())})", file=out, flush=True)
-    poller = DevicePoller(token_url=endpoints.token_url, client_id=app.client_id, authorization=auth, now=_now())
+    poller = DevicePoller(
+        token_url=endpoints.token_url, client_id=app.client_id, authorization=auth, now=_now(),
+        **app.credential(endpoints.token_url),
+    )
     live = bool(getattr(out, "isatty", lambda: False)())
     try:
         while True:
             now = _now()
+            if app.certificate_pem is not None and now >= poller.next_poll_at:
+                # Every poll carries a freshly signed assertion (its own jti, a short life).
+                poller.set_client_auth(**app.credential(endpoints.token_url))
             action = poller.next_action(now)
             if action.kind == "poll_at":
                 at = action.at if action.at is not None else now + 1
@@ -314,6 +340,27 @@ def device_code(
         if live:
             print("\r" + " " * 44 + "\r", end="", file=out, flush=True)
         raise
+
+
+# ------------------------------------------------------------------------------------------------
+# Discovery
+
+
+def discover(issuer: str, *, send: Sender = http_send) -> ProviderMetadata:
+    """The checked metadata of an authorization server (RFC 8414 / OpenID Connect Discovery):
+    fetches the issuer's well-known addresses in order (OpenID Connect first) and returns the
+    first document found; its issuer must be ``issuer``. A 404 (or another HTTP error without an
+    OAuth error body) moves on to the next address; the last failure is raised."""
+    last: Optional[Error] = None
+    for url in well_known_urls(issuer):
+        try:
+            return parse_provider_metadata(send(build_metadata_request(url)), issuer, _now())
+        except Error as e:
+            if e.code not in ("http_error", "malformed"):
+                raise
+            last = e
+    assert last is not None
+    raise last
 
 
 # ------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ use mailoauth::consent::{
     build_admin_consent_url, parse_admin_consent_redirect, AdminConsentRequest,
 };
 use mailoauth::pkce::Pkce;
-use mailoauth::token::{build_client_credentials_request, ClientAuth};
+use mailoauth::token::{build_client_credentials_request, ClientAuth, ClientAuthMethod};
 use mailoauth::Secret;
 use serde_json::Value;
 
@@ -118,17 +118,36 @@ fn authorize_redirect(v: &Value) -> Outcome {
 }
 
 fn client_credentials_request(v: &Value) -> Outcome {
-    let auth = ClientAuth::Secret(Secret::new(s(v, "input", "client_secret")?));
-    let r = build_client_credentials_request(
-        s(v, "input", "token_url")?,
-        s(v, "input", "client_id")?,
-        s(v, "input", "scope")?,
-        &auth,
-    );
+    let input = |k: &str| v["input"].get(k).and_then(Value::as_str);
+    let (secret, assertion) = (input("client_secret"), input("client_assertion"));
+    // Optional `client_auth` names the method; without it a secret goes in the body.
+    let auth = match input("client_auth") {
+        Some(m) => ClientAuthMethod::parse(m)
+            .and_then(|m| m.with_credential(secret.or(assertion).map(Secret::new))),
+        None => Ok(match (secret, assertion) {
+            (Some(x), _) => ClientAuth::Secret(Secret::new(x)),
+            (None, Some(a)) => ClientAuth::Assertion(Secret::new(a)),
+            (None, None) => ClientAuth::None,
+        }),
+    };
+    let r = auth.and_then(|auth| {
+        build_client_credentials_request(
+            input("token_url").unwrap_or_default(),
+            input("client_id").unwrap_or_default(),
+            input("scope").unwrap_or_default(),
+            &auth,
+        )
+    });
     let Some(req) = check_error(v, r)? else {
         return Ok(());
     };
     url_eq(&req.url, s(v, "expect", "url")?)?;
+    // Optional: headers the request must carry (names case-insensitive; null: absent).
+    if let Some(headers) = v["expect"].get("headers").and_then(Value::as_object) {
+        for (name, want) in headers {
+            eq(&format!("header {name}"), req.header(name), want.as_str())?;
+        }
+    }
     let mut got = req.form_fields();
     got.sort();
     let mut want: Vec<(String, String)> = expect(v, "form")

@@ -131,9 +131,17 @@ const baseClients = [
   },
 ];
 
+// Clients with free-form ids, as any other OAuth 2.0 server issues them (issue 18): found by
+// discovery from the issuer, authenticating with HTTP Basic and with a signed assertion.
+const namedClients = [
+  { ...baseClients[0], client_id: 'mail-daemon-basic', client_name: 'mail-daemon-basic', token_endpoint_auth_method: 'client_secret_basic' },
+  { ...baseClients[1], client_id: 'mail-daemon-jwt', client_name: 'mail-daemon-jwt' },
+];
+
 // "-short" twins of the daemon and the desktop client: access tokens that expire in seconds.
 const clients = [
   ...baseClients,
+  ...namedClients,
   { ...baseClients[0], client_id: CLIENT_IDS.daemonShort, client_name: 'mail-daemon-short' },
   { ...baseClients[2], client_id: CLIENT_IDS.desktopShort, client_name: 'mail-desktop-short' },
 ];

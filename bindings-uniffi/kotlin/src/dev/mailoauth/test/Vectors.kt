@@ -345,10 +345,18 @@ private fun runRunbook(v: JsonObject) {
 private fun runClientCredentialsRequest(v: JsonObject) {
     val i = v.input()
     val req = checkError(v) {
-        buildClientCredentialsRequest(i.need("token_url"), i.need("client_id"), i.need("scope"), clientSecret = i.need("client_secret"))
+        buildClientCredentialsRequest(
+            i.need("token_url"), i.need("client_id"), i.need("scope"),
+            clientSecret = i.str("client_secret"), clientAssertion = i.str("client_assertion"), clientAuth = i.str("client_auth"),
+        )
     } ?: return
     val x = v.expect()
     urlEq(req.url, x.str("url") ?: throw Mismatch("expect.url is missing"))
+    // Optional: headers the request must carry, names compared case-insensitively.
+    x.obj("headers")?.entrySet()?.forEach { (name, want) ->
+        val got = req.headers.firstOrNull { it.name.equals(name, ignoreCase = true) }?.value
+        eq("header $name", got, if (want.isJsonNull) null else want.asString)
+    }
     val want = (x.obj("form") ?: throw Mismatch("expect.form is missing")).entrySet().map { it.key to it.value.asString }
     val order = compareBy<Pair<String, String>>({ it.first }, { it.second })
     eq("form", req.formFields().map { it.name to it.value }.sortedWith(order), want.sortedWith(order))
