@@ -12,8 +12,8 @@ mod errors;
 mod http;
 mod identity;
 mod mail;
-mod relay;
 mod providers;
+mod relay;
 mod sasl;
 mod tokens;
 
