@@ -629,6 +629,12 @@ pub fn jti_from_random(random: &[u8]) -> PyResult<String> {
     Ok(assertion::jti_from_random(&array::<16>("random", random)?))
 }
 
+/// `x5t`: base64url(SHA-1 of the certificate's DER), the thumbprint AD FS reads.
+#[pyfunction]
+pub fn x5t_sha1(certificate_der: &[u8]) -> String {
+    assertion::x5t_sha1(certificate_der)
+}
+
 /// `x5t#S256`: base64url(SHA-256 of the certificate's DER).
 #[pyfunction]
 pub fn x5t_s256(certificate_der: &[u8]) -> String {
@@ -644,9 +650,10 @@ pub fn certificate_der_from_pem<'py>(py: Python<'py>, pem: &str) -> PyResult<Bou
 
 /// A signed client assertion (compact JWS) from the certificate and private key PEM texts:
 /// `jti` from `jti_from_random`, `random` (at least 32 bytes, `secrets.token_bytes(32)`) for the
-/// PS256 salt. Mint a fresh one for every token request.
+/// PS256 salt; `include_x5t` adds the certificate's SHA-1 thumbprint `x5t` (AD FS). Mint a fresh
+/// one for every token request.
 #[pyfunction]
-#[pyo3(signature = (*, client_id, token_url, certificate_pem, private_key_pem, jti, now, random, alg = "PS256"))]
+#[pyo3(signature = (*, client_id, token_url, certificate_pem, private_key_pem, jti, now, random, alg = "PS256", include_x5t = false))]
 #[allow(clippy::too_many_arguments)]
 pub fn client_assertion_from_pem(
     client_id: &str,
@@ -657,16 +664,21 @@ pub fn client_assertion_from_pem(
     now: u64,
     random: &[u8],
     alg: &str,
+    include_x5t: bool,
 ) -> PyResult<String> {
-    let a = assertion::client_assertion_from_pem(
+    let a = assertion::client_assertion_from_pem_with(
         client_id,
         token_url,
         certificate_pem,
         private_key_pem,
         jti,
         now,
-        self::alg(alg)?,
         random,
+        &assertion::AssertionOptions {
+            alg: self::alg(alg)?,
+            include_x5t,
+            ..assertion::AssertionOptions::default()
+        },
     )
     .py()?;
     Ok(a.expose_secret().to_owned())
@@ -711,9 +723,10 @@ impl PyAssertionInput {
     }
 }
 
-/// The input of a client assertion for a certificate (DER), to be signed by the caller.
+/// The input of a client assertion for a certificate (DER), to be signed by the caller;
+/// `include_x5c` adds the certificate, `include_x5t` its SHA-1 thumbprint (AD FS).
 #[pyfunction]
-#[pyo3(signature = (*, client_id, token_url, certificate_der, jti, now, lifetime = 600, alg = "PS256", include_x5c = false))]
+#[pyo3(signature = (*, client_id, token_url, certificate_der, jti, now, lifetime = 600, alg = "PS256", include_x5c = false, include_x5t = false))]
 #[allow(clippy::too_many_arguments)]
 pub fn build_assertion_signing_input(
     client_id: &str,
@@ -724,16 +737,20 @@ pub fn build_assertion_signing_input(
     lifetime: u64,
     alg: &str,
     include_x5c: bool,
+    include_x5t: bool,
 ) -> PyResult<PyAssertionInput> {
-    let inner = assertion::build_assertion_signing_input(
+    let inner = assertion::build_assertion_signing_input_with(
         client_id,
         token_url,
         certificate_der,
         jti,
         now,
-        lifetime,
-        self::alg(alg)?,
-        include_x5c,
+        &assertion::AssertionOptions {
+            alg: self::alg(alg)?,
+            lifetime_secs: lifetime,
+            include_x5c,
+            include_x5t,
+        },
     )
     .py()?;
     Ok(PyAssertionInput { inner })
@@ -758,6 +775,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_device_poll_response, m)?)?;
     m.add_function(wrap_pyfunction!(jti_from_random, m)?)?;
     m.add_function(wrap_pyfunction!(x5t_s256, m)?)?;
+    m.add_function(wrap_pyfunction!(x5t_sha1, m)?)?;
     m.add_function(wrap_pyfunction!(certificate_der_from_pem, m)?)?;
     m.add_function(wrap_pyfunction!(client_assertion_from_pem, m)?)?;
     m.add_function(wrap_pyfunction!(build_assertion_signing_input, m)?)?;

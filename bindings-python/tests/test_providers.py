@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import hashlib
 import json
+import ssl
 import time
 import urllib.parse
 from pathlib import Path
@@ -172,3 +174,81 @@ def test_accounts_file_takes_provider_issuer_and_client_auth(tmp_path: Path) -> 
     path.write_text('[accounts.x]\nissuer = "https://idp.example"\nclient_id = "c"\nclient_auth = "tls"\nuser = "u@x.org"\nscopes = ["s"]\n')
     with pytest.raises(accounts.ConfigError, match="unknown client_auth"):
         accounts.get_account("x", path)
+
+
+# --- AD FS: the SHA-1 thumbprint x5t (issue 18) -------------------------------------------------
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _assertion_header(form: dict[str, str]) -> dict[str, Any]:
+    seg = form["client_assertion"].split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4)))
+
+
+def _thumbprints(cert: Path) -> tuple[str, str]:
+    """SHA-1 and SHA-256 thumbprints of the certificate, with the standard library (not the core)."""
+    der = ssl.PEM_cert_to_DER_cert(cert.read_text())
+    return _b64url(hashlib.sha1(der).digest()), _b64url(hashlib.sha256(der).digest())
+
+
+def test_assertion_names_the_certificate_by_sha1_when_asked(tls_files: tuple[Path, Path]) -> None:
+    cert, key = tls_files
+    sha1, sha256 = _thumbprints(cert)
+    with HttpServer({"/token": [token_reply(), token_reply()]}) as srv:
+        endpoints = mailoauth.Endpoints(token_url=f"{srv.base}/token")
+        common = dict(client_id=CLIENT, endpoints=endpoints, certificate_pem=cert.read_text(), private_key_pem=key.read_text())
+        flows.client_credentials(flows.App(**common, assertion_alg="RS256", include_x5t=True), scope="mail")  # type: ignore[arg-type]
+        flows.client_credentials(flows.App(**common), scope="mail")  # type: ignore[arg-type]
+        forms = [r.form for r in srv.requests]
+    adfs, default = _assertion_header(forms[0]), _assertion_header(forms[1])
+    assert adfs == {"alg": "RS256", "typ": "JWT", "x5t#S256": sha256, "x5t": sha1}
+    assert default == {"alg": "PS256", "typ": "JWT", "x5t#S256": sha256}
+    der = ssl.PEM_cert_to_DER_cert(cert.read_text())
+    assert mailoauth._native.x5t_sha1(der) == sha1
+    signing = mailoauth._native.build_assertion_signing_input(
+        client_id=CLIENT, token_url="https://adfs.contoso.com/adfs/oauth2/token", certificate_der=der,
+        jti="j", now=1_800_000_000, include_x5t=True)
+    assert json.loads(signing.header_json)["x5t"] == sha1
+
+
+def test_cli_and_accounts_take_the_assertion_options(env: Path, tls_files: tuple[Path, Path],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from mailoauth import accounts
+
+    cert, key = tls_files
+    sha1, _ = _thumbprints(cert)
+    with HttpServer({"/token": [token_reply()]}) as srv:
+        code, doc = run_json("token", "--app", CLIENT, "--token-url", f"{srv.base}/token", "--certificate", str(cert),
+                             "--private-key", str(key), "--assertion-alg", "RS256", "--x5t", "--scope", "mail",
+                             "--flow", "client-credentials", "--no-cache")
+        forms = [r.form for r in srv.requests]
+    assert code == 0 and doc["ok"], doc
+    header = _assertion_header(forms[0])
+    assert header["alg"] == "RS256" and header["x5t"] == sha1
+    # Without a certificate the options mean nothing: refused before any request.
+    code, out, err = run("token", "--app", CLIENT, "--token-url", "https://idp.example/token", "--client-secret-env",
+                         "MY_SECRET", "--x5t", "--scope", "mail", "--no-cache")
+    assert code == 2 and "--x5t" in err and "--certificate" in err, err
+
+    cfg = env / "cfg" / "accounts.toml"
+    monkeypatch.setenv("MAILOAUTH_CONFIG", str(cfg))
+    code, out, err = run("account", "add", "adfs", "--app", CLIENT, "--token-url", "https://adfs.contoso.com/adfs/oauth2/token",
+                         "--certificate", str(cert), "--private-key", str(key), "--assertion-alg", "RS256", "--x5t",
+                         "--mailbox", "archive@contoso.com", "--scope", "mail")
+    assert code == 0, err
+    text = cfg.read_text()
+    assert "x5t = true" in text and 'assertion_alg = "RS256"' in text, text
+    app = accounts.get_account("adfs", cfg).app()
+    assert app.include_x5t is True and app.assertion_alg == "RS256"
+    assert accounts.get_account("adfs", cfg).describe()["x5t"] is True
+
+    base = '[accounts.a]\nprovider = "custom"\ntoken_url = "https://adfs.contoso.com/t"\nclient_id = "c"\nmailbox = "m@x.org"\nscopes = ["s"]\n'
+    for extra, message in ((f'certificate = "{cert}"\nx5t = "yes"\n', "x5t must be true or false"),
+                           ('client_secret_env = "MY_SECRET"\nx5t = true\n', "x5t without certificate"),
+                           (f'certificate = "{cert}"\nassertion_alg = "ES256"\n', "unknown assertion_alg")):
+        cfg.write_text(base + extra)
+        with pytest.raises(accounts.ConfigError, match=message):
+            accounts.get_account("a", cfg)

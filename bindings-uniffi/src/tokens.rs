@@ -555,6 +555,12 @@ pub fn jti_from_random(random: Vec<u8>) -> Result<String> {
     Ok(assertion::jti_from_random(&bytes))
 }
 
+/// `x5t`: base64url(SHA-1 of the certificate's DER), the thumbprint AD FS reads.
+#[uniffi::export]
+pub fn x5t_sha1(certificate_der: Vec<u8>) -> String {
+    assertion::x5t_sha1(&certificate_der)
+}
+
 /// `x5t#S256`: base64url(SHA-256 of the certificate's DER).
 #[uniffi::export]
 pub fn x5t_s256(certificate_der: Vec<u8>) -> String {
@@ -569,9 +575,10 @@ pub fn certificate_der_from_pem(pem: String) -> Result<Vec<u8>> {
 
 /// A signed client assertion (compact JWS) from the certificate and private key PEM texts:
 /// `jti` from `jtiFromRandom`, `random` (at least 32 bytes) for the PS256 salt. Mint a fresh
-/// one for every token request.
+/// one for every token request. `include_x5t` adds the certificate's SHA-1 thumbprint `x5t`
+/// beside `x5t#S256` (AD FS reads only `x5t`).
 #[allow(clippy::too_many_arguments)]
-#[uniffi::export]
+#[uniffi::export(default(include_x5t = false))]
 pub fn client_assertion_from_pem(
     client_id: String,
     token_url: String,
@@ -581,16 +588,21 @@ pub fn client_assertion_from_pem(
     now: u64,
     alg: AssertionAlg,
     random: Vec<u8>,
+    include_x5t: bool,
 ) -> Result<String> {
-    let a = assertion::client_assertion_from_pem(
+    let a = assertion::client_assertion_from_pem_with(
         &client_id,
         &token_url,
         &certificate_pem,
         &private_key_pem,
         &jti,
         now,
-        alg.into(),
         &random,
+        &assertion::AssertionOptions {
+            alg: alg.into(),
+            include_x5t,
+            ..assertion::AssertionOptions::default()
+        },
     )
     .ffi()?;
     Ok(a.expose_secret().to_owned())
@@ -633,9 +645,10 @@ impl AssertionInput {
     }
 }
 
-/// The input of a client assertion for a certificate (DER), to be signed by the caller.
+/// The input of a client assertion for a certificate (DER), to be signed by the caller;
+/// `include_x5c` adds the certificate, `include_x5t` its SHA-1 thumbprint (AD FS).
 #[allow(clippy::too_many_arguments)]
-#[uniffi::export(default(lifetime = 600, include_x5c = false))]
+#[uniffi::export(default(lifetime = 600, include_x5c = false, include_x5t = false))]
 pub fn build_assertion_signing_input(
     client_id: String,
     token_url: String,
@@ -645,16 +658,20 @@ pub fn build_assertion_signing_input(
     alg: AssertionAlg,
     lifetime: u64,
     include_x5c: bool,
+    include_x5t: bool,
 ) -> Result<std::sync::Arc<AssertionInput>> {
-    let inner = assertion::build_assertion_signing_input(
+    let inner = assertion::build_assertion_signing_input_with(
         &client_id,
         &token_url,
         &certificate_der,
         &jti,
         now,
-        lifetime,
-        alg.into(),
-        include_x5c,
+        &assertion::AssertionOptions {
+            alg: alg.into(),
+            lifetime_secs: lifetime,
+            include_x5c,
+            include_x5t,
+        },
     )
     .ffi()?;
     Ok(std::sync::Arc::new(AssertionInput { inner }))

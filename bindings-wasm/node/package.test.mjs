@@ -3,6 +3,7 @@
 // Run by bindings-wasm/run-tests with `node --test`.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { createHash } from "node:crypto";
 import { loadPackage } from "./load.mjs";
 
 const m = await loadPackage();
@@ -127,6 +128,17 @@ test("certificate assertion input is signed by the caller", () => {
   assert.equal(Buffer.from(c, "base64url").toString(), input.claimsJson);
   assert.equal(Buffer.from(h, "base64url").toString(), input.headerJson);
   assert.equal(input.finish(Uint8Array.from([1, 2, 3])), `${input.signingInput}.AQID`);
+  assert.deepEqual(Object.keys(JSON.parse(input.headerJson)), ["alg", "typ", "x5t#S256"]);
+  // The option names are the TypeScript declaration's: includeX5c adds the certificate,
+  // includeX5t its SHA-1 thumbprint (AD FS), checked against node's own SHA-1.
+  const both = m.buildAssertionSigningInput({ clientId: "mail-client", tokenUrl: "https://adfs.contoso.com/adfs/oauth2/token", jti, now: 1000, alg: "RS256", includeX5c: true, includeX5t: true }, der);
+  const header = JSON.parse(both.headerJson);
+  const sha1 = createHash("sha1").update(der).digest("base64url");
+  assert.equal(header.x5t, sha1);
+  assert.equal(m.x5tSha1(der), sha1);
+  assert.equal(header["x5t#S256"], createHash("sha256").update(der).digest("base64url"));
+  assert.deepEqual(header.x5c, [Buffer.from(der).toString("base64")]);
+  throwsCode(() => m.buildAssertionSigningInput({ clientId: "c", tokenUrl: "https://a.example/t", jti, now: 1, includeX5C: true }, der), "invalid_input");
 });
 
 test("the remaining exports answer with the core's values", () => {

@@ -11,6 +11,8 @@ const TS_ASSERTION: &'static str = r#"
 export interface AssertionSigningInputOptions {
   clientId: string; tokenUrl: string; jti: string; now: number;
   lifetime?: number; alg?: "PS256" | "RS256"; includeX5c?: boolean;
+  /** Add the SHA-1 thumbprint `x5t` beside `x5t#S256` (AD FS reads only `x5t`). */
+  includeX5t?: boolean;
 }
 "#;
 
@@ -37,6 +39,12 @@ pub fn jti_from_random(random: &[u8]) -> Result<String, JsValue> {
         ))
     })?;
     Ok(assertion::jti_from_random(&bytes))
+}
+
+/// `x5t`: base64url(SHA-1 of the certificate's DER), the thumbprint AD FS reads.
+#[wasm_bindgen(js_name = x5tSha1)]
+pub fn x5t_sha1(#[wasm_bindgen(js_name = "certificateDer")] certificate_der: &[u8]) -> String {
+    assertion::x5t_sha1(certificate_der)
 }
 
 /// `x5t#S256`: base64url(SHA-256 of the certificate's DER).
@@ -95,12 +103,14 @@ options! {
         now: u64 = "now",
         lifetime: Option<u64> = "lifetime",
         alg: Option<String> = "alg",
-        include_x5c: bool = "includeX5C",
+        include_x5c: bool = "includeX5c",
+        include_x5t: bool = "includeX5t",
     }
 }
 
 /// The input of a client assertion for a certificate (`certificateDer`, DER bytes), to be signed by the caller (the
-/// default lifetime is 600 s, the default alg `PS256`).
+/// default lifetime is 600 s, the default alg `PS256`; `includeX5c` adds the certificate, `includeX5t`
+/// its SHA-1 thumbprint for AD FS).
 #[wasm_bindgen(js_name = buildAssertionSigningInput)]
 pub fn build_assertion_signing_input(
     options: AssertionSigningInputOptions,
@@ -108,15 +118,18 @@ pub fn build_assertion_signing_input(
 ) -> Result<AssertionInput, JsValue> {
     let a = AssertionArgs::read("buildAssertionSigningInput", options.into())?;
     let alg = a.alg.as_deref().unwrap_or("PS256").parse().js()?;
-    let inner = assertion::build_assertion_signing_input(
+    let inner = assertion::build_assertion_signing_input_with(
         &a.client_id,
         &a.token_url,
         certificate_der,
         &a.jti,
         a.now,
-        a.lifetime.unwrap_or(assertion::DEFAULT_ASSERTION_LIFETIME),
-        alg,
-        a.include_x5c,
+        &assertion::AssertionOptions {
+            alg,
+            lifetime_secs: a.lifetime.unwrap_or(assertion::DEFAULT_ASSERTION_LIFETIME),
+            include_x5c: a.include_x5c,
+            include_x5t: a.include_x5t,
+        },
     )
     .js()?;
     Ok(AssertionInput { inner })

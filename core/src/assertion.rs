@@ -4,7 +4,8 @@
 //! section 3 "Certificate client assertion").
 //!
 //! Header `{"alg":"PS256"|"RS256","typ":"JWT","x5t#S256":base64url(SHA-256(certificate DER))}`,
-//! plus `x5c` (the certificate, standard base64) when asked; claims `aud` = the token endpoint
+//! plus `x5t` (base64url(SHA-1(certificate DER)), for servers that read only that thumbprint, such
+//! as AD FS) and `x5c` (the certificate, standard base64) when asked ([`AssertionOptions`]); claims `aud` = the token endpoint
 //! URL, `iss` = `sub` = the client id, `jti` = a fresh GUID, `nbf` = `iat` = now, `exp` = now +
 //! 5 to 10 minutes. Mint a new assertion for every token request.
 //!
@@ -46,6 +47,7 @@ use crate::secret::Secret;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::str::FromStr;
@@ -107,6 +109,10 @@ pub struct AssertionHeader {
     /// `x5t#S256`: base64url (no padding) of the SHA-256 of the certificate's DER.
     #[serde(rename = "x5t#S256")]
     pub x5t_s256: String,
+    /// `x5t`: base64url (no padding) of the SHA-1 of the certificate's DER, when asked (AD FS
+    /// and other servers that look a certificate up by its SHA-1 thumbprint only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x5t: Option<String>,
     /// `x5c`: the certificate chain, standard base64 of each DER (only the leaf here), when asked
     /// (Entra's subject-name/issuer authentication uses it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -194,6 +200,41 @@ pub fn x5t_s256(cert_der: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(cert_der))
 }
 
+/// base64url (no padding) of the SHA-1 of a certificate's DER: the `x5t` thumbprint (RFC 7515
+/// section 4.1.7). SHA-1 is weak for collisions; it only names the certificate here, the
+/// signature does not depend on it. Servers such as AD FS look certificates up by it.
+pub fn x5t_sha1(cert_der: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(Sha1::digest(cert_der))
+}
+
+/// How a client assertion is built beyond its claims: one value instead of a row of positional
+/// arguments. `AssertionOptions::default()` is what Entra ID wants: PS256, 10 minutes,
+/// `x5t#S256` only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssertionOptions {
+    /// The signature algorithm (default PS256; AD FS and older servers need RS256).
+    pub alg: AssertionAlg,
+    /// `exp - iat` in seconds, [`MIN_ASSERTION_LIFETIME`] to [`MAX_ASSERTION_LIFETIME`]
+    /// (default [`DEFAULT_ASSERTION_LIFETIME`]).
+    pub lifetime_secs: u64,
+    /// Add the certificate as `x5c` (Entra's subject-name/issuer authentication).
+    pub include_x5c: bool,
+    /// Add the SHA-1 thumbprint `x5t` beside `x5t#S256`, for servers that read only `x5t`
+    /// (AD FS). Servers that do not know a header member ignore it (RFC 7515 section 4).
+    pub include_x5t: bool,
+}
+
+impl Default for AssertionOptions {
+    fn default() -> Self {
+        AssertionOptions {
+            alg: AssertionAlg::PS256,
+            lifetime_secs: DEFAULT_ASSERTION_LIFETIME,
+            include_x5c: false,
+            include_x5t: false,
+        }
+    }
+}
+
 /// Builds the header, claims and signing input of a client assertion (see [`AssertionClaims::new`]
 /// for the claims). `jti` should come from [`jti_from_random`] with fresh random bytes;
 /// `include_x5c` adds the certificate as `x5c`.
@@ -210,6 +251,39 @@ pub fn build_assertion_signing_input(
     alg: AssertionAlg,
     include_x5c: bool,
 ) -> Result<AssertionInput> {
+    build_assertion_signing_input_with(
+        client_id,
+        token_url,
+        cert_der,
+        jti,
+        now,
+        &AssertionOptions {
+            alg,
+            lifetime_secs,
+            include_x5c,
+            include_x5t: false,
+        },
+    )
+}
+
+/// [`build_assertion_signing_input`] with every choice in one [`AssertionOptions`] value,
+/// among them the SHA-1 thumbprint `x5t` (`include_x5t`).
+///
+/// Fails with [`Error::InvalidInput`] on an empty certificate and as [`AssertionClaims::new`].
+pub fn build_assertion_signing_input_with(
+    client_id: &str,
+    token_url: &str,
+    cert_der: &[u8],
+    jti: &str,
+    now: u64,
+    options: &AssertionOptions,
+) -> Result<AssertionInput> {
+    let AssertionOptions {
+        alg,
+        lifetime_secs,
+        include_x5c,
+        include_x5t,
+    } = *options;
     if cert_der.is_empty() {
         return Err(Error::invalid_input("the certificate (DER) is empty"));
     }
@@ -218,6 +292,7 @@ pub fn build_assertion_signing_input(
         alg,
         typ: "JWT".to_owned(),
         x5t_s256: x5t_s256(cert_der),
+        x5t: include_x5t.then(|| x5t_sha1(cert_der)),
         x5c: include_x5c.then(|| vec![STANDARD.encode(cert_der)]),
     };
     let header_json = header_json(&header);
@@ -246,6 +321,10 @@ fn header_json(h: &AssertionHeader) -> String {
     write_string(&mut out, &h.typ);
     out.push_str(",\"x5t#S256\":");
     write_string(&mut out, &h.x5t_s256);
+    if let Some(x5t) = &h.x5t {
+        out.push_str(",\"x5t\":");
+        write_string(&mut out, x5t);
+    }
     if let Some(chain) = &h.x5c {
         out.push_str(",\"x5c\":[");
         for (i, cert) in chain.iter().enumerate() {
@@ -664,6 +743,38 @@ pub fn client_assertion_from_pem(
     alg: AssertionAlg,
     random: &[u8],
 ) -> Result<Secret> {
+    client_assertion_from_pem_with(
+        client_id,
+        token_url,
+        cert_pem,
+        key_pem,
+        jti,
+        now,
+        random,
+        &AssertionOptions {
+            alg,
+            ..AssertionOptions::default()
+        },
+    )
+}
+
+/// [`client_assertion_from_pem`] with every choice in one [`AssertionOptions`] value (the
+/// algorithm, the lifetime, `x5c`, the SHA-1 thumbprint `x5t`).
+///
+/// Fails as [`client_assertion_from_pem`], and on a lifetime outside 300..=600 seconds.
+#[cfg(feature = "rsa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
+#[allow(clippy::too_many_arguments)]
+pub fn client_assertion_from_pem_with(
+    client_id: &str,
+    token_url: &str,
+    cert_pem: &str,
+    key_pem: &str,
+    jti: &str,
+    now: u64,
+    random: &[u8],
+    options: &AssertionOptions,
+) -> Result<Secret> {
     let cert_der = certificate_der_from_pem(cert_pem)?;
     let key = signing::parse_private_key(key_pem)?;
     if !signing::key_matches_certificate(&key, &cert_der)? {
@@ -671,16 +782,8 @@ pub fn client_assertion_from_pem(
             "the private key does not belong to the certificate (its public key is not in it): Entra would answer AADSTS700027",
         ));
     }
-    let input = build_assertion_signing_input(
-        client_id,
-        token_url,
-        &cert_der,
-        jti,
-        now,
-        DEFAULT_ASSERTION_LIFETIME,
-        alg,
-        false,
-    )?;
+    let input =
+        build_assertion_signing_input_with(client_id, token_url, &cert_der, jti, now, options)?;
     signing::sign(&input, &key, random)
 }
 
@@ -697,6 +800,8 @@ mod tests {
     const KEY_PEM: &str = include_str!("../../tests/fixtures/test-client-key.pem");
     /// `openssl x509 -in test-client-cert.pem -outform DER | openssl dgst -sha256 -binary | basenc --base64url`
     const CERT_X5T_S256: &str = "in2aT9g1ryxmSL24JptCnCxz7iW_5YyMBZjc-AOAlEs";
+    /// `openssl x509 -in test-client-cert.pem -outform DER | openssl dgst -sha1 -binary | basenc --base64url`
+    const CERT_X5T_SHA1: &str = "CC31mcA8-LMh78OBokiMSXRE8uo";
 
     proptest::proptest! {
         /// The hand-written JSON is byte for byte what the serde form writes.
@@ -705,12 +810,14 @@ mod tests {
             strings in proptest::collection::vec(proptest::prelude::any::<String>(), 5),
             numbers in proptest::collection::vec(proptest::prelude::any::<u64>(), 3),
             chain in proptest::option::of(proptest::collection::vec("[ -~\u{0}-\u{1f}é]{0,8}", 0..3)),
+            x5t in proptest::option::of("[ -~\u{0}-\u{1f}é]{0,12}"),
             ps in proptest::prelude::any::<bool>(),
         ) {
             let header = AssertionHeader {
                 alg: if ps { AssertionAlg::PS256 } else { AssertionAlg::RS256 },
                 typ: strings[0].clone(),
                 x5t_s256: strings[1].clone(),
+                x5t,
                 x5c: chain,
             };
             proptest::prop_assert_eq!(header_json(&header), serde_json::to_string(&header).unwrap());
@@ -1065,6 +1172,103 @@ mod tests {
                 &[],
             )
             .unwrap();
+        }
+
+        /// AD FS reads the SHA-1 thumbprint `x5t`: asked for, it sits beside `x5t#S256` (OpenSSL's
+        /// thumbprint of the certificate, not our own output), the header stays the serde form,
+        /// and the assertion still verifies. The old entry points never add it.
+        #[test]
+        fn sha1_thumbprint_when_asked() {
+            assert_eq!(
+                x5t_sha1(&certificate_der_from_pem(CERT_PEM).unwrap()),
+                CERT_X5T_SHA1
+            );
+            let options = AssertionOptions {
+                alg: AssertionAlg::RS256,
+                include_x5t: true,
+                ..AssertionOptions::default()
+            };
+            let jwt = client_assertion_from_pem_with(
+                CLIENT,
+                TOKEN_URL,
+                CERT_PEM,
+                KEY_PEM,
+                "j-1",
+                NOW,
+                &[],
+                &options,
+            )
+            .unwrap();
+            let (signed, sig) = split(&jwt);
+            let header = signed.split('.').next().unwrap();
+            assert_eq!(
+                b64url_json(header),
+                serde_json::json!({"alg":"RS256","typ":"JWT","x5t#S256":CERT_X5T_S256,"x5t":CERT_X5T_SHA1})
+            );
+            let vk = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(public_key());
+            vk.verify(
+                signed.as_bytes(),
+                &rsa::pkcs1v15::Signature::try_from(sig.as_slice()).unwrap(),
+            )
+            .unwrap();
+            let with_both = build_assertion_signing_input_with(
+                CLIENT,
+                TOKEN_URL,
+                &certificate_der_from_pem(CERT_PEM).unwrap(),
+                "j-2",
+                NOW,
+                &AssertionOptions {
+                    include_x5c: true,
+                    include_x5t: true,
+                    lifetime_secs: 300,
+                    ..AssertionOptions::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                with_both.header_json,
+                serde_json::to_string(&with_both.header).unwrap()
+            );
+            assert_eq!(with_both.header.x5t.as_deref(), Some(CERT_X5T_SHA1));
+            assert_eq!(with_both.claims.exp, NOW + 300);
+            assert!(with_both
+                .header_json
+                .contains(&format!(r#""x5t":"{CERT_X5T_SHA1}","x5c":["#)));
+            // Without the option: no x5t, from either entry point.
+            assert_eq!(input(AssertionAlg::PS256).header.x5t, None);
+            let plain = client_assertion_from_pem(
+                CLIENT,
+                TOKEN_URL,
+                CERT_PEM,
+                KEY_PEM,
+                "j-3",
+                NOW,
+                AssertionAlg::RS256,
+                &[],
+            )
+            .unwrap();
+            assert!(!plain.expose_secret().split('.').next().is_some_and(|h| {
+                String::from_utf8(URL_SAFE_NO_PAD.decode(h).unwrap())
+                    .unwrap()
+                    .contains("\"x5t\"")
+            }));
+            // The lifetime is still checked.
+            let e = client_assertion_from_pem_with(
+                CLIENT,
+                TOKEN_URL,
+                CERT_PEM,
+                KEY_PEM,
+                "j-4",
+                NOW,
+                &[],
+                &AssertionOptions {
+                    lifetime_secs: 3600,
+                    alg: AssertionAlg::RS256,
+                    ..AssertionOptions::default()
+                },
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), "invalid_input");
         }
 
         /// The same key and certificate, re-wrapped the ways people have them.

@@ -63,6 +63,7 @@ __all__ = [
     "parse_device_poll_response",
     "jti_from_random",
     "x5t_s256",
+    "x5t_sha1",
     "certificate_der_from_pem",
     "client_assertion_from_pem",
     "build_assertion_signing_input",
@@ -686,6 +687,7 @@ class DevicePoller:
 
 def jti_from_random(random: bytes) -> str: ...
 def x5t_s256(certificate_der: bytes) -> str: ...
+def x5t_sha1(certificate_der: bytes) -> str: ...
 def certificate_der_from_pem(pem: str) -> bytes: ...
 def client_assertion_from_pem(
     *,
@@ -697,6 +699,7 @@ def client_assertion_from_pem(
     now: int,
     random: bytes,
     alg: str = "PS256",
+    include_x5t: bool = False,
 ) -> str: ...
 
 @final
@@ -721,6 +724,7 @@ def build_assertion_signing_input(
     lifetime: int = 600,
     alg: str = "PS256",
     include_x5c: bool = False,
+    include_x5t: bool = False,
 ) -> AssertionInput: ...
 
 # ---------------------------------------------------------------------------------------------

@@ -60,10 +60,13 @@ KEYS: dict[str, str] = {
     "authorize_url": "a custom authorize endpoint (with token_url)",
     "device_authorization_url": "a custom device authorization endpoint (with token_url)",
     "issuer": "the server's issuer: its endpoints are discovered (RFC 8414 / OpenID Connect) unless token_url is given; the authorize redirect must name it",
+    "assertion_alg": 'the signature algorithm of a certificate\'s assertion: "PS256" (default; Entra ID) or "RS256" (AD FS and older servers)',
+    "x5t": "true: the assertion also names the certificate by its SHA-1 thumbprint x5t (AD FS reads only that one; default false)",
     "client_auth": '"client_secret_post", "client_secret_basic", "private_key_jwt" or "none" (default: from the discovery document, else a secret in the body)',
     "cache": "the token store: a cache file, file:PATH, sqlite:PATH or redis://HOST:PORT/DB (default: $MAILOAUTH_CACHE or ~/.cache/mailoauth/tokens.json)",
 }
 LIST_KEYS = {"protocols", "scopes"}
+BOOL_KEYS = {"x5t"}
 #: Keys that would put a secret into the file: refused with the way to point at one instead.
 SECRET_KEYS = {"client_secret", "secret", "password", "refresh_token", "access_token", "token", "private_key_pem"}
 FLOWS = {"interactive": "interactive", "browser": "interactive", "auth-code": "interactive", "device": "device_code",
@@ -153,7 +156,10 @@ class Account:
                 near = [k for k in KEYS if k.split("_")[0] in key or key in k]
                 raise err(key, f"unknown key {key!r}",
                           (f"did you mean {near[0]!r}? " if near else "") + "the keys are: " + ", ".join(KEYS))
-            if key in LIST_KEYS:
+            if key in BOOL_KEYS:
+                if not isinstance(value, bool):
+                    raise err(key, f"{key} must be true or false, not {type(value).__name__}", f"write it without quotes: {key} = true")
+            elif key in LIST_KEYS:
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise err(key, f"{key} must be a list of strings", f'write it as {key} = ["...", "..."]')
             elif not isinstance(value, str):
@@ -219,6 +225,15 @@ class Account:
             raise err(sources[1], f"two client credentials ({' and '.join(sources)})", "keep one of them")
         if self.private_key and not self.certificate:
             raise err("private_key", "private_key without certificate", 'add certificate = "PATH" or delete the line')
+        self.assertion_alg = get("assertion_alg")
+        if self.assertion_alg is not None:
+            if self.assertion_alg.upper() not in ("PS256", "RS256"):
+                raise err("assertion_alg", f"unknown assertion_alg {self.assertion_alg!r}", "assertion_alg = " + KEYS["assertion_alg"])
+            self.assertion_alg = self.assertion_alg.upper()
+        self.x5t = table.get("x5t") is True
+        for key in ("assertion_alg", "x5t"):
+            if key in table and not self.certificate:
+                raise err(key, f"{key} without certificate (it shapes a certificate's assertion)", 'add certificate = "PATH" or delete the line')
         has_credential = bool(sources)
         flow = get("flow")
         if flow is None:
@@ -381,7 +396,8 @@ class Account:
         endpoints = self.endpoints() if (self.token_url or self.issuer or self.provider == "google") else None
         return flows.App(client_id=self.client_id, tenant=self.tenant, cloud=self.cloud,
                          endpoints=endpoints, client_secret=self.client_secret(), certificate_pem=cert, private_key_pem=key,
-                         provider=self.provider if self.provider != "custom" else None, client_auth=self.client_auth)
+                         provider=self.provider if self.provider != "custom" else None, client_auth=self.client_auth,
+                         assertion_alg=self.assertion_alg or "PS256", include_x5t=self.x5t)
 
     def describe(self) -> dict[str, Any]:
         """The settings as ``account show`` prints them (where secrets are, never a secret)."""
@@ -389,7 +405,7 @@ class Account:
                              "client_id": self.client_id, "flow": self.flow.replace("_", "-").replace("device-code", "device"),
                              "user": self.user, "mailbox": self.mailbox, "protocols": self.protocols, "scopes": self.scopes}
         for k in ("client_secret_env", "client_secret_file", "certificate", "private_key", "redirect_uri", "token_url",
-                  "authorize_url", "device_authorization_url", "issuer", "client_auth", "cache"):
+                  "authorize_url", "device_authorization_url", "issuer", "client_auth", "assertion_alg", "x5t", "cache"):
             if getattr(self, k):
                 d[k] = getattr(self, k)
         return d
@@ -490,11 +506,13 @@ def toml_string(value: str) -> str:
 
 
 def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
         return toml_string(value)
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return "[" + ", ".join(toml_string(v) for v in value) + "]"
-    raise TypeError(f"only strings and lists of strings are written, not {type(value).__name__}")
+    raise TypeError(f"only strings, booleans and lists of strings are written, not {type(value).__name__}")
 
 
 def _table_name(name: str) -> str:

@@ -310,6 +310,10 @@ def _app_from_args(args: argparse.Namespace, out: Output) -> "flows.App":
         raise UsageError(f"--client-auth {client_auth} needs a client secret (--client-secret-env or --client-secret-file)")
     if client_auth == "private_key_jwt" and cert is None:
         raise UsageError("--client-auth private_key_jwt needs --certificate (and --private-key)")
+    assertion_alg: Optional[str] = getattr(args, "assertion_alg", None)
+    include_x5t = bool(getattr(args, "x5t", False))
+    if (assertion_alg or include_x5t) and cert is None:
+        raise UsageError(f"{'--assertion-alg' if assertion_alg else '--x5t'} shapes a certificate's assertion: give --certificate too")
     if client_auth == "none":
         secret = cert = key = None
     has_credential = secret is not None or cert is not None
@@ -324,6 +328,8 @@ def _app_from_args(args: argparse.Namespace, out: Output) -> "flows.App":
         private_key_pem=key,
         provider=provider if provider != "microsoft" else None,
         client_auth=client_auth,
+        assertion_alg=assertion_alg or "PS256",
+        include_x5t=include_x5t,
     )
 
 
@@ -441,6 +447,10 @@ def _add_app_options(p: argparse.ArgumentParser, *, protocols: bool) -> None:
     g.add_argument("--client-secret-file", metavar="FILE", help="read the client secret from FILE")
     g.add_argument("--certificate", metavar="PEM", help="certificate (PEM) for a client assertion; may hold the key too")
     g.add_argument("--private-key", metavar="PEM", help="private key (PEM) of --certificate, when in its own file")
+    g.add_argument("--assertion-alg", choices=["PS256", "RS256"], help="signature algorithm of --certificate's assertion "
+                   "(default PS256, what Entra ID wants; RS256 for AD FS and older servers)")
+    g.add_argument("--x5t", action="store_true", help="also name the certificate by its SHA-1 thumbprint x5t in the assertion header, beside x5t#S256 "
+                   "(AD FS reads only x5t; use with --assertion-alg RS256)")
     if protocols:
         g.add_argument("--protocol", action="append", choices=["imap", "pop", "smtp"], help="protocols to ask delegated scopes for (repeatable; default imap)")
     g.add_argument("--scope", action="append", help="explicit scope (repeatable), overriding the defaults")
@@ -559,7 +569,8 @@ def cmd_token_account(args: argparse.Namespace, out: Output) -> int:
                             ("--client-secret-env", args.client_secret_env), ("--client-secret-file", args.client_secret_file),
                             ("--certificate", args.certificate), ("--no-cache", args.no_cache), ("--show-token", args.show_token),
                             ("--redirect-uri", args.redirect_uri), ("--issuer", getattr(args, "issuer", None)),
-                            ("--provider", getattr(args, "provider", None)), ("--client-auth", getattr(args, "client_auth", None))) if v]
+                            ("--provider", getattr(args, "provider", None)), ("--client-auth", getattr(args, "client_auth", None)),
+                            ("--assertion-alg", getattr(args, "assertion_alg", None)), ("--x5t", getattr(args, "x5t", False))) if v]
     if given:
         raise UsageError(f"--account takes its settings from the accounts file: leave out {', '.join(given)} "
                          f"(or change the account: mailoauth account show {args.account})")
@@ -804,6 +815,8 @@ def _account_settings(args: argparse.Namespace) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "provider": "custom" if (args.token_url or args.issuer) else args.provider if args.provider != "microsoft" else None,
         "client_auth": args.client_auth,
+        "assertion_alg": args.assertion_alg,
+        "x5t": True if args.x5t else None,
         "cloud": args.cloud if args.cloud != "global" else None,
         "tenant": args.tenant, "client_id": args.app, "flow": args.flow, "user": args.user, "mailbox": args.mailbox,
         "protocols": args.protocol, "scopes": args.scope, "client_secret_env": args.client_secret_env,
@@ -1403,6 +1416,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--client-secret", help=argparse.SUPPRESS)
     a.add_argument("--certificate", metavar="PEM", help="certificate (PEM) for a client assertion")
     a.add_argument("--private-key", metavar="PEM", help="its private key (PEM), when in its own file")
+    a.add_argument("--assertion-alg", choices=["PS256", "RS256"], help="signature algorithm of the certificate's assertion "
+                   "(default PS256; RS256 for AD FS)")
+    a.add_argument("--x5t", action="store_true", help="also name the certificate by its SHA-1 thumbprint x5t in the assertion header, beside x5t#S256 "
+                   "(AD FS reads only x5t; use with --assertion-alg RS256)")
     a.add_argument("--redirect-uri", metavar="URI", help="a registered redirect URI for a paste-back sign-in (e.g. https://localhost)")
     a.add_argument("--token-url", help="custom token endpoint (any OAuth 2.0 server)")
     a.add_argument("--authorize-url", help="custom authorize endpoint")

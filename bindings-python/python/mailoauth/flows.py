@@ -123,6 +123,11 @@ class App:
     secret goes in the form body and a certificate signs a ``private_key_jwt`` assertion). For
     any other server, :func:`discover` its issuer and pass ``endpoints=metadata.endpoints()``.
 
+    A certificate's assertion is signed with ``assertion_alg`` (``PS256``, what Entra ID wants, or
+    ``RS256``) and names the certificate by its SHA-256 thumbprint ``x5t#S256``;
+    ``include_x5t=True`` adds the SHA-1 thumbprint ``x5t`` for servers that read only that one
+    (AD FS: use it with ``assertion_alg="RS256"``).
+
     ``tenant`` defaults to what the cloud implies (``consumers`` for ``cloud="consumers"``), else
     ``organizations``, which suits delegated sign-ins only: app-only (client credentials) needs the
     tenant id or a verified domain, and the core refuses the keywords for it.
@@ -140,6 +145,7 @@ class App:
     certificate_pem: Optional[str] = field(default=None, repr=False)
     private_key_pem: Optional[str] = field(default=None, repr=False)
     assertion_alg: str = "PS256"
+    include_x5t: bool = False
     provider: Optional[str] = None
     client_auth: Optional[str] = None
 
@@ -165,6 +171,7 @@ class App:
                 now=_now(),
                 random=secrets.token_bytes(32),
                 alg=self.assertion_alg,
+                include_x5t=self.include_x5t,
             )
             return {"client_secret": None, "client_assertion": assertion, "client_auth": self.client_auth}
         return {"client_secret": self.client_secret, "client_assertion": None, "client_auth": self.client_auth}
