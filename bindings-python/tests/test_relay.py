@@ -91,6 +91,7 @@ def test_the_example_configuration_is_valid(tmp_path: Path) -> None:
     ('[[listen]]\nprotocol = "imap"\nport = 1143\n[users.a]\npassword = "x"\naccount = "t"\n', "never the password itself"),
     ('[[listen]]\nprotocol = "imap"\nport = 1143\n[users.a]\npassword_hash = "x"\naccount = "t"\n', "password_hash"),
     ("[[listen]\n", "not valid TOML"),
+    ('[relay]\ncache = "memcached://h:11211"\n[[listen]]\nprotocol = "imap"\nport = 1143\n', "unknown token store"),
 ])
 def test_configuration_mistakes_are_refused_with_a_fix(tmp_path: Path, body: str, message: str) -> None:
     p = write_config(tmp_path, body)
@@ -98,6 +99,46 @@ def test_configuration_mistakes_are_refused_with_a_fix(tmp_path: Path, body: str
         cfg.load(p)
     assert message in str(e.value)
     assert str(p) in str(e.value)
+
+
+def test_the_token_store_is_a_path_or_a_store_url(tmp_path: Path) -> None:
+    for given, expected in (("tokens.json", str(tmp_path / "tokens.json")), ("/var/lib/t.json", "/var/lib/t.json"),
+                            ("sqlite:/var/lib/mailoauth/tokens.db", "sqlite:/var/lib/mailoauth/tokens.db"),
+                            ("redis://10.0.0.5:6379/2", "redis://10.0.0.5:6379/2")):
+        p = write_config(tmp_path, f'[relay]\ncache = "{given}"\n[[listen]]\nprotocol = "imap"\nport = 1143\n')
+        assert cfg.load(p).cache == expected
+
+
+def test_tokens_come_from_the_accounts_store_single_flight(tmp_path: Path) -> None:
+    """An app-only account behind the relay with a SQLite store: one token request serves
+    every later fetch (and another process using the same store), and a forced fetch (after an
+    upstream refusal) asks again."""
+    from servers import HttpServer
+    from test_helper import token_reply
+
+    with HttpServer({"/token": [token_reply("AT-1"), token_reply("AT-2")]}) as srv:
+        (tmp_path / "secret").write_text("s3cr3t")
+        accounts_file = tmp_path / "accounts.toml"
+        accounts_file.write_text(f'[accounts.app]\nprovider = "custom"\nclient_id = "mail-daemon"\ntoken_url = "{srv.base}/token"\n'
+                                 f'client_secret_file = "{tmp_path / "secret"}"\nmailbox = "{USER}"\nscopes = ["mail"]\n')
+        store = f"sqlite:{tmp_path / 'tokens.db'}"
+        tokens = server.Tokens(accounts_file, store)
+        assert asyncio.run(tokens.get("app")) == (USER, "AT-1")
+        assert asyncio.run(server.Tokens(accounts_file, store).get("app")) == (USER, "AT-1")
+        tokens.invalidate("app")
+        assert asyncio.run(tokens.get("app")) == (USER, "AT-2")
+        requests = [r for r in srv.requests if r.path == "/token"]
+    assert len(requests) == 2 and requests[0].form["grant_type"] == "client_credentials"
+    assert (tmp_path / "tokens.db").exists() and not (tmp_path / "tokens.json").exists()
+
+
+def test_a_delegated_account_without_a_sign_in_is_refused_with_the_command(tmp_path: Path) -> None:
+    s = Setup(tmp_path, None, token_url="http://127.0.0.1:9/token")
+    with pytest.raises(server.TokenProblem) as e:
+        asyncio.run(server.Tokens(s.config, str(s.cache_path)).get("t"))
+    refusal = e.value.refusal
+    assert refusal.code == "sign_in_required" and not refusal.temporary
+    assert "no token is cached" in refusal.detail and "mailoauth account login t" in refusal.detail, refusal
 
 
 def test_no_users_is_an_open_relay_and_refused(tmp_path: Path) -> None:

@@ -88,6 +88,17 @@ def default_config_path() -> Path:
     return base / "mailoauth" / "accounts.toml"
 
 
+class SignInRequired(Exception):
+    """The account has no usable sign-in in its token store: a person must sign in once
+    (``mailoauth account login NAME``). ``error`` is the server's refusal of the cached refresh
+    token, or ``None`` when nothing was cached."""
+
+    def __init__(self, message: str, *, account: str, error: Optional[mailoauth.Error] = None) -> None:
+        self.account = account
+        self.error = error
+        super().__init__(message)
+
+
 class ConfigError(Exception):
     """A mistake in the accounts file (or a secret it points at that cannot be read)."""
 
@@ -360,6 +371,46 @@ class Account:
         from mailoauth.stores import open_store
 
         return open_store(override or self.cache)
+
+    def token(self, store: Optional[TokenStore] = None, *, force: bool = False) -> mailoauth.TokenSet:
+        """A usable token set for this account from ``store`` (default: :meth:`store`), without a
+        person: app-only accounts get one from the client-credentials flow, single-flight among
+        the store's users; delegated ones get the cached token, refreshed under the store's lease
+        when it is about to expire (``force``: refresh anyway).
+
+        Raises :class:`SignInRequired` when a delegated account has no cached sign-in or the
+        server refused its refresh token, :class:`mailoauth.Error` for other token-endpoint
+        failures (``transient`` tells a temporary one), :class:`ConfigError` for an unreadable
+        secret, and ``TimeoutError`` when another process holds the entry's lease too long."""
+        from mailoauth import flows
+
+        store = store if store is not None else self.store()
+        key = self.cache_key()
+        app = self.app()
+        meta = {"user": self.user, "flow": self.flow, **self.fast_path_meta()}
+        if self.flow == "client_credentials":
+            return flows.app_only_cached(app, store, key, scopes=self.scopes, force=force,
+                                         metadata={k: v for k, v in meta.items() if v})
+        try:
+            got = flows.refresh_cached(app, store, key, scopes=self.scopes, force=force, metadata=meta)
+        except mailoauth.Error as e:
+            if e.requires_new_sign_in:
+                raise SignInRequired(f"account {self.name!r} needs a new sign-in: the server refused the cached refresh token ({e})",
+                                     account=self.name, error=e) from None
+            raise
+        if got is None:
+            raise SignInRequired(f"account {self.name!r} needs a sign-in: no token is cached for it (in {store.location})",
+                                 account=self.name)
+        return got
+
+    def fast_path_meta(self) -> dict[str, Any]:
+        """What the fast path (:mod:`mailoauth._fast`) checks before it serves a cache entry: the
+        account, the accounts file and its fingerprint when this entry was validated, the login
+        name."""
+        from mailoauth import _fast
+
+        path = os.path.abspath(str(self.path))
+        return {"account": self.name, "config_path": path, "config": _fast.fingerprint(path), "login_name": self.login_name}
 
     def _read_file(self, key: str, value: str) -> str:
         try:

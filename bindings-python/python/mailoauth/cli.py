@@ -584,13 +584,13 @@ def cmd_token_account(args: argparse.Namespace, out: Output) -> int:
         entry = cache.get(key)
         now = int(time.time())
         if entry is not None and not args.force and is_fresh(entry, now):
-            _record_fast_path(cache, key, entry, _fast_meta(account))
+            _record_fast_path(cache, key, entry, account.fast_path_meta())
             t = entry["tokens"]
             scope = t.get("scope")
             _print_value(out, what, t["access_token"], t.get("token_type") or "Bearer", t.get("expires_at"),
                          scope.split() if isinstance(scope, str) else [], account.login_name)
             return EXIT_OK
-        tokens = _helper_slow_path(args, account, cache, key)
+        tokens = _helper_slow_path(args, account, cache)
         _print_value(out, what, tokens.access_token, tokens.token_type, tokens.expires_at, tokens.scopes(), account.login_name)
         return EXIT_OK
     except accounts.ConfigError as e:
@@ -607,15 +607,6 @@ def cmd_token_account(args: argparse.Namespace, out: Output) -> int:
     except OSError as e:
         print(f"{PROG}: account {name!r}: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""), file=stderr)
         return EXIT_CONFIG
-
-
-def _fast_meta(account: Any) -> dict[str, Any]:
-    """What the fast path (:mod:`mailoauth._fast`) checks before it serves a cache entry: the
-    account, the accounts file and its fingerprint when this entry was validated, the login name."""
-    from mailoauth import _fast
-
-    path = os.path.abspath(str(account.path))
-    return {"account": account.name, "config_path": path, "config": _fast.fingerprint(path), "login_name": account.login_name}
 
 
 def _record_fast_path(cache: Any, key: str, entry: dict[str, Any], meta: dict[str, Any]) -> None:
@@ -635,24 +626,17 @@ def _record_fast_path(cache: Any, key: str, entry: dict[str, Any], meta: dict[st
         pass  # only an optimisation
 
 
-def _helper_slow_path(args: argparse.Namespace, account: Any, cache: Any, key: str) -> mailoauth.TokenSet:
-    from mailoauth import flows
+def _helper_slow_path(args: argparse.Namespace, account: Any, cache: Any) -> mailoauth.TokenSet:
+    """A token without a person (:meth:`mailoauth.accounts.Account.token`); a missing or refused
+    sign-in becomes the credential helper's exit with the command that fixes it."""
+    from mailoauth import accounts
 
-    app = account.app()
-    meta = {"user": account.user, "flow": account.flow, **_fast_meta(account)}
-    if account.flow == "client_credentials":  # single flight across the store's users
-        return flows.app_only_cached(app, cache, key, scopes=account.scopes, force=args.force,
-                                     metadata={k: v for k, v in meta.items() if v})
     try:
-        got = flows.refresh_cached(app, cache, key, scopes=account.scopes, force=args.force, metadata=meta)
-    except Error as e:
-        if e.requires_new_sign_in:
-            raise HelperExit(EXIT_SIGN_IN, _sign_in_message(args, account.name, e)) from None
-        raise
-    if got is None:
-        raise HelperExit(EXIT_SIGN_IN, f"account {account.name!r} needs a sign-in: no token is cached for it "
-                         f"(in {cache.location}).\n  run once, in a terminal: {_login_command(args, account.name)}")
-    return got
+        return account.token(cache, force=args.force)  # type: ignore[no-any-return]
+    except accounts.SignInRequired as e:
+        if e.error is not None:
+            raise HelperExit(EXIT_SIGN_IN, _sign_in_message(args, account.name, e.error)) from None
+        raise HelperExit(EXIT_SIGN_IN, f"{e}.\n  run once, in a terminal: {_login_command(args, account.name)}") from None
 
 
 def _sign_in_message(args: argparse.Namespace, name: str, e: Error) -> str:
@@ -699,7 +683,7 @@ def cmd_connect(args: argparse.Namespace, out: Output) -> int:
     try:
         account = accounts.get_account(name, _config_path(args))
         cache = account.store(args.cache)
-        tokens = _helper_slow_path(args, account, cache, account.cache_key())
+        tokens = _helper_slow_path(args, account, cache)
         return _relay(args, account, tokens.access_token, stderr)
     except accounts.ConfigError as e:
         print(f"{PROG}: configuration error: {e}", file=stderr)
@@ -932,7 +916,7 @@ def _account_login(args: argparse.Namespace, out: Output, account: Any) -> int:
     user = account.user if account.grant == "delegated" else None
     tokens = flows.bounded(flows.get_token(app, flow=flow, scopes=account.scopes, cache=None, user=user, **options))
     cache.put(account.cache_key(), tokens.to_json(), client_id=app.client_id, token_url=account.endpoints().token_url,
-              scopes=account.scopes, user=user, flow=flow, lifetime=flows.lifetime_of(tokens), **_fast_meta(account))
+              scopes=account.scopes, user=user, flow=flow, lifetime=flows.lifetime_of(tokens), **account.fast_path_meta())
     out.doc.update({"account": account.name, "flow": flow, "expires_at": tokens.expires_at,
                     "refresh_token": tokens.refresh_token is not None, "cache": cache.location})
     out.step(f"signed in ({flow.replace('_', ' ')} flow) for account {account.name!r}", True)

@@ -133,7 +133,7 @@ class RelayConfig:
     listeners: list[Listener]
     users: dict[str, User]
     accounts_file: Optional[Path]
-    cache: Optional[Path]
+    cache: Optional[str]
     certificate: Optional[Path]
     key: Optional[Path]
     failure_delay: float = 1.0
@@ -210,6 +210,27 @@ def parse(doc: dict[str, Any], text: str, path: Path) -> RelayConfig:
         p = Path(v).expanduser()
         return p if p.is_absolute() else (path.parent / p)
 
+    def opt_store(table: dict[str, Any], key: str, where: str) -> Optional[str]:
+        """A token store: a file path (relative to this file) or a store URL (file:, sqlite:, redis://)."""
+        from mailoauth import Error
+        from mailoauth.stores import parse_store_url
+
+        v = table.get(key)
+        if v is None:
+            return None
+        line = _line(text, rf"^\s*{key}\s*=")
+        if not isinstance(v, str) or not v.strip():
+            raise err(f"{where}.{key} must be a cache file path or a store URL (file:PATH, sqlite:PATH, redis://HOST:PORT/DB)",
+                      line=line)
+        try:
+            kind, _, _ = parse_store_url(v)
+        except Error as e:
+            raise err(f"{where}.{key}: {e}", line=line) from None
+        if kind == "file" and not v.strip().lower().startswith("file:"):
+            p = Path(v.strip()).expanduser()
+            return str(p if p.is_absolute() else (path.parent / p))
+        return v.strip()
+
     def number(table: dict[str, Any], key: str, default: float, low: float, high: float, where: str) -> float:
         v = table.get(key, default)
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not low <= v <= high:
@@ -239,7 +260,7 @@ def parse(doc: dict[str, Any], text: str, path: Path) -> RelayConfig:
                   _line(text, r"^\s*\[users"))
     return RelayConfig(
         path=path, hostname=hostname, listeners=listeners, users=users,
-        accounts_file=opt_path(relay, "accounts_file", "relay"), cache=opt_path(relay, "cache", "relay"),
+        accounts_file=opt_path(relay, "accounts_file", "relay"), cache=opt_store(relay, "cache", "relay"),
         certificate=certificate, key=key_file,
         failure_delay=number(relay, "failure_delay", 1.0, 0, 30, "relay"),
         max_failures=int(number(relay, "max_failures", 10, 1, 10000, "relay")),

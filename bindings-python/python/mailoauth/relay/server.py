@@ -8,7 +8,6 @@ is named by its address and the user name it gave.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import collections
 import functools
@@ -55,11 +54,11 @@ class TokenProblem(Exception):
 
 
 class Tokens:
-    """The accounts' tokens, from the token cache (refreshed under its lock, as ``mailoauth
-    token --account`` does). One fetch at a time per account; after an upstream refusal or a
+    """The accounts' tokens, from the token store (refreshed under its lease, as ``mailoauth
+    token --account`` does: :meth:`mailoauth.accounts.Account.token`). One fetch at a time per account; after an upstream refusal or a
     session ended for token expiry the next fetch is forced."""
 
-    def __init__(self, accounts_file: Optional[Path], cache: Optional[Path]) -> None:
+    def __init__(self, accounts_file: Optional[Path], cache: Optional[str]) -> None:
         self.accounts_file = accounts_file
         self.cache = cache
         self._locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
@@ -78,8 +77,8 @@ class Tokens:
             return result
 
     def _fetch(self, name: str, force: bool) -> tuple[str, str]:
-        from mailoauth import accounts, cli
-        from mailoauth.cache import TokenCache, is_fresh
+        from mailoauth import accounts
+        from mailoauth.cache import is_fresh
 
         try:
             account = accounts.get_account(name, self.accounts_file)
@@ -87,21 +86,18 @@ class Tokens:
             if not login_name:
                 raise TokenProblem(Refusal("config_error", "the relay's account has no mailbox", detail=(
                     f"account {name!r} has no user or mailbox to log in as: set user (or mailbox) in the accounts file")))
-            cache = TokenCache(self.cache or account.cache_path())
-            key = account.cache_key()
-            entry = cache.get(key)
+            store = account.store(self.cache)
+            entry = store.get(account.cache_key())
             if not force and entry is not None and is_fresh(entry, int(time.time())):
                 return login_name, str(entry["tokens"]["access_token"])
-            tokens = cli._helper_slow_path(argparse.Namespace(force=force, config=self.accounts_file), account, cache, key)
-            return login_name, tokens.access_token
+            return login_name, account.token(store, force=force).access_token
         except TokenProblem:
             raise
         except accounts.ConfigError as e:
             raise TokenProblem(Refusal("config_error", "the relay's account is misconfigured", detail=str(e))) from None
-        except cli.HelperExit as e:
-            code = "sign_in_required" if e.status == cli.EXIT_SIGN_IN else "config_error"
-            raise TokenProblem(Refusal(code, "the relay's account needs a new sign-in" if code == "sign_in_required"
-                                       else "the relay's account is misconfigured", detail=str(e))) from None
+        except accounts.SignInRequired as e:
+            raise TokenProblem(Refusal("sign_in_required", "the relay's account needs a new sign-in", detail=(
+                f"{e}; run once, in a terminal: mailoauth account login {name}"))) from None
         except Error as e:
             status = e.status or 0
             if e.transient or e.code in ("network_error", "malformed", "unexpected_reply") or status == 429 or status >= 500:
