@@ -1,58 +1,14 @@
-//! The UniFFI binding of mailoauth: one cdylib from which `uniffi-bindgen` generates Kotlin,
+//! The UniFFI binding of mailoauth: the cdylib from which `uniffi-bindgen` generates Kotlin,
 //! Swift and Python sources (library mode, see the Makefile's `uniffi-bindings`).
 //!
-//! Thin by design: exports, conversions and error mapping only; every decision is the core's.
-//! Apps bring their own I/O (`java.net.Socket`, OkHttp, `URLSession`, Network.framework) and
-//! drive the core's state machines with it.
-//!
-//! | file | exports |
-//! |---|---|
-//! | `errors.rs` | `MailoauthError` (one error enum; `code` is the core's stable `Error::code()`) |
-//! | `types.rs` | the small enums (`Protocol`, `Mechanism`, `CloudId`, `Severity`, `RunbookVariant`, ...) and their name parsers |
-//! | `cloud.rs` | `Cloud`, `Tenant`, `Endpoints`, well-known apps, client-id checks |
-//! | `http.rs` | `HttpRequest`, `HttpResponse` (what the host sends and hands back) |
-//! | `sasl.rs` | XOAUTH2 / OAUTHBEARER strings, their decoding, the failure challenge |
-//! | `identity.rs` | PKCE, the authorize URL and redirect, admin consent |
-//! | `tokens.rs` | token requests and responses, `TokenSet`, the device-code flow, client assertions |
-//! | `mail.rs` | `ImapAuth`, `PopAuth`, `SmtpAuth` state machines; IMAP/POP3/SMTP line helpers for raw-socket drivers |
-//! | `diagnose.rs` | Entra error explainer, mail-reply diagnosis, token and configuration lints, the admin runbook |
-//!
-//! Objects that wrap a core state machine hold it in a `Mutex` (UniFFI objects are shared
-//! `Arc`s; the core's drivers take `&mut self`). Records that hold a secret (tokens, codes,
-//! verifiers, request bodies) export a redacting `Display`, which becomes Kotlin's `toString()`
-//! and Swift's `description`.
+//! The exports themselves are the core's, behind its feature `uniffi` (`mailoauth::uniffi_api`
+//! privately, configured by core/uniffi.toml): UniFFI makes one component of each crate, and the
+//! records and enums derived on the core's own types belong to the core's component, so
+//! everything the Kotlin package `dev.mailoauth` holds is declared there. This crate only links
+//! the core into the shared library (and builds the pinned `uniffi-bindgen`).
 
-// `MailoauthError::Server` carries the server's details by value: UniFFI serialises errors
-// across the boundary anyway, so boxing would only add an allocation on the Rust side.
-#![allow(clippy::result_large_err, clippy::large_enum_variant)]
+pub use mailoauth;
 
-mod cloud;
-mod diagnose;
-mod errors;
-mod http;
-mod identity;
-mod mail;
-mod sasl;
-mod tokens;
-mod types;
-
-#[cfg(test)]
-mod tests;
-
-pub use cloud::*;
-pub use diagnose::*;
-pub use errors::*;
-pub use http::*;
-pub use identity::*;
-pub use mail::*;
-pub use sasl::*;
-pub use tokens::*;
-pub use types::*;
-
-uniffi::setup_scaffolding!("mailoauth");
-
-/// The version of the core this binding was built from.
-#[uniffi::export]
-pub fn core_version() -> String {
-    env!("CARGO_PKG_VERSION").to_owned()
-}
+// Keeps the core's `extern "C"` scaffolding in this cdylib even where a linker would drop the
+// functions of a dependency that nothing in this crate calls.
+mailoauth::uniffi_reexport_scaffolding!();

@@ -61,6 +61,7 @@ pub const DEFAULT_ASSERTION_LIFETIME: u64 = 600;
 
 /// The JWS signature algorithm of an assertion (RFC 7518 section 3.3 and 3.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[allow(clippy::upper_case_acronyms)]
 pub enum AssertionAlg {
     /// RSASSA-PKCS1-v1_5 with SHA-256: accepted by Entra and used in production by public tools.

@@ -57,6 +57,7 @@ use std::str::FromStr;
 /// How the authorization server returns the response (OAuth 2.0 Multiple Response Type Encoding
 /// Practices; Form Post Response Mode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ResponseMode {
     /// `query`: parameters in the redirect's query (the default for `response_type=code`).

@@ -39,6 +39,7 @@ pub fn is_personal_tenant_id(tid: &str) -> bool {
 
 /// A mail protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// IMAP (RFC 9051).
@@ -104,6 +105,7 @@ impl FromStr for Protocol {
 
 /// Who the token acts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "lowercase")]
 pub enum Grant {
     /// A user signed in (auth code, device code, refresh): scopes `*.AccessAsUser.All`/`SMTP.Send`.
@@ -139,6 +141,7 @@ impl FromStr for Grant {
 /// The presets: the national clouds, and two presets of the worldwide cloud for personal accounts
 /// (`consumers`) and High Volume Email (`hve`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum CloudId {
     /// Worldwide (`global`).
     #[serde(rename = "global")]

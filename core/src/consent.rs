@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which admin-consent URL to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ConsentVariant {
     /// `/{tenant}/v2.0/adminconsent` (current).
     #[serde(rename = "v2")]

@@ -15,6 +15,7 @@ pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// The HTTP method of a request the core builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "HttpMethod"))]
 pub enum Method {
     /// `GET` (authorize and consent URLs, which the browser opens).
     Get,

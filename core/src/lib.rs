@@ -25,7 +25,9 @@
 //! | device code flow | [`device`] |
 //! | authorization server discovery (RFC 8414, OpenID Connect) | [`discovery`] |
 //! | diagnosis of failures | [`diagnose`] |
-#![forbid(unsafe_code)]
+// The feature `uniffi` generates the FFI scaffolding (`extern "C"` functions, `unsafe impl`s of
+// UniFFI's converter traits); the core's own code stays free of `unsafe` either way.
+#![cfg_attr(not(feature = "uniffi"), forbid(unsafe_code))]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -65,6 +67,15 @@ pub mod exchange {
     pub use crate::login::*;
 }
 pub use secret::Secret;
+
+// The UniFFI component (Kotlin, Swift, Python through `bindings-uniffi`'s cdylib): the namespace
+// `mailoauth`, with its configuration in core/uniffi.toml. One crate is one UniFFI component, and
+// one component is one Kotlin file in one package: the exported API lives here, behind the
+// feature, so that the Kotlin package `dev.mailoauth` holds all of it.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("mailoauth");
+#[cfg(feature = "uniffi")]
+mod uniffi_api;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -115,6 +115,7 @@ pub struct Rejection {
 /// Whether to send the SASL initial response on the command line (IMAP SASL-IR, RFC 4959; POP
 /// RFC 5034 section 4; SMTP RFC 4954 section 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "lowercase")]
 pub enum InitialResponse {
     /// The protocol's safe choice: SMTP when the line fits 512 octets; POP never (Exchange

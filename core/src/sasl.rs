@@ -32,12 +32,15 @@ use std::str::FromStr;
 
 /// A SASL mechanism that carries an OAuth 2.0 bearer token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Mechanism {
     /// `XOAUTH2` (Google, Microsoft; the only one Exchange Online offers).
     #[serde(rename = "XOAUTH2")]
+    #[cfg_attr(feature = "uniffi", uniffi(name = "Xoauth2"))]
     XOAuth2,
     /// `OAUTHBEARER` (RFC 7628; Gmail, Dovecot and others).
     #[serde(rename = "OAUTHBEARER")]
+    #[cfg_attr(feature = "uniffi", uniffi(name = "Oauthbearer"))]
     OAuthBearer,
 }
 

@@ -43,6 +43,7 @@ use std::str::FromStr;
 
 /// The OAuth flow a configuration is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "ConfigFlow"))]
 #[serde(rename_all = "snake_case")]
 pub enum Flow {
     /// Authorization code with PKCE (a user signs in in a browser).

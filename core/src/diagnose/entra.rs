@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 /// What kind of action resolves an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum Remedy {
     /// Send the same request again later (after `Retry-After`, or the polling interval).

@@ -23,6 +23,7 @@ pub mod token_lint;
 /// `error`: the login or request will fail as configured; `warning`: it may fail, or works only
 /// in a set-up the lint cannot see (the finding says which); `note`: worth knowing, not a fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The login or request will fail as configured.

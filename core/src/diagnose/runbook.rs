@@ -52,6 +52,7 @@ pub struct RunbookInput {
 ///
 /// IMAP and POP know only [`RunbookVariant::MailboxPermission`]; SMTP may use any of the three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "kebab-case")]
 pub enum RunbookVariant {
     /// `mailbox-permission`: Entra application permissions (`IMAP.AccessAsApp`,

@@ -3,7 +3,7 @@
 //! `description`/`debugDescription`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::*;
+use crate::uniffi_api::*;
 
 const SECRET: &str = "S3CRET-value-0123456789-S3CRET-value-0123456789";
 
@@ -70,7 +70,7 @@ fn secrets_are_redacted_in_display_and_debug() {
         body: SECRET.as_bytes().to_vec(),
     };
     let decoded = decode_initial_response(
-        Mechanism::Xoauth2,
+        Mechanism::XOAuth2,
         xoauth2("u@example.com".into(), SECRET.into()).unwrap(),
     )
     .unwrap();

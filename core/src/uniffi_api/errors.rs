@@ -14,8 +14,8 @@
 //!
 //! Kotlin sees a sealed `MailoauthException` hierarchy, Swift an `enum MailoauthError: Error`.
 
-use crate::diagnose::Explanation;
-use mailoauth::{Error, ErrorKind};
+use crate::uniffi_api::diagnose::Explanation;
+use crate::{Error, ErrorKind};
 
 /// The server's refusal kept as data (OAuth error response or HTTP failure).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -149,7 +149,7 @@ fn server_details(e: &Error) -> ServerErrorDetails {
         status: e.http_status(),
         retry_after: e.retry_after(),
         transient: e.is_transient(),
-        requires_new_sign_in: mailoauth::token::requires_new_sign_in(e),
+        requires_new_sign_in: crate::token::requires_new_sign_in(e),
         error: None,
         error_description: None,
         error_codes: Vec::new(),
@@ -160,7 +160,7 @@ fn server_details(e: &Error) -> ServerErrorDetails {
         timestamp: None,
         suberror: None,
         claims: None,
-        explanation: mailoauth::diagnose::entra::explain_error(e).into(),
+        explanation: crate::diagnose::entra::explain_error(e).into(),
     };
     if let Some(o) = e.oauth() {
         d.error = Some(o.error.clone());

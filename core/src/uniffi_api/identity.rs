@@ -1,15 +1,13 @@
 //! `mailoauth::pkce`, `mailoauth::authorize` and `mailoauth::consent`: PKCE, the authorize URL
 //! and redirect, the admin-consent URL and redirect.
 
-use crate::cloud::Cloud;
-use crate::errors::{IntoFfi, MailoauthError, Result};
-use crate::types::{core_protocols, ConsentVariant, Protocol, ResponseMode};
-use mailoauth::authorize::{
-    self, AuthorizationCode as CoreCode, AuthorizeRequest as CoreAuthorize,
-};
-use mailoauth::cloud::{Cloud as CoreCloud, Tenant as CoreTenant};
-use mailoauth::consent::{self, AdminConsentRequest};
-use mailoauth::pkce::{self, Pkce as CorePkce};
+use crate::authorize::{self, AuthorizationCode as CoreCode, AuthorizeRequest as CoreAuthorize};
+use crate::cloud::{Cloud as CoreCloud, Tenant as CoreTenant};
+use crate::consent::{self, AdminConsentRequest};
+use crate::pkce::{self, Pkce as CorePkce};
+use crate::uniffi_api::cloud::Cloud;
+use crate::uniffi_api::errors::{IntoFfi, MailoauthError, Result};
+use crate::uniffi_api::types::{ConsentVariant, Protocol, ResponseMode};
 use std::fmt;
 
 /// A PKCE verifier and its `S256` challenge (RFC 7636). `toString()` never shows the verifier.
@@ -112,7 +110,7 @@ impl From<CoreAuthorize> for AuthorizeRequest {
             scopes: r.scopes,
             state: r.state,
             code_challenge: r.code_challenge,
-            response_mode: r.response_mode.map(ResponseMode::from),
+            response_mode: r.response_mode,
             prompt: r.prompt,
             login_hint: r.login_hint,
             domain_hint: r.domain_hint,
@@ -129,7 +127,7 @@ impl From<AuthorizeRequest> for CoreAuthorize {
             scopes: r.scopes,
             state: r.state,
             code_challenge: r.code_challenge,
-            response_mode: r.response_mode.map(Into::into),
+            response_mode: r.response_mode,
             prompt: r.prompt,
             login_hint: r.login_hint,
             domain_hint: r.domain_hint,
@@ -156,7 +154,7 @@ pub fn authorize_request_microsoft(
         &tenant,
         &client_id,
         &redirect_uri,
-        &core_protocols(&protocols),
+        &protocols,
         &state,
         &core_pkce,
     )
@@ -254,14 +252,14 @@ pub fn admin_consent_url(
     req.redirect_uri = redirect_uri;
     req.scope = scope;
     req.state = state;
-    req.variant = variant.into();
+    req.variant = variant;
     consent::build_admin_consent_url(&req).ffi()
 }
 
 /// The scope to consent to for app-only access to protocols.
 #[uniffi::export]
 pub fn admin_consent_scope(cloud: Cloud, protocols: Vec<Protocol>) -> String {
-    consent::admin_consent_scope(&CoreCloud::from(&cloud), &core_protocols(&protocols))
+    consent::admin_consent_scope(&CoreCloud::from(&cloud), &protocols)
 }
 
 /// The result of an admin-consent redirect.

@@ -2,17 +2,17 @@
 //! grant, response parsing, `TokenSet`, the device-code flow (`DevicePoller`) and certificate
 //! client assertions.
 
-use crate::errors::{IntoFfi, MailoauthError, Result};
-use crate::http::{HttpRequest, HttpResponse};
-use crate::types::AssertionAlg;
-use mailoauth::assertion::{self, AssertionInput as CoreAssertionInput};
-use mailoauth::device::{
+use crate::assertion::{self, AssertionInput as CoreAssertionInput};
+use crate::device::{
     self, DeviceAction as CoreDeviceAction, DeviceAuthorization as CoreDeviceAuthorization,
     DeviceOutcome as CoreDeviceOutcome, DevicePoller as CoreDevicePoller, PollResult as CorePoll,
 };
-use mailoauth::http::HttpResponse as CoreResponse;
-use mailoauth::token::{self, ClientAuth, TokenSet as CoreTokenSet};
-use mailoauth::Secret;
+use crate::http::HttpResponse as CoreResponse;
+use crate::token::{self, ClientAuth, TokenSet as CoreTokenSet};
+use crate::uniffi_api::errors::{IntoFfi, MailoauthError, Result};
+use crate::uniffi_api::http::{HttpRequest, HttpResponse};
+use crate::uniffi_api::types::AssertionAlg;
+use crate::Secret;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
@@ -118,8 +118,7 @@ impl TokenSet {
 
     /// The set as JSON for storage (holds the tokens in clear: protect where it goes).
     pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string(&CoreTokenSet::from(self))
-            .map_err(|e| MailoauthError::invalid_input(e.to_string()))
+        Ok(CoreTokenSet::from(self).to_json())
     }
 }
 
@@ -599,7 +598,7 @@ pub fn client_assertion_from_pem(
         now,
         &random,
         &assertion::AssertionOptions {
-            alg: alg.into(),
+            alg,
             include_x5t,
             ..assertion::AssertionOptions::default()
         },
@@ -619,7 +618,7 @@ pub struct AssertionInput {
 impl AssertionInput {
     /// `PS256` or `RS256`.
     pub fn alg(&self) -> AssertionAlg {
-        self.inner.alg.into()
+        self.inner.alg
     }
 
     /// The header JSON, exactly as encoded.
@@ -667,7 +666,7 @@ pub fn build_assertion_signing_input(
         &jti,
         now,
         &assertion::AssertionOptions {
-            alg: alg.into(),
+            alg,
             lifetime_secs: lifetime,
             include_x5c,
             include_x5t,

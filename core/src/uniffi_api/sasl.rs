@@ -1,10 +1,10 @@
 //! `mailoauth::sasl`: XOAUTH2 / OAUTHBEARER initial responses, their decoding, and the server's
 //! failure challenge (RFC 7628 section 3.2.2).
 
-use crate::errors::{IntoFfi, Result};
-use crate::types::Mechanism;
-use mailoauth::sasl::{self, Credentials, SaslError as CoreSaslError};
-use mailoauth::Secret;
+use crate::sasl::{self, Credentials, SaslError as CoreSaslError};
+use crate::uniffi_api::errors::{IntoFfi, Result};
+use crate::uniffi_api::types::Mechanism;
+use crate::Secret;
 use std::fmt;
 
 /// The base64 XOAUTH2 initial response (what IMAP, POP and SMTP carry).
@@ -36,15 +36,13 @@ pub fn sasl_initial_response(
     let mut c = Credentials::new(user, Secret::new(token));
     c.host = host;
     c.port = port;
-    c.initial_response(mechanism.into()).ffi()
+    c.initial_response(mechanism).ffi()
 }
 
 /// What the client answers to a failure challenge: `""` (XOAUTH2) or `"AQ=="` (OAUTHBEARER).
 #[uniffi::export]
 pub fn error_challenge_answer(mechanism: Mechanism) -> String {
-    mailoauth::sasl::Mechanism::from(mechanism)
-        .error_challenge_answer()
-        .to_owned()
+    mechanism.error_challenge_answer().to_owned()
 }
 
 /// A decoded initial response. Its `toString()` / `description` never shows the token.
@@ -82,9 +80,9 @@ impl fmt::Debug for DecodedResponse {
 /// Decodes a base64 initial response of either mechanism.
 #[uniffi::export]
 pub fn decode_initial_response(mechanism: Mechanism, base64: String) -> Result<DecodedResponse> {
-    let d = sasl::decode_initial_response_base64(mechanism.into(), &base64).ffi()?;
+    let d = sasl::decode_initial_response_base64(mechanism, &base64).ffi()?;
     Ok(DecodedResponse {
-        mechanism: d.mechanism.into(),
+        mechanism: d.mechanism,
         user: d.user,
         token: d.token.expose_secret().to_owned(),
         host: d.host,

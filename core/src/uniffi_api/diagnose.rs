@@ -1,18 +1,16 @@
 //! `mailoauth::diagnose`: the Entra error explainer, the mail-reply catalogue, the access-token
 //! and configuration lints, and the Exchange admin runbook.
 
-use crate::cloud::Cloud;
-use crate::errors::{IntoFfi, Result};
-use crate::types::{core_protocols, ConfigFlow, Grant, Protocol, Remedy, RunbookVariant, Severity};
-use mailoauth::cloud::Cloud as CoreCloud;
-use mailoauth::diagnose::config_lint::{self, ConfigInput};
-use mailoauth::diagnose::entra::{self, EntraExplanation};
-use mailoauth::diagnose::runbook::{self, RunbookInput};
-use mailoauth::diagnose::token_lint::{
-    self, LintFinding as CoreFinding, TokenClaims as CoreClaims,
-};
-use mailoauth::diagnose::{reply, Diagnosis as CoreDiagnosis};
-use mailoauth::Secret;
+use crate::cloud::Cloud as CoreCloud;
+use crate::diagnose::config_lint::{self, ConfigInput};
+use crate::diagnose::entra::{self, EntraExplanation};
+use crate::diagnose::runbook::{self, RunbookInput};
+use crate::diagnose::token_lint::{self, LintFinding as CoreFinding, TokenClaims as CoreClaims};
+use crate::diagnose::{reply, Diagnosis as CoreDiagnosis};
+use crate::uniffi_api::cloud::Cloud;
+use crate::uniffi_api::errors::{IntoFfi, Result};
+use crate::uniffi_api::types::{ConfigFlow, Grant, Protocol, Remedy, RunbookVariant, Severity};
+use crate::Secret;
 
 /// A diagnosis: a stable code, the likely cause and the fix.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -81,7 +79,7 @@ impl From<EntraExplanation> for Explanation {
             title: x.title,
             cause: x.cause,
             fix: x.fix,
-            remedy: x.remedy.into(),
+            remedy: x.remedy,
             retryable: x.retryable,
             needs_sign_in: x.needs_sign_in,
             needs_admin: x.needs_admin,
@@ -131,7 +129,7 @@ pub fn entra_catalogue() -> Vec<Explanation> {
 /// administrator.
 #[uniffi::export(default(personal = false))]
 pub fn diagnose_reply(protocol: Protocol, line: String, personal: bool) -> Option<Diagnosis> {
-    let d = reply::diagnose_reply(protocol.into(), &line)?;
+    let d = reply::diagnose_reply(protocol, &line)?;
     if personal {
         reply::personal_account_diagnosis(&d.code).map(Diagnosis::from)
     } else {
@@ -181,7 +179,7 @@ impl From<CoreFinding> for LintFinding {
     fn from(f: CoreFinding) -> Self {
         LintFinding {
             code: f.code,
-            severity: f.severity.into(),
+            severity: f.severity,
             message: f.message,
             fix: f.fix,
         }
@@ -257,8 +255,8 @@ pub fn lint_access_token(
     let cloud = cloud.as_ref().map(CoreCloud::from);
     let lint = token_lint::lint_access_token(
         &token,
-        protocol.into(),
-        grant.into(),
+        protocol,
+        grant,
         user.as_deref(),
         now,
         cloud.as_ref(),
@@ -280,7 +278,7 @@ pub fn token_claims(token: String) -> Result<TokenClaims> {
 /// What kind of grant a token looks like it came from, by its claims.
 #[uniffi::export]
 pub fn guess_grant(token: String) -> Grant {
-    token_lint::guess_grant(&token).into()
+    token_lint::guess_grant(&token)
 }
 
 /// The header and payload JSON of a JWT, decoded without verification.
@@ -316,7 +314,7 @@ pub fn lint_config(
     authority: Option<String>,
     has_certificate: bool,
 ) -> Vec<LintFinding> {
-    let mut input = ConfigInput::new(flow.into());
+    let mut input = ConfigInput::new(flow);
     input.tenant = tenant;
     input.client_id = client_id;
     input.client_secret = client_secret.map(Secret::new);
@@ -374,10 +372,10 @@ pub fn build_runbook(
         service_principal_object_id,
         display_name,
         mailboxes,
-        protocols: core_protocols(&protocols),
+        protocols,
         cloud: CoreCloud::from(&cloud),
         send_as,
-        variant: variant.map(Into::into).unwrap_or_default(),
+        variant: variant.unwrap_or_default(),
     };
     let r = runbook::build_runbook(&input).ffi()?;
     Ok(Runbook {

@@ -7,16 +7,16 @@
 //! A protocol error from `receiveLine` also ends the machine: the next action is
 //! `Done(Failed)` with the same error.
 
-use crate::diagnose::Diagnosis;
-use crate::errors::{IntoFfi, MailoauthError, Result};
-use crate::sasl::SaslError;
-use crate::types::{InitialResponse, Mechanism};
-use mailoauth::imap::{ImapAuth as CoreImap, ImapAuthConfig};
-use mailoauth::login::{Action as CoreAction, AuthOutcome as CoreOutcome};
-use mailoauth::pop3::{PopAuth as CorePop, PopAuthConfig};
-use mailoauth::sasl::Credentials;
-use mailoauth::smtp::{SmtpAuth as CoreSmtp, SmtpAuthConfig};
-use mailoauth::Secret;
+use crate::imap::{ImapAuth as CoreImap, ImapAuthConfig};
+use crate::login::{Action as CoreAction, AuthOutcome as CoreOutcome};
+use crate::pop3::{PopAuth as CorePop, PopAuthConfig};
+use crate::sasl::Credentials;
+use crate::smtp::{SmtpAuth as CoreSmtp, SmtpAuthConfig};
+use crate::uniffi_api::diagnose::Diagnosis;
+use crate::uniffi_api::errors::{IntoFfi, MailoauthError, Result};
+use crate::uniffi_api::sasl::SaslError;
+use crate::uniffi_api::types::{InitialResponse, Mechanism};
+use crate::Secret;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
@@ -176,7 +176,7 @@ impl ImapAuth {
         port: Option<u16>,
     ) -> Result<Self> {
         let config = ImapAuthConfig {
-            mechanism: mechanism.into(),
+            mechanism,
             credentials: credentials(user, token, host, port),
             tag,
             capabilities,
@@ -208,7 +208,7 @@ impl ImapAuth {
 
     /// The mechanism.
     pub fn mechanism(&self) -> Mechanism {
-        lock(&self.inner).mechanism().into()
+        lock(&self.inner).mechanism()
     }
 
     /// Whether the response goes on the command line (SASL-IR).
@@ -250,10 +250,10 @@ impl PopAuth {
         port: Option<u16>,
     ) -> Result<Self> {
         let config = PopAuthConfig {
-            mechanism: mechanism.into(),
+            mechanism,
             credentials: credentials(user, token, host, port),
             capabilities,
-            initial_response: initial_response.into(),
+            initial_response,
         };
         Ok(PopAuth {
             inner: Mutex::new(CorePop::new(config).ffi()?),
@@ -277,7 +277,7 @@ impl PopAuth {
 
     /// The mechanism.
     pub fn mechanism(&self) -> Mechanism {
-        lock(&self.inner).mechanism().into()
+        lock(&self.inner).mechanism()
     }
 
     /// Whether the response goes on the command line.
@@ -319,10 +319,10 @@ impl SmtpAuth {
         port: Option<u16>,
     ) -> Result<Self> {
         let config = SmtpAuthConfig {
-            mechanism: mechanism.into(),
+            mechanism,
             credentials: credentials(user, token, host, port),
             ehlo_keywords: ehlo,
-            initial_response: initial_response.into(),
+            initial_response,
         };
         Ok(SmtpAuth {
             inner: Mutex::new(CoreSmtp::new(config).ffi()?),
@@ -346,7 +346,7 @@ impl SmtpAuth {
 
     /// The mechanism.
     pub fn mechanism(&self) -> Mechanism {
-        lock(&self.inner).mechanism().into()
+        lock(&self.inner).mechanism()
     }
 
     /// Whether the response goes on the command line.
@@ -389,8 +389,8 @@ pub struct ImapGreeting {
 /// else fails with `malformed`.
 #[uniffi::export]
 pub fn imap_parse_greeting(line: String) -> Result<ImapGreeting> {
-    use mailoauth::imap::ImapGreetingStatus as S;
-    let g = mailoauth::imap::parse_greeting(&line).ffi()?;
+    use crate::imap::ImapGreetingStatus as S;
+    let g = crate::imap::parse_greeting(&line).ffi()?;
     Ok(ImapGreeting {
         status: match g.status {
             S::Ok => ImapGreetingStatus::Ok,
@@ -405,7 +405,7 @@ pub fn imap_parse_greeting(line: String) -> Result<ImapGreeting> {
 /// `TAG CAPABILITY\r\n`; `invalid_input` for a bad tag.
 #[uniffi::export]
 pub fn imap_capability_command(tag: String) -> Result<Vec<u8>> {
-    mailoauth::imap::build_capability_command(&tag).ffi()
+    crate::imap::build_capability_command(&tag).ffi()
 }
 
 /// The status of a tagged IMAP completion.
@@ -452,8 +452,8 @@ pub enum ImapResponse {
 /// Classifies one IMAP server line (with or without CR LF); `malformed` for garbage.
 #[uniffi::export]
 pub fn imap_parse_response(line: String) -> Result<ImapResponse> {
-    use mailoauth::imap::{ImapResponse as R, ImapStatus as S};
-    let r = mailoauth::imap::parse_response(&line).ffi()?;
+    use crate::imap::{ImapResponse as R, ImapStatus as S};
+    let r = crate::imap::parse_response(&line).ffi()?;
     let capabilities = r.capabilities();
     Ok(match r {
         R::Continuation { text } => ImapResponse::Continuation { text },
@@ -490,7 +490,7 @@ pub struct PopReply {
 /// Parses a POP3 status line (the greeting, a command's answer); `malformed` for anything else.
 #[uniffi::export]
 pub fn pop_parse_reply(line: String) -> Result<PopReply> {
-    let r = mailoauth::pop3::parse_reply(&line).ffi()?;
+    let r = crate::pop3::parse_reply(&line).ffi()?;
     Ok(PopReply {
         ok: r.ok,
         text: r.text,
@@ -500,14 +500,14 @@ pub fn pop_parse_reply(line: String) -> Result<PopReply> {
 /// `CAPA\r\n`.
 #[uniffi::export]
 pub fn pop_capa_command() -> Vec<u8> {
-    mailoauth::pop3::build_capa_command()
+    crate::pop3::build_capa_command()
 }
 
 /// The capability lines of a whole `CAPA` response (first line through the `.` terminator);
 /// empty when the server answered `-ERR`.
 #[uniffi::export]
 pub fn pop_parse_capa(lines: Vec<String>) -> Vec<String> {
-    mailoauth::pop3::parse_capa(&lines)
+    crate::pop3::parse_capa(&lines)
 }
 
 /// One complete SMTP reply.
@@ -525,8 +525,8 @@ pub struct SmtpReply {
     pub is_positive: bool,
 }
 
-impl From<mailoauth::smtp::SmtpReply> for SmtpReply {
-    fn from(r: mailoauth::smtp::SmtpReply) -> Self {
+impl From<crate::smtp::SmtpReply> for SmtpReply {
+    fn from(r: crate::smtp::SmtpReply) -> Self {
         SmtpReply {
             last_text: r.last_text(),
             is_positive: r.is_positive(),
@@ -541,7 +541,7 @@ impl From<mailoauth::smtp::SmtpReply> for SmtpReply {
 /// Thread-safe.
 #[derive(uniffi::Object)]
 pub struct SmtpReplyReader {
-    inner: Mutex<mailoauth::smtp::SmtpReplyReader>,
+    inner: Mutex<crate::smtp::SmtpReplyReader>,
 }
 
 impl fmt::Debug for SmtpReplyReader {
@@ -557,7 +557,7 @@ impl SmtpReplyReader {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         SmtpReplyReader {
-            inner: Mutex::new(mailoauth::smtp::SmtpReplyReader::new()),
+            inner: Mutex::new(crate::smtp::SmtpReplyReader::new()),
         }
     }
 
@@ -571,7 +571,7 @@ impl SmtpReplyReader {
 /// The keyword lines of an EHLO reply (empty for a reply other than 250): what `SmtpAuth` takes.
 #[uniffi::export]
 pub fn smtp_parse_ehlo(reply: SmtpReply) -> Vec<String> {
-    mailoauth::smtp::parse_ehlo(&mailoauth::smtp::SmtpReply {
+    crate::smtp::parse_ehlo(&crate::smtp::SmtpReply {
         code: reply.code,
         enhanced_status: reply.enhanced_status,
         lines: reply.lines,
@@ -581,11 +581,11 @@ pub fn smtp_parse_ehlo(reply: SmtpReply) -> Vec<String> {
 /// `EHLO <domain>\r\n`; `invalid_input` for a bad domain.
 #[uniffi::export]
 pub fn smtp_ehlo_command(domain: String) -> Result<Vec<u8>> {
-    mailoauth::smtp::build_ehlo(&domain).ffi()
+    crate::smtp::build_ehlo(&domain).ffi()
 }
 
 /// `STARTTLS\r\n`.
 #[uniffi::export]
 pub fn smtp_starttls_command() -> Vec<u8> {
-    mailoauth::smtp::build_starttls()
+    crate::smtp::build_starttls()
 }

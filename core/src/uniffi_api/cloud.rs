@@ -1,12 +1,12 @@
 //! `mailoauth::cloud` and `mailoauth::apps`: `Cloud`, `Tenant`, `Endpoints`, client-id checks,
 //! well-known apps.
 
-use crate::errors::{IntoFfi, Result};
-use crate::types::{core_protocols, CloudId, Grant, Protocol};
-use mailoauth::apps;
-use mailoauth::cloud::{
+use crate::apps;
+use crate::cloud::{
     self as core_cloud, Cloud as CoreCloud, Endpoints as CoreEndpoints, Tenant as CoreTenant,
 };
+use crate::uniffi_api::errors::{IntoFfi, Result};
+use crate::uniffi_api::types::{CloudId, Grant, Protocol};
 
 /// The hosts of one national cloud. Start from `cloudPreset` / `cloudFromName` and override
 /// any field (a test server, a proxy).
@@ -31,7 +31,7 @@ pub struct Cloud {
 impl From<CoreCloud> for Cloud {
     fn from(c: CoreCloud) -> Self {
         Cloud {
-            id: c.id.into(),
+            id: c.id,
             login_base: c.login_base,
             outlook_resource: c.outlook_resource,
             app_resource: c.app_resource,
@@ -44,7 +44,7 @@ impl From<CoreCloud> for Cloud {
 
 impl From<&Cloud> for CoreCloud {
     fn from(c: &Cloud) -> Self {
-        let mut core = CoreCloud::preset(c.id.into());
+        let mut core = CoreCloud::preset(c.id);
         core.login_base = c.login_base.clone();
         core.outlook_resource = c.outlook_resource.clone();
         core.app_resource = c.app_resource.clone();
@@ -68,12 +68,12 @@ pub struct MailServer {
 impl Cloud {
     /// The delegated scope of one protocol (`https://outlook.office.com/IMAP.AccessAsUser.All`).
     pub fn delegated_scope(&self, protocol: Protocol) -> String {
-        CoreCloud::from(self).delegated_scope(protocol.into())
+        CoreCloud::from(self).delegated_scope(protocol)
     }
 
     /// Delegated scopes for protocols, plus `offline_access` when asked.
     pub fn delegated_scopes(&self, protocols: Vec<Protocol>, offline_access: bool) -> Vec<String> {
-        CoreCloud::from(self).delegated_scopes(&core_protocols(&protocols), offline_access)
+        CoreCloud::from(self).delegated_scopes(&protocols, offline_access)
     }
 
     /// The app-only scope (`https://outlook.office365.com/.default`).
@@ -83,12 +83,12 @@ impl Cloud {
 
     /// The scopes to request for a grant and protocols.
     pub fn scopes_for(&self, grant: Grant, protocols: Vec<Protocol>) -> Vec<String> {
-        CoreCloud::from(self).scopes_for(grant.into(), &core_protocols(&protocols))
+        CoreCloud::from(self).scopes_for(grant, &protocols)
     }
 
     /// The mail server of a protocol.
     pub fn mail_server(&self, protocol: Protocol) -> MailServer {
-        let (host, port) = CoreCloud::from(self).mail_server(protocol.into());
+        let (host, port) = CoreCloud::from(self).mail_server(protocol);
         MailServer { host, port }
     }
 
@@ -101,7 +101,7 @@ impl Cloud {
 /// The hosts of a preset cloud.
 #[uniffi::export]
 pub fn cloud_preset(id: CloudId) -> Cloud {
-    CoreCloud::preset(id.into()).into()
+    CoreCloud::preset(id).into()
 }
 
 /// A preset cloud by name (`global`, `usgov`, `usgov-dod`, `china`, `consumers`, `hve`).
@@ -113,10 +113,7 @@ pub fn cloud_from_name(name: String) -> Result<Cloud> {
 /// Every preset.
 #[uniffi::export]
 pub fn cloud_presets() -> Vec<CloudId> {
-    core_cloud::CloudId::ALL
-        .iter()
-        .map(|c| (*c).into())
-        .collect()
+    core_cloud::CloudId::ALL.to_vec()
 }
 
 /// What a tenant string names.

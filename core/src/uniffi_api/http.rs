@@ -2,7 +2,7 @@
 //! hands back. Bodies and `Authorization` / cookie headers may hold secrets: the exported
 //! `Display` (Kotlin `toString()`, Swift `description`) shows the body's length only.
 
-use mailoauth::http::{HttpRequest as CoreRequest, HttpResponse as CoreResponse};
+use crate::http::{HttpRequest as CoreRequest, HttpResponse as CoreResponse};
 use std::fmt;
 
 /// One header (or form field): a name and a value.
@@ -31,7 +31,7 @@ fn tuples(list: &[HttpHeader]) -> Vec<(String, String)> {
 #[uniffi::export(Debug, Display)]
 pub struct HttpRequest {
     /// `GET` or `POST`.
-    pub method: crate::types::HttpMethod,
+    pub method: crate::uniffi_api::types::HttpMethod,
     /// The URL.
     pub url: String,
     /// The headers, in order.
@@ -43,7 +43,7 @@ pub struct HttpRequest {
 impl From<CoreRequest> for HttpRequest {
     fn from(r: CoreRequest) -> Self {
         HttpRequest {
-            method: r.method.into(),
+            method: r.method,
             url: r.url,
             headers: pairs(r.headers),
             body: r.body,
@@ -54,7 +54,7 @@ impl From<CoreRequest> for HttpRequest {
 impl From<&HttpRequest> for CoreRequest {
     fn from(r: &HttpRequest) -> Self {
         CoreRequest {
-            method: r.method.into(),
+            method: r.method,
             url: r.url.clone(),
             headers: tuples(&r.headers),
             body: r.body.clone(),
