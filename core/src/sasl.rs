@@ -360,6 +360,7 @@ pub fn decode_initial_response_base64(mechanism: Mechanism, b64: &str) -> Result
 
 /// The server's failure challenge (RFC 7628 section 3.2.2; Google's XOAUTH2 sends the same JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SaslError {
     /// `status`: an HTTP-like status (`"401"`, `"invalid_token"`, ...).
     pub status: Option<String>,

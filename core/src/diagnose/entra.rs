@@ -60,6 +60,11 @@ impl Remedy {
 
 /// An error explained: the cause, the fix, and what the server sent that support staff ask for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "Explanation")
+)]
 pub struct EntraExplanation {
     /// The AADSTS code, when there is one.
     pub aadsts: Option<u32>,

@@ -48,6 +48,7 @@ impl Severity {
 
 /// A diagnosis: a stable code, the likely cause and the fix, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Diagnosis {
     /// The stable snake_case code (`auth_failed`, `smtp_auth_disabled`, ...).
     pub code: String,

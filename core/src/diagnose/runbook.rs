@@ -106,6 +106,7 @@ impl std::str::FromStr for RunbookVariant {
 
 /// One numbered step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RunbookStep {
     /// The step's title.
     pub title: String,

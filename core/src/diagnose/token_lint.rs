@@ -46,6 +46,7 @@ const B64URL_LENIENT: GeneralPurpose = GeneralPurpose::new(
 
 /// The header and payload of a JWT, as JSON text. The signature is not kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DecodedJwt {
     /// The JOSE header (`{"typ":"JWT","alg":"RS256",...}`).
     pub header: String,
@@ -55,6 +56,7 @@ pub struct DecodedJwt {
 
 /// A finding of a lint: a stable code, how much it matters, what is wrong and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LintFinding {
     /// The stable snake_case code.
     pub code: String,
@@ -87,6 +89,7 @@ impl LintFinding {
 
 /// The claims of an access token that matter for mail.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TokenClaims {
     /// `aud` (a string or an array in the token).
     pub aud: Vec<String>,
@@ -114,6 +117,7 @@ pub struct TokenClaims {
 
 /// The result of [`lint_access_token`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TokenLint {
     /// The claims, when the token is a readable JWT.
     pub claims: Option<TokenClaims>,

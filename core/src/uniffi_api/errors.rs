@@ -160,7 +160,7 @@ fn server_details(e: &Error) -> ServerErrorDetails {
         timestamp: None,
         suberror: None,
         claims: None,
-        explanation: crate::diagnose::entra::explain_error(e).into(),
+        explanation: crate::diagnose::entra::explain_error(e),
     };
     if let Some(o) = e.oauth() {
         d.error = Some(o.error.clone());

@@ -81,8 +81,8 @@ impl From<CoreOutcome> for AuthOutcome {
                 rejection: Rejection {
                     server_text: r.server_text,
                     status: r.status,
-                    sasl_error: r.sasl_error.map(SaslError::from),
-                    diagnosis: r.diagnosis.map(Diagnosis::from),
+                    sasl_error: r.sasl_error,
+                    diagnosis: r.diagnosis,
                     retry_with_fresh_token: r.retry_with_fresh_token,
                     reply_code: r.reply_code,
                     enhanced_status: r.enhanced_status,

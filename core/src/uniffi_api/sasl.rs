@@ -1,7 +1,7 @@
 //! `mailoauth::sasl`: XOAUTH2 / OAUTHBEARER initial responses, their decoding, and the server's
 //! failure challenge (RFC 7628 section 3.2.2).
 
-use crate::sasl::{self, Credentials, SaslError as CoreSaslError};
+use crate::sasl::{self, Credentials};
 use crate::uniffi_api::errors::{IntoFfi, Result};
 use crate::uniffi_api::types::Mechanism;
 use crate::Secret;
@@ -90,34 +90,11 @@ pub fn decode_initial_response(mechanism: Mechanism, base64: String) -> Result<D
     })
 }
 
-/// The server's failure challenge (RFC 7628 section 3.2.2).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct SaslError {
-    /// `status` (`invalid_token`, `insufficient_scope`, ...).
-    pub status: Option<String>,
-    /// `schemes`.
-    pub schemes: Option<String>,
-    /// `scope`.
-    pub scope: Option<String>,
-    /// `openid-configuration`.
-    pub openid_configuration: Option<String>,
-}
-
-impl From<CoreSaslError> for SaslError {
-    fn from(e: CoreSaslError) -> Self {
-        SaslError {
-            status: e.status,
-            schemes: e.schemes,
-            scope: e.scope,
-            openid_configuration: e.openid_configuration,
-        }
-    }
-}
+/// The server's failure challenge: the core's own record (derived behind the feature).
+pub use crate::sasl::SaslError;
 
 /// Decodes a failure challenge: the base64 text after `+ ` (IMAP, POP) or `334 ` (SMTP).
 #[uniffi::export]
 pub fn decode_error_challenge(base64: String) -> Result<SaslError> {
-    sasl::decode_error_challenge(&base64)
-        .ffi()
-        .map(SaslError::from)
+    sasl::decode_error_challenge(&base64).ffi()
 }

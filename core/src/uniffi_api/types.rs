@@ -9,7 +9,6 @@ pub use crate::authorize::ResponseMode;
 pub use crate::cloud::{CloudId, Grant, Protocol};
 pub use crate::consent::ConsentVariant;
 pub use crate::diagnose::config_lint::Flow as ConfigFlow;
-pub use crate::diagnose::entra::Remedy;
 pub use crate::diagnose::runbook::RunbookVariant;
 pub use crate::diagnose::Severity;
 pub use crate::http::Method as HttpMethod;
