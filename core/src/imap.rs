@@ -315,6 +315,7 @@ pub fn build_capability_command(tag: &str) -> Result<Vec<u8>> {
 
 /// The status of a tagged completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ImapStatus {
     /// `OK`.
     #[serde(rename = "OK")]
@@ -422,6 +423,7 @@ pub fn parse_response(line: &str) -> Result<ImapResponse> {
 
 /// The status of an IMAP greeting (RFC 9051 section 7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ImapGreetingStatus {
     /// `* OK`: not authenticated yet; authenticate.
     #[serde(rename = "OK")]
@@ -436,6 +438,7 @@ pub enum ImapGreetingStatus {
 
 /// A parsed IMAP greeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ImapGreeting {
     /// `OK`, `PREAUTH` or `BYE`.
     pub status: ImapGreetingStatus,

@@ -82,6 +82,7 @@ impl AuthOutcome {
 
 /// A successful login.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Authenticated {
     /// The text of the server's success reply (after the tag and `OK`, after `+OK`, after `235`
     /// and the enhanced status code).
@@ -93,6 +94,7 @@ pub struct Authenticated {
 
 /// The server's refusal, kept as data, with a diagnosis.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Rejection {
     /// The rest of the final reply line after the IMAP tag and status word, the POP `-ERR`, or the
     /// SMTP code and enhanced status code (of the last line of a multi-line reply).

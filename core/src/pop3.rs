@@ -247,6 +247,7 @@ fn classify(text: &str) -> Option<Line<'_>> {
 
 /// A POP3 status line (RFC 1939 section 3): `+OK text` or `-ERR text`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PopReply {
     /// `true` for `+OK`, `false` for `-ERR`.
     pub ok: bool,

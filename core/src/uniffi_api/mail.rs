@@ -12,41 +12,14 @@ use crate::login::{Action as CoreAction, AuthOutcome as CoreOutcome};
 use crate::pop3::{PopAuth as CorePop, PopAuthConfig};
 use crate::sasl::Credentials;
 use crate::smtp::{SmtpAuth as CoreSmtp, SmtpAuthConfig};
-use crate::uniffi_api::diagnose::Diagnosis;
 use crate::uniffi_api::errors::{IntoFfi, MailoauthError, Result};
-use crate::uniffi_api::sasl::SaslError;
 use crate::uniffi_api::types::{InitialResponse, Mechanism};
 use crate::Secret;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
-/// A successful login.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Authenticated {
-    /// The server's text after the status.
-    pub server_text: String,
-    /// IMAP: the capabilities sent with the tagged `OK`, when any.
-    pub capabilities: Option<Vec<String>>,
-}
-
-/// The server's refusal, kept as data, with a diagnosis.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Rejection {
-    /// The rest of the final reply line after the tag/status (IMAP response codes kept).
-    pub server_text: String,
-    /// The status word or code (`NO`, `BAD`, `-ERR`, `535`).
-    pub status: String,
-    /// The decoded JSON challenge the server sent before refusing, when any.
-    pub sasl_error: Option<SaslError>,
-    /// The cause and the fix, when the catalogue knows the reply.
-    pub diagnosis: Option<Diagnosis>,
-    /// Whether a fresh access token may succeed (the token was refused, not the account).
-    pub retry_with_fresh_token: bool,
-    /// SMTP: the reply code.
-    pub reply_code: Option<u16>,
-    /// SMTP: the enhanced status code (`5.7.3`).
-    pub enhanced_status: Option<String>,
-}
+// The records of an outcome are the core's own (derived behind the feature).
+pub use crate::login::{Authenticated, Rejection};
 
 /// How an exchange ended.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
@@ -71,23 +44,10 @@ pub enum AuthOutcome {
 impl From<CoreOutcome> for AuthOutcome {
     fn from(o: CoreOutcome) -> Self {
         match o {
-            CoreOutcome::Authenticated(a) => AuthOutcome::Authenticated {
-                authenticated: Authenticated {
-                    server_text: a.server_text,
-                    capabilities: a.capabilities,
-                },
-            },
-            CoreOutcome::Rejected(r) => AuthOutcome::Rejected {
-                rejection: Rejection {
-                    server_text: r.server_text,
-                    status: r.status,
-                    sasl_error: r.sasl_error,
-                    diagnosis: r.diagnosis,
-                    retry_with_fresh_token: r.retry_with_fresh_token,
-                    reply_code: r.reply_code,
-                    enhanced_status: r.enhanced_status,
-                },
-            },
+            CoreOutcome::Authenticated(authenticated) => {
+                AuthOutcome::Authenticated { authenticated }
+            }
+            CoreOutcome::Rejected(rejection) => AuthOutcome::Rejected { rejection },
             CoreOutcome::Error(e) => AuthOutcome::Failed { error: e.into() },
         }
     }
@@ -363,60 +323,20 @@ impl SmtpAuth {
 // ------------------------------------------------------------------------------------------------
 // IMAP line helpers for drivers over a raw socket (greeting, CAPABILITY).
 
-/// The status of an IMAP greeting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum ImapGreetingStatus {
-    /// `* OK`: authenticate.
-    Ok,
-    /// `* PREAUTH`: already authenticated.
-    PreAuth,
-    /// `* BYE`: the server refuses the connection.
-    Bye,
-}
-
-/// A parsed IMAP greeting.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ImapGreeting {
-    /// `OK`, `PREAUTH` or `BYE`.
-    pub status: ImapGreetingStatus,
-    /// The atoms of a `[CAPABILITY ...]` code in the greeting, when present.
-    pub capabilities: Option<Vec<String>>,
-    /// The text after the status word.
-    pub text: String,
-}
+// The greeting and the completion status are the core's own (derived behind the feature).
+pub use crate::imap::{ImapGreeting, ImapStatus};
 
 /// Parses the server greeting (`* OK [CAPABILITY ...] text`, `* PREAUTH`, `* BYE`); anything
 /// else fails with `malformed`.
 #[uniffi::export]
 pub fn imap_parse_greeting(line: String) -> Result<ImapGreeting> {
-    use crate::imap::ImapGreetingStatus as S;
-    let g = crate::imap::parse_greeting(&line).ffi()?;
-    Ok(ImapGreeting {
-        status: match g.status {
-            S::Ok => ImapGreetingStatus::Ok,
-            S::PreAuth => ImapGreetingStatus::PreAuth,
-            S::Bye => ImapGreetingStatus::Bye,
-        },
-        capabilities: g.capabilities,
-        text: g.text,
-    })
+    crate::imap::parse_greeting(&line).ffi()
 }
 
 /// `TAG CAPABILITY\r\n`; `invalid_input` for a bad tag.
 #[uniffi::export]
 pub fn imap_capability_command(tag: String) -> Result<Vec<u8>> {
     crate::imap::build_capability_command(&tag).ffi()
-}
-
-/// The status of a tagged IMAP completion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum ImapStatus {
-    /// `OK`.
-    Ok,
-    /// `NO`.
-    No,
-    /// `BAD`.
-    Bad,
 }
 
 /// One IMAP server line, classified, with the capabilities it carries (if any).
@@ -452,7 +372,7 @@ pub enum ImapResponse {
 /// Classifies one IMAP server line (with or without CR LF); `malformed` for garbage.
 #[uniffi::export]
 pub fn imap_parse_response(line: String) -> Result<ImapResponse> {
-    use crate::imap::{ImapResponse as R, ImapStatus as S};
+    use crate::imap::ImapResponse as R;
     let r = crate::imap::parse_response(&line).ffi()?;
     let capabilities = r.capabilities();
     Ok(match r {
@@ -464,11 +384,7 @@ pub fn imap_parse_response(line: String) -> Result<ImapResponse> {
         },
         R::Tagged { tag, status, text } => ImapResponse::Tagged {
             tag,
-            status: match status {
-                S::Ok => ImapStatus::Ok,
-                S::No => ImapStatus::No,
-                S::Bad => ImapStatus::Bad,
-            },
+            status,
             text,
             capabilities,
         },
@@ -478,23 +394,13 @@ pub fn imap_parse_response(line: String) -> Result<ImapResponse> {
 // ------------------------------------------------------------------------------------------------
 // POP3 and SMTP line helpers for drivers over a raw socket (greeting, CAPA, EHLO, STARTTLS).
 
-/// A POP3 status line.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct PopReply {
-    /// `+OK` (true) or `-ERR` (false).
-    pub ok: bool,
-    /// The text after the status.
-    pub text: String,
-}
+/// A POP3 status line: the core's own record (derived behind the feature).
+pub use crate::pop3::PopReply;
 
 /// Parses a POP3 status line (the greeting, a command's answer); `malformed` for anything else.
 #[uniffi::export]
 pub fn pop_parse_reply(line: String) -> Result<PopReply> {
-    let r = crate::pop3::parse_reply(&line).ffi()?;
-    Ok(PopReply {
-        ok: r.ok,
-        text: r.text,
-    })
+    crate::pop3::parse_reply(&line).ffi()
 }
 
 /// `CAPA\r\n`.
