@@ -229,6 +229,7 @@ impl FromStr for CloudId {
 
 /// The hosts of one cloud. Every field may be overridden.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Cloud {
     /// The preset this came from.
     pub id: CloudId,
@@ -629,6 +630,7 @@ pub(crate) fn microsoft_tenant_segment(u: &Url) -> Option<String> {
 
 /// The OAuth endpoints one flow talks to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Endpoints {
     /// The authorization endpoint (browser sign-in).
     pub authorize_url: String,

@@ -8,52 +8,8 @@ use crate::cloud::{
 use crate::uniffi_api::errors::{IntoFfi, Result};
 use crate::uniffi_api::types::{CloudId, Grant, Protocol};
 
-/// The hosts of one national cloud. Start from `cloudPreset` / `cloudFromName` and override
-/// any field (a test server, a proxy).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Cloud {
-    /// The preset this cloud started from.
-    pub id: CloudId,
-    /// The identity platform host URL (`https://login.microsoftonline.com`).
-    pub login_base: String,
-    /// The resource of delegated mail scopes (`https://outlook.office.com`).
-    pub outlook_resource: String,
-    /// The resource of the app-only scope (`https://outlook.office365.com`).
-    pub app_resource: String,
-    /// The IMAP host.
-    pub imap_host: String,
-    /// The POP host.
-    pub pop_host: String,
-    /// The SMTP submission host.
-    pub smtp_host: String,
-}
-
-impl From<CoreCloud> for Cloud {
-    fn from(c: CoreCloud) -> Self {
-        Cloud {
-            id: c.id,
-            login_base: c.login_base,
-            outlook_resource: c.outlook_resource,
-            app_resource: c.app_resource,
-            imap_host: c.imap_host,
-            pop_host: c.pop_host,
-            smtp_host: c.smtp_host,
-        }
-    }
-}
-
-impl From<&Cloud> for CoreCloud {
-    fn from(c: &Cloud) -> Self {
-        let mut core = CoreCloud::preset(c.id);
-        core.login_base = c.login_base.clone();
-        core.outlook_resource = c.outlook_resource.clone();
-        core.app_resource = c.app_resource.clone();
-        core.imap_host = c.imap_host.clone();
-        core.pop_host = c.pop_host.clone();
-        core.smtp_host = c.smtp_host.clone();
-        core
-    }
-}
+// `Cloud` and `Endpoints` are the core's own records (derived behind the feature).
+pub use crate::cloud::{Cloud, Endpoints};
 
 /// A mail server's address.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -64,50 +20,62 @@ pub struct MailServer {
     pub port: u16,
 }
 
+// The core's `Cloud` has methods of these names for Rust callers (taking slices); the exported
+// ones are private Rust methods under the same foreign names.
 #[uniffi::export]
 impl Cloud {
     /// The delegated scope of one protocol (`https://outlook.office.com/IMAP.AccessAsUser.All`).
-    pub fn delegated_scope(&self, protocol: Protocol) -> String {
-        CoreCloud::from(self).delegated_scope(protocol)
+    #[uniffi::method(name = "delegated_scope")]
+    pub(crate) fn ffi_delegated_scope(&self, protocol: Protocol) -> String {
+        self.delegated_scope(protocol)
     }
 
     /// Delegated scopes for protocols, plus `offline_access` when asked.
-    pub fn delegated_scopes(&self, protocols: Vec<Protocol>, offline_access: bool) -> Vec<String> {
-        CoreCloud::from(self).delegated_scopes(&protocols, offline_access)
+    #[uniffi::method(name = "delegated_scopes")]
+    pub(crate) fn ffi_delegated_scopes(
+        &self,
+        protocols: Vec<Protocol>,
+        offline_access: bool,
+    ) -> Vec<String> {
+        self.delegated_scopes(&protocols, offline_access)
     }
 
     /// The app-only scope (`https://outlook.office365.com/.default`).
-    pub fn app_only_scope(&self) -> String {
-        CoreCloud::from(self).app_only_scope()
+    #[uniffi::method(name = "app_only_scope")]
+    pub(crate) fn ffi_app_only_scope(&self) -> String {
+        self.app_only_scope()
     }
 
     /// The scopes to request for a grant and protocols.
-    pub fn scopes_for(&self, grant: Grant, protocols: Vec<Protocol>) -> Vec<String> {
-        CoreCloud::from(self).scopes_for(grant, &protocols)
+    #[uniffi::method(name = "scopes_for")]
+    pub(crate) fn ffi_scopes_for(&self, grant: Grant, protocols: Vec<Protocol>) -> Vec<String> {
+        self.scopes_for(grant, &protocols)
     }
 
     /// The mail server of a protocol.
-    pub fn mail_server(&self, protocol: Protocol) -> MailServer {
-        let (host, port) = CoreCloud::from(self).mail_server(protocol);
+    #[uniffi::method(name = "mail_server")]
+    pub(crate) fn ffi_mail_server(&self, protocol: Protocol) -> MailServer {
+        let (host, port) = self.mail_server(protocol);
         MailServer { host, port }
     }
 
     /// The `aud` values an Exchange Online token may carry in this cloud.
-    pub fn exchange_audiences(&self) -> Vec<String> {
-        CoreCloud::from(self).exchange_audiences()
+    #[uniffi::method(name = "exchange_audiences")]
+    pub(crate) fn ffi_exchange_audiences(&self) -> Vec<String> {
+        self.exchange_audiences()
     }
 }
 
 /// The hosts of a preset cloud.
 #[uniffi::export]
 pub fn cloud_preset(id: CloudId) -> Cloud {
-    CoreCloud::preset(id).into()
+    CoreCloud::preset(id)
 }
 
 /// A preset cloud by name (`global`, `usgov`, `usgov-dod`, `china`, `consumers`, `hve`).
 #[uniffi::export]
 pub fn cloud_from_name(name: String) -> Result<Cloud> {
-    CoreCloud::from_name(&name).ffi().map(Cloud::from)
+    CoreCloud::from_name(&name).ffi()
 }
 
 /// Every preset.
@@ -194,35 +162,11 @@ pub fn validate_client_id(client_id: String) -> Result<String> {
     core_cloud::validate_client_id(&client_id).ffi()
 }
 
-/// The OAuth endpoint URLs one flow talks to. Empty strings mean "not used".
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Endpoints {
-    /// The authorize endpoint.
-    pub authorize_url: String,
-    /// The token endpoint.
-    pub token_url: String,
-    /// The device authorization endpoint.
-    pub device_authorization_url: String,
-    /// The expected `iss` of authorization responses, when known.
-    pub issuer: Option<String>,
-}
-
-impl From<CoreEndpoints> for Endpoints {
-    fn from(e: CoreEndpoints) -> Self {
-        Endpoints {
-            authorize_url: e.authorize_url,
-            token_url: e.token_url,
-            device_authorization_url: e.device_authorization_url,
-            issuer: e.issuer,
-        }
-    }
-}
-
 /// The Microsoft endpoints of a tenant in a cloud.
 #[uniffi::export]
 pub fn endpoints_microsoft(cloud: Cloud, tenant: String) -> Result<Endpoints> {
     let tenant = CoreTenant::parse(&tenant).ffi()?;
-    Ok(CoreEndpoints::microsoft(&CoreCloud::from(&cloud), &tenant).into())
+    Ok(CoreEndpoints::microsoft(&cloud, &tenant))
 }
 
 /// Endpoints of any OAuth 2.0 server (`https`, or `http` on loopback only); the token URL is
@@ -237,7 +181,7 @@ pub fn endpoints_custom(
     let mut e =
         CoreEndpoints::custom(&authorize_url, &token_url, &device_authorization_url).ffi()?;
     e.issuer = issuer;
-    Ok(e.into())
+    Ok(e)
 }
 
 /// A well-known public client application.

@@ -1,13 +1,12 @@
 //! `mailoauth::diagnose`: the Entra error explainer, the mail-reply catalogue, the access-token
 //! and configuration lints, and the Exchange admin runbook.
 
-use crate::cloud::Cloud as CoreCloud;
+use crate::cloud::Cloud;
 use crate::diagnose::config_lint::{self, ConfigInput};
 use crate::diagnose::entra;
 use crate::diagnose::reply;
 use crate::diagnose::runbook::{self, RunbookInput};
 use crate::diagnose::token_lint;
-use crate::uniffi_api::cloud::Cloud;
 use crate::uniffi_api::errors::{IntoFfi, Result};
 use crate::uniffi_api::types::{ConfigFlow, Grant, Protocol, RunbookVariant};
 use crate::Secret;
@@ -90,7 +89,6 @@ pub fn lint_access_token(
     user: Option<String>,
     cloud: Option<Cloud>,
 ) -> TokenLint {
-    let cloud = cloud.as_ref().map(CoreCloud::from);
     token_lint::lint_access_token(
         &token,
         protocol,
@@ -178,7 +176,7 @@ pub fn build_runbook(
         display_name,
         mailboxes,
         protocols,
-        cloud: CoreCloud::from(&cloud),
+        cloud,
         send_as,
         variant: variant.unwrap_or_default(),
     };

@@ -2,10 +2,9 @@
 //! and redirect, the admin-consent URL and redirect.
 
 use crate::authorize::{self, AuthorizationCode as CoreCode, AuthorizeRequest as CoreAuthorize};
-use crate::cloud::{Cloud as CoreCloud, Tenant as CoreTenant};
+use crate::cloud::{Cloud, Tenant as CoreTenant};
 use crate::consent::{self, AdminConsentRequest};
 use crate::pkce::{self, Pkce as CorePkce};
-use crate::uniffi_api::cloud::Cloud;
 use crate::uniffi_api::errors::{IntoFfi, MailoauthError, Result};
 use crate::uniffi_api::types::{ConsentVariant, Protocol, ResponseMode};
 use std::fmt;
@@ -150,7 +149,7 @@ pub fn authorize_request_microsoft(
     let tenant = CoreTenant::parse(&tenant).ffi()?;
     let core_pkce = CorePkce::from_verifier(&pkce.verifier).ffi()?;
     CoreAuthorize::microsoft(
-        &CoreCloud::from(&cloud),
+        &cloud,
         &tenant,
         &client_id,
         &redirect_uri,
@@ -248,7 +247,7 @@ pub fn admin_consent_url(
     state: Option<String>,
 ) -> Result<String> {
     let mut req = AdminConsentRequest::new(tenant, client_id);
-    req.cloud = CoreCloud::from(&cloud);
+    req.cloud = cloud;
     req.redirect_uri = redirect_uri;
     req.scope = scope;
     req.state = state;
@@ -259,7 +258,7 @@ pub fn admin_consent_url(
 /// The scope to consent to for app-only access to protocols.
 #[uniffi::export]
 pub fn admin_consent_scope(cloud: Cloud, protocols: Vec<Protocol>) -> String {
-    consent::admin_consent_scope(&CoreCloud::from(&cloud), &protocols)
+    consent::admin_consent_scope(&cloud, &protocols)
 }
 
 /// The result of an admin-consent redirect.

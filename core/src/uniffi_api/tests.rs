@@ -145,7 +145,7 @@ fn consumers_and_hve_presets_cross() {
     assert_eq!(cloud_id_from_name("hve".into()).unwrap(), CloudId::Hve);
     // A record built from the preset goes back to the core with its id intact.
     assert_eq!(
-        hve.mail_server(Protocol::Smtp).host,
+        hve.ffi_mail_server(Protocol::Smtp).host,
         "smtp.hve.mx.microsoft"
     );
     assert!(is_personal_tenant_id(
