@@ -33,6 +33,16 @@ impl Secret {
     }
 }
 
+// UniFFI (feature `uniffi`): a `Secret` crosses the FFI as a plain string (`Secret` is a type
+// alias of `String` in Kotlin and Swift; the foreign side holds the value anyway). The records
+// that hold one print through their Rust `Debug`, so their Kotlin `toString()` and Swift
+// `description` stay redacted.
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(Secret, String, {
+    lower: |secret| secret.0,
+    try_lift: |value| Ok(Secret(value)),
+});
+
 impl From<String> for Secret {
     fn from(value: String) -> Self {
         Secret(value)

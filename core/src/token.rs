@@ -449,21 +449,32 @@ pub fn build_device_code_token_request_with_auth(
 ///
 /// `Debug` shows `[redacted]` for the access, refresh and ID tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi::export(Debug, Display)
+)]
 pub struct TokenSet {
     /// The access token (for SASL XOAUTH2 / OAUTHBEARER).
     pub access_token: Secret,
     /// The token type, normalised to `Bearer` (the only one accepted).
+    #[cfg_attr(feature = "uniffi", uniffi(default = "Bearer"))]
     pub token_type: String,
     /// When the access token expires (Unix seconds: `now + expires_in`), when the server said.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub expires_at: Option<u64>,
     /// The refresh token, when one was issued (delegated grants with `offline_access`).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub refresh_token: Option<Secret>,
     /// The granted scopes, space separated, when the server said.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub scope: Option<String>,
     /// The OpenID Connect ID token, when issued.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub id_token: Option<Secret>,
     /// Entra's `ext_expires_in` as an absolute time: how long the token stays usable during an
     /// Entra outage.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ext_expires_at: Option<u64>,
 }
 

@@ -8,7 +8,7 @@ use crate::device::{
     DeviceOutcome as CoreDeviceOutcome, DevicePoller as CoreDevicePoller, PollResult as CorePoll,
 };
 use crate::http::HttpResponse as CoreResponse;
-use crate::token::{self, ClientAuth, TokenSet as CoreTokenSet};
+use crate::token::{self, ClientAuth};
 use crate::uniffi_api::errors::{IntoFfi, MailoauthError, Result};
 use crate::uniffi_api::http::{HttpRequest, HttpResponse};
 use crate::uniffi_api::types::AssertionAlg;
@@ -19,106 +19,56 @@ use std::sync::{Mutex, MutexGuard};
 // ------------------------------------------------------------------------------------------------
 // TokenSet
 
-/// The tokens of one successful token response, with absolute expiry times (Unix seconds).
-/// `toString()` / `description` never shows a token.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Debug, Display)]
-pub struct TokenSet {
-    /// The access token (a secret).
-    pub access_token: String,
-    /// `Bearer`.
-    #[uniffi(default = "Bearer")]
-    pub token_type: String,
-    /// When the access token expires, when known.
-    #[uniffi(default = None)]
-    pub expires_at: Option<u64>,
-    /// The refresh token (a secret), when one was issued.
-    #[uniffi(default = None)]
-    pub refresh_token: Option<String>,
-    /// The granted scopes, space separated, when sent.
-    #[uniffi(default = None)]
-    pub scope: Option<String>,
-    /// The ID token (a secret), when sent.
-    #[uniffi(default = None)]
-    pub id_token: Option<String>,
-    /// Entra's `ext_expires_in` as an absolute time, when sent.
-    #[uniffi(default = None)]
-    pub ext_expires_at: Option<u64>,
-}
+// `TokenSet` is the core's own record (derived behind the feature, with the defaults of the
+// foreign constructor); its tokens are `Secret`s, which print `[redacted]`.
+pub use crate::token::TokenSet;
 
-impl From<CoreTokenSet> for TokenSet {
-    fn from(t: CoreTokenSet) -> Self {
-        TokenSet {
-            access_token: t.access_token.expose_secret().to_owned(),
-            token_type: t.token_type,
-            expires_at: t.expires_at,
-            refresh_token: t.refresh_token.map(|s| s.expose_secret().to_owned()),
-            scope: t.scope,
-            id_token: t.id_token.map(|s| s.expose_secret().to_owned()),
-            ext_expires_at: t.ext_expires_at,
-        }
-    }
-}
-
-impl From<&TokenSet> for CoreTokenSet {
-    fn from(t: &TokenSet) -> Self {
-        CoreTokenSet {
-            access_token: Secret::new(t.access_token.clone()),
-            token_type: t.token_type.clone(),
-            expires_at: t.expires_at,
-            refresh_token: t.refresh_token.clone().map(Secret::new),
-            scope: t.scope.clone(),
-            id_token: t.id_token.clone().map(Secret::new),
-            ext_expires_at: t.ext_expires_at,
-        }
-    }
-}
-
+/// Kotlin `toString()` and Swift `description`: the `Debug` text, whose tokens are redacted.
 impl fmt::Display for TokenSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&CoreTokenSet::from(self), f)
+        fmt::Debug::fmt(self, f)
     }
 }
 
-impl fmt::Debug for TokenSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&CoreTokenSet::from(self), f)
-    }
-}
-
+// The core's `TokenSet` has methods of these names for Rust callers; the exported ones are Rust
+// methods of other names under the same foreign names.
 #[uniffi::export]
 impl TokenSet {
     /// Whether the access token expires within `margin` seconds of `now`.
-    pub fn needs_refresh(&self, now: u64, margin: u64) -> bool {
-        CoreTokenSet::from(self).needs_refresh(now, margin)
+    #[uniffi::method(name = "needs_refresh")]
+    pub(crate) fn ffi_needs_refresh(&self, now: u64, margin: u64) -> bool {
+        self.needs_refresh(now, margin)
     }
 
     /// Whether the access token has expired at `now`.
-    pub fn is_expired(&self, now: u64) -> bool {
-        CoreTokenSet::from(self).is_expired(now)
+    #[uniffi::method(name = "is_expired")]
+    pub(crate) fn ffi_is_expired(&self, now: u64) -> bool {
+        self.is_expired(now)
     }
 
     /// Seconds left at `now`, when the expiry is known.
-    pub fn expires_in(&self, now: u64) -> Option<u64> {
-        CoreTokenSet::from(self).expires_in(now)
+    #[uniffi::method(name = "expires_in")]
+    pub(crate) fn ffi_expires_in(&self, now: u64) -> Option<u64> {
+        self.expires_in(now)
     }
 
     /// The granted scopes as a list.
-    pub fn scopes(&self) -> Vec<String> {
-        CoreTokenSet::from(self).scopes()
+    #[uniffi::method(name = "scopes")]
+    pub(crate) fn ffi_scopes(&self) -> Vec<String> {
+        self.scopes()
     }
 
     /// This set updated with a refresh response: the new tokens, keeping the old refresh token
     /// (and scope, ID token) when the response has none.
-    pub fn merged_with(&self, new: TokenSet) -> TokenSet {
-        CoreTokenSet::from(self)
-            .merged_with(CoreTokenSet::from(&new))
-            .into()
+    #[uniffi::method(name = "merged_with")]
+    pub(crate) fn ffi_merged_with(&self, new: TokenSet) -> TokenSet {
+        self.clone().merged_with(new)
     }
 
     /// The set as JSON for storage (holds the tokens in clear: protect where it goes).
-    pub fn to_json(&self) -> Result<String> {
-        Ok(CoreTokenSet::from(self).to_json())
+    #[uniffi::method(name = "to_json")]
+    pub(crate) fn ffi_to_json(&self) -> Result<String> {
+        Ok(self.to_json())
     }
 }
 
@@ -126,7 +76,7 @@ impl TokenSet {
 /// `malformed`, whose message never quotes the input.
 #[uniffi::export]
 pub fn token_set_from_json(json: String) -> Result<TokenSet> {
-    CoreTokenSet::from_json(&json).map(TokenSet::from).ffi()
+    TokenSet::from_json(&json).ffi()
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -262,9 +212,7 @@ pub fn build_device_code_token_request(
 /// (the server's OAuth error, or `http_error`) or `Protocol` (`malformed`).
 #[uniffi::export]
 pub fn parse_token_response(response: HttpResponse, now: u64) -> Result<TokenSet> {
-    token::parse_token_response(&CoreResponse::from(&response), now)
-        .ffi()
-        .map(TokenSet::from)
+    token::parse_token_response(&CoreResponse::from(&response), now).ffi()
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -394,7 +342,7 @@ pub fn parse_device_poll_response(
         },
         CorePoll::Declined => PollResult::Declined,
         CorePoll::Expired => PollResult::Expired,
-        CorePoll::Token(t) => PollResult::Token { token: t.into() },
+        CorePoll::Token(t) => PollResult::Token { token: t },
     })
 }
 
@@ -420,9 +368,7 @@ pub enum DeviceOutcome {
 impl From<&CoreDeviceOutcome> for DeviceOutcome {
     fn from(o: &CoreDeviceOutcome) -> Self {
         match o {
-            CoreDeviceOutcome::Token(t) => DeviceOutcome::Token {
-                token: t.clone().into(),
-            },
+            CoreDeviceOutcome::Token(t) => DeviceOutcome::Token { token: t.clone() },
             CoreDeviceOutcome::Declined => DeviceOutcome::Declined,
             CoreDeviceOutcome::Expired => DeviceOutcome::Expired,
             CoreDeviceOutcome::Failed(e) => DeviceOutcome::Failed { error: e.into() },
