@@ -106,6 +106,7 @@ pub const PROMPTS: [&str; 4] = ["login", "none", "consent", "select_account"];
 
 /// What an authorize URL is built from (RFC 6749 section 4.1.1, RFC 7636 section 4.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AuthorizeRequest {
     /// The authorization endpoint, e.g. [`Endpoints::authorize_url`]. May already carry a query.
     pub authorize_url: String,
@@ -120,12 +121,16 @@ pub struct AuthorizeRequest {
     /// The PKCE `S256` challenge ([`Pkce::challenge`]).
     pub code_challenge: String,
     /// How the response comes back; `None` leaves it to the server (`query` for code).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub response_mode: Option<ResponseMode>,
     /// `prompt`: one of [`PROMPTS`]; `None` or empty sends none.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub prompt: Option<String>,
     /// `login_hint` (the user's address); `None` or empty sends none.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub login_hint: Option<String>,
     /// `domain_hint` (`consumers`, `organizations` or a tenant domain); `None` or empty sends none.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub domain_hint: Option<String>,
 }
 
@@ -322,6 +327,11 @@ fn join_scopes(scopes: &[String]) -> Result<String> {
 ///
 /// `Debug` prints `[redacted]` for the code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi::export(Debug, Display)
+)]
 pub struct AuthorizationCode {
     /// The code, to be redeemed once at the token endpoint (with the PKCE verifier).
     pub code: Secret,

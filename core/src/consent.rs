@@ -183,6 +183,7 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
 /// What the admin-consent redirect says (Microsoft identity platform, "Request the permissions
 /// from a directory admin": successful response).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AdminConsentResult {
     /// Whether `admin_consent` is `True` (case-insensitively), or, from the legacy form
     /// (`prompt=admin_consent`), whether the redirect carries an authorization `code` and no

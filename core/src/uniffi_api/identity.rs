@@ -1,12 +1,12 @@
 //! `mailoauth::pkce`, `mailoauth::authorize` and `mailoauth::consent`: PKCE, the authorize URL
 //! and redirect, the admin-consent URL and redirect.
 
-use crate::authorize::{self, AuthorizationCode as CoreCode, AuthorizeRequest as CoreAuthorize};
+use crate::authorize;
 use crate::cloud::{Cloud, Tenant as CoreTenant};
 use crate::consent::{self, AdminConsentRequest};
 use crate::pkce::{self, Pkce as CorePkce};
 use crate::uniffi_api::errors::{IntoFfi, MailoauthError, Result};
-use crate::uniffi_api::types::{ConsentVariant, Protocol, ResponseMode};
+use crate::uniffi_api::types::{ConsentVariant, Protocol};
 use std::fmt;
 
 /// A PKCE verifier and its `S256` challenge (RFC 7636). `toString()` never shows the verifier.
@@ -71,66 +71,15 @@ pub fn s256_challenge(verifier: String) -> String {
     pkce::s256_challenge(&verifier)
 }
 
-/// What an authorize URL is built from (`authorizeUrl` builds it).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AuthorizeRequest {
-    /// The authorize endpoint.
-    pub authorize_url: String,
-    /// The application (client) id.
-    pub client_id: String,
-    /// The redirect URI registered for the app.
-    pub redirect_uri: String,
-    /// The scopes.
-    pub scopes: Vec<String>,
-    /// The `state` (random, checked on the redirect).
-    pub state: String,
-    /// The PKCE `code_challenge`.
-    pub code_challenge: String,
-    /// How the code comes back, when not the server's default.
-    #[uniffi(default = None)]
-    pub response_mode: Option<ResponseMode>,
-    /// `prompt` (`select_account`, `consent`, ...).
-    #[uniffi(default = None)]
-    pub prompt: Option<String>,
-    /// `login_hint`.
-    #[uniffi(default = None)]
-    pub login_hint: Option<String>,
-    /// `domain_hint`.
-    #[uniffi(default = None)]
-    pub domain_hint: Option<String>,
-}
+// `AuthorizeRequest`, `AuthorizationCode` and `AdminConsentResult` are the core's own records
+// (derived behind the feature); the code is a `Secret`.
+pub use crate::authorize::{AuthorizationCode, AuthorizeRequest};
+pub use crate::consent::AdminConsentResult;
 
-impl From<CoreAuthorize> for AuthorizeRequest {
-    fn from(r: CoreAuthorize) -> Self {
-        AuthorizeRequest {
-            authorize_url: r.authorize_url,
-            client_id: r.client_id,
-            redirect_uri: r.redirect_uri,
-            scopes: r.scopes,
-            state: r.state,
-            code_challenge: r.code_challenge,
-            response_mode: r.response_mode,
-            prompt: r.prompt,
-            login_hint: r.login_hint,
-            domain_hint: r.domain_hint,
-        }
-    }
-}
-
-impl From<AuthorizeRequest> for CoreAuthorize {
-    fn from(r: AuthorizeRequest) -> Self {
-        CoreAuthorize {
-            authorize_url: r.authorize_url,
-            client_id: r.client_id,
-            redirect_uri: r.redirect_uri,
-            scopes: r.scopes,
-            state: r.state,
-            code_challenge: r.code_challenge,
-            response_mode: r.response_mode,
-            prompt: r.prompt,
-            login_hint: r.login_hint,
-            domain_hint: r.domain_hint,
-        }
+/// Kotlin `toString()` and Swift `description`: the `Debug` text, whose code is redacted.
+impl fmt::Display for AuthorizationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
     }
 }
 
@@ -148,7 +97,7 @@ pub fn authorize_request_microsoft(
 ) -> Result<AuthorizeRequest> {
     let tenant = CoreTenant::parse(&tenant).ffi()?;
     let core_pkce = CorePkce::from_verifier(&pkce.verifier).ffi()?;
-    CoreAuthorize::microsoft(
+    AuthorizeRequest::microsoft(
         &cloud,
         &tenant,
         &client_id,
@@ -158,54 +107,12 @@ pub fn authorize_request_microsoft(
         &core_pkce,
     )
     .ffi()
-    .map(AuthorizeRequest::from)
 }
 
 /// The authorize URL to open in the browser.
 #[uniffi::export]
 pub fn authorize_url(request: AuthorizeRequest) -> Result<String> {
-    authorize::build_authorize_url(&request.into()).ffi()
-}
-
-/// The authorization code of a successful redirect. `toString()` never shows the code.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Debug, Display)]
-pub struct AuthorizationCode {
-    /// The code (a secret), redeemed once with the PKCE verifier.
-    pub code: String,
-    /// The `state` it came with (already checked).
-    pub state: String,
-    /// The `iss` parameter, when sent.
-    pub iss: Option<String>,
-    /// Entra's `session_state`, when sent.
-    pub session_state: Option<String>,
-}
-
-impl From<CoreCode> for AuthorizationCode {
-    fn from(c: CoreCode) -> Self {
-        AuthorizationCode {
-            code: c.code.expose_secret().to_owned(),
-            state: c.state,
-            iss: c.iss,
-            session_state: c.session_state,
-        }
-    }
-}
-
-impl fmt::Display for AuthorizationCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "AuthorizationCode(code=[redacted], state={:?}, iss={:?})",
-            self.state, self.iss
-        )
-    }
-}
-
-impl fmt::Debug for AuthorizationCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
+    authorize::build_authorize_url(&request).ffi()
 }
 
 /// Reads the authorization response from the redirect URL (query or fragment), checking
@@ -219,7 +126,6 @@ pub fn parse_authorize_redirect(
 ) -> Result<AuthorizationCode> {
     authorize::parse_authorize_redirect(&redirect_url, &expected_state, expected_issuer.as_deref())
         .ffi()
-        .map(AuthorizationCode::from)
 }
 
 /// Same as `parseAuthorizeRedirect`, from bare `a=b&c=d` parameters (a `form_post` body).
@@ -231,7 +137,6 @@ pub fn parse_authorize_response_params(
 ) -> Result<AuthorizationCode> {
     authorize::parse_authorize_response_params(&params, &expected_state, expected_issuer.as_deref())
         .ffi()
-        .map(AuthorizationCode::from)
 }
 
 /// The admin-consent URL for a tenant and app; `scope` defaults to the IMAP/POP app-only
@@ -261,19 +166,6 @@ pub fn admin_consent_scope(cloud: Cloud, protocols: Vec<Protocol>) -> String {
     consent::admin_consent_scope(&cloud, &protocols)
 }
 
-/// The result of an admin-consent redirect.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AdminConsentResult {
-    /// Whether consent was granted.
-    pub granted: bool,
-    /// The tenant that consented.
-    pub tenant: Option<String>,
-    /// The consented scope.
-    pub scope: Option<String>,
-    /// The `state` it came with.
-    pub state: Option<String>,
-}
-
 /// Reads the redirect after admin consent (checking `state` when given); a refusal fails with
 /// `Server` (the server's `error`, `aadsts` in the details).
 #[uniffi::export(default(expected_state = None))]
@@ -281,12 +173,5 @@ pub fn parse_admin_consent_redirect(
     redirect_url: String,
     expected_state: Option<String>,
 ) -> Result<AdminConsentResult> {
-    let r =
-        consent::parse_admin_consent_redirect(&redirect_url, expected_state.as_deref()).ffi()?;
-    Ok(AdminConsentResult {
-        granted: r.granted,
-        tenant: r.tenant,
-        scope: r.scope,
-        state: r.state,
-    })
+    consent::parse_admin_consent_redirect(&redirect_url, expected_state.as_deref()).ffi()
 }

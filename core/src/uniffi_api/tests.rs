@@ -115,7 +115,7 @@ fn secrets_are_redacted_in_display_and_debug() {
     // The values themselves are intact: only their printing hides them.
     assert_eq!(decoded.token, SECRET);
     assert_eq!(pkce.verifier, SECRET);
-    assert_eq!(code.code, SECRET);
+    assert_eq!(code.code.expose_secret(), SECRET);
 }
 
 const CLIENT: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
