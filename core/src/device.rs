@@ -105,6 +105,11 @@ pub fn build_device_authorization_request_with_auth(
 /// `Debug` shows `[redacted]` for the device code (it is what the poller trades for tokens); the
 /// user code is meant to be shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi::export(Debug, Display)
+)]
 pub struct DeviceAuthorization {
     /// The device verification code the poller sends.
     pub device_code: Secret,

@@ -4,8 +4,8 @@
 
 use crate::assertion::{self, AssertionInput as CoreAssertionInput};
 use crate::device::{
-    self, DeviceAction as CoreDeviceAction, DeviceAuthorization as CoreDeviceAuthorization,
-    DeviceOutcome as CoreDeviceOutcome, DevicePoller as CoreDevicePoller, PollResult as CorePoll,
+    self, DeviceAction as CoreDeviceAction, DeviceOutcome as CoreDeviceOutcome,
+    DevicePoller as CoreDevicePoller, PollResult as CorePoll,
 };
 use crate::http::HttpResponse as CoreResponse;
 use crate::token::{self, ClientAuth};
@@ -230,64 +230,14 @@ pub fn build_device_authorization_request(
         .map(HttpRequest::from)
 }
 
-/// The device authorization response: the code to show, where to enter it, and until when.
-/// `toString()` never shows the device code.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Debug, Display)]
-pub struct DeviceAuthorization {
-    /// The device code the poller sends (a secret).
-    pub device_code: String,
-    /// The code the user types.
-    pub user_code: String,
-    /// Where the user signs in.
-    pub verification_uri: String,
-    /// The URI with the code filled in, when sent.
-    pub verification_uri_complete: Option<String>,
-    /// When the codes expire (Unix seconds).
-    pub expires_at: u64,
-    /// Seconds between polls.
-    pub interval: u64,
-    /// The server's sentence for the user, when sent.
-    pub message: Option<String>,
-}
+// `DeviceAuthorization` is the core's own record (derived behind the feature); its device code
+// is a `Secret`.
+pub use crate::device::DeviceAuthorization;
 
-impl From<CoreDeviceAuthorization> for DeviceAuthorization {
-    fn from(d: CoreDeviceAuthorization) -> Self {
-        DeviceAuthorization {
-            device_code: d.device_code.expose_secret().to_owned(),
-            user_code: d.user_code,
-            verification_uri: d.verification_uri,
-            verification_uri_complete: d.verification_uri_complete,
-            expires_at: d.expires_at,
-            interval: d.interval,
-            message: d.message,
-        }
-    }
-}
-
-impl From<&DeviceAuthorization> for CoreDeviceAuthorization {
-    fn from(d: &DeviceAuthorization) -> Self {
-        CoreDeviceAuthorization {
-            device_code: Secret::new(d.device_code.clone()),
-            user_code: d.user_code.clone(),
-            verification_uri: d.verification_uri.clone(),
-            verification_uri_complete: d.verification_uri_complete.clone(),
-            expires_at: d.expires_at,
-            interval: d.interval,
-            message: d.message.clone(),
-        }
-    }
-}
-
+/// Kotlin `toString()` and Swift `description`: the `Debug` text, whose device code is redacted.
 impl fmt::Display for DeviceAuthorization {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&CoreDeviceAuthorization::from(self), f)
-    }
-}
-
-impl fmt::Debug for DeviceAuthorization {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&CoreDeviceAuthorization::from(self), f)
+        fmt::Debug::fmt(self, f)
     }
 }
 
@@ -297,9 +247,7 @@ pub fn parse_device_authorization_response(
     response: HttpResponse,
     now: u64,
 ) -> Result<DeviceAuthorization> {
-    device::parse_device_authorization_response(&CoreResponse::from(&response), now)
-        .ffi()
-        .map(DeviceAuthorization::from)
+    device::parse_device_authorization_response(&CoreResponse::from(&response), now).ffi()
 }
 
 /// One poll answer.
@@ -427,13 +375,7 @@ impl DevicePoller {
         authorization: DeviceAuthorization,
         now: u64,
     ) -> Result<Self> {
-        let inner = CoreDevicePoller::new(
-            &token_url,
-            &client_id,
-            &CoreDeviceAuthorization::from(&authorization),
-            now,
-        )
-        .ffi()?;
+        let inner = CoreDevicePoller::new(&token_url, &client_id, &authorization, now).ffi()?;
         Ok(DevicePoller {
             inner: Mutex::new(inner),
         })
