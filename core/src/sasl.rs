@@ -262,6 +262,11 @@ pub fn oauthbearer_base64(
 
 /// A decoded initial response (what a server or a test sees).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi::export(Debug, Display)
+)]
 pub struct DecodedResponse {
     /// The mechanism it was decoded as.
     pub mechanism: Mechanism,

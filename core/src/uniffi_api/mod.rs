@@ -8,6 +8,15 @@
 //! the core's own records and enums belong to the core's component, so the objects and functions
 //! that use them live in the same component, and Kotlin keeps one package, `dev.mailoauth`.
 //!
+//! The foreign API is declared once, on the domain types: a record or enum whose foreign shape is
+//! the core's own derives `uniffi::Record` / `uniffi::Enum` where the core declares it (behind
+//! `cfg_attr(feature = "uniffi", ...)`, with `uniffi(name = ...)` where the foreign name differs,
+//! as `ConfigFlow` for `diagnose::config_lint::Flow`), and a [`crate::Secret`] crosses the FFI as
+//! a string (`uniffi::custom_type!` in `secret.rs`). What stays here: the records whose foreign
+//! shape differs from the core's (`HttpRequest` with header records instead of tuples, `Pkce`,
+//! `Tenant`, `Runbook` with its text, ...), the outcome enums that carry `MailoauthError`, the
+//! objects, and the functions, which take owned arguments.
+//!
 //! Thin by design: exports, conversions and error mapping only; every decision is the core's.
 //! Apps bring their own I/O (`java.net.Socket`, OkHttp, `URLSession`, Network.framework) and
 //! drive the core's state machines with it.
@@ -15,7 +24,7 @@
 //! | file | exports |
 //! |---|---|
 //! | `errors.rs` | `MailoauthError` (one error enum; `code` is the core's stable `Error::code()`) |
-//! | `types.rs` | the small enums (`Protocol`, `Mechanism`, `CloudId`, `Severity`, `RunbookVariant`, ...) and their name parsers |
+//! | `types.rs` | the name parsers of the small enums (`Protocol`, `Mechanism`, `CloudId`, `Severity`, `RunbookVariant`, ...: the core's own) |
 //! | `cloud.rs` | `Cloud`, `Tenant`, `Endpoints`, well-known apps, client-id checks |
 //! | `http.rs` | `HttpRequest`, `HttpResponse` (what the host sends and hands back) |
 //! | `sasl.rs` | XOAUTH2 / OAUTHBEARER strings, their decoding, the failure challenge |

@@ -45,49 +45,21 @@ pub fn error_challenge_answer(mechanism: Mechanism) -> String {
     mechanism.error_challenge_answer().to_owned()
 }
 
-/// A decoded initial response. Its `toString()` / `description` never shows the token.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Debug, Display)]
-pub struct DecodedResponse {
-    /// The mechanism.
-    pub mechanism: Mechanism,
-    /// The user.
-    pub user: String,
-    /// The bearer token (a secret).
-    pub token: String,
-    /// OAUTHBEARER `host`, when sent.
-    pub host: Option<String>,
-    /// OAUTHBEARER `port`, when sent.
-    pub port: Option<u16>,
-}
+// `DecodedResponse` is the core's own record (derived behind the feature); its token is a
+// `Secret`.
+pub use crate::sasl::DecodedResponse;
 
+/// Kotlin `toString()` and Swift `description`: the `Debug` text, whose token is redacted.
 impl fmt::Display for DecodedResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "DecodedResponse(mechanism={:?}, user={:?}, token=[redacted], host={:?}, port={:?})",
-            self.mechanism, self.user, self.host, self.port
-        )
-    }
-}
-
-impl fmt::Debug for DecodedResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
+        fmt::Debug::fmt(self, f)
     }
 }
 
 /// Decodes a base64 initial response of either mechanism.
 #[uniffi::export]
 pub fn decode_initial_response(mechanism: Mechanism, base64: String) -> Result<DecodedResponse> {
-    let d = sasl::decode_initial_response_base64(mechanism, &base64).ffi()?;
-    Ok(DecodedResponse {
-        mechanism: d.mechanism,
-        user: d.user,
-        token: d.token.expose_secret().to_owned(),
-        host: d.host,
-        port: d.port,
-    })
+    sasl::decode_initial_response_base64(mechanism, &base64).ffi()
 }
 
 /// The server's failure challenge: the core's own record (derived behind the feature).

@@ -113,7 +113,7 @@ fn secrets_are_redacted_in_display_and_debug() {
         assert_hidden(&shown);
     }
     // The values themselves are intact: only their printing hides them.
-    assert_eq!(decoded.token, SECRET);
+    assert_eq!(decoded.token.expose_secret(), SECRET);
     assert_eq!(pkce.verifier, SECRET);
     assert_eq!(code.code.expose_secret(), SECRET);
 }
