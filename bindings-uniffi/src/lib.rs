@@ -14,6 +14,7 @@
 //! | `sasl.rs` | XOAUTH2 / OAUTHBEARER strings, their decoding, the failure challenge |
 //! | `identity.rs` | PKCE, the authorize URL and redirect, admin consent |
 //! | `tokens.rs` | token requests and responses, `TokenSet`, the device-code flow, client assertions |
+//! | `providers.rs` | authorization server discovery (`ProviderMetadata`), the Google preset, the device-flow check per provider |
 //! | `mail.rs` | `ImapAuth`, `PopAuth`, `SmtpAuth` state machines; IMAP/POP3/SMTP line helpers for raw-socket drivers |
 //! | `diagnose.rs` | Entra error explainer, mail-reply diagnosis, token and configuration lints, the admin runbook |
 //!
@@ -32,6 +33,7 @@ mod errors;
 mod http;
 mod identity;
 mod mail;
+mod providers;
 mod sasl;
 mod tokens;
 mod types;
@@ -45,6 +47,7 @@ pub use errors::*;
 pub use http::*;
 pub use identity::*;
 pub use mail::*;
+pub use providers::*;
 pub use sasl::*;
 pub use tokens::*;
 pub use types::*;

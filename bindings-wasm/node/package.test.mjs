@@ -297,3 +297,17 @@ test("2026: reply codes, personal-account fixes, unrecognized refusals, Entra co
   assert.deepEqual(m.parseAdminConsentRedirect("https://localhost/?code=0.AXoA&session_state=7e&state=s1", "s1"), { granted: true, tenant: null, scope: null, state: "s1" });
   throwsCode(() => m.parseAdminConsentRedirect("https://localhost/?code=0.AXoA&state=other", "s1"), "state_mismatch");
 });
+
+test("discovery and the Google preset (what the vectors do not reach)", () => {
+  const req = m.buildMetadataRequest(m.wellKnownUrls("https://accounts.google.com")[0]);
+  assert.deepEqual([req.method, req.url, req.header("accept")], ["GET", "https://accounts.google.com/.well-known/openid-configuration", "application/json"]);
+  const doc = '{"issuer":"https://idp.example/realms/mail","token_endpoint":"https://idp.example/realms/mail/token","grant_types_supported":["client_credentials"]}';
+  const meta = m.parseProviderMetadata(new m.HttpResponse(200, enc.encode(doc), []), "https://idp.example/realms/mail", 0);
+  camelSorted(meta.toJSON(), "ProviderMetadata.toJSON");
+  assert.equal(JSON.parse(JSON.stringify(meta)).tokenEndpoint, "https://idp.example/realms/mail/token");
+  assert.deepEqual(meta.endpoints(), { authorizeUrl: "", deviceAuthorizationUrl: "", issuer: "https://idp.example/realms/mail", tokenUrl: "https://idp.example/realms/mail/token" });
+  assert.ok(meta.supportsGrant("client_credentials") && !meta.supportsGrant("refresh_token"));
+  throwsCode(() => meta.chooseClientAuth(false, true), "invalid_input");
+  throwsCode(() => m.checkDeviceFlow("yahoo", []), "invalid_input");
+  assert.deepEqual(m.googleMailServer("pop"), { host: "pop.gmail.com", port: 995 });
+});
