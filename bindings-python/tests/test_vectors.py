@@ -438,6 +438,15 @@ def run_certificate_pem(v: dict[str, Any]) -> None:
         eq("x5t_s256", mailoauth.x5t_s256(der), v["expect"].get("x5t_s256"))
 
 
+def run_private_key_pem(v: dict[str, Any]) -> None:
+    c = check_error(v, lambda: mailoauth.check_private_key(v["input"]["certificate_pem"], v["input"]["key_pem"]))
+    if c is not None:
+        x = v["expect"]
+        eq("key_format", c.key_format, x.get("key_format"))
+        eq("key_bits", c.key_bits, x.get("key_bits"))
+        eq("matches_certificate", c.matches_certificate, x.get("matches_certificate"))
+
+
 def run_cloud_preset(v: dict[str, Any]) -> None:
     c = check_error(v, lambda: mailoauth.Cloud(v["input"]["cloud"]))
     if c is None:
@@ -570,6 +579,7 @@ KINDS: dict[str, Callable[[dict[str, Any]], None]] = {
     "provider_preset": run_provider_preset,
     "provider_request": run_provider_request,
     "certificate_pem": run_certificate_pem,
+    "private_key_pem": run_private_key_pem,
     "imap_auth": run_transcript,
     "pop_auth": run_transcript,
     "smtp_auth": run_transcript,

@@ -555,6 +555,31 @@ pub fn jti_from_random(random: Vec<u8>) -> Result<String> {
     Ok(assertion::jti_from_random(&bytes))
 }
 
+/// What a private key is and whether it belongs to a certificate (`checkPrivateKey`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct KeyCheck {
+    /// `pkcs8` (`BEGIN PRIVATE KEY`) or `pkcs1` (`BEGIN RSA PRIVATE KEY`).
+    pub key_format: String,
+    /// The RSA modulus size in bits (Entra ID needs at least 2048).
+    pub key_bits: u32,
+    /// Whether the key's public part is the certificate's (else the server refuses every
+    /// assertion).
+    pub matches_certificate: bool,
+}
+
+/// What a private key (PEM: PKCS#8 or PKCS#1, any line length) is and whether it belongs to the
+/// certificate (PEM), read without signing; `encrypted_private_key` for a passphrase-protected
+/// key.
+#[uniffi::export]
+pub fn check_private_key(certificate_pem: String, private_key_pem: String) -> Result<KeyCheck> {
+    let c = assertion::check_private_key(&certificate_pem, &private_key_pem).ffi()?;
+    Ok(KeyCheck {
+        key_format: c.key_format,
+        key_bits: c.key_bits,
+        matches_certificate: c.matches_certificate,
+    })
+}
+
 /// `x5t`: base64url(SHA-1 of the certificate's DER), the thumbprint AD FS reads.
 #[uniffi::export]
 pub fn x5t_sha1(certificate_der: Vec<u8>) -> String {

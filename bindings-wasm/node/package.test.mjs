@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { loadPackage } from "./load.mjs";
 
 const m = await loadPackage();
@@ -139,6 +140,17 @@ test("certificate assertion input is signed by the caller", () => {
   assert.equal(header["x5t#S256"], createHash("sha256").update(der).digest("base64url"));
   assert.deepEqual(header.x5c, [Buffer.from(der).toString("base64")]);
   throwsCode(() => m.buildAssertionSigningInput({ clientId: "c", tokenUrl: "https://a.example/t", jti, now: 1, includeX5C: true }, der), "invalid_input");
+});
+
+test("a private key is checked against its certificate without RSA in the package", () => {
+  const fixtures = new URL("../../tests/fixtures/", import.meta.url);
+  const read = (name) => readFileSync(new URL(name, fixtures), "utf8");
+  const cert = read("test-client-cert.pem");
+  assert.deepEqual({ ...m.checkPrivateKey(cert, read("test-client-key-pkcs1.pem")) },
+    { keyFormat: "pkcs1", keyBits: 2048, matchesCertificate: true });
+  assert.equal(m.checkPrivateKey(cert, read("test-other-key.pem")).matchesCertificate, false);
+  throwsCode(() => m.checkPrivateKey(cert, read("test-ec-key.pem")), "invalid_input");
+  throwsCode(() => m.checkPrivateKey(cert, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAMCAQE=\n-----END ENCRYPTED PRIVATE KEY-----\n"), "encrypted_private_key");
 });
 
 test("the remaining exports answer with the core's values", () => {

@@ -298,6 +298,13 @@ const KINDS = {
     const der = checkError(v, () => m.certificateDerFromPem(v.input.pem));
     if (der !== null) eq("x5t_s256", m.x5tS256(der), orNull(v.expect.x5t_s256));
   },
+  private_key_pem(v) {
+    const c = checkError(v, () => m.checkPrivateKey(v.input.certificate_pem, v.input.key_pem));
+    if (c === null) return;
+    eq("key_format", c.keyFormat, orNull(v.expect.key_format));
+    eq("key_bits", c.keyBits, orNull(v.expect.key_bits));
+    eq("matches_certificate", c.matchesCertificate, orNull(v.expect.matches_certificate));
+  },
   cloud_preset(v) {
     const name = v.input.cloud;
     const c = checkError(v, () => m.cloud(name));

@@ -40,7 +40,7 @@ fn dispatch(kind: &str, v: &Value) -> Outcome {
             vectors::tokens::run(kind, v)
         }
         "well_known_urls" | "provider_metadata" | "provider_preset" | "provider_request"
-        | "certificate_pem" => vectors::providers::run(kind, v),
+        | "certificate_pem" | "private_key_pem" => vectors::providers::run(kind, v),
         "diagnose_token_error" | "access_token_lint" | "config_lint" | "runbook" => {
             vectors::diagnose::run(kind, v)
         }

@@ -1,8 +1,8 @@
 //! Provider kinds: `well_known_urls`, `provider_metadata`, `provider_preset`, `provider_request`,
-//! `certificate_pem`.
+//! `certificate_pem`, `private_key_pem`.
 
 use super::support::*;
-use mailoauth::assertion::{certificate_der_from_pem, x5t_s256};
+use mailoauth::assertion::{certificate_der_from_pem, check_private_key, x5t_s256};
 use mailoauth::authorize::{build_authorize_url, AuthorizeRequest};
 use mailoauth::cloud::Protocol;
 use mailoauth::discovery::{parse_provider_metadata, well_known_urls};
@@ -19,6 +19,7 @@ pub fn run(kind: &str, v: &Value) -> Outcome {
         "provider_preset" => provider_preset(v),
         "provider_request" => provider_request(v),
         "certificate_pem" => certificate_pem(v),
+        "private_key_pem" => private_key_pem(v),
         other => Err(format!("kind {other:?} is not a provider kind")),
     }
 }
@@ -232,5 +233,27 @@ fn certificate_pem(v: &Value) -> Outcome {
         "x5t_s256",
         Some(x5t_s256(&der).as_str()),
         expect(v, "x5t_s256").as_str(),
+    )
+}
+
+fn private_key_pem(v: &Value) -> Outcome {
+    let r = check_private_key(s(v, "input", "certificate_pem")?, s(v, "input", "key_pem")?);
+    let Some(c) = check_error(v, r)? else {
+        return Ok(());
+    };
+    eq(
+        "key_format",
+        Some(c.key_format.as_str()),
+        expect(v, "key_format").as_str(),
+    )?;
+    eq(
+        "key_bits",
+        Some(u64::from(c.key_bits)),
+        expect(v, "key_bits").as_u64(),
+    )?;
+    eq(
+        "matches_certificate",
+        Some(c.matches_certificate),
+        expect(v, "matches_certificate").as_bool(),
     )
 }

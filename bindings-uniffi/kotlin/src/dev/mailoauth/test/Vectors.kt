@@ -476,6 +476,15 @@ private fun runCertificatePem(v: JsonObject) {
     eq("x5t_s256", x5tS256(der), v.expect().str("x5t_s256"))
 }
 
+private fun runPrivateKeyPem(v: JsonObject) {
+    val i = v.input()
+    val c = checkError(v) { checkPrivateKey(i.need("certificate_pem"), i.need("key_pem")) } ?: return
+    val x = v.expect()
+    eq("key_format", c.keyFormat, x.str("key_format"))
+    eq("key_bits", c.keyBits.toLong(), x.long("key_bits"))
+    eq("matches_certificate", c.matchesCertificate, x.opt("matches_certificate")?.asBoolean)
+}
+
 private fun runCloudPreset(v: JsonObject) {
     val c = checkError(v) { cloudFromName(v.input().need("cloud")) } ?: return
     val x = v.expect()
@@ -622,6 +631,7 @@ val KINDS: Map<String, (JsonObject) -> Unit> = mapOf(
     "provider_preset" to ::runProviderPreset,
     "provider_request" to ::runProviderRequest,
     "certificate_pem" to ::runCertificatePem,
+    "private_key_pem" to ::runPrivateKeyPem,
     "imap_auth" to ::runTranscript,
     "pop_auth" to ::runTranscript,
     "smtp_auth" to ::runTranscript,
