@@ -684,6 +684,53 @@ pub fn client_assertion_from_pem(
     Ok(a.expose_secret().to_owned())
 }
 
+/// What a private key is and whether it belongs to a certificate (`check_private_key`).
+#[pyclass(name = "KeyCheck", module = "mailoauth", frozen)]
+pub struct PyKeyCheck {
+    inner: assertion::KeyCheck,
+}
+
+#[pymethods]
+impl PyKeyCheck {
+    /// `pkcs8` (`BEGIN PRIVATE KEY`) or `pkcs1` (`BEGIN RSA PRIVATE KEY`).
+    #[getter]
+    fn key_format(&self) -> &str {
+        &self.inner.key_format
+    }
+    /// The RSA modulus size in bits (Entra ID needs at least 2048).
+    #[getter]
+    fn key_bits(&self) -> u32 {
+        self.inner.key_bits
+    }
+    /// Whether the key's public part is the certificate's.
+    #[getter]
+    fn matches_certificate(&self) -> bool {
+        self.inner.matches_certificate
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "KeyCheck(key_format={}, key_bits={}, matches_certificate={})",
+            self.inner.key_format.py_repr(),
+            self.inner.key_bits,
+            if self.inner.matches_certificate {
+                "True"
+            } else {
+                "False"
+            }
+        )
+    }
+}
+
+/// What a private key (PEM: PKCS#8 or PKCS#1, any line length) is and whether it belongs to the
+/// certificate (PEM), read without signing. Raises `InvalidInputError` with `code ==
+/// "encrypted_private_key"` for a passphrase-protected key, `"invalid_input"` for an unreadable one.
+#[pyfunction]
+pub fn check_private_key(certificate_pem: &str, private_key_pem: &str) -> PyResult<PyKeyCheck> {
+    Ok(PyKeyCheck {
+        inner: assertion::check_private_key(certificate_pem, private_key_pem).py()?,
+    })
+}
+
 /// What a client assertion signs, for signing elsewhere (an HSM, a key vault).
 #[pyclass(name = "AssertionInput", module = "mailoauth", frozen)]
 pub struct PyAssertionInput {
@@ -765,6 +812,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyDeviceAction>()?;
     m.add_class::<PyDevicePoller>()?;
     m.add_class::<PyAssertionInput>()?;
+    m.add_class::<PyKeyCheck>()?;
+    m.add_function(wrap_pyfunction!(check_private_key, m)?)?;
     m.add_function(wrap_pyfunction!(build_auth_code_request, m)?)?;
     m.add_function(wrap_pyfunction!(build_refresh_request, m)?)?;
     m.add_function(wrap_pyfunction!(build_client_credentials_request, m)?)?;

@@ -320,8 +320,12 @@ def run_client_credentials_request(v: dict[str, Any]) -> None:
             client_assertion=i.get("client_assertion"), client_auth=i.get("client_auth"),
         ),
     )
-    if r is None:
-        return
+    if r is not None:
+        check_request(v, r)
+
+
+def check_request(v: dict[str, Any], r: mailoauth.HttpRequest) -> None:
+    """``expect.url`` (as a URL), the optional ``expect.headers`` and ``expect.form`` (each once)."""
     x = v["expect"]
     url_eq(r.url, x["url"])
     for name, want in (x.get("headers") or {}).items():
@@ -332,6 +336,115 @@ def run_client_credentials_request(v: dict[str, Any]) -> None:
     if repeated:
         raise Mismatch(f"form fields sent more than once: {repeated}")
     eq("form", dict(fields), x["form"])
+
+
+def run_well_known_urls(v: dict[str, Any]) -> None:
+    urls = check_error(v, lambda: mailoauth.well_known_urls(v["input"]["issuer"]))
+    if urls is not None:
+        eq("urls", urls, v["expect"].get("urls"))
+
+
+METADATA_FIELDS = [
+    "issuer", "authorization_endpoint", "token_endpoint", "device_authorization_endpoint",
+    "revocation_endpoint", "grant_types_supported", "token_endpoint_auth_methods_supported",
+    "token_endpoint_auth_signing_alg_values_supported", "scopes_supported",
+    "code_challenge_methods_supported", "authorization_response_iss_parameter_supported",
+]
+
+
+def run_provider_metadata(v: dict[str, Any]) -> None:
+    i = v["input"]
+    resp = mailoauth.HttpResponse(i.get("status", 200), i["document"].encode())
+    m = check_error(v, lambda: mailoauth.parse_provider_metadata(resp, i["issuer"], i.get("now", 0)))
+    if m is None:
+        return
+    x = v["expect"]
+    for f in METADATA_FIELDS:
+        if f in x:
+            eq(f, getattr(m, f), x[f])
+    if "chosen_client_auth" in x:
+        try:
+            got = m.choose_client_auth(has_secret=i.get("has_secret", False), has_key=i.get("has_key", False))
+        except mailoauth.Error as e:
+            if e.code != "invalid_input":
+                raise Mismatch(f"choose_client_auth: unexpected error {e.code}: {e}") from None
+            got = None
+        eq("chosen_client_auth", got, x["chosen_client_auth"])
+
+
+def google_only(v: dict[str, Any]) -> None:
+    if v["input"]["provider"] != "google":
+        raise Mismatch(f"no preset request for provider {v['input']['provider']!r} (only google)")
+
+
+def run_provider_preset(v: dict[str, Any]) -> None:
+    google_only(v)
+    e = mailoauth.google_endpoints()
+    x = v["expect"]
+    eq("issuer", e.issuer, x.get("issuer"))
+    eq("authorize_url", e.authorize_url, x.get("authorize_url"))
+    eq("token_url", e.token_url, x.get("token_url"))
+    eq("device_authorization_url", e.device_authorization_url, x.get("device_authorization_url"))
+    eq("scopes", mailoauth.google_scopes(), x.get("scopes"))
+    for p in ("imap", "pop", "smtp"):
+        eq(p, list(mailoauth.google_mail_server(p)), x.get(p))
+
+
+def run_provider_request(v: dict[str, Any]) -> None:
+    i = v["input"]
+    request = i["request"]
+    if request == "device_flow":
+        check_error(v, lambda: mailoauth.check_device_flow(i["provider"], i["scopes"]))
+        return
+    google_only(v)
+    token_url = mailoauth.google_endpoints().token_url
+    if request == "redirect_uri":
+        check_error(v, lambda: mailoauth.check_google_redirect_uri(i["redirect_uri"]))
+    elif request == "authorize":
+
+        def url() -> str:
+            # The preset's redirect rule first, as a Google client applies it.
+            mailoauth.check_google_redirect_uri(i["redirect_uri"])
+            return mailoauth.AuthorizeRequest(
+                authorize_url=mailoauth.google_endpoints().authorize_url, client_id=i["client_id"],
+                redirect_uri=i["redirect_uri"], scopes=mailoauth.google_scopes(), state=i["state"],
+                code_challenge=i["code_challenge"], prompt=i.get("prompt"), login_hint=i.get("login_hint"),
+            ).url()
+
+        got = check_error(v, url)
+        if got is not None:
+            url_eq(got, v["expect"]["url"])
+    elif request == "auth_code":
+        r = check_error(v, lambda: mailoauth.build_auth_code_request(
+            token_url=token_url, client_id=i["client_id"], code=i["code"], redirect_uri=i["redirect_uri"],
+            code_verifier=i["code_verifier"], client_secret=i["client_secret"],
+        ))
+        if r is not None:
+            check_request(v, r)
+    elif request == "refresh":
+        r = check_error(v, lambda: mailoauth.build_refresh_request(
+            token_url=token_url, client_id=i["client_id"], refresh_token=i["refresh_token"],
+            client_secret=i["client_secret"],
+        ))
+        if r is not None:
+            check_request(v, r)
+    else:
+        raise Mismatch(f"input.request {request!r} is not a provider request")
+
+
+def run_certificate_pem(v: dict[str, Any]) -> None:
+    der = check_error(v, lambda: mailoauth.certificate_der_from_pem(v["input"]["pem"]))
+    if der is not None:
+        eq("x5t_s256", mailoauth.x5t_s256(der), v["expect"].get("x5t_s256"))
+
+
+def run_private_key_pem(v: dict[str, Any]) -> None:
+    c = check_error(v, lambda: mailoauth.check_private_key(v["input"]["certificate_pem"], v["input"]["key_pem"]))
+    if c is not None:
+        x = v["expect"]
+        eq("key_format", c.key_format, x.get("key_format"))
+        eq("key_bits", c.key_bits, x.get("key_bits"))
+        eq("matches_certificate", c.matches_certificate, x.get("matches_certificate"))
 
 
 def run_cloud_preset(v: dict[str, Any]) -> None:
@@ -461,6 +574,12 @@ KINDS: dict[str, Callable[[dict[str, Any]], None]] = {
     "cloud_preset": run_cloud_preset,
     "config_lint": run_config_lint,
     "runbook": run_runbook,
+    "well_known_urls": run_well_known_urls,
+    "provider_metadata": run_provider_metadata,
+    "provider_preset": run_provider_preset,
+    "provider_request": run_provider_request,
+    "certificate_pem": run_certificate_pem,
+    "private_key_pem": run_private_key_pem,
     "imap_auth": run_transcript,
     "pop_auth": run_transcript,
     "smtp_auth": run_transcript,

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { loadPackage } from "./load.mjs";
 
 const m = await loadPackage();
@@ -139,6 +140,17 @@ test("certificate assertion input is signed by the caller", () => {
   assert.equal(header["x5t#S256"], createHash("sha256").update(der).digest("base64url"));
   assert.deepEqual(header.x5c, [Buffer.from(der).toString("base64")]);
   throwsCode(() => m.buildAssertionSigningInput({ clientId: "c", tokenUrl: "https://a.example/t", jti, now: 1, includeX5C: true }, der), "invalid_input");
+});
+
+test("a private key is checked against its certificate without RSA in the package", () => {
+  const fixtures = new URL("../../tests/fixtures/", import.meta.url);
+  const read = (name) => readFileSync(new URL(name, fixtures), "utf8");
+  const cert = read("test-client-cert.pem");
+  assert.deepEqual({ ...m.checkPrivateKey(cert, read("test-client-key-pkcs1.pem")) },
+    { keyFormat: "pkcs1", keyBits: 2048, matchesCertificate: true });
+  assert.equal(m.checkPrivateKey(cert, read("test-other-key.pem")).matchesCertificate, false);
+  throwsCode(() => m.checkPrivateKey(cert, read("test-ec-key.pem")), "invalid_input");
+  throwsCode(() => m.checkPrivateKey(cert, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAMCAQE=\n-----END ENCRYPTED PRIVATE KEY-----\n"), "encrypted_private_key");
 });
 
 test("the remaining exports answer with the core's values", () => {
@@ -296,4 +308,18 @@ test("2026: reply codes, personal-account fixes, unrecognized refusals, Entra co
   assert.match(m.explainAadsts(50020).cause, /\(Not confirmed by Microsoft's documentation: .+\.\)$/);
   assert.deepEqual(m.parseAdminConsentRedirect("https://localhost/?code=0.AXoA&session_state=7e&state=s1", "s1"), { granted: true, tenant: null, scope: null, state: "s1" });
   throwsCode(() => m.parseAdminConsentRedirect("https://localhost/?code=0.AXoA&state=other", "s1"), "state_mismatch");
+});
+
+test("discovery and the Google preset (what the vectors do not reach)", () => {
+  const req = m.buildMetadataRequest(m.wellKnownUrls("https://accounts.google.com")[0]);
+  assert.deepEqual([req.method, req.url, req.header("accept")], ["GET", "https://accounts.google.com/.well-known/openid-configuration", "application/json"]);
+  const doc = '{"issuer":"https://idp.example/realms/mail","token_endpoint":"https://idp.example/realms/mail/token","grant_types_supported":["client_credentials"]}';
+  const meta = m.parseProviderMetadata(new m.HttpResponse(200, enc.encode(doc), []), "https://idp.example/realms/mail", 0);
+  camelSorted(meta.toJSON(), "ProviderMetadata.toJSON");
+  assert.equal(JSON.parse(JSON.stringify(meta)).tokenEndpoint, "https://idp.example/realms/mail/token");
+  assert.deepEqual(meta.endpoints(), { authorizeUrl: "", deviceAuthorizationUrl: "", issuer: "https://idp.example/realms/mail", tokenUrl: "https://idp.example/realms/mail/token" });
+  assert.ok(meta.supportsGrant("client_credentials") && !meta.supportsGrant("refresh_token"));
+  throwsCode(() => meta.chooseClientAuth(false, true), "invalid_input");
+  throwsCode(() => m.checkDeviceFlow("yahoo", []), "invalid_input");
+  assert.deepEqual(m.googleMailServer("pop"), { host: "pop.gmail.com", port: 995 });
 });

@@ -94,6 +94,28 @@ function checkFindings(v, findings) {
   }
 }
 
+// `expect.url` (as a URL), the optional `expect.headers` (case-insensitive names; null: absent)
+// and `expect.form` (each field exactly once, order not significant).
+function checkRequest(v, req) {
+  urlEq(req.url, v.expect.url);
+  for (const [name, want] of Object.entries(v.expect.headers ?? {})) eq(`header ${name}`, req.header(name) ?? null, want);
+  const got = [...new URLSearchParams(req.bodyText)].map(([k, x]) => `${k}=${x}`).sort();
+  const want = Object.entries(v.expect.form).map(([k, x]) => `${k}=${x}`).sort();
+  eq("form", got, want);
+}
+
+const METADATA_FIELDS = [
+  "issuer", "authorization_endpoint", "token_endpoint", "device_authorization_endpoint", "revocation_endpoint",
+  "grant_types_supported", "token_endpoint_auth_methods_supported", "token_endpoint_auth_signing_alg_values_supported",
+  "scopes_supported", "code_challenge_methods_supported", "authorization_response_iss_parameter_supported",
+];
+const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+
+// Google is the one preset with endpoints here (Microsoft's are `cloud_preset`'s).
+function googleOnly(v) {
+  if (v.input.provider !== "google") throw new Mismatch(`no preset request for provider ${JSON.stringify(v.input.provider)} (only google)`);
+}
+
 const KINDS = {
   xoauth2(v) {
     const b = checkError(v, () => m.xoauth2(v.input.user, v.input.token));
@@ -206,14 +228,82 @@ const KINDS = {
       tokenUrl: i.token_url, clientId: i.client_id, scope: i.scope, clientSecret: i.client_secret ?? undefined,
       clientAssertion: i.client_assertion ?? undefined, clientAuth: i.client_auth ?? undefined,
     }));
-    if (req === null) return;
-    urlEq(req.url, v.expect.url);
-    // Optional: headers the request must carry (case-insensitive names; null: absent).
-    for (const [name, want] of Object.entries(v.expect.headers ?? {})) eq(`header ${name}`, req.header(name) ?? null, want);
-    // Each field exactly once, order not significant: compare the sorted [name, value] pairs.
-    const got = [...new URLSearchParams(req.bodyText)].map(([k, x]) => `${k}=${x}`).sort();
-    const want = Object.entries(v.expect.form).map(([k, x]) => `${k}=${x}`).sort();
-    eq("form", got, want);
+    if (req !== null) checkRequest(v, req);
+  },
+  well_known_urls(v) {
+    const urls = checkError(v, () => m.wellKnownUrls(v.input.issuer));
+    if (urls !== null) eq("urls", urls, orNull(v.expect.urls));
+  },
+  provider_metadata(v) {
+    const i = v.input;
+    const resp = new m.HttpResponse(i.status ?? 200, enc.encode(i.document), []);
+    const meta = checkError(v, () => m.parseProviderMetadata(resp, i.issuer, i.now ?? 0));
+    if (meta === null) return;
+    const x = v.expect, rec = meta.toJSON();
+    for (const f of METADATA_FIELDS) if (f in x) eq(f, rec[camel(f)], x[f]);
+    if ("chosen_client_auth" in x) {
+      let got;
+      try { got = meta.chooseClientAuth(i.has_secret ?? false, i.has_key ?? false); } catch (e) {
+        if (!(e instanceof m.MailoauthError) || e.code !== "invalid_input") throw e;
+        got = null;
+      }
+      eq("chosen_client_auth", got, x.chosen_client_auth);
+    }
+  },
+  provider_preset(v) {
+    googleOnly(v);
+    const e = m.googleEndpoints(), x = v.expect;
+    eq("issuer", e.issuer, orNull(x.issuer));
+    eq("authorize_url", e.authorizeUrl, orNull(x.authorize_url));
+    eq("token_url", e.tokenUrl, orNull(x.token_url));
+    eq("device_authorization_url", e.deviceAuthorizationUrl, orNull(x.device_authorization_url));
+    eq("scopes", m.googleScopes(), orNull(x.scopes));
+    for (const p of ["imap", "pop", "smtp"]) {
+      const s = m.googleMailServer(p);
+      eq(p, [s.host, s.port], orNull(x[p]));
+    }
+  },
+  provider_request(v) {
+    const i = v.input;
+    if (i.request === "device_flow") { checkError(v, () => m.checkDeviceFlow(i.provider, i.scopes)); return; }
+    googleOnly(v);
+    const tokenUrl = m.googleEndpoints().tokenUrl;
+    if (i.request === "redirect_uri") {
+      checkError(v, () => m.checkGoogleRedirectUri(i.redirect_uri));
+    } else if (i.request === "authorize") {
+      const url = checkError(v, () => {
+        // The preset's redirect rule first, as a Google client applies it.
+        m.checkGoogleRedirectUri(i.redirect_uri);
+        return m.authorizeUrl({
+          authorizeUrl: m.googleEndpoints().authorizeUrl, clientId: i.client_id, redirectUri: i.redirect_uri,
+          scopes: m.googleScopes(), state: i.state, codeChallenge: i.code_challenge,
+          prompt: i.prompt ?? undefined, loginHint: i.login_hint ?? undefined,
+        });
+      });
+      if (url !== null) urlEq(url, v.expect.url);
+    } else if (i.request === "auth_code") {
+      const req = checkError(v, () => m.buildAuthCodeRequest({
+        tokenUrl, clientId: i.client_id, code: i.code, redirectUri: i.redirect_uri, codeVerifier: i.code_verifier,
+        scopes: [], clientSecret: i.client_secret,
+      }));
+      if (req !== null) checkRequest(v, req);
+    } else if (i.request === "refresh") {
+      const req = checkError(v, () => m.buildRefreshRequest({
+        tokenUrl, clientId: i.client_id, refreshToken: i.refresh_token, scopes: [], clientSecret: i.client_secret,
+      }));
+      if (req !== null) checkRequest(v, req);
+    } else throw new Mismatch(`input.request ${JSON.stringify(i.request)} is not a provider request`);
+  },
+  certificate_pem(v) {
+    const der = checkError(v, () => m.certificateDerFromPem(v.input.pem));
+    if (der !== null) eq("x5t_s256", m.x5tS256(der), orNull(v.expect.x5t_s256));
+  },
+  private_key_pem(v) {
+    const c = checkError(v, () => m.checkPrivateKey(v.input.certificate_pem, v.input.key_pem));
+    if (c === null) return;
+    eq("key_format", c.keyFormat, orNull(v.expect.key_format));
+    eq("key_bits", c.keyBits, orNull(v.expect.key_bits));
+    eq("matches_certificate", c.matchesCertificate, orNull(v.expect.matches_certificate));
   },
   cloud_preset(v) {
     const name = v.input.cloud;

@@ -8,6 +8,15 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ASSERTION: &'static str = r#"
+/** What a private key is and whether it belongs to a certificate (`checkPrivateKey`). */
+export interface KeyCheck {
+  /** `pkcs8` (BEGIN PRIVATE KEY) or `pkcs1` (BEGIN RSA PRIVATE KEY). */
+  keyFormat: "pkcs8" | "pkcs1";
+  /** The RSA modulus size in bits (Entra ID needs at least 2048). */
+  keyBits: number;
+  /** Whether the key's public part is the certificate's (else the server refuses every assertion). */
+  matchesCertificate: boolean;
+}
 export interface AssertionSigningInputOptions {
   clientId: string; tokenUrl: string; jti: string; now: number;
   lifetime?: number; alg?: "PS256" | "RS256"; includeX5c?: boolean;
@@ -21,6 +30,21 @@ extern "C" {
     /// A JS value of the TypeScript type `AssertionSigningInputOptions`.
     #[wasm_bindgen(typescript_type = "AssertionSigningInputOptions")]
     pub type AssertionSigningInputOptions;
+    /// A JS value of the TypeScript type `KeyCheck`.
+    #[wasm_bindgen(typescript_type = "KeyCheck")]
+    pub type KeyCheck;
+}
+
+/// What a private key (PEM: PKCS#8 or PKCS#1, any line length) is and whether it belongs to the
+/// certificate (PEM), read without signing; throws `encrypted_private_key` for a
+/// passphrase-protected key and `invalid_input` for an unreadable one.
+#[wasm_bindgen(js_name = checkPrivateKey)]
+pub fn check_private_key(
+    #[wasm_bindgen(js_name = "certificatePem")] certificate_pem: &str,
+    #[wasm_bindgen(js_name = "privateKeyPem")] private_key_pem: &str,
+) -> Result<KeyCheck, JsValue> {
+    let check = assertion::check_private_key(certificate_pem, private_key_pem).js()?;
+    Ok(crate::convert::to_js(&check)?.unchecked_into())
 }
 
 /// A `jti` (a version-4 GUID) from 16 bytes of `crypto.getRandomValues`.

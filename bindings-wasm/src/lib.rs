@@ -26,6 +26,8 @@ mod identity;
 mod json;
 #[cfg(feature = "full")]
 mod mail;
+#[cfg(feature = "full")]
+mod providers;
 mod sasl;
 mod tokens;
 
@@ -38,6 +40,8 @@ pub use http::*;
 pub use identity::*;
 #[cfg(feature = "full")]
 pub use mail::*;
+#[cfg(feature = "full")]
+pub use providers::*;
 pub use sasl::*;
 pub use tokens::*;
 

@@ -7,6 +7,9 @@ import init, {
   wellKnownApps, buildRunbook, randomState, microsoftEndpoints, cloud, parseTenant,
   parseDevicePollResponse, parseDeviceAuthorizationResponse, decodeErrorChallenge,
   lintConfig, checkClientCredentials, impliedTenant, sendAsCommand, runbookVariants, cloudPresets,
+  wellKnownUrls, parseProviderMetadata, checkDeviceFlow, googleEndpoints, googleScopes, googleMailServer,
+  checkGoogleRedirectUri, ProviderMetadata, type ProviderMetadataRecord,
+  checkPrivateKey, buildAssertionSigningInput, x5tSha1, type KeyCheck,
   type Explanation, type TokenLint, type WellKnownApp, type Runbook, type MailAction,
   type LintFinding, type Severity, type RunbookVariant, type CloudArg,
 } from "../../target/wasm-pkg/mailoauth_wasm.js";
@@ -70,6 +73,20 @@ export async function typed(): Promise<string> {
   const challenge = decodeErrorChallenge("e30=");
   const tenantKind: string = parseTenant("contoso.com").kind;
   const host: string = cloud("china").imapHost;
+  const wk: string[] = wellKnownUrls("https://accounts.google.com");
+  const meta: ProviderMetadata = parseProviderMetadata(new HttpResponse(200, "{}", undefined), "https://a", 0);
+  const rec: ProviderMetadataRecord = meta.toJSON();
+  const dev: string | null = rec.deviceAuthorizationEndpoint;
+  const method: string = meta.chooseClientAuth(true, false);
+  const grants: boolean = meta.supportsGrant("refresh_token");
+  checkDeviceFlow("google", googleScopes());
+  checkGoogleRedirectUri("http://127.0.0.1:8080/");
+  const gmail: number = googleMailServer("imap").port;
+  const key: KeyCheck = checkPrivateKey("-----BEGIN CERTIFICATE-----", "-----BEGIN PRIVATE KEY-----");
+  const keyOk: boolean = key.matchesCertificate && key.keyBits >= 2048 && key.keyFormat === "pkcs8";
+  const adfs: string = buildAssertionSigningInput({ clientId: "c", tokenUrl, jti: "j", now: 0, alg: "RS256", includeX5c: false, includeX5t: true }, body).headerJson;
+  const sha1: string = x5tSha1(body);
+  const gtoken: string = googleEndpoints().tokenUrl;
   // The declarations are real types, not `any`: each line below must be a type error.
   // @ts-expect-error: a number is not a tenant
   adminConsentUrl({ tenant: 1, clientId: "x" });
@@ -89,8 +106,8 @@ export async function typed(): Promise<string> {
   diagnoseReply("smtp", "535 5.7.3", "yes");
   // @ts-expect-error: checkClientCredentials returns nothing
   const ccOk: boolean = checkClientCredentials("contoso.com");
-  void [fatalSeverity, sevCheck, ccOk];
+  void [fatalSeverity, sevCheck, ccOk, keyOk];
   void wrong;
   return [retired, url, rb.text, ms, other, s, findings, ex?.title, dcode, kind, next.kind, poll.state, challenge.status, tenantKind, host,
-    severities, fatal, variants, rbac.text, implied, presets, sendAs, personal?.fix].join();
+    severities, fatal, variants, rbac.text, implied, presets, sendAs, personal?.fix, wk, dev, method, grants, gmail, gtoken, adfs, sha1].join();
 }

@@ -424,7 +424,6 @@ fn decode_pem_body(body: &str) -> Option<Vec<u8>> {
     STANDARD.decode(compact).ok()
 }
 
-#[cfg(any(feature = "rsa", feature = "fuzzing"))]
 /// The form of a private key PEM block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyForm {
@@ -434,7 +433,6 @@ pub(crate) enum KeyForm {
     Pkcs1,
 }
 
-#[cfg(any(feature = "rsa", feature = "fuzzing"))]
 /// The DER of the private key in a PEM text (which may hold the certificate too), and its form.
 ///
 /// Fails with [`Error::EncryptedPrivateKey`] for an encrypted key (PKCS#8 `ENCRYPTED PRIVATE
@@ -469,11 +467,9 @@ pub(crate) fn private_key_der(pem: &str) -> Result<(KeyForm, Vec<u8>)> {
     Ok((form, der))
 }
 
-#[cfg(any(feature = "rsa", feature = "fuzzing"))]
 /// A DER element's tag, content, whole encoding, and the input after it.
 type DerElement<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
 
-#[cfg(any(feature = "rsa", feature = "fuzzing"))]
 /// One DER element (ITU-T X.690 section 8.1): its tag, its content and what follows it. `None`
 /// for a multi-byte tag, an indefinite or oversized length, or an element that runs past the end.
 fn der_element(input: &[u8]) -> Option<DerElement<'_>> {
@@ -501,7 +497,6 @@ fn der_element(input: &[u8]) -> Option<DerElement<'_>> {
     Some((tag, content, whole, input.get(end..)?))
 }
 
-#[cfg(any(feature = "rsa", feature = "fuzzing"))]
 /// The DER of the `subjectPublicKeyInfo` of an X.509 certificate (RFC 5280 section 4.1): the
 /// seventh element of `tbsCertificate` counting the optional `[0]` version. `None` when the DER
 /// is not shaped like a certificate.
@@ -661,31 +656,10 @@ mod signing {
         };
         Ok(finish_assertion(input, &signature))
     }
-
-    /// Whether the key's public part is the certificate's (its SubjectPublicKeyInfo, compared
-    /// as DER): catches a key and certificate that do not belong together before the server
-    /// answers (Entra: AADSTS700027). Fails with [`Error::InvalidInput`] when the certificate
-    /// is not shaped like an X.509 certificate.
-    pub(super) fn key_matches_certificate(key: &RsaPrivateKey, cert_der: &[u8]) -> Result<bool> {
-        let (n, e) = certificate_spki(cert_der)
-            .and_then(rsa_public_key_of_spki)
-            .ok_or_else(|| {
-                Error::invalid_input(
-                    "the certificate PEM block does not hold an X.509 certificate with an RSA key (no SubjectPublicKeyInfo found)",
-                )
-            })?;
-        // DER INTEGERs carry a leading zero when the top bit is set; the key's bytes do not.
-        let strip = |b: &[u8]| -> Vec<u8> {
-            let first = b.iter().position(|x| *x != 0).unwrap_or(b.len());
-            b.get(first..).unwrap_or_default().to_vec()
-        };
-        Ok(strip(n) == key.n().to_bytes_be() && strip(e) == key.e().to_bytes_be())
-    }
 }
 
 /// The modulus and public exponent of an RSA `SubjectPublicKeyInfo` (RFC 8017 appendix A.1.1:
 /// the BIT STRING holds `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`).
-#[cfg(feature = "rsa")]
 fn rsa_public_key_of_spki(spki: &[u8]) -> Option<(&[u8], &[u8])> {
     let (_, content, _, _) = der_element(spki)?;
     let (_, _, _, rest) = der_element(content)?; // the AlgorithmIdentifier
@@ -700,6 +674,110 @@ fn rsa_public_key_of_spki(spki: &[u8]) -> Option<(&[u8], &[u8])> {
     let (tag_n, n, _, rest) = der_element(seq)?;
     let (tag_e, e, _, _) = der_element(rest)?;
     (tag_n == 0x02 && tag_e == 0x02).then_some((n, e))
+}
+
+/// The DER of `rsaEncryption`'s OBJECT IDENTIFIER 1.2.840.113549.1.1.1 (RFC 8017 appendix A.1).
+const RSA_ENCRYPTION_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+
+/// The modulus and public exponent inside an RSA private key's DER: PKCS#1 `RSAPrivateKey ::=
+/// SEQUENCE { version, modulus, publicExponent, ... }` (RFC 8017 appendix A.1.2), or PKCS#8
+/// `PrivateKeyInfo ::= SEQUENCE { version, AlgorithmIdentifier, OCTET STRING RSAPrivateKey }`
+/// (RFC 5958 section 2) whose algorithm is `rsaEncryption`. `None` for any other shape (an EC
+/// key among them).
+fn rsa_public_numbers_of_key(form: KeyForm, der: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (tag, seq, _, _) = der_element(der)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let rsa_key = match form {
+        KeyForm::Pkcs1 => seq,
+        KeyForm::Pkcs8 => {
+            let (tag, _, _, rest) = der_element(seq)?; // version
+            if tag != 0x02 {
+                return None;
+            }
+            let (tag, alg, _, rest) = der_element(rest)?;
+            let (oid_tag, oid, _, _) = der_element(alg)?;
+            if tag != 0x30 || oid_tag != 0x06 || oid != RSA_ENCRYPTION_OID {
+                return None;
+            }
+            let (tag, octets, _, _) = der_element(rest)?;
+            if tag != 0x04 {
+                return None;
+            }
+            let (tag, inner, _, _) = der_element(octets)?;
+            if tag != 0x30 {
+                return None;
+            }
+            inner
+        }
+    };
+    let (tag, _, _, rest) = der_element(rsa_key)?; // version
+    let (tag_n, n, _, rest) = der_element(rest).filter(|_| tag == 0x02)?;
+    let (tag_e, e, _, _) = der_element(rest)?;
+    (tag_n == 0x02 && tag_e == 0x02).then_some((n, e))
+}
+
+/// A DER INTEGER's magnitude without the leading zero octets DER adds when the top bit is set.
+fn unsigned(b: &[u8]) -> &[u8] {
+    let first = b.iter().position(|x| *x != 0).unwrap_or(b.len());
+    b.get(first..).unwrap_or_default()
+}
+
+/// What a private key is and whether it belongs to a certificate ([`check_private_key`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct KeyCheck {
+    /// `pkcs8` (`BEGIN PRIVATE KEY`) or `pkcs1` (`BEGIN RSA PRIVATE KEY`).
+    pub key_format: String,
+    /// The size of the RSA modulus in bits (Entra ID needs at least 2048).
+    pub key_bits: u32,
+    /// Whether the key's public part (modulus and exponent) is the certificate's
+    /// `subjectPublicKeyInfo`: when it is not, the server refuses every assertion (Entra:
+    /// AADSTS700027).
+    pub matches_certificate: bool,
+}
+
+/// Reads a private key and its certificate as people have them (PEM of any line length, CRLF,
+/// one-line bodies, key and certificate in one file) and says what the key is and whether it
+/// belongs to the certificate, without signing anything (no `rsa` feature needed; the wasm
+/// build has it too). [`client_assertion_from_pem`] runs the same check before it signs.
+///
+/// Fails with [`Error::EncryptedPrivateKey`] for a passphrase-protected key (naming the
+/// `openssl` command that decrypts it), and with [`Error::InvalidInput`] when there is no
+/// certificate or key block, the base64 is bad, the key is not RSA (EC keys are not supported),
+/// or the certificate holds no RSA public key. Messages never hold key material.
+pub fn check_private_key(cert_pem: &str, key_pem: &str) -> Result<KeyCheck> {
+    let cert_der = certificate_der_from_pem(cert_pem)?;
+    let (form, key_der) = private_key_der(key_pem)?;
+    let (n, e) = rsa_public_numbers_of_key(form, &key_der).ok_or_else(|| {
+        Error::invalid_input(
+            "the private key PEM could not be read as an RSA key (PKCS#8 or PKCS#1; EC keys are not supported)",
+        )
+    })?;
+    let (cert_n, cert_e) = certificate_spki(&cert_der)
+        .and_then(rsa_public_key_of_spki)
+        .ok_or_else(|| {
+            Error::invalid_input(
+                "the certificate PEM block does not hold an X.509 certificate with an RSA key (no SubjectPublicKeyInfo found)",
+            )
+        })?;
+    let n = unsigned(n);
+    let bits = n.first().map_or(0, |top| {
+        u32::try_from(n.len())
+            .unwrap_or(u32::MAX / 8)
+            .saturating_mul(8)
+            .saturating_sub(top.leading_zeros())
+    });
+    Ok(KeyCheck {
+        key_format: match form {
+            KeyForm::Pkcs8 => "pkcs8",
+            KeyForm::Pkcs1 => "pkcs1",
+        }
+        .to_owned(),
+        key_bits: bits,
+        matches_certificate: n == unsigned(cert_n) && unsigned(e) == unsigned(cert_e),
+    })
 }
 
 /// Signs an assertion with an RSA private key in PEM (PKCS#8 `BEGIN PRIVATE KEY`, or PKCS#1
@@ -778,7 +856,7 @@ pub fn client_assertion_from_pem_with(
 ) -> Result<Secret> {
     let cert_der = certificate_der_from_pem(cert_pem)?;
     let key = signing::parse_private_key(key_pem)?;
-    if !signing::key_matches_certificate(&key, &cert_der)? {
+    if !check_private_key(cert_pem, key_pem)?.matches_certificate {
         return Err(Error::invalid_input(
             "the private key does not belong to the certificate (its public key is not in it): Entra would answer AADSTS700027",
         ));
@@ -1053,6 +1131,7 @@ mod tests {
         use super::*;
         use rsa::pkcs8::DecodePrivateKey;
         use rsa::signature::Verifier;
+        use rsa::traits::PublicKeyParts as _;
         use rsa::{RsaPrivateKey, RsaPublicKey};
 
         const KEY_PKCS1_PEM: &str = include_str!("../../tests/fixtures/test-client-key-pkcs1.pem");
@@ -1367,6 +1446,64 @@ mod tests {
             )
             .unwrap_err();
             assert!(e.to_string().contains("X.509"), "{e}");
+        }
+
+        /// The key check needs no RSA arithmetic, and agrees with the `rsa` crate's reading of
+        /// the same keys: format, modulus size, whether the key is the certificate's.
+        #[test]
+        fn key_check_reads_keys_without_signing() {
+            const EC_KEY_PEM: &str = include_str!("../../tests/fixtures/test-ec-key.pem");
+            let check = |key: &str| check_private_key(CERT_PEM, key);
+            let pkcs8 = check(KEY_PEM).unwrap();
+            assert_eq!(
+                (
+                    pkcs8.key_format.as_str(),
+                    pkcs8.key_bits,
+                    pkcs8.matches_certificate
+                ),
+                ("pkcs8", 2048, true)
+            );
+            let pkcs1 = check(KEY_PKCS1_PEM).unwrap();
+            assert_eq!(
+                (
+                    pkcs1.key_format.as_str(),
+                    pkcs1.key_bits,
+                    pkcs1.matches_certificate
+                ),
+                ("pkcs1", 2048, true)
+            );
+            assert!(!check(OTHER_KEY_PEM).unwrap().matches_certificate);
+            let small = check(SMALL_KEY_PEM).unwrap();
+            assert_eq!(
+                small.key_bits,
+                u32::try_from(RsaPrivateKey::from_pkcs8_pem(SMALL_KEY_PEM).unwrap().size() * 8)
+                    .unwrap()
+            );
+            assert!(!small.matches_certificate);
+            // A key and its certificate in one file, either order.
+            let both = format!("{KEY_PKCS1_PEM}{CERT_PEM}");
+            assert!(check_private_key(&both, &both).unwrap().matches_certificate);
+            let e = check(EC_KEY_PEM).unwrap_err();
+            assert_eq!(e.code(), "invalid_input");
+            assert!(e.to_string().contains("EC keys are not supported"), "{e}");
+            let encrypted = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAMCAQE=\n-----END ENCRYPTED PRIVATE KEY-----\n";
+            assert_eq!(
+                check(encrypted).unwrap_err().code(),
+                "encrypted_private_key"
+            );
+            // client_assertion_from_pem refuses the other key with the same verdict.
+            let e = client_assertion_from_pem(
+                CLIENT,
+                TOKEN_URL,
+                CERT_PEM,
+                OTHER_KEY_PEM,
+                "j",
+                NOW,
+                AssertionAlg::RS256,
+                &[],
+            )
+            .unwrap_err();
+            assert!(e.to_string().contains("AADSTS700027"), "{e}");
         }
 
         #[test]

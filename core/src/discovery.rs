@@ -50,6 +50,7 @@ pub const OAUTH_AUTHORIZATION_SERVER: &str = ".well-known/oauth-authorization-se
 /// Discovery fields of the same names). Lists the server left out hold the defaults of RFC 8414
 /// (see each field); endpoints it left out are `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ProviderMetadata {
     /// `issuer`: the server's issuer identifier, identical to the one asked for.
     pub issuer: String,

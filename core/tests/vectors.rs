@@ -16,6 +16,7 @@ mod vectors {
     pub mod diagnose;
     pub mod identity;
     pub mod mail;
+    pub mod providers;
     pub mod sasl;
     pub mod support;
     pub mod tokens;
@@ -38,6 +39,8 @@ fn dispatch(kind: &str, v: &Value) -> Outcome {
         "token_response" | "device_authorization_response" | "device_poll_response" => {
             vectors::tokens::run(kind, v)
         }
+        "well_known_urls" | "provider_metadata" | "provider_preset" | "provider_request"
+        | "certificate_pem" | "private_key_pem" => vectors::providers::run(kind, v),
         "diagnose_token_error" | "access_token_lint" | "config_lint" | "runbook" => {
             vectors::diagnose::run(kind, v)
         }

@@ -64,6 +64,8 @@ __all__ = [
     "jti_from_random",
     "x5t_s256",
     "x5t_sha1",
+    "KeyCheck",
+    "check_private_key",
     "certificate_der_from_pem",
     "client_assertion_from_pem",
     "build_assertion_signing_input",
@@ -688,6 +690,17 @@ class DevicePoller:
 def jti_from_random(random: bytes) -> str: ...
 def x5t_s256(certificate_der: bytes) -> str: ...
 def x5t_sha1(certificate_der: bytes) -> str: ...
+
+@final
+class KeyCheck:
+    @property
+    def key_format(self) -> Literal["pkcs8", "pkcs1"]: ...
+    @property
+    def key_bits(self) -> int: ...
+    @property
+    def matches_certificate(self) -> bool: ...
+
+def check_private_key(certificate_pem: str, private_key_pem: str) -> KeyCheck: ...
 def certificate_der_from_pem(pem: str) -> bytes: ...
 def client_assertion_from_pem(
     *,

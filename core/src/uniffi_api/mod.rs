@@ -30,6 +30,7 @@
 //! | `sasl.rs` | XOAUTH2 / OAUTHBEARER strings, their decoding, the failure challenge |
 //! | `identity.rs` | PKCE, the authorize URL and redirect, admin consent |
 //! | `tokens.rs` | token requests and responses, `TokenSet`, the device-code flow, client assertions |
+//! | `providers.rs` | authorization server discovery (`ProviderMetadata`), the Google preset, the device-flow check per provider |
 //! | `mail.rs` | `ImapAuth`, `PopAuth`, `SmtpAuth` state machines; IMAP/POP3/SMTP line helpers for raw-socket drivers |
 //! | `diagnose.rs` | Entra error explainer, mail-reply diagnosis, token and configuration lints, the admin runbook |
 //!
@@ -48,6 +49,7 @@ mod errors;
 mod http;
 mod identity;
 mod mail;
+mod providers;
 mod sasl;
 mod tokens;
 mod types;
@@ -59,7 +61,8 @@ mod tests;
 // scaffolding, not through Rust paths).
 #[cfg(test)]
 use {
-    cloud::*, diagnose::*, errors::*, http::*, identity::*, mail::*, sasl::*, tokens::*, types::*,
+    cloud::*, diagnose::*, errors::*, http::*, identity::*, mail::*, providers::*, sasl::*,
+    tokens::*, types::*,
 };
 
 /// The version of the core this binding was built from.

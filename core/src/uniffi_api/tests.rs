@@ -381,3 +381,39 @@ fn client_credentials_with_client_secret_basic() {
     .unwrap_err();
     assert_eq!(error_code(e), "invalid_input");
 }
+
+#[test]
+fn provider_metadata_methods_and_the_google_preset() {
+    let doc = r#"{"issuer":"https://idp.example/realms/mail","token_endpoint":"https://idp.example/realms/mail/token",
+      "device_authorization_endpoint":"https://idp.example/realms/mail/device",
+      "token_endpoint_auth_methods_supported":["client_secret_post","private_key_jwt"],
+      "authorization_response_iss_parameter_supported":true}"#;
+    let response = HttpResponse {
+        status: 200,
+        headers: vec![],
+        body: doc.as_bytes().to_vec(),
+    };
+    let m = parse_provider_metadata(response, "https://idp.example/realms/mail".into(), 0).unwrap();
+    assert_eq!(
+        m.ffi_choose_client_auth(true, true).unwrap(),
+        "private_key_jwt"
+    );
+    assert_eq!(
+        m.ffi_choose_client_auth(true, false).unwrap(),
+        "client_secret_post"
+    );
+    assert_eq!(
+        error_code(m.ffi_choose_client_auth(false, false).unwrap_err()),
+        "invalid_input"
+    );
+    assert_eq!(
+        m.ffi_endpoints().device_authorization_url,
+        "https://idp.example/realms/mail/device"
+    );
+    assert!(m.ffi_supports_grant("authorization_code".into()));
+    assert_eq!(
+        error_code(check_device_flow("gmail".into(), google_scopes()).unwrap_err()),
+        "unsupported_flow"
+    );
+    assert_eq!(google_mail_server(Protocol::Smtp).port, 587);
+}

@@ -442,6 +442,17 @@ pub fn jti_from_random(random: Vec<u8>) -> Result<String> {
     Ok(assertion::jti_from_random(&bytes))
 }
 
+// `KeyCheck` is the core's own record (derived behind the feature).
+pub use crate::assertion::KeyCheck;
+
+/// What a private key (PEM: PKCS#8 or PKCS#1, any line length) is and whether it belongs to the
+/// certificate (PEM), read without signing; `encrypted_private_key` for a passphrase-protected
+/// key.
+#[uniffi::export]
+pub fn check_private_key(certificate_pem: String, private_key_pem: String) -> Result<KeyCheck> {
+    assertion::check_private_key(&certificate_pem, &private_key_pem).ffi()
+}
+
 /// `x5t`: base64url(SHA-1 of the certificate's DER), the thumbprint AD FS reads.
 #[uniffi::export]
 pub fn x5t_sha1(certificate_der: Vec<u8>) -> String {

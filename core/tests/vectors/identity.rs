@@ -141,27 +141,7 @@ fn client_credentials_request(v: &Value) -> Outcome {
     let Some(req) = check_error(v, r)? else {
         return Ok(());
     };
-    url_eq(&req.url, s(v, "expect", "url")?)?;
-    // Optional: headers the request must carry (names case-insensitive; null: absent).
-    if let Some(headers) = v["expect"].get("headers").and_then(Value::as_object) {
-        for (name, want) in headers {
-            eq(&format!("header {name}"), req.header(name), want.as_str())?;
-        }
-    }
-    let mut got = req.form_fields();
-    got.sort();
-    let mut want: Vec<(String, String)> = expect(v, "form")
-        .as_object()
-        .ok_or("expect.form missing or not an object")?
-        .iter()
-        .map(|(k, x)| {
-            x.as_str()
-                .map(|x| (k.clone(), x.to_owned()))
-                .ok_or_else(|| format!("expect.form.{k} is not a string"))
-        })
-        .collect::<Result<_, _>>()?;
-    want.sort();
-    eq("form", got, want)
+    check_request(v, &req)
 }
 
 fn cloud_preset(v: &Value) -> Outcome {

@@ -93,3 +93,46 @@ pub fn url_eq(got: &str, want: &str) -> Outcome {
         Err(format!("url: got {got}, want {want}"))
     }
 }
+
+/// Checks a form request against `expect.url` (as a URL), the optional `expect.headers` (names
+/// case-insensitive; null: absent) and `expect.form` (each field once, order not significant).
+pub fn check_request(v: &Value, req: &mailoauth::http::HttpRequest) -> Outcome {
+    url_eq(&req.url, s(v, "expect", "url")?)?;
+    if let Some(headers) = v["expect"].get("headers").and_then(Value::as_object) {
+        for (name, want) in headers {
+            eq(&format!("header {name}"), req.header(name), want.as_str())?;
+        }
+    }
+    let mut got = req.form_fields();
+    got.sort();
+    let mut want: Vec<(String, String)> = expect(v, "form")
+        .as_object()
+        .ok_or("expect.form missing or not an object")?
+        .iter()
+        .map(|(k, x)| {
+            x.as_str()
+                .map(|x| (k.clone(), x.to_owned()))
+                .ok_or_else(|| format!("expect.form.{k} is not a string"))
+        })
+        .collect::<Result<_, _>>()?;
+    want.sort();
+    eq("form", got, want)
+}
+
+/// `expect.<key>` as a list of strings, when present.
+pub fn opt_strings(v: &Value, key: &str) -> Result<Option<Vec<String>>, String> {
+    match v.get("expect").and_then(|e| e.get(key)) {
+        None => Ok(None),
+        Some(x) => x
+            .as_array()
+            .ok_or_else(|| format!("expect.{key} is not an array"))?
+            .iter()
+            .map(|s| {
+                s.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("expect.{key} holds a non-string"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+    }
+}

@@ -350,6 +350,11 @@ private fun runClientCredentialsRequest(v: JsonObject) {
             clientSecret = i.str("client_secret"), clientAssertion = i.str("client_assertion"), clientAuth = i.str("client_auth"),
         )
     } ?: return
+    checkRequest(v, req)
+}
+
+/** `expect.url` (as a URL), the optional `expect.headers` and `expect.form` (each field once). */
+private fun checkRequest(v: JsonObject, req: HttpRequest) {
     val x = v.expect()
     urlEq(req.url, x.str("url") ?: throw Mismatch("expect.url is missing"))
     // Optional: headers the request must carry, names compared case-insensitively.
@@ -360,6 +365,124 @@ private fun runClientCredentialsRequest(v: JsonObject) {
     val want = (x.obj("form") ?: throw Mismatch("expect.form is missing")).entrySet().map { it.key to it.value.asString }
     val order = compareBy<Pair<String, String>>({ it.first }, { it.second })
     eq("form", req.formFields().map { it.name to it.value }.sortedWith(order), want.sortedWith(order))
+}
+
+private fun runWellKnownUrls(v: JsonObject) {
+    val urls = checkError(v) { wellKnownUrls(v.input().need("issuer")) } ?: return
+    eq("urls", urls, v.expect().strings("urls"))
+}
+
+private fun runProviderMetadata(v: JsonObject) {
+    val i = v.input()
+    val resp = HttpResponse(
+        status = (i.long("status") ?: 200L).toUShort(),
+        headers = listOf(),
+        body = i.need("document").toByteArray(Charsets.UTF_8),
+    )
+    val m = checkError(v) { parseProviderMetadata(resp, i.need("issuer"), (i.long("now") ?: 0L).toULong()) } ?: return
+    val x = v.expect()
+    val texts = mapOf(
+        "issuer" to m.issuer,
+        "authorization_endpoint" to m.authorizationEndpoint,
+        "token_endpoint" to m.tokenEndpoint,
+        "device_authorization_endpoint" to m.deviceAuthorizationEndpoint,
+        "revocation_endpoint" to m.revocationEndpoint,
+    )
+    for ((f, got) in texts) if (x.has(f)) eq(f, got, x.str(f))
+    val lists = mapOf(
+        "grant_types_supported" to m.grantTypesSupported,
+        "token_endpoint_auth_methods_supported" to m.tokenEndpointAuthMethodsSupported,
+        "token_endpoint_auth_signing_alg_values_supported" to m.tokenEndpointAuthSigningAlgValuesSupported,
+        "scopes_supported" to m.scopesSupported,
+        "code_challenge_methods_supported" to m.codeChallengeMethodsSupported,
+    )
+    for ((f, got) in lists) if (x.has(f)) eq(f, got, x.strings(f))
+    val iss = "authorization_response_iss_parameter_supported"
+    if (x.has(iss)) eq(iss, m.authorizationResponseIssParameterSupported, x.opt(iss)?.asBoolean)
+    if (x.has("chosen_client_auth")) {
+        val flag = { k: String -> i.opt(k)?.asBoolean ?: false }
+        val got = try {
+            m.chooseClientAuth(flag("has_secret"), flag("has_key"))
+        } catch (e: MailoauthException) {
+            if (e.code != "invalid_input") throw Mismatch("chooseClientAuth: unexpected error ${e.code}: ${e.message}")
+            null
+        }
+        eq("chosen_client_auth", got, x.str("chosen_client_auth"))
+    }
+}
+
+/** Google is the one preset with endpoints here (Microsoft's are `cloud_preset`'s). */
+private fun googleOnly(v: JsonObject) {
+    val p = v.input().need("provider")
+    if (p != "google") throw Mismatch("no preset request for provider \"$p\" (only google)")
+}
+
+private fun runProviderPreset(v: JsonObject) {
+    googleOnly(v)
+    val e = googleEndpoints()
+    val x = v.expect()
+    eq("issuer", e.issuer, x.str("issuer"))
+    eq("authorize_url", e.authorizeUrl, x.str("authorize_url"))
+    eq("token_url", e.tokenUrl, x.str("token_url"))
+    eq("device_authorization_url", e.deviceAuthorizationUrl, x.str("device_authorization_url"))
+    eq("scopes", googleScopes(), x.strings("scopes"))
+    for ((f, p) in listOf("imap" to Protocol.IMAP, "pop" to Protocol.POP, "smtp" to Protocol.SMTP)) {
+        val s = googleMailServer(p)
+        val want = x.opt(f)?.asJsonArray
+        eq(f, listOf<Any?>(s.host, s.port.toLong()), listOf<Any?>(want?.get(0)?.asString, want?.get(1)?.asLong))
+    }
+}
+
+private fun runProviderRequest(v: JsonObject) {
+    val i = v.input()
+    val request = i.need("request")
+    if (request == "device_flow") {
+        checkError(v) { checkDeviceFlow(i.need("provider"), i.strings("scopes") ?: throw Mismatch("input.scopes is missing")) }
+        return
+    }
+    googleOnly(v)
+    val tokenUrl = googleEndpoints().tokenUrl
+    when (request) {
+        "redirect_uri" -> checkError(v) { checkGoogleRedirectUri(i.need("redirect_uri")) }
+        "authorize" -> {
+            val url = checkError(v) {
+                // The preset's redirect rule first, as a Google client applies it.
+                checkGoogleRedirectUri(i.need("redirect_uri"))
+                authorizeUrl(
+                    AuthorizeRequest(
+                        authorizeUrl = googleEndpoints().authorizeUrl, clientId = i.need("client_id"),
+                        redirectUri = i.need("redirect_uri"), scopes = googleScopes(), state = i.need("state"),
+                        codeChallenge = i.need("code_challenge"), prompt = i.str("prompt"), loginHint = i.str("login_hint"),
+                    ),
+                )
+            } ?: return
+            urlEq(url, v.expect().str("url") ?: throw Mismatch("expect.url is missing"))
+        }
+        "auth_code" -> checkError(v) {
+            buildAuthCodeRequest(
+                tokenUrl, i.need("client_id"), i.need("code"), i.need("redirect_uri"), i.need("code_verifier"),
+                clientSecret = i.need("client_secret"),
+            )
+        }?.let { checkRequest(v, it) }
+        "refresh" -> checkError(v) {
+            buildRefreshRequest(tokenUrl, i.need("client_id"), i.need("refresh_token"), clientSecret = i.need("client_secret"))
+        }?.let { checkRequest(v, it) }
+        else -> throw Mismatch("input.request \"$request\" is not a provider request")
+    }
+}
+
+private fun runCertificatePem(v: JsonObject) {
+    val der = checkError(v) { certificateDerFromPem(v.input().need("pem")) } ?: return
+    eq("x5t_s256", x5tS256(der), v.expect().str("x5t_s256"))
+}
+
+private fun runPrivateKeyPem(v: JsonObject) {
+    val i = v.input()
+    val c = checkError(v) { checkPrivateKey(i.need("certificate_pem"), i.need("key_pem")) } ?: return
+    val x = v.expect()
+    eq("key_format", c.keyFormat, x.str("key_format"))
+    eq("key_bits", c.keyBits.toLong(), x.long("key_bits"))
+    eq("matches_certificate", c.matchesCertificate, x.opt("matches_certificate")?.asBoolean)
 }
 
 private fun runCloudPreset(v: JsonObject) {
@@ -503,6 +626,12 @@ val KINDS: Map<String, (JsonObject) -> Unit> = mapOf(
     "runbook" to ::runRunbook,
     "client_credentials_request" to ::runClientCredentialsRequest,
     "cloud_preset" to ::runCloudPreset,
+    "well_known_urls" to ::runWellKnownUrls,
+    "provider_metadata" to ::runProviderMetadata,
+    "provider_preset" to ::runProviderPreset,
+    "provider_request" to ::runProviderRequest,
+    "certificate_pem" to ::runCertificatePem,
+    "private_key_pem" to ::runPrivateKeyPem,
     "imap_auth" to ::runTranscript,
     "pop_auth" to ::runTranscript,
     "smtp_auth" to ::runTranscript,
