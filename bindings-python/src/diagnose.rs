@@ -143,11 +143,6 @@ pub fn entra_catalogue() -> Vec<PyExplanation> {
         .collect()
 }
 
-/// Explains a core error (used by the error mapping: `mailoauth.Error.explanation`).
-pub fn explain_error(e: &mailoauth::Error) -> PyExplanation {
-    entra::explain_error(e).into()
-}
-
 /// One lint finding: a stable code, its `severity` (`error`: the login or request will fail as
 /// configured; `warning`: it may fail, or works only in a set-up the lint cannot see; `note`:
 /// worth knowing, not a fault), what is wrong, and the fix.

@@ -134,36 +134,27 @@ pub fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny>>
     let class = class_for(py, e);
     let exc = class.call1((e.to_string(),))?;
     exc.setattr("code", e.code())?;
-    exc.setattr("transient", e.is_transient())?;
+    // The core's ErrorDetails, field by field (the explanation as the binding's class).
+    let d = e.details();
+    exc.setattr("transient", d.transient)?;
+    exc.setattr("requires_new_sign_in", d.requires_new_sign_in)?;
     exc.setattr(
-        "requires_new_sign_in",
-        mailoauth::token::requires_new_sign_in(e),
+        "explanation",
+        crate::diagnose::PyExplanation::from(d.explanation),
     )?;
-    exc.setattr("explanation", crate::diagnose::explain_error(e))?;
-    match e {
-        Error::HttpError {
-            status,
-            retry_after,
-            ..
-        } => {
-            exc.setattr("status", *status)?;
-            exc.setattr("retry_after", *retry_after)?;
-        }
-        Error::OAuth(o) => {
-            exc.setattr("error", &o.error)?;
-            exc.setattr("error_description", &o.error_description)?;
-            exc.setattr("error_codes", PyList::new(py, &o.error_codes)?)?;
-            exc.setattr("aadsts", o.aadsts)?;
-            exc.setattr("error_uri", &o.error_uri)?;
-            exc.setattr("trace_id", &o.trace_id)?;
-            exc.setattr("correlation_id", &o.correlation_id)?;
-            exc.setattr("timestamp", &o.timestamp)?;
-            exc.setattr("suberror", &o.suberror)?;
-            exc.setattr("claims", &o.claims)?;
-            exc.setattr("status", o.status)?;
-            exc.setattr("retry_after", o.retry_after)?;
-        }
-        _ => {}
+    exc.setattr("status", d.status)?;
+    exc.setattr("retry_after", d.retry_after)?;
+    if d.error.is_some() {
+        exc.setattr("error", d.error)?;
+        exc.setattr("error_description", d.error_description)?;
+        exc.setattr("error_codes", PyList::new(py, &d.error_codes)?)?;
+        exc.setattr("aadsts", d.aadsts)?;
+        exc.setattr("error_uri", d.error_uri)?;
+        exc.setattr("trace_id", d.trace_id)?;
+        exc.setattr("correlation_id", d.correlation_id)?;
+        exc.setattr("timestamp", d.timestamp)?;
+        exc.setattr("suberror", d.suberror)?;
+        exc.setattr("claims", d.claims)?;
     }
     Ok(exc)
 }

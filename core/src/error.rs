@@ -155,6 +155,42 @@ impl Error {
         }
     }
 
+    /// Everything a binding shows of this error besides its code, kind and message, decided here
+    /// once: the server's details, whether to try again, whether the user must sign in again,
+    /// and the Entra explainer's cause and fix. Every binding maps it field by field.
+    pub fn details(&self) -> ErrorDetails {
+        let mut d = ErrorDetails {
+            status: self.http_status(),
+            retry_after: self.retry_after(),
+            transient: self.is_transient(),
+            requires_new_sign_in: crate::token::requires_new_sign_in(self),
+            error: None,
+            error_description: None,
+            error_codes: Vec::new(),
+            aadsts: None,
+            error_uri: None,
+            trace_id: None,
+            correlation_id: None,
+            timestamp: None,
+            suberror: None,
+            claims: None,
+            explanation: crate::diagnose::entra::explain_error(self),
+        };
+        if let Some(o) = self.oauth() {
+            d.error = Some(o.error.clone());
+            d.error_description = o.error_description.clone();
+            d.error_codes = o.error_codes.clone();
+            d.aadsts = o.aadsts;
+            d.error_uri = o.error_uri.clone();
+            d.trace_id = o.trace_id.clone();
+            d.correlation_id = o.correlation_id.clone();
+            d.timestamp = o.timestamp.clone();
+            d.suberror = o.suberror.clone();
+            d.claims = o.claims.clone();
+        }
+        d
+    }
+
     /// The server's OAuth error, when this is one.
     pub fn oauth(&self) -> Option<&OAuthError> {
         match self {
@@ -209,6 +245,61 @@ impl From<OAuthError> for Error {
 
 /// Convenience alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What every binding shows of an [`Error`] besides its code, kind and message
+/// ([`Error::details`]): the server's details (empty unless the server answered), the flags a
+/// caller acts on, and the explainer's cause and fix. Absent values are left out of its serde
+/// form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "ServerErrorDetails")
+)]
+pub struct ErrorDetails {
+    /// The HTTP status, when the error came in an HTTP response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `Retry-After` in seconds, when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// Whether trying again later may succeed (429, 5xx, `temporarily_unavailable`).
+    pub transient: bool,
+    /// Whether the stored refresh token is dead and the user must sign in again.
+    pub requires_new_sign_in: bool,
+    /// The server's `error` value (`invalid_grant`, ...); `None` unless the server sent one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The server's `error_description`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    /// Entra's `error_codes`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub error_codes: Vec<u32>,
+    /// The AADSTS code (from `error_codes`, else from the description).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aadsts: Option<u32>,
+    /// The server's `error_uri`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_uri: Option<String>,
+    /// Entra's `trace_id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    /// Entra's `correlation_id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// Entra's `timestamp`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// Entra's `suberror`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suberror: Option<String>,
+    /// The `claims` challenge (Conditional Access), as JSON text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<String>,
+    /// The Entra explainer's cause and fix for this error.
+    pub explanation: crate::diagnose::entra::EntraExplanation,
+}
 
 /// An OAuth 2.0 error from a token endpoint (RFC 6749 section 5.2) or a redirect (section 4.1.2.1),
 /// with Entra's extra fields kept so support staff can trace it.
@@ -567,5 +658,50 @@ mod tests {
         }
         assert_eq!(ErrorKind::Network.as_str(), "network");
         assert_eq!(ErrorKind::InvalidInput.as_str(), "invalid_input");
+    }
+
+    #[test]
+    fn details_are_decided_once_for_every_binding() {
+        let refused = Error::OAuth(Box::new(
+            OAuthError::from_json_body(
+                Some(400),
+                br#"{"error":"invalid_grant","error_description":"AADSTS70008: expired","error_codes":[70008],"trace_id":"t","correlation_id":"c","timestamp":"2026-12-05 09:00:00Z","suberror":"bad_token"}"#,
+                None,
+            )
+            .unwrap(),
+        ));
+        let d = refused.details();
+        assert_eq!(d.status, Some(400));
+        assert_eq!(d.error.as_deref(), Some("invalid_grant"));
+        assert_eq!(d.error_codes, [70008]);
+        assert_eq!(d.aadsts, Some(70008));
+        assert_eq!(
+            (d.trace_id.as_deref(), d.correlation_id.as_deref()),
+            (Some("t"), Some("c"))
+        );
+        assert_eq!(d.suberror.as_deref(), Some("bad_token"));
+        assert!(d.requires_new_sign_in && !d.transient);
+        assert_eq!(d.explanation.aadsts, Some(70008));
+
+        let throttled = Error::HttpError {
+            status: 429,
+            body_excerpt: String::new(),
+            retry_after: Some(30),
+        };
+        let d = throttled.details();
+        assert_eq!((d.status, d.retry_after), (Some(429), Some(30)));
+        assert!(d.transient && !d.requires_new_sign_in);
+        assert_eq!((d.error, d.error_codes.len()), (None, 0));
+
+        // A local error has no server details, only the explainer's advice; its serde form
+        // leaves the absent values out.
+        let d = Error::StateMismatch.details();
+        assert_eq!((d.status, d.error.as_deref()), (None, None));
+        assert_eq!(d.explanation.error.as_deref(), Some("state_mismatch"));
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(
+            json.starts_with(r#"{"transient":false,"requires_new_sign_in":false,"explanation":{"#),
+            "{json}"
+        );
     }
 }

@@ -59,7 +59,7 @@ pub mod weburl;
 #[cfg(not(feature = "fuzzing"))]
 mod weburl;
 
-pub use error::{Error, ErrorKind, OAuthError, Result};
+pub use error::{Error, ErrorDetails, ErrorKind, OAuthError, Result};
 
 /// The old name of [`login`] ("exchange" read as Exchange Online): use `mailoauth::login`.
 #[deprecated(since = "0.2.0", note = "renamed to mailoauth::login")]

@@ -14,43 +14,11 @@
 //!
 //! Kotlin sees a sealed `MailoauthException` hierarchy, Swift an `enum MailoauthError: Error`.
 
-use crate::uniffi_api::diagnose::Explanation;
 use crate::{Error, ErrorKind};
 
-/// The server's refusal kept as data (OAuth error response or HTTP failure).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ServerErrorDetails {
-    /// The HTTP status, when the refusal came in an HTTP response.
-    pub status: Option<u16>,
-    /// `Retry-After` in seconds, when sent.
-    pub retry_after: Option<u64>,
-    /// Whether trying again later may succeed (429, 5xx, `temporarily_unavailable`).
-    pub transient: bool,
-    /// Whether the stored refresh token is dead and the user must sign in again.
-    pub requires_new_sign_in: bool,
-    /// The server's `error` value (`invalid_grant`, ...); `None` for `http_error`.
-    pub error: Option<String>,
-    /// The server's `error_description`.
-    pub error_description: Option<String>,
-    /// Entra's `error_codes`.
-    pub error_codes: Vec<u32>,
-    /// The AADSTS code (from `error_codes`, else from the description).
-    pub aadsts: Option<u32>,
-    /// The server's `error_uri`.
-    pub error_uri: Option<String>,
-    /// Entra's `trace_id`.
-    pub trace_id: Option<String>,
-    /// Entra's `correlation_id`.
-    pub correlation_id: Option<String>,
-    /// Entra's `timestamp`.
-    pub timestamp: Option<String>,
-    /// Entra's `suberror`.
-    pub suberror: Option<String>,
-    /// The `claims` challenge (conditional access), as JSON text.
-    pub claims: Option<String>,
-    /// The Entra explainer's cause and fix for this refusal.
-    pub explanation: Explanation,
-}
+// The server's refusal kept as data: the core's own `ErrorDetails` (exported as
+// `ServerErrorDetails`), the same record every binding maps.
+pub use crate::error::ErrorDetails as ServerErrorDetails;
 
 /// The error of every fallible export. `code` is the core's stable snake_case code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -131,7 +99,7 @@ impl From<&Error> for MailoauthError {
             ErrorKind::Server => MailoauthError::Server {
                 code,
                 reason,
-                details: server_details(e),
+                details: e.details(),
             },
             _ => MailoauthError::Other { code, reason },
         }
@@ -142,39 +110,6 @@ impl From<Error> for MailoauthError {
     fn from(e: Error) -> Self {
         MailoauthError::from(&e)
     }
-}
-
-fn server_details(e: &Error) -> ServerErrorDetails {
-    let mut d = ServerErrorDetails {
-        status: e.http_status(),
-        retry_after: e.retry_after(),
-        transient: e.is_transient(),
-        requires_new_sign_in: crate::token::requires_new_sign_in(e),
-        error: None,
-        error_description: None,
-        error_codes: Vec::new(),
-        aadsts: None,
-        error_uri: None,
-        trace_id: None,
-        correlation_id: None,
-        timestamp: None,
-        suberror: None,
-        claims: None,
-        explanation: crate::diagnose::entra::explain_error(e),
-    };
-    if let Some(o) = e.oauth() {
-        d.error = Some(o.error.clone());
-        d.error_description = o.error_description.clone();
-        d.error_codes = o.error_codes.clone();
-        d.aadsts = o.aadsts;
-        d.error_uri = o.error_uri.clone();
-        d.trace_id = o.trace_id.clone();
-        d.correlation_id = o.correlation_id.clone();
-        d.timestamp = o.timestamp.clone();
-        d.suberror = o.suberror.clone();
-        d.claims = o.claims.clone();
-    }
-    d
 }
 
 /// The binding's result type.
