@@ -5,7 +5,7 @@
 //!
 //! | class | codes |
 //! |---|---|
-//! | `InvalidInputError` | `invalid_input`, `invalid_tenant`, `invalid_client_id` |
+//! | `InvalidInputError` | `invalid_input`, `invalid_tenant`, `invalid_client_id`, `encrypted_private_key`, `unsupported_flow` |
 //! | `ProtocolError` | `unexpected_reply`, `malformed`, `mechanism_not_offered` |
 //! | `SecurityError` | `state_mismatch`, `issuer_mismatch` |
 //! | `ServerError` | the server's OAuth `error` values, `http_error` |
@@ -35,7 +35,7 @@ create_exception!(
     mailoauth,
     InvalidInputError,
     MailoauthError,
-    "The caller's value cannot be used (invalid_input, invalid_tenant, invalid_client_id)."
+    "The caller's value cannot be used (invalid_input, invalid_tenant, invalid_client_id, encrypted_private_key, unsupported_flow)."
 );
 create_exception!(
     mailoauth,
@@ -115,10 +115,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// The Python class for a core error.
-fn class_for<'py>(py: Python<'py>, e: &Error) -> Bound<'py, PyType> {
-    // The core decides whose fault it is (Error::kind); the drivers raise NetworkError themselves.
-    match e.kind() {
+/// The Python class for a kind the core decided (`Error::kind`, `ErrorKind::for_code`).
+fn class_for_kind(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
+    match kind {
         ErrorKind::InvalidInput => py.get_type::<InvalidInputError>(),
         ErrorKind::Protocol => py.get_type::<ProtocolError>(),
         ErrorKind::Security => py.get_type::<SecurityError>(),
@@ -127,6 +126,11 @@ fn class_for<'py>(py: Python<'py>, e: &Error) -> Bound<'py, PyType> {
         // The core's enum is non_exhaustive: a new kind is still a mailoauth.Error.
         _ => py.get_type::<MailoauthError>(),
     }
+}
+
+/// The Python class for a core error.
+fn class_for<'py>(py: Python<'py>, e: &Error) -> Bound<'py, PyType> {
+    class_for_kind(py, e.kind())
 }
 
 /// Builds the exception instance for a core error, with its details set as attributes.
@@ -184,6 +188,9 @@ pub fn invalid_input(msg: impl Into<String>) -> PyErr {
     to_py(Error::InvalidInput(msg.into()))
 }
 
+/// The code of `AuthenticationError`: a mail server refused the login (the drivers' own code).
+const REJECTED_CODE: &str = "rejected";
+
 /// `error_from(code, message, **details)`: builds (does not raise) an exception of the class the
 /// code belongs to. The Python drivers use it for failures they detect themselves
 /// (`network_error`, a refused login), so there is one hierarchy and one mapping.
@@ -195,17 +202,10 @@ pub fn error_from<'py>(
     message: &str,
     details: Option<&Bound<'py, pyo3::types::PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    // The core decides whose fault a code is; only a refused login is the drivers' own class.
     let class = match code {
-        "invalid_input" | "invalid_tenant" | "invalid_client_id" => {
-            py.get_type::<InvalidInputError>()
-        }
-        "unexpected_reply" | "malformed" | "mechanism_not_offered" => {
-            py.get_type::<ProtocolError>()
-        }
-        "state_mismatch" | "issuer_mismatch" => py.get_type::<SecurityError>(),
-        "network_error" => py.get_type::<NetworkError>(),
-        "rejected" => py.get_type::<AuthenticationError>(),
-        _ => py.get_type::<ServerError>(),
+        REJECTED_CODE => py.get_type::<AuthenticationError>(),
+        _ => class_for_kind(py, ErrorKind::for_code(code)),
     };
     let exc = class.call1(PyTuple::new(py, [message])?)?;
     exc.setattr("code", code)?;

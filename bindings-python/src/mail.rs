@@ -8,7 +8,9 @@ use crate::errors::{self, IntoPyResult};
 use crate::sasl::PySaslError;
 use mailoauth::diagnose::reply;
 use mailoauth::imap::{ImapAuth, ImapAuthConfig};
-use mailoauth::login::{Action, AuthOutcome, Authenticated, InitialResponse, Rejection};
+use mailoauth::login::{
+    Action, AuthOutcome, Authenticated, InitialResponse, LoginMachine, Rejection,
+};
 use mailoauth::pop3::{PopAuth, PopAuthConfig};
 use mailoauth::sasl::Credentials;
 use mailoauth::smtp::{SmtpAuth, SmtpAuthConfig};
@@ -201,77 +203,99 @@ fn initial_response(s: &str) -> PyResult<InitialResponse> {
     s.parse().py()
 }
 
+/// The `#[pymethods]` of a machine class: its own items (constructor, `tag`), then what the three
+/// share, forwarded through the core's one trait ([`LoginMachine`]). `$repr` adds the class's own
+/// fields to `__repr__` (each followed by `, `).
+macro_rules! login_machine_class {
+    ($class:ident, $name:literal, repr = |$m:ident| $repr:expr, { $($own:tt)* }) => {
+        #[pymethods]
+        impl $class {
+            $($own)*
+
+            /// What to do next.
+            fn next_action(&mut self, py: Python<'_>) -> PyResult<PyAction> {
+                action(py, LoginMachine::next_action(&mut self.inner))
+            }
+            /// Feeds one server line (bytes, with or without CR LF). A server that breaks the
+            /// protocol ends the exchange (the outcome's `error`); this raises only out of turn
+            /// (`InvalidInputError`: after `done`, or before the bytes to send were taken).
+            fn receive_line(&mut self, line: &[u8]) -> PyResult<()> {
+                LoginMachine::receive_line(&mut self.inner, line).py()
+            }
+            /// Aborts the exchange (answers a pending continuation or challenge with `*`).
+            fn cancel(&mut self) {
+                LoginMachine::cancel(&mut self.inner)
+            }
+            /// `XOAUTH2` or `OAUTHBEARER`.
+            #[getter]
+            fn mechanism(&self) -> &'static str {
+                LoginMachine::mechanism(&self.inner).as_str()
+            }
+            /// Whether the response goes on the command line (IMAP SASL-IR, the POP3/SMTP
+            /// one-line form).
+            #[getter]
+            fn uses_initial_response(&self) -> bool {
+                LoginMachine::uses_initial_response(&self.inner)
+            }
+            /// Whether the exchange is over.
+            #[getter]
+            fn is_done(&self) -> bool {
+                LoginMachine::is_done(&self.inner)
+            }
+            fn __repr__(&self) -> String {
+                let $m = &self.inner;
+                format!(
+                    "{}({}mechanism={}, is_done={})",
+                    $name,
+                    $repr,
+                    LoginMachine::mechanism($m).as_str().py_repr(),
+                    LoginMachine::is_done($m).py_repr()
+                )
+            }
+        }
+    };
+}
+
 /// The client side of IMAP `AUTHENTICATE` (SASL-IR when advertised).
 #[pyclass(name = "ImapAuth", module = "mailoauth")]
 pub struct PyImapAuth {
     inner: ImapAuth,
 }
 
-#[pymethods]
-impl PyImapAuth {
-    #[new]
-    #[pyo3(signature = (*, user, token, tag, capabilities, mechanism = "XOAUTH2", host = None, port = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        user: &str,
-        token: String,
-        tag: String,
-        capabilities: Vec<String>,
-        mechanism: &str,
-        host: Option<String>,
-        port: Option<u16>,
-    ) -> PyResult<Self> {
-        let config = ImapAuthConfig {
-            mechanism: convert::mechanism(mechanism)?,
-            credentials: credentials(user, token, host, port),
-            tag,
-            capabilities,
-        };
-        Ok(PyImapAuth {
-            inner: ImapAuth::new(config).py()?,
-        })
+login_machine_class!(
+    PyImapAuth,
+    "ImapAuth",
+    repr = |m| format!("tag={}, ", m.tag().py_repr()),
+    {
+        #[new]
+        #[pyo3(signature = (*, user, token, tag, capabilities, mechanism = "XOAUTH2", host = None, port = None))]
+        #[allow(clippy::too_many_arguments)]
+        fn new(
+            user: &str,
+            token: String,
+            tag: String,
+            capabilities: Vec<String>,
+            mechanism: &str,
+            host: Option<String>,
+            port: Option<u16>,
+        ) -> PyResult<Self> {
+            let config = ImapAuthConfig {
+                mechanism: convert::mechanism(mechanism)?,
+                credentials: credentials(user, token, host, port),
+                tag,
+                capabilities,
+            };
+            Ok(PyImapAuth {
+                inner: ImapAuth::new(config).py()?,
+            })
+        }
+        /// The command tag.
+        #[getter]
+        fn tag(&self) -> &str {
+            self.inner.tag()
+        }
     }
-    /// What to do next.
-    fn next_action(&mut self, py: Python<'_>) -> PyResult<PyAction> {
-        action(py, self.inner.next_action())
-    }
-    /// Feeds one server line (bytes, with or without CR LF).
-    fn receive_line(&mut self, line: &[u8]) -> PyResult<()> {
-        self.inner.receive_line(line).py()
-    }
-    /// Aborts the exchange (answers a pending continuation with `*`).
-    fn cancel(&mut self) {
-        self.inner.cancel()
-    }
-    /// The command tag.
-    #[getter]
-    fn tag(&self) -> &str {
-        self.inner.tag()
-    }
-    /// `XOAUTH2` or `OAUTHBEARER`.
-    #[getter]
-    fn mechanism(&self) -> &'static str {
-        self.inner.mechanism().as_str()
-    }
-    /// Whether the response goes on the command line (SASL-IR).
-    #[getter]
-    fn uses_initial_response(&self) -> bool {
-        self.inner.uses_initial_response()
-    }
-    /// Whether the exchange is over.
-    #[getter]
-    fn is_done(&self) -> bool {
-        self.inner.is_done()
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "ImapAuth(tag={}, mechanism={}, is_done={})",
-            self.inner.tag().py_repr(),
-            self.inner.mechanism().as_str().py_repr(),
-            self.inner.is_done().py_repr()
-        )
-    }
-}
+);
 
 /// The client side of POP3 `AUTH` (two-line form unless `initial_response="always"`).
 #[pyclass(name = "PopAuth", module = "mailoauth")]
@@ -279,8 +303,7 @@ pub struct PyPopAuth {
     inner: PopAuth,
 }
 
-#[pymethods]
-impl PyPopAuth {
+login_machine_class!(PyPopAuth, "PopAuth", repr = |m| "", {
     #[new]
     #[pyo3(signature = (*, user, token, mechanism = "XOAUTH2", capabilities = None, initial_response = "auto", host = None, port = None))]
     #[allow(clippy::too_many_arguments)]
@@ -303,38 +326,7 @@ impl PyPopAuth {
             inner: PopAuth::new(config).py()?,
         })
     }
-    /// What to do next.
-    fn next_action(&mut self, py: Python<'_>) -> PyResult<PyAction> {
-        action(py, self.inner.next_action())
-    }
-    /// Feeds one server line (bytes, with or without CR LF).
-    fn receive_line(&mut self, line: &[u8]) -> PyResult<()> {
-        self.inner.receive_line(line).py()
-    }
-    /// Aborts the exchange (answers a pending challenge with `*`).
-    fn cancel(&mut self) {
-        self.inner.cancel()
-    }
-    #[getter]
-    fn mechanism(&self) -> &'static str {
-        self.inner.mechanism().as_str()
-    }
-    #[getter]
-    fn uses_initial_response(&self) -> bool {
-        self.inner.uses_initial_response()
-    }
-    #[getter]
-    fn is_done(&self) -> bool {
-        self.inner.is_done()
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "PopAuth(mechanism={}, is_done={})",
-            self.inner.mechanism().as_str().py_repr(),
-            self.inner.is_done().py_repr()
-        )
-    }
-}
+});
 
 /// The client side of SMTP `AUTH` (RFC 4954; the 512-octet rule decides the one-line form).
 #[pyclass(name = "SmtpAuth", module = "mailoauth")]
@@ -342,8 +334,7 @@ pub struct PySmtpAuth {
     inner: SmtpAuth,
 }
 
-#[pymethods]
-impl PySmtpAuth {
+login_machine_class!(PySmtpAuth, "SmtpAuth", repr = |m| "", {
     #[new]
     #[pyo3(signature = (*, user, token, ehlo, mechanism = "XOAUTH2", initial_response = "auto", host = None, port = None))]
     #[allow(clippy::too_many_arguments)]
@@ -366,38 +357,7 @@ impl PySmtpAuth {
             inner: SmtpAuth::new(config).py()?,
         })
     }
-    /// What to do next.
-    fn next_action(&mut self, py: Python<'_>) -> PyResult<PyAction> {
-        action(py, self.inner.next_action())
-    }
-    /// Feeds one server line (bytes, with or without CR LF).
-    fn receive_line(&mut self, line: &[u8]) -> PyResult<()> {
-        self.inner.receive_line(line).py()
-    }
-    /// Aborts the exchange (answers a pending challenge with `*`).
-    fn cancel(&mut self) {
-        self.inner.cancel()
-    }
-    #[getter]
-    fn mechanism(&self) -> &'static str {
-        self.inner.mechanism().as_str()
-    }
-    #[getter]
-    fn uses_initial_response(&self) -> bool {
-        self.inner.uses_initial_response()
-    }
-    #[getter]
-    fn is_done(&self) -> bool {
-        self.inner.is_done()
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "SmtpAuth(mechanism={}, is_done={})",
-            self.inner.mechanism().as_str().py_repr(),
-            self.inner.is_done().py_repr()
-        )
-    }
-}
+});
 
 /// The diagnosis of one server reply line (`imap`, `pop`, `smtp`), or `None` when the line is
 /// not a failure the catalogue knows. With `personal=True` (a personal Microsoft account:

@@ -250,6 +250,10 @@ def test_error_from_maps_codes_to_classes() -> None:
         "invalid_input": mailoauth.InvalidInputError,
         "invalid_tenant": mailoauth.InvalidInputError,
         "invalid_client_id": mailoauth.InvalidInputError,
+        # The core decides these too (ErrorKind::for_code): before, the binding's own list
+        # missed them and made them ServerError.
+        "encrypted_private_key": mailoauth.InvalidInputError,
+        "unsupported_flow": mailoauth.InvalidInputError,
         "unexpected_reply": mailoauth.ProtocolError,
         "malformed": mailoauth.ProtocolError,
         "mechanism_not_offered": mailoauth.ProtocolError,

@@ -119,10 +119,14 @@ def test_smtp_and_pop_machines_protocol_errors() -> None:
     s = mailoauth.SmtpAuth(user="u@x", token="t", ehlo=["AUTH XOAUTH2"], initial_response="never")
     assert s.next_action().data == b"AUTH XOAUTH2\r\n"
     s.next_action()
-    with pytest.raises(mailoauth.ProtocolError):
-        s.receive_line(b"garbage\r\n")
+    # One error channel: the server's garbage ends the exchange and is reported in the outcome.
+    s.receive_line(b"garbage\r\n")
     out = s.next_action().outcome
     assert out is not None and out.kind == "error" and isinstance(out.error, mailoauth.ProtocolError)
+    assert out.error.code == "unexpected_reply" and s.is_done
+    # Feeding after the end is the caller's mistake, and that call raises.
+    with pytest.raises(mailoauth.InvalidInputError):
+        s.receive_line(b"235 ok\r\n")
     with pytest.raises(mailoauth.InvalidInputError):
         mailoauth.PopAuth(user="u@x", token="t", initial_response="sometimes")
 

@@ -372,9 +372,9 @@ function runTranscript(v) {
       if (got !== entry.C) throw new Mismatch(`transcript[${n}] C: got ${JSON.stringify(got)}, want ${JSON.stringify(entry.C)}`);
     } else if ("S" in entry) {
       if (a.kind !== "need_line") throw new Mismatch(`transcript[${n}] S: the machine is not waiting for a line: ${a.kind}`);
-      try { mach.receiveLine(enc.encode(entry.S)); } catch (e) {
-        if (!(e instanceof m.MailoauthError)) throw e; // a protocol error is also the outcome, checked below
-      }
+      // A protocol error is the machine's outcome, checked below; the call itself throws only
+      // out of turn, which would be this runner's mistake.
+      mach.receiveLine(enc.encode(entry.S));
     } else throw new Mismatch(`transcript[${n}] has neither C nor S`);
   });
   const a = mach.nextAction();

@@ -6,7 +6,7 @@
 use crate::convert::{self, options, to_js};
 use crate::errors::{self, invalid_input, IntoJsResult};
 use mailoauth::imap::{ImapAuth as CoreImap, ImapAuthConfig};
-use mailoauth::login::{Action, AuthOutcome, InitialResponse};
+use mailoauth::login::{Action, AuthOutcome, InitialResponse, LoginMachine};
 use mailoauth::pop3::{PopAuth as CorePop, PopAuthConfig};
 use mailoauth::sasl::Credentials;
 use mailoauth::smtp::{SmtpAuth as CoreSmtp, SmtpAuthConfig};
@@ -135,6 +135,7 @@ impl MailArgs {
     }
 }
 
+/// What the three machines share, forwarded through the core's one trait (`LoginMachine`).
 macro_rules! machine_methods {
     ($t:ident, $name:literal) => {
         #[wasm_bindgen]
@@ -143,31 +144,34 @@ macro_rules! machine_methods {
             /// `{kind: "done", outcome}`.
             #[wasm_bindgen(js_name = nextAction)]
             pub fn next_action(&mut self) -> Result<MailActionRecord, JsValue> {
-                action(self.inner.next_action())
+                action(LoginMachine::next_action(&mut self.inner))
             }
-            /// Feeds one server line (a string or bytes, with or without CR LF).
+            /// Feeds one server line (a string or bytes, with or without CR LF). A server that
+            /// breaks the protocol ends the exchange (the outcome's `error`); this throws only
+            /// out of turn (`invalid_input`: after `done`, or before the bytes to send were
+            /// taken).
             #[wasm_bindgen(js_name = receiveLine)]
             pub fn receive_line(&mut self, line: LineInput) -> Result<(), JsValue> {
-                self.inner.receive_line(&self::line(line)?).js()
+                LoginMachine::receive_line(&mut self.inner, &self::line(line)?).js()
             }
-            /// Aborts the exchange (answers a pending continuation with `*`).
+            /// Aborts the exchange (answers a pending continuation or challenge with `*`).
             pub fn cancel(&mut self) {
-                self.inner.cancel()
+                LoginMachine::cancel(&mut self.inner)
             }
             /// `XOAUTH2` or `OAUTHBEARER`.
             #[wasm_bindgen(getter)]
             pub fn mechanism(&self) -> String {
-                self.inner.mechanism().as_str().to_owned()
+                LoginMachine::mechanism(&self.inner).as_str().to_owned()
             }
             /// Whether the response goes on the command line.
             #[wasm_bindgen(getter, js_name = usesInitialResponse)]
             pub fn uses_initial_response(&self) -> bool {
-                self.inner.uses_initial_response()
+                LoginMachine::uses_initial_response(&self.inner)
             }
             /// Whether the exchange is over.
             #[wasm_bindgen(getter, js_name = isDone)]
             pub fn is_done(&self) -> bool {
-                self.inner.is_done()
+                LoginMachine::is_done(&self.inner)
             }
             /// The machine's state, without the token.
             #[wasm_bindgen(js_name = toString)]
@@ -175,8 +179,8 @@ macro_rules! machine_methods {
                 format!(
                     "{}(mechanism={}, isDone={})",
                     $name,
-                    self.inner.mechanism().as_str(),
-                    self.inner.is_done()
+                    LoginMachine::mechanism(&self.inner).as_str(),
+                    LoginMachine::is_done(&self.inner)
                 )
             }
         }

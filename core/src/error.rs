@@ -113,7 +113,38 @@ impl ErrorKind {
             ErrorKind::Network => "network",
         }
     }
+
+    /// The kind of an error known only by its code: what a binding needs when its own code
+    /// (a driver, a store) reports a failure under one of the core's codes.
+    ///
+    /// The core's codes map as [`Error::kind`] does, `network_error` (the drivers' socket and
+    /// HTTP failures) is [`ErrorKind::Network`], and any other code is the server's OAuth
+    /// `error` value, so [`ErrorKind::Server`].
+    ///
+    /// ```
+    /// use mailoauth::error::ErrorKind;
+    /// assert_eq!(ErrorKind::for_code("encrypted_private_key"), ErrorKind::InvalidInput);
+    /// assert_eq!(ErrorKind::for_code("network_error"), ErrorKind::Network);
+    /// assert_eq!(ErrorKind::for_code("invalid_grant"), ErrorKind::Server);
+    /// ```
+    pub fn for_code(code: &str) -> ErrorKind {
+        match code {
+            "invalid_input"
+            | "invalid_tenant"
+            | "invalid_client_id"
+            | "encrypted_private_key"
+            | "unsupported_flow" => ErrorKind::InvalidInput,
+            "mechanism_not_offered" | "unexpected_reply" | "malformed" => ErrorKind::Protocol,
+            "state_mismatch" | "issuer_mismatch" => ErrorKind::Security,
+            NETWORK_ERROR_CODE => ErrorKind::Network,
+            _ => ErrorKind::Server,
+        }
+    }
 }
+
+/// The code of a connection failure (`network_error`): never made by the core, which does no
+/// I/O, but shared by every binding's drivers.
+pub const NETWORK_ERROR_CODE: &str = "network_error";
 
 impl Error {
     /// Whose fault this error is (see [`ErrorKind`]).
@@ -627,6 +658,11 @@ mod tests {
             (Error::InvalidTenant("x".into()), ErrorKind::InvalidInput),
             (Error::InvalidClientId("x".into()), ErrorKind::InvalidInput),
             (
+                Error::EncryptedPrivateKey("x".into()),
+                ErrorKind::InvalidInput,
+            ),
+            (Error::UnsupportedFlow("x".into()), ErrorKind::InvalidInput),
+            (
                 Error::MechanismNotOffered {
                     mechanism: "XOAUTH2".into(),
                     hint: String::new(),
@@ -655,7 +691,13 @@ mod tests {
         ];
         for (e, kind) in cases {
             assert_eq!(e.kind(), kind, "{e}");
+            // A binding that knows only the code decides the same way.
+            let by_code = ErrorKind::for_code(e.code());
+            assert_eq!(by_code, kind, "{}", e.code());
         }
+        assert_eq!(ErrorKind::for_code(NETWORK_ERROR_CODE), ErrorKind::Network);
+        assert_eq!(ErrorKind::for_code("invalid_grant"), ErrorKind::Server);
+        assert_eq!(ErrorKind::for_code(""), ErrorKind::Server);
         assert_eq!(ErrorKind::Network.as_str(), "network");
         assert_eq!(ErrorKind::InvalidInput.as_str(), "invalid_input");
     }

@@ -36,7 +36,7 @@
 
 use crate::cloud::Protocol;
 use crate::error::{excerpt, Error, Result};
-use crate::login::{crlf, Action, Driver, RejectionParts, SaslConversation};
+use crate::login::{crlf, impl_login_machine, Action, Driver, RejectionParts, SaslConversation};
 use crate::sasl::{Credentials, Mechanism};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
@@ -156,12 +156,20 @@ impl ImapAuth {
 
     /// Feeds one server line (with or without CR LF).
     ///
-    /// Errors: `unexpected_reply` when the line breaks the protocol (the exchange is then over
-    /// and [`ImapAuth::next_action`] returns `Done(AuthOutcome::Error(..))`); `invalid_input`
-    /// when called after `Done` or while bytes still wait to be sent.
-    #[must_use = "an unexpected_reply error ends the exchange"]
+    /// A line that breaks the protocol ends the exchange: the next action is
+    /// `Done(AuthOutcome::Error(..))` with `unexpected_reply`, the one place it is reported.
+    /// Errors: only `invalid_input`, when called after `Done` or while bytes still wait to be sent
+    /// (see [`crate::login::LoginMachine::receive_line`]).
     pub fn receive_line(&mut self, line: &[u8]) -> Result<()> {
-        let text = self.driver.accept_line(line)?;
+        if let Some(text) = self.driver.accept_line(line)? {
+            let handled = self.on_line(text);
+            self.driver.settle(handled);
+        }
+        Ok(())
+    }
+
+    /// One readable line; an error ends the exchange (through [`Driver::settle`]).
+    fn on_line(&mut self, text: String) -> Result<()> {
         if let Some(rest) = text.strip_prefix('+') {
             let challenge = rest.strip_prefix(' ').unwrap_or(rest);
             return self.on_continuation(&text, challenge);
@@ -271,6 +279,8 @@ impl ImapAuth {
         self.driver.is_done()
     }
 }
+
+impl_login_machine!(ImapAuth);
 
 /// Checks an IMAP tag (RFC 9051 `tag`: `ASTRING-CHAR` except `+`; here also without `*`, `%`,
 /// `]` and the other specials).
@@ -507,7 +517,7 @@ fn response_code_capabilities(text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::login::AuthOutcome;
+    use crate::login::{broken_line, AuthOutcome};
 
     const TOKEN: &str = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg";
     const B64: &str = "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==";
@@ -630,7 +640,7 @@ mod tests {
         ] {
             let mut a = ImapAuth::new(config(&["AUTH=XOAUTH2", "SASL-IR"])).unwrap();
             let _ = a.next_action();
-            let e = a.receive_line(bad).unwrap_err();
+            let e = broken_line(&mut a, bad);
             assert_eq!(e.code(), "unexpected_reply", "{bad:?}");
             assert_eq!(done(&mut a), AuthOutcome::Error(e));
         }
@@ -639,10 +649,7 @@ mod tests {
         let _ = a.next_action();
         a.receive_line(b"+ e30=").unwrap();
         assert_eq!(a.next_action(), Action::Send(b"\r\n".to_vec()));
-        assert_eq!(
-            a.receive_line(b"+ e30=").unwrap_err().code(),
-            "unexpected_reply"
-        );
+        assert_eq!(broken_line(&mut a, b"+ e30=").code(), "unexpected_reply");
     }
 
     #[test]
@@ -719,9 +726,7 @@ mod tests {
         assert!(!dbg.contains(TOKEN) && !dbg.contains(B64), "{dbg}");
         let mut a = ImapAuth::new(config(&["AUTH=XOAUTH2", "SASL-IR"])).unwrap();
         let _ = a.next_action();
-        let e = a
-            .receive_line(format!("B1 {TOKEN}").as_bytes())
-            .unwrap_err();
+        let e = broken_line(&mut a, format!("B1 {TOKEN}").as_bytes());
         assert!(!e.to_string().contains(TOKEN));
         assert!(!format!("{a:?}").contains(TOKEN));
     }

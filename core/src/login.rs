@@ -1,9 +1,10 @@
-//! What the IMAP, POP3 and SMTP authentication exchanges have in common: the [`Action`] a
-//! machine asks its driver for, the [`AuthOutcome`] it ends with, and the
-//! [`InitialResponse`] policy.
+//! What the IMAP, POP3 and SMTP authentication exchanges have in common: the [`LoginMachine`]
+//! trait every one of them implements, the [`Action`] a machine asks its driver for, the
+//! [`AuthOutcome`] it ends with, and the [`InitialResponse`] policy.
 //!
 //! Every exchange ([`crate::imap::ImapAuth`], [`crate::pop3::PopAuth`],
-//! [`crate::smtp::SmtpAuth`]) is driven the same way (sans-IO, as quinn-proto and h11 do it):
+//! [`crate::smtp::SmtpAuth`]) is driven the same way (sans-IO, as quinn-proto and h11 do it), so
+//! one driver serves all three ([`LoginMachine::run`] is that loop over the caller's I/O):
 //!
 //! ```text
 //! loop {
@@ -14,6 +15,10 @@
 //!     }
 //! }
 //! ```
+//!
+//! Errors have one channel: whatever the server does wrong (a line that breaks the protocol, an
+//! over-long line) ends the exchange, and `Done(AuthOutcome::Error(..))` is where it is reported.
+//! `receive_line` fails only when the driver itself calls it out of turn (`invalid_input`).
 //!
 //! A rejection keeps the server's words ([`Rejection::server_text`], the SMTP reply code and
 //! enhanced status, the decoded SASL failure challenge of RFC 7628 section 3.2.2) and adds a
@@ -60,6 +65,119 @@ impl fmt::Debug for Action {
         }
     }
 }
+
+/// The one interface of the IMAP, POP3 and SMTP authentication machines
+/// ([`crate::imap::ImapAuth`], [`crate::pop3::PopAuth`], [`crate::smtp::SmtpAuth`]), for drivers
+/// and bindings that treat them alike (`Box<dyn LoginMachine + Send>` works).
+///
+/// ```
+/// use mailoauth::login::{AuthOutcome, LoginMachine};
+/// use mailoauth::pop3::{PopAuth, PopAuthConfig};
+/// use mailoauth::sasl::{Credentials, Mechanism};
+///
+/// let mut machine: Box<dyn LoginMachine + Send> = Box::new(PopAuth::new(PopAuthConfig {
+///     mechanism: Mechanism::XOAuth2,
+///     credentials: Credentials::new("someuser@example.com", "token"),
+///     capabilities: None,
+///     initial_response: Default::default(),
+/// })?);
+/// let mut sent = Vec::new();
+/// let mut replies = vec![&b"+ \r\n"[..], b"+OK welcome\r\n"].into_iter();
+/// let outcome = machine.run(
+///     |bytes| -> Result<(), std::io::Error> { sent.push(bytes.to_vec()); Ok(()) },
+///     || Ok(replies.next().unwrap_or_default().to_vec()),
+/// )?;
+/// assert!(outcome.is_authenticated());
+/// assert_eq!(sent[0], b"AUTH XOAUTH2\r\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait LoginMachine {
+    /// What to do next: send bytes, read a line, or stop with the outcome. After `Done`, it
+    /// returns the same outcome again.
+    fn next_action(&mut self) -> Action;
+
+    /// Feeds one server line (with or without CR LF).
+    ///
+    /// A line that breaks the protocol (or is longer than [`MAX_LINE_LEN`], or holds a CR, LF or
+    /// NUL inside) is not an error of this call: it ends the exchange, and the next action is
+    /// `Done(AuthOutcome::Error(..))` with code `unexpected_reply`, reported there only.
+    ///
+    /// Errors: `invalid_input` when the driver calls it out of turn (after `Done`, or while
+    /// bytes still wait to be sent): the exchange is not changed.
+    fn receive_line(&mut self, line: &[u8]) -> Result<()>;
+
+    /// Aborts the exchange with the protocol's cancel (`*`); see each machine for the details.
+    fn cancel(&mut self);
+
+    /// The SASL mechanism.
+    fn mechanism(&self) -> Mechanism;
+
+    /// Whether the SASL initial response goes on the command line.
+    fn uses_initial_response(&self) -> bool;
+
+    /// Whether the exchange is over.
+    fn is_done(&self) -> bool;
+
+    /// How the exchange ended, once it is over.
+    fn outcome(&self) -> Option<&AuthOutcome>;
+
+    /// Drives the exchange to its end over the caller's I/O: `write` sends bytes (they may carry
+    /// the token), `read_line` returns the next server line. The outcome (success, refusal or the
+    /// server's protocol error) is the value; an I/O error of the caller's functions ends the run
+    /// and is returned as it is.
+    fn run<E>(
+        &mut self,
+        mut write: impl FnMut(&[u8]) -> std::result::Result<(), E>,
+        mut read_line: impl FnMut() -> std::result::Result<Vec<u8>, E>,
+    ) -> std::result::Result<AuthOutcome, E>
+    where
+        Self: Sized,
+    {
+        loop {
+            match self.next_action() {
+                Action::Send(bytes) => write(&bytes)?,
+                Action::NeedLine => {
+                    let line = read_line()?;
+                    // In turn by construction: a line is read only when the machine asks for it.
+                    if let Err(e) = self.receive_line(&line) {
+                        return Ok(AuthOutcome::Error(e));
+                    }
+                }
+                Action::Done(outcome) => return Ok(outcome),
+            }
+        }
+    }
+}
+
+/// Implements [`LoginMachine`] for a machine with inherent methods of the same names.
+macro_rules! impl_login_machine {
+    ($machine:ty) => {
+        impl $crate::login::LoginMachine for $machine {
+            fn next_action(&mut self) -> $crate::login::Action {
+                <$machine>::next_action(self)
+            }
+            fn receive_line(&mut self, line: &[u8]) -> $crate::error::Result<()> {
+                <$machine>::receive_line(self, line)
+            }
+            fn cancel(&mut self) {
+                <$machine>::cancel(self)
+            }
+            fn mechanism(&self) -> $crate::sasl::Mechanism {
+                <$machine>::mechanism(self)
+            }
+            fn uses_initial_response(&self) -> bool {
+                <$machine>::uses_initial_response(self)
+            }
+            fn is_done(&self) -> bool {
+                <$machine>::is_done(self)
+            }
+            fn outcome(&self) -> Option<&$crate::login::AuthOutcome> {
+                self.driver.outcome()
+            }
+        }
+    };
+}
+pub(crate) use impl_login_machine;
 
 /// How an exchange ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +318,10 @@ impl Driver {
         self.outcome.is_some()
     }
 
+    pub(crate) fn outcome(&self) -> Option<&AuthOutcome> {
+        self.outcome.as_ref()
+    }
+
     pub(crate) fn has_pending(&self) -> bool {
         self.pending.is_some()
     }
@@ -233,8 +355,10 @@ impl Driver {
         e
     }
 
-    /// Checks that a line may be fed now and turns it into text.
-    pub(crate) fn accept_line(&mut self, line: &[u8]) -> Result<String> {
+    /// Checks that a line may be fed now and turns it into text: `Err` when the driver calls out
+    /// of turn (`invalid_input`, nothing changes), `Ok(None)` when the line cannot be read (the
+    /// exchange has ended with `unexpected_reply`).
+    pub(crate) fn accept_line(&mut self, line: &[u8]) -> Result<Option<String>> {
         if self.is_done() {
             return Err(Error::invalid_input(
                 "the exchange is already finished: receive_line after Done",
@@ -246,8 +370,21 @@ impl Driver {
             ));
         }
         match line_text(line) {
-            Ok(text) => Ok(text),
-            Err(e) => Err(self.fail(e)),
+            Ok(text) => Ok(Some(text)),
+            Err(e) => {
+                self.fail(e);
+                Ok(None)
+            }
+        }
+    }
+
+    /// The one error channel: an error a line caused ends the exchange with it (when the machine
+    /// has not ended it already), and is not returned to the caller of `receive_line`.
+    pub(crate) fn settle(&mut self, handled: Result<()>) {
+        if let Err(e) = handled {
+            if !self.is_done() {
+                self.finish(AuthOutcome::Error(e));
+            }
         }
     }
 
@@ -481,6 +618,23 @@ pub(crate) fn crlf(line: &str) -> Vec<u8> {
     out.extend_from_slice(line.as_bytes());
     out.extend_from_slice(b"\r\n");
     out
+}
+
+/// Test helper: feeds a line that breaks the protocol and returns the error the exchange ended
+/// with, checking that the call itself succeeded (one error channel).
+#[cfg(test)]
+pub(crate) fn broken_line(m: &mut impl LoginMachine, line: &[u8]) -> Error {
+    if let Err(e) = m.receive_line(line) {
+        panic!("a line that breaks the protocol is not an error of receive_line: {e}");
+    }
+    assert!(m.is_done());
+    match m.next_action() {
+        Action::Done(AuthOutcome::Error(e)) => {
+            assert_eq!(m.outcome(), Some(&AuthOutcome::Error(e.clone())));
+            e
+        }
+        other => panic!("expected Done(Error), got {other:?}"),
+    }
 }
 
 #[cfg(test)]

@@ -35,7 +35,8 @@ use crate::cloud::Protocol;
 use crate::diagnose::reply::POP_TWO_STEP_REQUIRED;
 use crate::error::{Error, Result};
 use crate::login::{
-    crlf, Action, Driver, InitialResponse, RejectionParts, SaslConversation, SaslState as State,
+    crlf, impl_login_machine, Action, Driver, InitialResponse, RejectionParts, SaslConversation,
+    SaslState as State,
 };
 use crate::sasl::{Credentials, Mechanism};
 use crate::secret::Secret;
@@ -144,12 +145,20 @@ impl PopAuth {
 
     /// Feeds one server line (with or without CR LF).
     ///
-    /// Errors: `unexpected_reply` when the line breaks the protocol (the exchange is then over
-    /// and [`PopAuth::next_action`] returns `Done(AuthOutcome::Error(..))`); `invalid_input`
-    /// when called after `Done` or while bytes still wait to be sent.
-    #[must_use = "an unexpected_reply error ends the exchange"]
+    /// A line that breaks the protocol ends the exchange: the next action is
+    /// `Done(AuthOutcome::Error(..))` with `unexpected_reply`, the one place it is reported.
+    /// Errors: only `invalid_input`, when called after `Done` or while bytes still wait to be sent
+    /// (see [`crate::login::LoginMachine::receive_line`]).
     pub fn receive_line(&mut self, line: &[u8]) -> Result<()> {
-        let text = self.driver.accept_line(line)?;
+        if let Some(text) = self.driver.accept_line(line)? {
+            let handled = self.on_line(text);
+            self.driver.settle(handled);
+        }
+        Ok(())
+    }
+
+    /// One readable line; an error ends the exchange (through [`Driver::settle`]).
+    fn on_line(&mut self, text: String) -> Result<()> {
         match classify(&text) {
             Some(Line::Continuation(challenge)) => self.on_continuation(&text, challenge),
             Some(Line::Ok(rest)) => {
@@ -212,6 +221,8 @@ impl PopAuth {
         self.driver.is_done()
     }
 }
+
+impl_login_machine!(PopAuth);
 
 enum Line<'a> {
     Continuation(&'a str),
@@ -321,7 +332,7 @@ pub fn offers_mechanism(capabilities: &[String], mechanism: Mechanism) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::login::AuthOutcome;
+    use crate::login::{broken_line, AuthOutcome};
 
     const TOKEN: &str = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg";
     const B64: &str = "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==";
@@ -371,10 +382,7 @@ mod tests {
         }
         let mut a = PopAuth::new(config(InitialResponse::Auto, None)).unwrap();
         let _ = a.next_action();
-        assert_eq!(
-            a.receive_line(b"+OK").unwrap_err().code(),
-            "unexpected_reply"
-        );
+        assert_eq!(broken_line(&mut a, b"+OK").code(), "unexpected_reply");
     }
 
     #[test]
@@ -417,7 +425,7 @@ mod tests {
         for bad in [&b"OK"[..], b"", b"+OKAY", b"-ERRx", b"+x", b"\0"] {
             let mut a = PopAuth::new(config(InitialResponse::Always, None)).unwrap();
             let _ = a.next_action();
-            let e = a.receive_line(bad).unwrap_err();
+            let e = broken_line(&mut a, bad);
             assert_eq!(e.code(), "unexpected_reply", "{bad:?}");
             assert_eq!(done(&mut a), AuthOutcome::Error(e));
         }
@@ -425,10 +433,7 @@ mod tests {
         let _ = a.next_action();
         a.receive_line(b"+ !!").unwrap();
         assert_eq!(a.next_action(), Action::Send(b"\r\n".to_vec()));
-        assert_eq!(
-            a.receive_line(b"+ ").unwrap_err().code(),
-            "unexpected_reply"
-        );
+        assert_eq!(broken_line(&mut a, b"+ ").code(), "unexpected_reply");
     }
 
     #[test]

@@ -42,7 +42,8 @@
 use crate::cloud::Protocol;
 use crate::error::{Error, Result};
 use crate::login::{
-    crlf, Action, Driver, InitialResponse, RejectionParts, SaslConversation, SaslState as State,
+    crlf, impl_login_machine, Action, Driver, InitialResponse, RejectionParts, SaslConversation,
+    SaslState as State,
 };
 use crate::sasl::{Credentials, Mechanism};
 use crate::secret::Secret;
@@ -164,12 +165,20 @@ impl SmtpAuth {
     /// Feeds one server line (with or without CR LF). Lines of a multi-line reply (`535-...`) are
     /// collected until its last line (`535 ...`).
     ///
-    /// Errors: `unexpected_reply` when the line breaks the protocol (the exchange is then over
-    /// and [`SmtpAuth::next_action`] returns `Done(AuthOutcome::Error(..))`); `invalid_input`
-    /// when called after `Done` or while bytes still wait to be sent.
-    #[must_use = "an unexpected_reply error ends the exchange"]
+    /// A line that breaks the protocol ends the exchange: the next action is
+    /// `Done(AuthOutcome::Error(..))` with `unexpected_reply`, the one place it is reported.
+    /// Errors: only `invalid_input`, when called after `Done` or while bytes still wait to be sent
+    /// (see [`crate::login::LoginMachine::receive_line`]).
     pub fn receive_line(&mut self, line: &[u8]) -> Result<()> {
-        let text = self.driver.accept_line(line)?;
+        if let Some(text) = self.driver.accept_line(line)? {
+            let handled = self.on_line(text);
+            self.driver.settle(handled);
+        }
+        Ok(())
+    }
+
+    /// One readable line; an error ends the exchange (through [`Driver::settle`]).
+    fn on_line(&mut self, text: String) -> Result<()> {
         let reply = match self.reader.feed(&text) {
             Ok(Some(reply)) => reply,
             Ok(None) => return Ok(()),
@@ -245,6 +254,8 @@ impl SmtpAuth {
         self.driver.is_done()
     }
 }
+
+impl_login_machine!(SmtpAuth);
 
 /// Whether `AUTH <mechanism> <response_base64>\r\n` fits the 512 octets RFC 4954 section 4
 /// allows, so that [`InitialResponse::Auto`] may send the initial response on the `AUTH` line.
@@ -475,7 +486,7 @@ pub(crate) fn split_enhanced_status(code: u16, text: &str) -> (Option<&str>, &st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::login::AuthOutcome;
+    use crate::login::{broken_line, AuthOutcome};
 
     const TOKEN: &str = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg";
 
@@ -554,10 +565,7 @@ mod tests {
         }
         let mut a = SmtpAuth::new(config(InitialResponse::Never, &["AUTH XOAUTH2"])).unwrap();
         let _ = a.next_action();
-        assert_eq!(
-            a.receive_line(b"235 ok").unwrap_err().code(),
-            "unexpected_reply"
-        );
+        assert_eq!(broken_line(&mut a, b"235 ok").code(), "unexpected_reply");
     }
 
     #[test]
@@ -574,7 +582,7 @@ mod tests {
         ] {
             let mut a = SmtpAuth::new(config(InitialResponse::Always, &["AUTH XOAUTH2"])).unwrap();
             let _ = a.next_action();
-            let e = a.receive_line(bad).unwrap_err();
+            let e = broken_line(&mut a, bad);
             assert_eq!(e.code(), "unexpected_reply", "{bad:?}");
             assert_eq!(done(&mut a), AuthOutcome::Error(e));
         }
@@ -582,19 +590,13 @@ mod tests {
         let mut a = SmtpAuth::new(config(InitialResponse::Always, &["AUTH XOAUTH2"])).unwrap();
         let _ = a.next_action();
         a.receive_line(b"535-a").unwrap();
-        assert_eq!(
-            a.receive_line(b"554 b").unwrap_err().code(),
-            "unexpected_reply"
-        );
+        assert_eq!(broken_line(&mut a, b"554 b").code(), "unexpected_reply");
         // A second challenge.
         let mut a = SmtpAuth::new(config(InitialResponse::Always, &["AUTH XOAUTH2"])).unwrap();
         let _ = a.next_action();
         a.receive_line(b"334 e30=").unwrap();
         let _ = a.next_action();
-        assert_eq!(
-            a.receive_line(b"334 ").unwrap_err().code(),
-            "unexpected_reply"
-        );
+        assert_eq!(broken_line(&mut a, b"334 ").code(), "unexpected_reply");
     }
 
     #[test]

@@ -7,7 +7,9 @@
 use mailoauth::cloud::Protocol;
 use mailoauth::diagnose::reply::{diagnose_reply, diagnosis, reply_catalogue};
 use mailoauth::imap::{self, ImapAuth, ImapAuthConfig, ImapGreetingStatus, ImapResponse};
-use mailoauth::login::{Action, AuthOutcome, Authenticated, InitialResponse, Rejection};
+use mailoauth::login::{
+    Action, AuthOutcome, Authenticated, InitialResponse, LoginMachine, Rejection,
+};
 use mailoauth::pop3::{self, PopAuth, PopAuthConfig};
 use mailoauth::sasl::{self, Credentials, Mechanism};
 use mailoauth::smtp::{self, SmtpAuth, SmtpAuthConfig, SmtpReplyReader};
@@ -26,30 +28,9 @@ const RFC7628_CHALLENGE: &str = "eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NvcGUiOiJ
 // ---------------------------------------------------------------------------------------------
 // The script runner.
 
-trait Machine: std::fmt::Debug {
-    fn next(&mut self) -> Action;
-    fn feed(&mut self, line: &[u8]) -> mailoauth::Result<()>;
-    fn abort(&mut self);
-}
-
-macro_rules! machine {
-    ($t:ty) => {
-        impl Machine for $t {
-            fn next(&mut self) -> Action {
-                self.next_action()
-            }
-            fn feed(&mut self, line: &[u8]) -> mailoauth::Result<()> {
-                self.receive_line(line)
-            }
-            fn abort(&mut self) {
-                self.cancel()
-            }
-        }
-    };
-}
-machine!(ImapAuth);
-machine!(PopAuth);
-machine!(SmtpAuth);
+/// The three machines are driven alike, through the core's one trait.
+trait Machine: LoginMachine + std::fmt::Debug {}
+impl<M: LoginMachine + std::fmt::Debug> Machine for M {}
 
 /// Walks a script and returns the outcome. Lines: `C: bytes` (the machine must send exactly
 /// `bytes\r\n`; `C:` alone is an empty line), `S: line` (the machine must wait for a line; it gets
@@ -63,10 +44,10 @@ fn walk_logged<M: Machine>(m: &mut M, script: &str, log: &mut String) -> AuthOut
         }
         log.push_str(&format!("{m:?}\n"));
         if line == "CANCEL" {
-            m.abort();
+            m.cancel();
         } else if let Some(c) = line.strip_prefix("C:") {
             let want = format!("{}\r\n", c.strip_prefix(' ').unwrap_or(c));
-            let got = m.next();
+            let got = m.next_action();
             log.push_str(&format!("{got:?}\n"));
             match got {
                 Action::Send(bytes) => assert_eq!(
@@ -77,29 +58,37 @@ fn walk_logged<M: Machine>(m: &mut M, script: &str, log: &mut String) -> AuthOut
                 other => panic!("at {line:?}: the machine wants {other:?}"),
             }
         } else if let Some(s) = line.strip_prefix("S:") {
-            let a = m.next();
+            let a = m.next_action();
             log.push_str(&format!("{a:?}\n"));
             assert_eq!(a, Action::NeedLine, "at {line:?}");
             let fed = format!("{}\r\n", s.strip_prefix(' ').unwrap_or(s));
-            if let Err(e) = m.feed(fed.as_bytes()) {
+            if let Err(e) = m.receive_line(fed.as_bytes()) {
                 panic!("at {line:?}: {e}");
             }
         } else if let Some(s) = line.strip_prefix("S!") {
-            assert_eq!(m.next(), Action::NeedLine, "at {line:?}");
+            assert_eq!(m.next_action(), Action::NeedLine, "at {line:?}");
             let fed = format!("{}\r\n", s.strip_prefix(' ').unwrap_or(s));
-            let e = m.feed(fed.as_bytes()).unwrap_err();
-            log.push_str(&format!("{e:?} {e}\n"));
-            assert_eq!(e.code(), "unexpected_reply", "at {line:?}");
+            // One error channel: the call succeeds and the exchange ends with the error.
+            if let Err(e) = m.receive_line(fed.as_bytes()) {
+                panic!("at {line:?}: a protocol error returned from receive_line: {e}");
+            }
+            match m.next_action() {
+                Action::Done(AuthOutcome::Error(e)) => {
+                    log.push_str(&format!("{e:?} {e}\n"));
+                    assert_eq!(e.code(), "unexpected_reply", "at {line:?}");
+                }
+                other => panic!("at {line:?}: expected Done(Error), got {other:?}"),
+            }
         } else {
             panic!("bad script line {line:?}");
         }
     }
     log.push_str(&format!("{m:?}\n"));
-    match m.next() {
+    match m.next_action() {
         Action::Done(o) => {
             log.push_str(&format!("{o:?}\n"));
             // Done is sticky.
-            assert_eq!(m.next(), Action::Done(o.clone()));
+            assert_eq!(m.next_action(), Action::Done(o.clone()));
             o
         }
         other => panic!("the script ended but the machine wants {other:?}"),
@@ -484,16 +473,10 @@ fn imap_refuses_oversized_and_broken_lines() {
     let mut m = imap(XO, &["AUTH=XOAUTH2", "SASL-IR"]);
     let _ = m.next_action();
     let long = format!("* OK {}\r\n", "x".repeat(mailoauth::login::MAX_LINE_LEN));
-    assert_eq!(
-        m.receive_line(long.as_bytes()).unwrap_err().code(),
-        "unexpected_reply"
-    );
+    assert_eq!(ended_by(&mut m, long.as_bytes()), "unexpected_reply");
     let mut m = imap(XO, &["AUTH=XOAUTH2", "SASL-IR"]);
     let _ = m.next_action();
-    assert_eq!(
-        m.receive_line(b"A1 OK\r\nA1 OK").unwrap_err().code(),
-        "unexpected_reply"
-    );
+    assert_eq!(ended_by(&mut m, b"A1 OK\r\nA1 OK"), "unexpected_reply");
     // Non-UTF-8 text is carried, not a crash.
     let mut m = imap(XO, &["AUTH=XOAUTH2", "SASL-IR"]);
     let _ = m.next_action();
@@ -501,12 +484,23 @@ fn imap_refuses_oversized_and_broken_lines() {
     assert_eq!(rejected(m.next_action_done()).server_text, "caf\u{fffd}");
 }
 
+/// Feeds a line the machine must refuse and returns the code it ended with (the call itself
+/// succeeds: the error is reported once, in the outcome).
+fn ended_by(m: &mut impl LoginMachine, line: &[u8]) -> String {
+    m.receive_line(line)
+        .expect("a protocol error is not an error of the call");
+    match m.outcome() {
+        Some(AuthOutcome::Error(e)) => e.code().to_owned(),
+        other => panic!("expected an error outcome, got {other:?}"),
+    }
+}
+
 trait DoneExt {
     fn next_action_done(&mut self) -> AuthOutcome;
 }
 impl<M: Machine> DoneExt for M {
     fn next_action_done(&mut self) -> AuthOutcome {
-        match self.next() {
+        match self.next_action() {
             Action::Done(o) => o,
             other => panic!("not done: {other:?}"),
         }

@@ -161,7 +161,7 @@ class Error(Exception):
     requires_new_sign_in: bool
 
 class InvalidInputError(Error):
-    """The caller's value cannot be used (invalid_input, invalid_tenant, invalid_client_id)."""
+    """The caller's value cannot be used (invalid_input, invalid_tenant, invalid_client_id, encrypted_private_key, unsupported_flow)."""
 
 class ProtocolError(Error):
     """The peer broke the protocol (unexpected_reply, malformed, mechanism_not_offered)."""

@@ -115,7 +115,7 @@ func imapLogin(host: String, port: Int, user: String, token: String) throws -> A
     while true {
         switch auth.nextAction() {
         case .send(let data): try write(data, to: output)
-        case .needLine: try? auth.receiveLine(line: try readLine(input)) // an error ends in .done(.failed)
+        case .needLine: try auth.receiveLine(line: try readLine(input)) // a server's protocol error ends in .done(.failed)
         case .done(let outcome):
             if case .rejected(let rejection) = outcome, let d = rejection.diagnosis {
                 print("refused: \(rejection.serverText)\ncause: \(d.cause)\nfix: \(d.fix)")

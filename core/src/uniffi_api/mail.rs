@@ -4,11 +4,12 @@
 //! Call order (all three): build the machine from the server's capabilities, then loop on
 //! `nextAction()`: `Send` → write the bytes (CR LF included; they carry the token),
 //! `NeedLine` → read one line and pass it to `receiveLine`, `Done` → the outcome.
-//! A protocol error from `receiveLine` also ends the machine: the next action is
-//! `Done(Failed)` with the same error.
+//! Errors have one channel: a server that breaks the protocol ends the machine, and the next
+//! action is `Done(Failed)` with the error; `receiveLine` throws only when called out of turn
+//! (after `Done`, or before the bytes to send were taken: `invalid_input`).
 
 use crate::imap::{ImapAuth as CoreImap, ImapAuthConfig};
-use crate::login::{Action as CoreAction, AuthOutcome as CoreOutcome};
+use crate::login::{Action as CoreAction, AuthOutcome as CoreOutcome, LoginMachine};
 use crate::pop3::{PopAuth as CorePop, PopAuthConfig};
 use crate::sasl::Credentials;
 use crate::smtp::{SmtpAuth as CoreSmtp, SmtpAuthConfig};
@@ -108,16 +109,58 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// What the three machines share, exported once through the core's one trait
+/// ([`LoginMachine`]): `Debug` without the token and the driving methods.
+macro_rules! login_machine_exports {
+    ($object:ident) => {
+        impl fmt::Debug for $object {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(stringify!($object))
+            }
+        }
+
+        #[uniffi::export]
+        impl $object {
+            /// What to do next.
+            pub fn next_action(&self) -> MailAction {
+                LoginMachine::next_action(&mut *lock(&self.inner)).into()
+            }
+
+            /// Feeds one server line (with or without CR LF). A server that breaks the
+            /// protocol ends the machine (`Done(Failed)`); this throws only out of turn
+            /// (`invalid_input`).
+            pub fn receive_line(&self, line: Vec<u8>) -> Result<()> {
+                LoginMachine::receive_line(&mut *lock(&self.inner), &line).ffi()
+            }
+
+            /// Aborts the exchange (answers a pending continuation or challenge with `*`).
+            pub fn cancel(&self) {
+                LoginMachine::cancel(&mut *lock(&self.inner))
+            }
+
+            /// The mechanism.
+            pub fn mechanism(&self) -> Mechanism {
+                LoginMachine::mechanism(&*lock(&self.inner))
+            }
+
+            /// Whether the response goes on the command line (IMAP SASL-IR, the POP3/SMTP
+            /// one-line form).
+            pub fn uses_initial_response(&self) -> bool {
+                LoginMachine::uses_initial_response(&*lock(&self.inner))
+            }
+
+            /// Whether the exchange is over.
+            pub fn is_done(&self) -> bool {
+                LoginMachine::is_done(&*lock(&self.inner))
+            }
+        }
+    };
+}
+
 /// The client side of IMAP `AUTHENTICATE` (SASL-IR when advertised). Thread-safe.
 #[derive(uniffi::Object)]
 pub struct ImapAuth {
     inner: Mutex<CoreImap>,
-}
-
-impl fmt::Debug for ImapAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ImapAuth")
-    }
 }
 
 #[uniffi::export]
@@ -146,53 +189,19 @@ impl ImapAuth {
         })
     }
 
-    /// What to do next.
-    pub fn next_action(&self) -> MailAction {
-        lock(&self.inner).next_action().into()
-    }
-
-    /// Feeds one server line (with or without CR LF).
-    pub fn receive_line(&self, line: Vec<u8>) -> Result<()> {
-        lock(&self.inner).receive_line(&line).ffi()
-    }
-
-    /// Aborts the exchange (answers a pending continuation with `*`).
-    pub fn cancel(&self) {
-        lock(&self.inner).cancel()
-    }
-
     /// The command tag.
     pub fn tag(&self) -> String {
         lock(&self.inner).tag().to_owned()
     }
-
-    /// The mechanism.
-    pub fn mechanism(&self) -> Mechanism {
-        lock(&self.inner).mechanism()
-    }
-
-    /// Whether the response goes on the command line (SASL-IR).
-    pub fn uses_initial_response(&self) -> bool {
-        lock(&self.inner).uses_initial_response()
-    }
-
-    /// Whether the exchange is over.
-    pub fn is_done(&self) -> bool {
-        lock(&self.inner).is_done()
-    }
 }
+
+login_machine_exports!(ImapAuth);
 
 /// The client side of POP3 `AUTH` (two-line form unless `initialResponse` is `ALWAYS`).
 /// Thread-safe.
 #[derive(uniffi::Object)]
 pub struct PopAuth {
     inner: Mutex<CorePop>,
-}
-
-impl fmt::Debug for PopAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PopAuth")
-    }
 }
 
 #[uniffi::export]
@@ -219,49 +228,15 @@ impl PopAuth {
             inner: Mutex::new(CorePop::new(config).ffi()?),
         })
     }
-
-    /// What to do next.
-    pub fn next_action(&self) -> MailAction {
-        lock(&self.inner).next_action().into()
-    }
-
-    /// Feeds one server line (with or without CR LF).
-    pub fn receive_line(&self, line: Vec<u8>) -> Result<()> {
-        lock(&self.inner).receive_line(&line).ffi()
-    }
-
-    /// Aborts the exchange (answers a pending challenge with `*`).
-    pub fn cancel(&self) {
-        lock(&self.inner).cancel()
-    }
-
-    /// The mechanism.
-    pub fn mechanism(&self) -> Mechanism {
-        lock(&self.inner).mechanism()
-    }
-
-    /// Whether the response goes on the command line.
-    pub fn uses_initial_response(&self) -> bool {
-        lock(&self.inner).uses_initial_response()
-    }
-
-    /// Whether the exchange is over.
-    pub fn is_done(&self) -> bool {
-        lock(&self.inner).is_done()
-    }
 }
+
+login_machine_exports!(PopAuth);
 
 /// The client side of SMTP `AUTH` (RFC 4954; the 512-octet rule decides the one-line form).
 /// Thread-safe.
 #[derive(uniffi::Object)]
 pub struct SmtpAuth {
     inner: Mutex<CoreSmtp>,
-}
-
-impl fmt::Debug for SmtpAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SmtpAuth")
-    }
 }
 
 #[uniffi::export]
@@ -288,37 +263,9 @@ impl SmtpAuth {
             inner: Mutex::new(CoreSmtp::new(config).ffi()?),
         })
     }
-
-    /// What to do next.
-    pub fn next_action(&self) -> MailAction {
-        lock(&self.inner).next_action().into()
-    }
-
-    /// Feeds one server line (with or without CR LF).
-    pub fn receive_line(&self, line: Vec<u8>) -> Result<()> {
-        lock(&self.inner).receive_line(&line).ffi()
-    }
-
-    /// Aborts the exchange (answers a pending challenge with `*`).
-    pub fn cancel(&self) {
-        lock(&self.inner).cancel()
-    }
-
-    /// The mechanism.
-    pub fn mechanism(&self) -> Mechanism {
-        lock(&self.inner).mechanism()
-    }
-
-    /// Whether the response goes on the command line.
-    pub fn uses_initial_response(&self) -> bool {
-        lock(&self.inner).uses_initial_response()
-    }
-
-    /// Whether the exchange is over.
-    pub fn is_done(&self) -> bool {
-        lock(&self.inner).is_done()
-    }
 }
+
+login_machine_exports!(SmtpAuth);
 
 // ------------------------------------------------------------------------------------------------
 // IMAP line helpers for drivers over a raw socket (greeting, CAPABILITY).

@@ -7,44 +7,11 @@ use super::support::*;
 use mailoauth::cloud::Protocol;
 use mailoauth::diagnose::reply::{diagnose_reply, personal_account_diagnosis};
 use mailoauth::imap::{ImapAuth, ImapAuthConfig};
-use mailoauth::login::{Action, AuthOutcome, InitialResponse};
+use mailoauth::login::{Action, AuthOutcome, InitialResponse, LoginMachine};
 use mailoauth::pop3::{PopAuth, PopAuthConfig};
 use mailoauth::sasl::{Credentials, Mechanism};
 use mailoauth::smtp::{SmtpAuth, SmtpAuthConfig};
 use serde_json::Value;
-
-/// The three machines, driven alike.
-trait Machine {
-    fn next(&mut self) -> Action;
-    fn feed(&mut self, line: &[u8]) -> mailoauth::Result<()>;
-}
-
-impl Machine for ImapAuth {
-    fn next(&mut self) -> Action {
-        self.next_action()
-    }
-    fn feed(&mut self, line: &[u8]) -> mailoauth::Result<()> {
-        self.receive_line(line)
-    }
-}
-
-impl Machine for PopAuth {
-    fn next(&mut self) -> Action {
-        self.next_action()
-    }
-    fn feed(&mut self, line: &[u8]) -> mailoauth::Result<()> {
-        self.receive_line(line)
-    }
-}
-
-impl Machine for SmtpAuth {
-    fn next(&mut self) -> Action {
-        self.next_action()
-    }
-    fn feed(&mut self, line: &[u8]) -> mailoauth::Result<()> {
-        self.receive_line(line)
-    }
-}
 
 pub fn run(kind: &str, v: &Value) -> Outcome {
     match kind {
@@ -153,7 +120,7 @@ fn string_list(v: &Value, key: &str) -> Result<Option<Vec<String>>, String> {
     }
 }
 
-fn transcript<M: Machine>(v: &Value, built: mailoauth::Result<M>) -> Outcome {
+fn transcript<M: LoginMachine>(v: &Value, built: mailoauth::Result<M>) -> Outcome {
     let entries = v
         .get("transcript")
         .and_then(Value::as_array)
@@ -171,7 +138,7 @@ fn transcript<M: Machine>(v: &Value, built: mailoauth::Result<M>) -> Outcome {
         Ok(mut m) => {
             for (i, entry) in entries.iter().enumerate() {
                 if let Some(c) = entry.get("C").and_then(Value::as_str) {
-                    match m.next() {
+                    match m.next_action() {
                         Action::Send(bytes) => {
                             if bytes != c.as_bytes() {
                                 return Err(format!(
@@ -185,7 +152,7 @@ fn transcript<M: Machine>(v: &Value, built: mailoauth::Result<M>) -> Outcome {
                         }
                     }
                 } else if let Some(line) = entry.get("S").and_then(Value::as_str) {
-                    match m.next() {
+                    match m.next_action() {
                         Action::NeedLine => {}
                         other => {
                             return Err(format!(
@@ -193,13 +160,15 @@ fn transcript<M: Machine>(v: &Value, built: mailoauth::Result<M>) -> Outcome {
                         ))
                         }
                     }
-                    // A protocol error is also the machine's outcome; it is checked below.
-                    let _ = m.feed(line.as_bytes());
+                    // A protocol error is the machine's outcome, checked below; an error of the
+                    // call itself would be this runner's mistake.
+                    m.receive_line(line.as_bytes())
+                        .map_err(|e| format!("transcript[{i}] S: receive_line failed: {e}"))?;
                 } else {
                     return Err(format!("transcript[{i}] has neither C nor S"));
                 }
             }
-            match m.next() {
+            match m.next_action() {
                 Action::Done(o) => o,
                 other => {
                     return Err(format!(

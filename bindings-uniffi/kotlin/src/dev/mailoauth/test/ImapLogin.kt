@@ -108,8 +108,8 @@ fun authenticate(input: InputStream, output: OutputStream, auth: ImapAuth): Auth
     while (true) {
         when (val a = auth.nextAction()) {
             is MailAction.Send -> { output.write(a.data); output.flush() }
-            // A protocol error also ends the machine: the next action is Done(Failed).
-            is MailAction.NeedLine -> try { auth.receiveLine(readLine(input)) } catch (e: MailoauthException) {}
+            // A server that breaks the protocol ends the machine: the next action is Done(Failed).
+            is MailAction.NeedLine -> auth.receiveLine(readLine(input))
             is MailAction.Done -> return a.outcome // Authenticated, Rejected(rejection.diagnosis), Failed(error)
         }
     }

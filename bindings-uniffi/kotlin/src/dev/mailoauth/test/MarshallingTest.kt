@@ -185,11 +185,16 @@ class MarshallingTest {
         SmtpAuth(Mechanism.XOAUTH2, "u@example.com", "t", listOf("AUTH XOAUTH2"), InitialResponse.AUTO).use { m ->
             assertInstanceOf(MailAction.Send::class.java, m.nextAction())
             assertInstanceOf(MailAction.NeedLine::class.java, m.nextAction())
-            assertThrows<MailoauthException.Protocol> { m.receiveLine("garbage\r\n".toByteArray()) }
+            // One error channel: the server's garbage ends the exchange, reported in Done only.
+            m.receiveLine("garbage\r\n".toByteArray())
             val done = assertInstanceOf(MailAction.Done::class.java, m.nextAction())
             val failed = assertInstanceOf(AuthOutcome.Failed::class.java, done.outcome)
             assertEquals("unexpected_reply", failed.error.code)
+            assertInstanceOf(MailoauthException.Protocol::class.java, failed.error)
             assertTrue(m.isDone())
+            // Feeding after Done is the caller's mistake, and that call fails.
+            val misuse = assertThrows<MailoauthException.InvalidInput> { m.receiveLine("235 ok\r\n".toByteArray()) }
+            assertEquals("invalid_input", misuse.code)
         }
     }
 
