@@ -68,19 +68,21 @@ impl fmt::Debug for Action {
 
 /// The one interface of the IMAP, POP3 and SMTP authentication machines
 /// ([`crate::imap::ImapAuth`], [`crate::pop3::PopAuth`], [`crate::smtp::SmtpAuth`]), for drivers
-/// and bindings that treat them alike (`Box<dyn LoginMachine + Send>` works).
+/// and bindings that treat them alike (`Box<dyn LoginMachine + Send>` works; [`LoginMachine::run`]
+/// needs the concrete type).
 ///
 /// ```
 /// use mailoauth::login::{AuthOutcome, LoginMachine};
 /// use mailoauth::pop3::{PopAuth, PopAuthConfig};
 /// use mailoauth::sasl::{Credentials, Mechanism};
 ///
-/// let mut machine: Box<dyn LoginMachine + Send> = Box::new(PopAuth::new(PopAuthConfig {
+/// let mut machine = PopAuth::new(PopAuthConfig {
 ///     mechanism: Mechanism::XOAuth2,
 ///     credentials: Credentials::new("someuser@example.com", "token"),
 ///     capabilities: None,
 ///     initial_response: Default::default(),
-/// })?);
+/// })?;
+/// let _as_object: &dyn LoginMachine = &machine; // one type for the three machines
 /// let mut sent = Vec::new();
 /// let mut replies = vec![&b"+ \r\n"[..], b"+OK welcome\r\n"].into_iter();
 /// let outcome = machine.run(
