@@ -70,10 +70,12 @@ test-e2e:
 	@echo "==> end to end (tests/e2e)"
 	tests/e2e/run
 
-## UniFFI (Kotlin/Swift): release cdylib + stripped copy in target/uniffi/, generated bindings in
-## target/uniffi/{kotlin,swift,python}, JUnit 5 on the JVM and the Swift API check.
+## UniFFI (Kotlin/Swift): release cdylib (pinned nightly, std rebuilt for size) + stripped copy in
+## target/uniffi/, generated bindings in target/uniffi/{kotlin,swift,python}, JUnit 5 on the JVM
+## and the Swift API check.
 uniffi-lib:
 	@echo "==> UniFFI cdylib"
+	.ci/install-deps uniffi
 	bindings-uniffi/build-lib
 
 uniffi-bindings: uniffi-lib

@@ -5,10 +5,11 @@ root="$(cd "$here/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
 case "$target" in /*) ;; *) target="$root/$target" ;; esac
 out="$target/uniffi"
-# The unstripped release cdylib (bindings are generated from its metadata) and the stripped copy
-# that the Kotlin tests load (what an app would ship).
+# The unstripped release cdylib (bindings are generated from its metadata; build-lib copies it
+# from its own target directory, target/uniffi-build) and the stripped copy that the Kotlin tests
+# load (what an app would ship).
 case "$(uname -s)" in Darwin) so=dylib ;; *) so=so ;; esac
-release_lib="$target/release/libmailoauth_uniffi.$so"
+release_lib="$out/unstripped/libmailoauth_uniffi.$so"
 stripped_lib="$out/libmailoauth_uniffi.$so"
 kotlin_home="$here/node_modules/kotlin-compiler"
 kotlinc="$kotlin_home/bin/kotlinc"
