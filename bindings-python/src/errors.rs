@@ -128,14 +128,9 @@ fn class_for_kind(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
     }
 }
 
-/// The Python class for a core error.
-fn class_for<'py>(py: Python<'py>, e: &Error) -> Bound<'py, PyType> {
-    class_for_kind(py, e.kind())
-}
-
 /// Builds the exception instance for a core error, with its details set as attributes.
 pub fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny>> {
-    let class = class_for(py, e);
+    let class = class_for_kind(py, e.kind());
     let exc = class.call1((e.to_string(),))?;
     exc.setattr("code", e.code())?;
     // The core's ErrorDetails, field by field (the explanation as the binding's class).
