@@ -154,7 +154,7 @@ impl AssertionClaims {
         lifetime_secs: u64,
     ) -> Result<AssertionClaims> {
         let aud = crate::token::endpoint(token_url)?;
-        crate::token::check_value("client_id", client_id)?;
+        let client_id = crate::ClientId::new(client_id)?.into_string();
         crate::token::check_value("jti", jti)?;
         if jti.len() > 256 {
             return Err(Error::invalid_input("jti must be at most 256 characters"));
@@ -166,8 +166,8 @@ impl AssertionClaims {
         }
         Ok(AssertionClaims {
             aud,
-            iss: client_id.to_owned(),
-            sub: client_id.to_owned(),
+            iss: client_id.clone(),
+            sub: client_id,
             jti: jti.to_owned(),
             nbf: now,
             iat: now,
@@ -1003,6 +1003,18 @@ mod tests {
     #[test]
     fn input_validation() {
         let der = [1u8, 2, 3];
+        let e = build_assertion_signing_input(
+            "",
+            TOKEN_URL,
+            &der,
+            "j",
+            NOW,
+            600,
+            AssertionAlg::PS256,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "invalid_client_id");
         let ok = |lifetime: u64| {
             build_assertion_signing_input(
                 CLIENT,
@@ -1023,16 +1035,6 @@ mod tests {
                 CLIENT,
                 TOKEN_URL,
                 &[],
-                "j",
-                NOW,
-                600,
-                AssertionAlg::PS256,
-                false,
-            ),
-            build_assertion_signing_input(
-                "",
-                TOKEN_URL,
-                &der,
                 "j",
                 NOW,
                 600,

@@ -50,6 +50,7 @@ use crate::cloud::{validate_client_id, Cloud, Endpoints, Protocol, Tenant};
 use crate::error::{excerpt, Error, OAuthError, Result};
 use crate::pkce::{is_s256_challenge, Pkce};
 use crate::secret::Secret;
+use crate::types::{ClientId, RedirectUri, Scope};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -209,9 +210,12 @@ pub fn build_authorize_url(req: &AuthorizeRequest) -> Result<String> {
             k = crate::error::quoted(k)
         )));
     }
-    check_client_id(&req.client_id)?;
-    check_redirect_uri(&req.redirect_uri)?;
-    let scope = join_scopes(&req.scopes)?;
+    let client_id = ClientId::new(&req.client_id)?;
+    let redirect_uri = RedirectUri::new(&req.redirect_uri)?;
+    if req.scopes.is_empty() {
+        return Err(Error::invalid_input("no scope given"));
+    }
+    let scope = Scope::join(&Scope::list(&req.scopes)?);
     if req.state.is_empty() {
         return Err(Error::invalid_input(
             "state is empty: pass an unguessable value (for example 16 random bytes, base64url)",
@@ -233,9 +237,9 @@ pub fn build_authorize_url(req: &AuthorizeRequest) -> Result<String> {
     }
 
     let mut ser = form_urlencoded::Serializer::new(String::new());
-    ser.append_pair("client_id", &req.client_id);
+    ser.append_pair("client_id", client_id.as_str());
     ser.append_pair("response_type", "code");
-    ser.append_pair("redirect_uri", &req.redirect_uri);
+    ser.append_pair("redirect_uri", redirect_uri.as_str());
     ser.append_pair("scope", &scope);
     ser.append_pair("state", &req.state);
     ser.append_pair("code_challenge", &req.code_challenge);
@@ -266,61 +270,6 @@ pub fn build_authorize_url(req: &AuthorizeRequest) -> Result<String> {
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
     v.as_deref().filter(|s| !s.is_empty())
-}
-
-fn check_client_id(id: &str) -> Result<()> {
-    if id.is_empty() {
-        return Err(Error::InvalidClientId("the client id is empty".to_owned()));
-    }
-    if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::InvalidClientId(format!(
-            "{id} holds white space or control characters",
-            id = crate::error::quoted(id)
-        )));
-    }
-    Ok(())
-}
-
-fn check_redirect_uri(r: &str) -> Result<()> {
-    if r.chars().any(char::is_control) || r.trim() != r {
-        return Err(Error::invalid_input(format!(
-            "redirect_uri {r} holds control characters or surrounding white space",
-            r = crate::error::quoted(r)
-        )));
-    }
-    let u = crate::weburl::Url::parse_detail(r).map_err(|why| {
-        Error::invalid_input(format!(
-            "redirect_uri {r} is not an absolute URL: {why}",
-            r = crate::error::quoted(r)
-        ))
-    })?;
-    if u.fragment().is_some() {
-        return Err(Error::invalid_input(format!(
-            "redirect_uri {r} must not have a #fragment (RFC 6749 section 3.1.2)",
-            r = crate::error::quoted(r)
-        )));
-    }
-    Ok(())
-}
-
-/// Joins scopes with spaces; each must be a non-empty RFC 6749 section 3.3 `scope-token`
-/// (`%x21 / %x23-5B / %x5D-7E`: printable ASCII without space, `"` and `\`).
-fn join_scopes(scopes: &[String]) -> Result<String> {
-    if scopes.is_empty() {
-        return Err(Error::invalid_input("no scope given"));
-    }
-    for s in scopes {
-        let ok = !s.is_empty()
-            && s.bytes()
-                .all(|c| matches!(c, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
-        if !ok {
-            return Err(Error::invalid_input(format!(
-                "scope {s} is empty or holds a space, a quote, a backslash or a non-ASCII character (RFC 6749 section 3.3): give one scope per entry",
-                s = crate::error::quoted(s)
-            )));
-        }
-    }
-    Ok(scopes.join(" "))
 }
 
 /// The authorization code from a successful redirect (RFC 6749 section 4.1.2).

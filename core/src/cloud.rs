@@ -518,17 +518,10 @@ fn is_domain(s: &str) -> bool {
         .is_some_and(|tld| tld.bytes().any(|c| c.is_ascii_alphabetic()))
 }
 
-/// Validates an application (client) id: it must be a GUID. Returns it lowercased.
+/// Validates an application (client) id: it must be a GUID. Returns it lowercased
+/// ([`ClientId::entra`](crate::ClientId::entra)).
 pub fn validate_client_id(s: &str) -> Result<String> {
-    let t = s.trim();
-    if is_guid(t) {
-        Ok(t.to_ascii_lowercase())
-    } else {
-        Err(Error::InvalidClientId(format!(
-            "{s} is not an application (client) id: it must be a GUID such as 9e5f94bc-e8a4-4e73-b8be-63364c29d753 (Entra portal > App registrations > Overview)",
-            s = crate::error::quoted(s)
-        )))
-    }
+    crate::ClientId::entra(s).map(crate::ClientId::into_string)
 }
 
 /// Checks an endpoint URL: absolute (strict ASCII URL syntax, after trimming surrounding white

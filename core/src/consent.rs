@@ -21,6 +21,7 @@
 use crate::authorize::RedirectParams;
 use crate::cloud::{validate_client_id, Cloud, CloudId, Protocol, Tenant};
 use crate::error::{Error, Result};
+use crate::types::{RedirectUri, Scope};
 use serde::{Deserialize, Serialize};
 
 /// Which admin-consent URL to build.
@@ -132,14 +133,11 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
         _ => {}
     }
     let client_id = validate_client_id(&req.client_id)?;
-    if let Some(r) = &req.redirect_uri {
-        crate::weburl::Url::parse_detail(r).map_err(|why| {
-            Error::invalid_input(format!(
-                "redirect_uri {r} is not an absolute URL: {why}",
-                r = crate::error::quoted(r)
-            ))
-        })?;
-    }
+    let redirect_uri = req
+        .redirect_uri
+        .as_deref()
+        .map(RedirectUri::new)
+        .transpose()?;
     let base = format!(
         "{}/{}",
         req.cloud.login_base.trim_end_matches('/'),
@@ -149,16 +147,18 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
     match req.variant {
         ConsentVariant::V2 => {
             let scope = match &req.scope {
-                Some(s) if s.trim().is_empty() => {
-                    return Err(Error::invalid_input("scope is empty"))
-                }
-                Some(s) => s.trim().to_owned(),
+                Some(s) => match Scope::split(s)? {
+                    scopes if scopes.is_empty() => {
+                        return Err(Error::invalid_input("scope is empty"))
+                    }
+                    scopes => Scope::join(&scopes),
+                },
                 None => admin_consent_scope(&req.cloud, &[Protocol::Imap, Protocol::Pop]),
             };
             ser.append_pair("client_id", &client_id);
             ser.append_pair("scope", &scope);
-            if let Some(r) = &req.redirect_uri {
-                ser.append_pair("redirect_uri", r);
+            if let Some(r) = &redirect_uri {
+                ser.append_pair("redirect_uri", r.as_str());
             }
             if let Some(s) = &req.state {
                 ser.append_pair("state", s);
@@ -168,8 +168,8 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
         ConsentVariant::Legacy => {
             ser.append_pair("client_id", &client_id);
             ser.append_pair("response_type", "code");
-            if let Some(r) = &req.redirect_uri {
-                ser.append_pair("redirect_uri", r);
+            if let Some(r) = &redirect_uri {
+                ser.append_pair("redirect_uri", r.as_str());
             }
             if let Some(s) = &req.state {
                 ser.append_pair("state", s);

@@ -48,9 +48,10 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::json::Json;
 use crate::secret::Secret;
 use crate::token::{
-    build_device_code_token_request_with_auth, check_value, endpoint, join_scopes,
-    parse_token_response, seconds_field, string_field, success_object, ClientAuth, TokenSet,
+    build_device_code_token_request_with_auth, endpoint, parse_token_response, seconds_field,
+    string_field, success_object, ClientAuth, TokenSet,
 };
+use crate::types::{ClientId, Scope};
 use serde::{Deserialize, Serialize};
 
 /// The polling interval when the server does not send one (RFC 8628 section 3.2).
@@ -89,14 +90,14 @@ pub fn build_device_authorization_request_with_auth(
     client_auth: &ClientAuth,
 ) -> Result<HttpRequest> {
     let url = endpoint(device_url)?;
-    check_value("client_id", client_id)?;
-    let scope = join_scopes(scopes)?;
-    let mut fields: Vec<(&str, &str)> = vec![("client_id", client_id)];
+    let client_id = ClientId::new(client_id)?;
+    let scope = Scope::join(&Scope::list(scopes)?);
+    let mut fields: Vec<(&str, &str)> = vec![("client_id", client_id.as_str())];
     if !scope.is_empty() {
         fields.push(("scope", &scope));
     }
     let mut req = HttpRequest::form_post(url, &fields);
-    client_auth.apply(&mut req, client_id)?;
+    client_auth.apply(&mut req, client_id.as_str())?;
     Ok(req)
 }
 
@@ -572,12 +573,13 @@ mod tests {
         );
         for (url, client, scopes) in [
             ("http://example.com/devicecode", CLIENT, vec![]),
-            (DEVICE_URL, "", vec![]),
             (DEVICE_URL, CLIENT, vec!["a b".to_owned()]),
         ] {
             let e = build_device_authorization_request(url, client, &scopes).unwrap_err();
             assert_eq!(e.code(), "invalid_input");
         }
+        let e = build_device_authorization_request(DEVICE_URL, "", &[]).unwrap_err();
+        assert_eq!(e.code(), "invalid_client_id");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! | concern | module |
 //! |---|---|
 //! | HTTP requests and responses as values | [`http`] |
+//! | checked client ids, scopes, redirect URIs | [`types`] |
 //! | secrets that never print | [`secret`] |
 //! | clouds, tenants, endpoints, scopes | [`cloud`] |
 //! | other providers (Google) and their rules | [`provider`] |
@@ -52,6 +53,7 @@ pub mod sasl;
 pub mod secret;
 pub mod smtp;
 pub mod token;
+pub mod types;
 // The strict URL parser is internal; the fuzz targets reach it through the `fuzzing` feature.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -67,6 +69,7 @@ pub mod exchange {
     pub use crate::login::*;
 }
 pub use secret::Secret;
+pub use types::{ClientId, RedirectUri, Scope};
 
 // The UniFFI component (Kotlin, Swift, Python through `bindings-uniffi`'s cdylib): the namespace
 // `mailoauth`, with its configuration in core/uniffi.toml. One crate is one UniFFI component, and

@@ -102,19 +102,10 @@ impl std::str::FromStr for ProviderId {
 }
 
 /// A client id of a server that is not Microsoft's: any text without white space or control
-/// characters (trimmed first). Fails with [`Error::InvalidClientId`].
+/// characters (trimmed first; [`ClientId::new`](crate::ClientId::new)). Fails with
+/// [`Error::InvalidClientId`].
 pub fn validate_free_form_client_id(client_id: &str) -> Result<String> {
-    let t = client_id.trim();
-    if t.is_empty() {
-        return Err(Error::InvalidClientId("the client id is empty".to_owned()));
-    }
-    if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::InvalidClientId(format!(
-            "{} holds white space or control characters",
-            quoted(t)
-        )));
-    }
-    Ok(t.to_owned())
+    crate::ClientId::new(client_id).map(crate::ClientId::into_string)
 }
 
 /// Google's preset (Gmail and Google Workspace).

@@ -7,12 +7,16 @@
 //! token endpoint with exactly the fields the grant needs and nothing else. The host sends it with
 //! its own HTTP client and hands the [`HttpResponse`] to [`parse_token_response`].
 //!
-//! | grant | builder | fields, in order |
+//! | grant | request (or its shorthand from text) | fields, in order |
 //! |---|---|---|
-//! | authorization code + PKCE | [`build_auth_code_request`] | `grant_type=authorization_code`, `client_id`, `code`, `redirect_uri`, `code_verifier`, `scope`, client auth |
-//! | refresh | [`build_refresh_request`] | `grant_type=refresh_token`, `client_id`, `refresh_token`, `scope`, client auth |
-//! | client credentials | [`build_client_credentials_request`] | `grant_type=client_credentials`, `client_id`, `scope`, client auth (required) |
+//! | authorization code + PKCE | [`AuthCodeRequest`] ([`build_auth_code_request`]) | `grant_type=authorization_code`, `client_id`, `code`, `redirect_uri`, `code_verifier`, `scope`, client auth |
+//! | refresh | [`RefreshRequest`] ([`build_refresh_request`]) | `grant_type=refresh_token`, `client_id`, `refresh_token`, `scope`, client auth |
+//! | client credentials | [`ClientCredentialsRequest`] ([`build_client_credentials_request`]) | `grant_type=client_credentials`, `client_id`, `scope`, client auth (required) |
 //! | device code | [`build_device_code_token_request_with_auth`] | `grant_type=urn:ietf:params:oauth:grant-type:device_code`, `client_id`, `device_code`, client auth |
+//!
+//! The request structs hold the client id, redirect URI and scopes as checked values
+//! ([`crate::types`]: [`ClientId`], [`RedirectUri`], [`Scope`]), so the authorize URL and the
+//! token request accept and refuse the same values; the `build_*` functions check text first.
 //!
 //! "Client auth" is [`ClientAuth`], one of the four methods of [`ClientAuthMethod`]: nothing
 //! (`none`, a public client), `client_secret` in the body (`client_secret_post`), an
@@ -68,6 +72,7 @@ use crate::error::{Error, OAuthError, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::json::{self, Json, WholePart};
 use crate::secret::Secret;
+use crate::types::{ClientId, RedirectUri, Scope};
 use serde::{Deserialize, Serialize};
 
 /// `client_assertion_type` of a JWT client assertion (RFC 7523 section 2.2).
@@ -284,22 +289,81 @@ pub fn basic_authorization(client_id: &str, client_secret: &Secret) -> Result<Se
 fn form_with_auth(
     url: String,
     fields: &[(&str, &str)],
-    client_id: &str,
+    client_id: &ClientId,
     client_auth: &ClientAuth,
 ) -> Result<HttpRequest> {
     let mut req = HttpRequest::form_post(url, fields);
-    client_auth.apply(&mut req, client_id)?;
+    client_auth.apply(&mut req, client_id.as_str())?;
     Ok(req)
 }
 
 /// The token request of the authorization-code grant with PKCE (RFC 6749 section 4.1.3,
-/// RFC 7636 section 4.5): `grant_type=authorization_code`, `client_id`, `code`, `redirect_uri`
-/// (exactly the one of the authorize request), `code_verifier`, `scope` (space separated; left
-/// out when `scopes` is empty), then the client's credential, if any.
+/// RFC 7636 section 4.5), built by [`AuthCodeRequest::build`]: `grant_type=authorization_code`,
+/// `client_id`, `code`, `redirect_uri` (exactly the one of the authorize request), `code_verifier`,
+/// `scope` (space separated; left out when `scopes` is empty), then the client's credential, if
+/// any.
 ///
-/// Fails with [`Error::InvalidInput`] on a bad token URL ([`validate_endpoint_url`]), an empty
-/// value, a control character, a scope outside RFC 6749 section 3.3, or a verifier outside
-/// RFC 7636 section 4.1 (43–128 characters of `A-Z a-z 0-9 - . _ ~`).
+/// ```
+/// use mailoauth::token::{AuthCodeRequest, ClientAuth};
+/// use mailoauth::{ClientId, RedirectUri, Scope, Secret};
+///
+/// let req = AuthCodeRequest {
+///     token_url: "https://login.microsoftonline.com/organizations/oauth2/v2.0/token".into(),
+///     client_id: ClientId::new("9e5f94bc-e8a4-4e73-b8be-63364c29d753")?,
+///     code: Secret::new("the-code"),
+///     redirect_uri: RedirectUri::new("http://localhost:8400/")?,
+///     code_verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+///     scopes: Scope::list(&["https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"])?,
+///     client_auth: ClientAuth::None,
+/// }
+/// .build()?;
+/// assert!(String::from_utf8(req.body)?.starts_with("grant_type=authorization_code&client_id=9e5f94bc"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthCodeRequest {
+    /// The token endpoint (checked by [`validate_endpoint_url`] when built).
+    pub token_url: String,
+    /// The client id.
+    pub client_id: ClientId,
+    /// The authorization code of the redirect ([`crate::authorize::AuthorizationCode::code`]).
+    pub code: Secret,
+    /// The redirect URI, exactly as sent in the authorize request.
+    pub redirect_uri: RedirectUri,
+    /// The PKCE verifier ([`crate::pkce::Pkce::verifier`]).
+    pub code_verifier: Secret,
+    /// The scopes; empty leaves `scope` out.
+    pub scopes: Vec<Scope>,
+    /// The client's credential ([`ClientAuth::None`] for a public client).
+    pub client_auth: ClientAuth,
+}
+
+impl AuthCodeRequest {
+    /// The request. Fails with [`Error::InvalidInput`] on a bad token URL, an empty code, a
+    /// control character in it, or a verifier outside RFC 7636 section 4.1 (43–128 characters of
+    /// `A-Z a-z 0-9 - . _ ~`); the client id, redirect URI and scopes were checked when made.
+    pub fn build(&self) -> Result<HttpRequest> {
+        let url = endpoint(&self.token_url)?;
+        check_value("code", self.code.expose_secret())?;
+        check_verifier(self.code_verifier.expose_secret())?;
+        let scope = Scope::join(&self.scopes);
+        let mut fields: Vec<(&'static str, &str)> = vec![
+            ("grant_type", "authorization_code"),
+            ("client_id", self.client_id.as_str()),
+            ("code", self.code.expose_secret()),
+            ("redirect_uri", self.redirect_uri.as_str()),
+            ("code_verifier", self.code_verifier.expose_secret()),
+        ];
+        if !scope.is_empty() {
+            fields.push(("scope", &scope));
+        }
+        form_with_auth(url, &fields, &self.client_id, &self.client_auth)
+    }
+}
+
+/// [`AuthCodeRequest::build`] from unchecked text: the client id ([`ClientId::new`]), redirect
+/// URI ([`RedirectUri::new`]) and scopes ([`Scope::list`]) are checked first, then the request is
+/// built. Errors: those of the three checks and of [`AuthCodeRequest::build`].
 pub fn build_auth_code_request(
     token_url: &str,
     client_id: &str,
@@ -310,30 +374,56 @@ pub fn build_auth_code_request(
     client_auth: &ClientAuth,
 ) -> Result<HttpRequest> {
     let url = endpoint(token_url)?;
-    check_value("client_id", client_id)?;
-    check_value("code", code.expose_secret())?;
-    check_redirect_uri(redirect_uri)?;
-    check_verifier(code_verifier.expose_secret())?;
-    let scope = join_scopes(scopes)?;
-    let mut fields: Vec<(&'static str, &str)> = vec![
-        ("grant_type", "authorization_code"),
-        ("client_id", client_id),
-        ("code", code.expose_secret()),
-        ("redirect_uri", redirect_uri),
-        ("code_verifier", code_verifier.expose_secret()),
-    ];
-    if !scope.is_empty() {
-        fields.push(("scope", &scope));
+    AuthCodeRequest {
+        token_url: url,
+        client_id: ClientId::new(client_id)?,
+        code: code.clone(),
+        redirect_uri: RedirectUri::new(redirect_uri)?,
+        code_verifier: code_verifier.clone(),
+        scopes: Scope::list(scopes)?,
+        client_auth: client_auth.clone(),
     }
-    form_with_auth(url, &fields, client_id, client_auth)
+    .build()
 }
 
-/// The refresh request (RFC 6749 section 6): `grant_type=refresh_token`, `client_id`,
-/// `refresh_token`, `scope` (left out when `scopes` is empty), then the client's credential, if
-/// any. The response may carry a new refresh token: keep it with [`TokenSet::merge_refresh`].
-///
-/// Fails with [`Error::InvalidInput`] on a bad token URL, an empty value, a control character or
-/// a scope outside RFC 6749 section 3.3.
+/// The refresh request (RFC 6749 section 6), built by [`RefreshRequest::build`]:
+/// `grant_type=refresh_token`, `client_id`, `refresh_token`, `scope` (left out when `scopes` is
+/// empty), then the client's credential, if any. The response may carry a new refresh token:
+/// keep it with [`TokenSet::merge_refresh`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshRequest {
+    /// The token endpoint (checked by [`validate_endpoint_url`] when built).
+    pub token_url: String,
+    /// The client id.
+    pub client_id: ClientId,
+    /// The refresh token ([`TokenSet::refresh_token`]).
+    pub refresh_token: Secret,
+    /// The scopes; empty leaves `scope` out.
+    pub scopes: Vec<Scope>,
+    /// The client's credential ([`ClientAuth::None`] for a public client).
+    pub client_auth: ClientAuth,
+}
+
+impl RefreshRequest {
+    /// The request. Fails with [`Error::InvalidInput`] on a bad token URL, or an empty refresh
+    /// token or a control character in it.
+    pub fn build(&self) -> Result<HttpRequest> {
+        let url = endpoint(&self.token_url)?;
+        check_value("refresh_token", self.refresh_token.expose_secret())?;
+        let scope = Scope::join(&self.scopes);
+        let mut fields: Vec<(&'static str, &str)> = vec![
+            ("grant_type", "refresh_token"),
+            ("client_id", self.client_id.as_str()),
+            ("refresh_token", self.refresh_token.expose_secret()),
+        ];
+        if !scope.is_empty() {
+            fields.push(("scope", &scope));
+        }
+        form_with_auth(url, &fields, &self.client_id, &self.client_auth)
+    }
+}
+
+/// [`RefreshRequest::build`] from unchecked text (the client id and scopes checked first).
 pub fn build_refresh_request(
     token_url: &str,
     client_id: &str,
@@ -342,69 +432,88 @@ pub fn build_refresh_request(
     client_auth: &ClientAuth,
 ) -> Result<HttpRequest> {
     let url = endpoint(token_url)?;
-    check_value("client_id", client_id)?;
-    check_value("refresh_token", refresh_token.expose_secret())?;
-    let scope = join_scopes(scopes)?;
-    let mut fields: Vec<(&'static str, &str)> = vec![
-        ("grant_type", "refresh_token"),
-        ("client_id", client_id),
-        ("refresh_token", refresh_token.expose_secret()),
-    ];
-    if !scope.is_empty() {
-        fields.push(("scope", &scope));
+    RefreshRequest {
+        token_url: url,
+        client_id: ClientId::new(client_id)?,
+        refresh_token: refresh_token.clone(),
+        scopes: Scope::list(scopes)?,
+        client_auth: client_auth.clone(),
     }
-    form_with_auth(url, &fields, client_id, client_auth)
+    .build()
 }
 
-/// The client-credentials request of an app-only daemon (RFC 6749 section 4.4):
-/// `grant_type=client_credentials`, `client_id`, `scope` (for Exchange Online
-/// `https://outlook.office365.com/.default`, see [`crate::cloud::Cloud::app_only_scope`]), then
-/// `client_secret`, or `client_assertion_type` + `client_assertion`. No refresh token is ever
-/// issued for this grant: request a new token when the old one nears expiry.
-///
-/// Fails with [`Error::InvalidInput`] for [`ClientAuth::None`] (client credentials needs a secret
-/// or an assertion), a bad token URL, an empty scope, an empty value or a control character; with
-/// [`Error::InvalidTenant`] when the token URL is a Microsoft login host's and names
-/// `organizations`, `common` or `consumers` instead of one tenant (see
-/// [`crate::cloud::Tenant::check_client_credentials`]: `organizations` would give a token for a
-/// guessed tenant).
+/// The client-credentials request of an app-only daemon (RFC 6749 section 4.4), built by
+/// [`ClientCredentialsRequest::build`]: `grant_type=client_credentials`, `client_id`, `scope`
+/// (for Exchange Online `https://outlook.office365.com/.default`, see
+/// [`crate::cloud::Cloud::app_only_scope`]), then `client_secret`, or `client_assertion_type` +
+/// `client_assertion`. No refresh token is ever issued for this grant: request a new token when
+/// the old one nears expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCredentialsRequest {
+    /// The token endpoint of one tenant (checked by [`validate_endpoint_url`] when built).
+    pub token_url: String,
+    /// The client id.
+    pub client_id: ClientId,
+    /// The scopes: at least one.
+    pub scopes: Vec<Scope>,
+    /// The client's credential: a secret or an assertion.
+    pub client_auth: ClientAuth,
+}
+
+impl ClientCredentialsRequest {
+    /// The request. Fails with [`Error::InvalidInput`] for [`ClientAuth::None`] (client
+    /// credentials needs a secret or an assertion), a bad token URL or no scope; with
+    /// [`Error::InvalidTenant`] when the token URL is a Microsoft login host's and names
+    /// `organizations`, `common` or `consumers` instead of one tenant (see
+    /// [`crate::cloud::Tenant::check_client_credentials`]: `organizations` would give a token
+    /// for a guessed tenant).
+    pub fn build(&self) -> Result<HttpRequest> {
+        let parsed = crate::cloud::endpoint_url(&self.token_url)?;
+        if let Some(segment) = crate::cloud::microsoft_tenant_segment(&parsed) {
+            if let Ok(tenant) = crate::cloud::Tenant::parse(&segment) {
+                tenant.check_client_credentials()?;
+            }
+        }
+        if matches!(self.client_auth, ClientAuth::None) {
+            return Err(Error::invalid_input(
+                "client credentials needs a secret or an assertion (a public client cannot use this grant)",
+            ));
+        }
+        if self.scopes.is_empty() {
+            return Err(Error::invalid_input(
+                "scope must not be empty (for Exchange Online: https://outlook.office365.com/.default)",
+            ));
+        }
+        let scope = Scope::join(&self.scopes);
+        let fields: Vec<(&'static str, &str)> = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", self.client_id.as_str()),
+            ("scope", &scope),
+        ];
+        form_with_auth(
+            parsed.into_string(),
+            &fields,
+            &self.client_id,
+            &self.client_auth,
+        )
+    }
+}
+
+/// [`ClientCredentialsRequest::build`] from unchecked text: the client id is checked, and
+/// `scope` is a space-separated list ([`Scope::split`]).
 pub fn build_client_credentials_request(
     token_url: &str,
     client_id: &str,
     scope: &str,
     client_auth: &ClientAuth,
 ) -> Result<HttpRequest> {
-    let parsed = crate::cloud::endpoint_url(token_url)?;
-    if let Some(segment) = crate::cloud::microsoft_tenant_segment(&parsed) {
-        if let Ok(tenant) = crate::cloud::Tenant::parse(&segment) {
-            tenant.check_client_credentials()?;
-        }
+    ClientCredentialsRequest {
+        token_url: token_url.to_owned(),
+        client_id: ClientId::new(client_id)?,
+        scopes: Scope::split(scope)?,
+        client_auth: client_auth.clone(),
     }
-    let url = parsed.into_string();
-    check_value("client_id", client_id)?;
-    if matches!(client_auth, ClientAuth::None) {
-        return Err(Error::invalid_input(
-            "client credentials needs a secret or an assertion (a public client cannot use this grant)",
-        ));
-    }
-    check_no_control("scope", scope)?;
-    let tokens: Vec<String> = scope
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if tokens.is_empty() {
-        return Err(Error::invalid_input(
-            "scope must not be empty (for Exchange Online: https://outlook.office365.com/.default)",
-        ));
-    }
-    let scope = join_scopes(&tokens)?;
-    let fields: Vec<(&'static str, &str)> = vec![
-        ("grant_type", "client_credentials"),
-        ("client_id", client_id),
-        ("scope", &scope),
-    ];
-    form_with_auth(url, &fields, client_id, client_auth)
+    .build()
 }
 
 /// The device-code token request, sent at each poll (RFC 8628 section 3.4):
@@ -430,16 +539,16 @@ pub fn build_device_code_token_request_with_auth(
     client_auth: &ClientAuth,
 ) -> Result<HttpRequest> {
     let url = endpoint(token_url)?;
-    check_value("client_id", client_id)?;
+    let client_id = ClientId::new(client_id)?;
     check_value("device_code", device_code.expose_secret())?;
     form_with_auth(
         url,
         &[
             ("grant_type", DEVICE_CODE_GRANT_TYPE),
-            ("client_id", client_id),
+            ("client_id", client_id.as_str()),
             ("device_code", device_code.expose_secret()),
         ],
-        client_id,
+        &client_id,
         client_auth,
     )
 }
@@ -753,26 +862,11 @@ pub(crate) fn check_value(name: &str, value: &str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::invalid_input(format!("{name} must not be empty")));
     }
-    check_no_control(name, value)
-}
-
-fn check_no_control(name: &str, value: &str) -> Result<()> {
     if value.chars().any(char::is_control) {
         return Err(Error::invalid_input(format!(
             "{name} must not contain control characters (CR, LF, TAB, NUL, ...)"
         )));
     }
-    Ok(())
-}
-
-fn check_redirect_uri(uri: &str) -> Result<()> {
-    check_value("redirect_uri", uri)?;
-    crate::weburl::Url::parse_detail(uri).map_err(|why| {
-        Error::invalid_input(format!(
-            "redirect_uri {} is not an absolute URI: {why}",
-            crate::error::quoted_excerpt(uri, 100)
-        ))
-    })?;
     Ok(())
 }
 
@@ -788,23 +882,6 @@ fn check_verifier(v: &str) -> Result<()> {
             "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 section 4.1)",
         ))
     }
-}
-
-/// Joins scopes with spaces after checking each is an RFC 6749 section 3.3 scope-token
-/// (`%x21 / %x23-5B / %x5D-7E`: printable ASCII without space, `"` and `\`).
-pub(crate) fn join_scopes(scopes: &[String]) -> Result<String> {
-    for s in scopes {
-        let ok = !s.is_empty()
-            && s.bytes()
-                .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
-        if !ok {
-            return Err(Error::invalid_input(format!(
-                "scope {} is not a valid scope token (printable ASCII without spaces, quotes or backslashes; RFC 6749 section 3.3)",
-                crate::error::quoted_excerpt(s, 100)
-            )));
-        }
-    }
-    Ok(scopes.join(" "))
 }
 
 /// The JSON object of a successful (2xx) response, or the error the response stands for:

@@ -284,11 +284,27 @@ fn invalid_inputs() {
     let ok = Secret::new("x");
     let v = Secret::new(VERIFIER);
     let none = ClientAuth::None;
+    // The client id is checked by crate::ClientId::new, the same rule as the authorize URL's.
+    for client in ["", " ", "a\nb", "a b"] {
+        for e in [
+            build_refresh_request(TOKEN_URL, client, &ok, &[], &none).unwrap_err(),
+            build_auth_code_request(TOKEN_URL, client, &ok, "https://x", &v, &[], &none)
+                .unwrap_err(),
+            build_device_code_token_request(TOKEN_URL, client, &ok).unwrap_err(),
+            build_client_credentials_request(
+                TOKEN_URL,
+                client,
+                "s",
+                &ClientAuth::Secret(ok.clone()),
+            )
+            .unwrap_err(),
+        ] {
+            assert_eq!(e.code(), "invalid_client_id", "{client:?}: {e}");
+        }
+    }
     let cases: Vec<Result<HttpRequest>> = vec![
         build_refresh_request("http://example.com/token", CLIENT, &ok, &[], &none),
         build_refresh_request("not a url", CLIENT, &ok, &[], &none),
-        build_refresh_request(TOKEN_URL, "", &ok, &[], &none),
-        build_refresh_request(TOKEN_URL, "a\nb", &ok, &[], &none),
         build_refresh_request(TOKEN_URL, CLIENT, &Secret::new(""), &[], &none),
         build_refresh_request(TOKEN_URL, CLIENT, &Secret::new("a\r\nb"), &[], &none),
         build_refresh_request(TOKEN_URL, CLIENT, &ok, &["a b".to_owned()], &none),
@@ -826,7 +842,7 @@ proptest! {
         code in "\\PC{1,80}",
         refresh in "\\PC{1,80}",
         secret in "\\PC{1,80}",
-        client in "[ -~]{1,40}",
+        client in "[!-~]{1,40}",
     ) {
         let r = build_auth_code_request(
             TOKEN_URL, &client, &Secret::new(code.clone()), "https://localhost",
@@ -1009,4 +1025,38 @@ fn retry_after_http_date_becomes_seconds_from_now() {
         .with_header("Retry-After", "Sunday, 06-Nov-94 08:49:37 GMT");
     let e = parse_token_response(&json, 784_111_777 - 7).unwrap_err();
     assert_eq!(e.retry_after(), Some(7));
+}
+
+#[test]
+fn request_structs_build_what_the_shorthands_build() {
+    let client_id = ClientId::new(CLIENT).unwrap();
+    let scopes = Scope::list(&["offline_access"]).unwrap();
+    let refresh = RefreshRequest {
+        token_url: TOKEN_URL.to_owned(),
+        client_id: client_id.clone(),
+        refresh_token: Secret::new("rt"),
+        scopes: scopes.clone(),
+        client_auth: ClientAuth::None,
+    };
+    assert_eq!(
+        refresh.build().unwrap(),
+        build_refresh_request(
+            TOKEN_URL,
+            CLIENT,
+            &Secret::new("rt"),
+            &["offline_access".to_owned()],
+            &ClientAuth::None
+        )
+        .unwrap()
+    );
+    let mut cc = ClientCredentialsRequest {
+        token_url: TOKEN_URL.to_owned(),
+        client_id,
+        scopes: Vec::new(),
+        client_auth: ClientAuth::Secret(Secret::new("s")),
+    };
+    assert_eq!(cc.build().unwrap_err().code(), "invalid_input");
+    cc.scopes = scopes;
+    cc.client_auth = ClientAuth::None;
+    assert_eq!(cc.build().unwrap_err().code(), "invalid_input");
 }
