@@ -65,9 +65,10 @@ impl PyTokenSet {
         TokenSet::from_json(text).map(PyTokenSet::from).py()
     }
 
-    /// The token set as JSON (holds the tokens in clear: protect where it goes).
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(&self.inner).map_err(|e| invalid_input(e.to_string()))
+    /// The token set as JSON (holds the tokens in clear: protect where it goes; the core's
+    /// `TokenSet::to_json`, the same text every binding writes).
+    fn to_json(&self) -> String {
+        self.inner.to_json()
     }
 
     /// The access token (a secret).

@@ -17,15 +17,21 @@ extern "C" {
     fn record_from_json(text: &str) -> Result<JsValue, JsValue>;
 }
 
-// Records cross the boundary as serde JSON text (written by `json.rs`), renamed to camelCase keys
-// in JS (`js/records.js`): one JSON writer per record type and nothing else in the package (no
-// JSON value tree, no per-struct JS-object serializer). Options are read with
+// Records cross the boundary as serde JSON text (written by the core's one JSON writer,
+// `mailoauth::to_json_text`), renamed to camelCase keys in JS (`js/records.js`): no JSON value
+// tree, no per-struct JS-object serializer in the package. Options are read with
 // `Reflect.get`: no per-struct deserializer code in the package.
 
 /// A Rust record (serde field names) as a plain JS object with camelCase keys.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let text = crate::json::to_string(value).map_err(|e| invalid_input(e.to_string()))?;
-    record_from_json(&text).map_err(|_| invalid_input("a record could not be converted"))
+    text_to_js(mailoauth::to_json_text(value))
+}
+
+/// The JS object of a record's JSON text. Not generic and never inlined: each record type's own
+/// code is only its `serialize` call (the page pays for every copy).
+#[inline(never)]
+fn text_to_js(text: mailoauth::Result<String>) -> Result<JsValue, JsValue> {
+    record_from_json(&text.js()?).map_err(|_| invalid_input("a record could not be converted"))
 }
 
 fn absent(value: &JsValue) -> bool {
@@ -58,7 +64,7 @@ impl Opts {
                     "{what}: unknown option {key} (known: {})",
                     allowed.join(", "),
                     // JSON quoting: `{:?}` would bring Rust's Unicode printability tables.
-                    key = crate::json::to_string(&key).unwrap_or_default()
+                    key = mailoauth::to_json_text(&key).unwrap_or_default()
                 )));
             }
         }

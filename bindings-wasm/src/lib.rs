@@ -23,7 +23,6 @@ mod diagnose;
 mod errors;
 mod http;
 mod identity;
-mod json;
 #[cfg(feature = "full")]
 mod mail;
 #[cfg(feature = "full")]

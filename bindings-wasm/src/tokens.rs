@@ -95,8 +95,8 @@ impl TokenSet {
     }
     /// The token set as JSON (holds the tokens in clear: protect where it goes).
     #[wasm_bindgen(js_name = toJson)]
-    pub fn to_json(&self) -> Result<String, JsValue> {
-        crate::json::to_string(&self.inner).map_err(|e| invalid_input(e.to_string()))
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
     }
     /// The access token (a secret).
     #[wasm_bindgen(getter, js_name = accessToken)]

@@ -42,7 +42,6 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::json::write_string;
 use crate::secret::Secret;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
@@ -296,8 +295,8 @@ pub fn build_assertion_signing_input_with(
         x5t: include_x5t.then(|| x5t_sha1(cert_der)),
         x5c: include_x5c.then(|| vec![STANDARD.encode(cert_der)]),
     };
-    let header_json = header_json(&header);
-    let claims_json = claims_json(&claims);
+    let header_json = to_json(&header);
+    let claims_json = to_json(&claims);
     let signing_input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header_json.as_bytes()),
@@ -313,52 +312,15 @@ pub fn build_assertion_signing_input_with(
     })
 }
 
-/// The header as compact JSON, members in declaration order, as its serde form writes it
-/// (`x5c` left out when absent).
-fn header_json(h: &AssertionHeader) -> String {
-    let mut out = String::from("{\"alg\":");
-    write_string(&mut out, h.alg.as_str());
-    out.push_str(",\"typ\":");
-    write_string(&mut out, &h.typ);
-    out.push_str(",\"x5t#S256\":");
-    write_string(&mut out, &h.x5t_s256);
-    if let Some(x5t) = &h.x5t {
-        out.push_str(",\"x5t\":");
-        write_string(&mut out, x5t);
+/// The header or the claims as compact JSON, members in declaration order, as their serde form
+/// writes them (`x5t` and `x5c` left out when absent).
+fn to_json<T: Serialize>(part: &T) -> String {
+    match crate::json_writer::to_string(part) {
+        Ok(text) => text,
+        // The writer refuses only floats and non-string map keys; headers and claims hold
+        // strings, whole numbers and lists of strings.
+        Err(e) => unreachable!("an assertion header or claims set is always writable: {e}"),
     }
-    if let Some(chain) = &h.x5c {
-        out.push_str(",\"x5c\":[");
-        for (i, cert) in chain.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_string(&mut out, cert);
-        }
-        out.push(']');
-    }
-    out.push('}');
-    out
-}
-
-/// The claims as compact JSON, members in declaration order, as their serde form writes them.
-fn claims_json(c: &AssertionClaims) -> String {
-    let mut out = String::from("{");
-    for (key, value) in [
-        ("aud", &c.aud),
-        ("iss", &c.iss),
-        ("sub", &c.sub),
-        ("jti", &c.jti),
-    ] {
-        write_string(&mut out, key);
-        out.push(':');
-        write_string(&mut out, value);
-        out.push(',');
-    }
-    out.push_str(&format!(
-        "\"nbf\":{},\"iat\":{},\"exp\":{}}}",
-        c.nbf, c.iat, c.exp
-    ));
-    out
 }
 
 /// A version 4 GUID (RFC 9562 section 5.4) from 16 caller random bytes, lowercase with hyphens:
@@ -899,7 +861,7 @@ mod tests {
                 x5t,
                 x5c: chain,
             };
-            proptest::prop_assert_eq!(header_json(&header), serde_json::to_string(&header).unwrap());
+            proptest::prop_assert_eq!(to_json(&header), serde_json::to_string(&header).unwrap());
             let claims = AssertionClaims {
                 aud: strings[1].clone(),
                 iss: strings[2].clone(),
@@ -909,7 +871,7 @@ mod tests {
                 iat: numbers[1],
                 exp: numbers[2],
             };
-            proptest::prop_assert_eq!(claims_json(&claims), serde_json::to_string(&claims).unwrap());
+            proptest::prop_assert_eq!(to_json(&claims), serde_json::to_string(&claims).unwrap());
         }
     }
 

@@ -44,6 +44,7 @@ pub mod error;
 pub mod http;
 pub mod imap;
 mod json;
+mod json_writer;
 pub mod login;
 pub mod pkce;
 pub mod pop3;
@@ -68,6 +69,7 @@ pub use error::{Error, ErrorDetails, ErrorKind, OAuthError, Result};
 pub mod exchange {
     pub use crate::login::*;
 }
+pub use json_writer::to_json_text;
 pub use secret::Secret;
 pub use types::{ClientId, RedirectUri, Scope};
 

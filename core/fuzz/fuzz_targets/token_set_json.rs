@@ -1,6 +1,7 @@
 #![no_main]
 // Arbitrary text as a stored token set (TokenSet::from_json, which runs the core's JSON reader):
-// never panics; a refusal is `malformed` and never quotes the input (it would hold tokens).
+// never panics; a refusal is `malformed` and never quotes the input (it would hold tokens); what
+// it reads, TokenSet::to_json (the core's JSON writer) writes back to the same token set.
 use mailoauth::token::TokenSet;
 use mailoauth::Error;
 
@@ -19,6 +20,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             assert_eq!(again.access_token, t.access_token);
             assert_eq!(again.token_type, t.token_type);
             assert_eq!(again.expires_at, t.expires_at);
+            // The core's writer (mailoauth::to_json_text) writes what its reader reads back.
+            assert_eq!(TokenSet::from_json(&t.to_json()).as_ref(), Ok(&t));
         }
         Err(Error::Malformed(m)) => {
             assert!(m.starts_with("not a stored token set ("), "{m}");

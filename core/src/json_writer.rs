@@ -1,18 +1,21 @@
-//! The JSON writer records cross the boundary with (`convert::to_js`, `TokenSet.toJson`): a
-//! compact serde `Serializer` with exactly `serde_json::to_string`'s output for what the core's
-//! records hold (strings, integers, booleans, options, sequences, tuples, structs, enums).
+//! The crate's one JSON writer: a compact serde `Serializer` with exactly
+//! `serde_json::to_string`'s output for what the crate's records hold (strings, integers,
+//! booleans, options, sequences, tuples, structs, enums), through [`crate::to_json_text`].
+//! [`crate::token::TokenSet::to_json`] and the client assertion's header and claims are written
+//! with it; the wasm binding hands records to JavaScript with it.
 //!
 //! It exists for size: `serde_json`'s writer brings its number formatting (with float tables),
-//! error type and formatter layers into the page, about 3 KB gzipped. Floats and maps with
-//! non-string keys are refused with an error instead (no record of the core has either; the unit
-//! tests compare the output with `serde_json` for every record shape the binding writes).
+//! error type and formatter layers, about 3 KB gzipped in the web page. Floats and maps with
+//! non-string keys are refused with an error instead (no record of the crate has either; the unit
+//! tests compare the output with `serde_json` for every record shape). Strings are escaped by
+//! [`crate::json::write_string`], the escaper the crate's parser is tested against.
 
 use serde::ser::{self, Serialize};
 use std::fmt::{self, Display, Write as _};
 
 /// Why a value could not be written.
 #[derive(Debug)]
-pub struct Error(String);
+pub(crate) struct Error(String);
 
 impl Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -32,11 +35,39 @@ fn unsupported(what: &str) -> Error {
     Error(format!("cannot write {what} as JSON"))
 }
 
-/// `value` as compact JSON text (as `serde_json::to_string` writes it).
-pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+/// `value` as compact JSON text, exactly as `serde_json::to_string` writes it, for the records of
+/// this crate (strings, integers, booleans, options, sequences, tuples, structs, enums). Fails with
+/// [`crate::Error::InvalidInput`] for a float or a map key that is not a string, which no record
+/// of the crate holds. The writer behind [`crate::token::TokenSet::to_json`]; the wasm binding
+/// hands records to JavaScript with it.
+///
+/// ```
+/// use mailoauth::cloud::{Cloud, Protocol};
+/// let text = mailoauth::to_json_text(&[Protocol::Imap, Protocol::Smtp])?;
+/// assert_eq!(text, r#"["imap","smtp"]"#);
+/// assert!(mailoauth::to_json_text(&1.5f64).is_err());
+/// # Ok::<(), mailoauth::Error>(())
+/// ```
+pub fn to_json_text<T: Serialize + ?Sized>(value: &T) -> crate::Result<String> {
     let mut w = Writer { out: String::new() };
-    value.serialize(&mut w)?;
-    Ok(w.out)
+    let written = value.serialize(&mut w);
+    finish(written, w)
+}
+
+/// `value` as compact JSON text (see [`to_json_text`]), with the writer's own error.
+pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    let mut w = Writer { out: String::new() };
+    value.serialize(&mut w).map(|()| w.out)
+}
+
+/// The text, or the error as the crate's. Not generic and never inlined, so each record type's
+/// own code is only its `serialize` call (the web page pays for every copy).
+#[inline(never)]
+fn finish(written: Result<(), Error>, w: Writer) -> crate::Result<String> {
+    match written {
+        Ok(()) => Ok(w.out),
+        Err(e) => Err(crate::Error::invalid_input(e.0)),
+    }
 }
 
 struct Writer {
@@ -45,30 +76,7 @@ struct Writer {
 
 impl Writer {
     fn string(&mut self, s: &str) {
-        self.out.push('"');
-        let mut start = 0;
-        for (i, b) in s.bytes().enumerate() {
-            let escape = match b {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0x08 => "\\b",
-                0x0c => "\\f",
-                0..=0x1f => "",
-                _ => continue,
-            };
-            self.out.push_str(&s[start..i]);
-            if escape.is_empty() {
-                let _ = write!(self.out, "\\u{:04x}", b);
-            } else {
-                self.out.push_str(escape);
-            }
-            start = i + 1;
-        }
-        self.out.push_str(&s[start..]);
-        self.out.push('"');
+        crate::json::write_string(&mut self.out, s);
     }
 
     fn number(&mut self, n: impl Display) {
@@ -77,7 +85,7 @@ impl Writer {
 }
 
 /// A sequence or map being written: `first` says whether a comma is due.
-pub struct Compound<'a> {
+pub(crate) struct Compound<'a> {
     w: &'a mut Writer,
     first: bool,
     /// The closing text: `]`, `}`, or `]}` / `}}` for enum variants.
@@ -355,9 +363,9 @@ struct_like!(SerializeStruct, SerializeStructVariant);
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::to_string;
-    use mailoauth::cloud::{Cloud, Endpoints, Protocol, Tenant};
-    use mailoauth::diagnose::runbook::{build_runbook, RunbookInput, RunbookVariant};
-    use mailoauth::diagnose::{entra, reply, token_lint};
+    use crate::cloud::{Cloud, Endpoints, Protocol, Tenant};
+    use crate::diagnose::runbook::{build_runbook, RunbookInput, RunbookVariant};
+    use crate::diagnose::{entra, reply, token_lint};
     use serde::Serialize;
     use std::collections::BTreeMap;
 
@@ -456,9 +464,9 @@ mod tests {
             Protocol::Smtp,
             "535 5.7.139 Authentication unsuccessful",
         ));
-        same(&mailoauth::apps::WELL_KNOWN_APPS);
+        same(&crate::apps::WELL_KNOWN_APPS);
         same(&Cloud::global());
-        same(&Cloud::preset(mailoauth::cloud::CloudId::UsGov));
+        same(&Cloud::preset(crate::cloud::CloudId::UsGov));
         same(&Endpoints::microsoft(
             &Cloud::global(),
             &Tenant::Organizations,
@@ -486,13 +494,13 @@ mod tests {
             display_name: None,
             mailboxes: vec!["o'brien@contoso.com".into()],
             protocols: vec![],
-            cloud: Cloud::preset(mailoauth::cloud::CloudId::Hve),
+            cloud: Cloud::preset(crate::cloud::CloudId::Hve),
             send_as: false,
             variant: RunbookVariant::Rbac,
         })
         .unwrap();
         same(&rb);
-        same(&Cloud::preset(mailoauth::cloud::CloudId::Consumers));
+        same(&Cloud::preset(crate::cloud::CloudId::Consumers));
         same(&reply::personal_account_diagnosis("smtp_auth_disabled"));
         // An unsigned JWT with claims of every kind the lint reads.
         let b64 = |s: &str| {
@@ -509,7 +517,7 @@ mod tests {
         let lint = token_lint::lint_access_token(
             &token,
             Protocol::Imap,
-            mailoauth::cloud::Grant::Delegated,
+            crate::cloud::Grant::Delegated,
             Some("v@x.de"),
             100,
             None,
