@@ -156,25 +156,12 @@ fn client_auth(
     method: Option<&str>,
 ) -> PyResult<ClientAuth> {
     let method = method.map(ClientAuthMethod::parse).transpose().py()?;
-    match (client_secret, client_assertion, method) {
-        (Some(_), Some(_), _) => Err(invalid_input(
-            "give client_secret or client_assertion, not both",
-        )),
-        (Some(_), None, Some(m)) if !m.uses_secret() => Err(invalid_input(format!(
-            "client_auth {} does not send a client_secret",
-            m.as_str()
-        ))),
-        (None, Some(_), Some(m)) if m != ClientAuthMethod::PrivateKeyJwt => {
-            Err(invalid_input(format!(
-                "client_auth {} does not send a client_assertion",
-                m.as_str()
-            )))
-        }
-        (s, a, Some(m)) => m.with_credential(s.or(a).map(Secret::new)).py(),
-        (Some(s), None, None) => Ok(ClientAuth::Secret(Secret::new(s))),
-        (None, Some(a), None) => Ok(ClientAuth::Assertion(Secret::new(a))),
-        (None, None, None) => Ok(ClientAuth::None),
-    }
+    ClientAuth::from_parts(
+        client_secret.map(Secret::new),
+        client_assertion.map(Secret::new),
+        method,
+    )
+    .py()
 }
 
 /// The authorization-code token request (with the PKCE verifier).

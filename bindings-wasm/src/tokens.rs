@@ -4,7 +4,7 @@
 use crate::convert::{opt_num, options, secs};
 #[cfg(feature = "full")]
 use crate::convert::{redacted, to_js};
-use crate::errors::{self, invalid_input, IntoJsResult};
+use crate::errors::{self, IntoJsResult};
 use crate::http::{HttpRequest, HttpResponse};
 use mailoauth::token::{self, ClientAuth, TokenSet as CoreTokenSet};
 use mailoauth::Secret;
@@ -210,18 +210,38 @@ impl TokenSet {
 // ------------------------------------------------------------------------------------------------
 // Token requests
 
+/// The credential of a request ([`ClientAuth::from_parts`]: the core decides which combinations
+/// are valid).
 fn client_auth(
     client_secret: Option<String>,
     client_assertion: Option<String>,
 ) -> Result<ClientAuth, JsValue> {
-    match (client_secret, client_assertion) {
-        (Some(_), Some(_)) => Err(invalid_input(
-            "give clientSecret or clientAssertion, not both",
-        )),
-        (Some(s), None) => Ok(ClientAuth::Secret(Secret::new(s))),
-        (None, Some(a)) => Ok(ClientAuth::Assertion(Secret::new(a))),
-        (None, None) => Ok(ClientAuth::None),
-    }
+    ClientAuth::from_parts(
+        client_secret.map(Secret::new),
+        client_assertion.map(Secret::new),
+        None,
+    )
+    .js()
+}
+
+/// [`client_auth`] with the method by name when the options give one (`clientAuth`). Outside
+/// the page's feature set.
+#[cfg(feature = "full")]
+fn named_client_auth(
+    client_secret: Option<String>,
+    client_assertion: Option<String>,
+    method: Option<&str>,
+) -> Result<ClientAuth, JsValue> {
+    let method = method
+        .map(token::ClientAuthMethod::parse)
+        .transpose()
+        .js()?;
+    ClientAuth::from_parts(
+        client_secret.map(Secret::new),
+        client_assertion.map(Secret::new),
+        method,
+    )
+    .js()
 }
 
 options! {
@@ -296,33 +316,6 @@ options! {
     }
 }
 
-/// The credential of a request that names its method (`clientAuth`); without a name, as
-/// [`client_auth`]. Outside the page's feature set.
-#[cfg(feature = "full")]
-fn named_client_auth(
-    method: Option<String>,
-    client_secret: Option<String>,
-    client_assertion: Option<String>,
-) -> Result<ClientAuth, JsValue> {
-    let Some(name) = method else {
-        return client_auth(client_secret, client_assertion);
-    };
-    let m = token::ClientAuthMethod::parse(&name).js()?;
-    match (client_secret, client_assertion) {
-        (Some(_), Some(_)) => Err(invalid_input(
-            "give clientSecret or clientAssertion, not both",
-        )),
-        (Some(_), None) if !m.uses_secret() => Err(invalid_input(format!(
-            "clientAuth {} does not send a clientSecret",
-            m.as_str()
-        ))),
-        (None, Some(_)) if m != token::ClientAuthMethod::PrivateKeyJwt => Err(invalid_input(
-            format!("clientAuth {} does not send a clientAssertion", m.as_str()),
-        )),
-        (s, a) => m.with_credential(s.or(a).map(Secret::new)).js(),
-    }
-}
-
 #[cfg(feature = "full")]
 /// The client-credentials (app-only) request, with a secret or a signed client assertion.
 #[wasm_bindgen(js_name = buildClientCredentialsRequest)]
@@ -330,7 +323,11 @@ pub fn build_client_credentials_request(
     options: ClientCredentialsRequestOptions,
 ) -> Result<HttpRequest, JsValue> {
     let a = ClientCredentialsArgs::read("buildClientCredentialsRequest", options.into())?;
-    let auth = named_client_auth(a.client_auth, a.client_secret, a.client_assertion)?;
+    let auth = named_client_auth(
+        a.client_secret,
+        a.client_assertion,
+        a.client_auth.as_deref(),
+    )?;
     token::build_client_credentials_request(&a.token_url, &a.client_id, &a.scope, &auth)
         .js()
         .map(HttpRequest::from)

@@ -207,6 +207,56 @@ impl std::str::FromStr for ClientAuthMethod {
 }
 
 impl ClientAuth {
+    /// The credential of a request from what a caller gave: a client secret, a signed client
+    /// assertion, and optionally the method by name ([`ClientAuthMethod::parse`]). Without a
+    /// method, a secret is sent in the body (`client_secret_post`), an assertion as
+    /// `private_key_jwt`, and neither means a public client ([`ClientAuth::None`]). With a
+    /// method, the credential must be the one it sends ([`ClientAuthMethod::with_credential`]).
+    ///
+    /// Every binding turns its arguments into a credential with this, so they accept and refuse
+    /// the same combinations. Fails with [`Error::InvalidInput`] for both a secret and an
+    /// assertion, a secret for a method that sends none (`none`, `private_key_jwt`), an assertion
+    /// for a method other than `private_key_jwt`, or a method without its credential. The
+    /// messages never hold a credential.
+    ///
+    /// ```
+    /// use mailoauth::token::{ClientAuth, ClientAuthMethod};
+    /// use mailoauth::Secret;
+    ///
+    /// let basic = ClientAuth::from_parts(Some(Secret::new("s")), None, Some(ClientAuthMethod::ClientSecretBasic))?;
+    /// assert_eq!(basic.method(), ClientAuthMethod::ClientSecretBasic);
+    /// assert_eq!(ClientAuth::from_parts(None, None, None)?, ClientAuth::None);
+    /// assert!(ClientAuth::from_parts(Some(Secret::new("s")), Some(Secret::new("a")), None).is_err());
+    /// # Ok::<(), mailoauth::Error>(())
+    /// ```
+    // Inlined so a caller with a constant `None` method (the web page) carries no method branches.
+    #[inline]
+    pub fn from_parts(
+        client_secret: Option<Secret>,
+        client_assertion: Option<Secret>,
+        method: Option<ClientAuthMethod>,
+    ) -> Result<ClientAuth> {
+        match (client_secret, client_assertion, method) {
+            (Some(_), Some(_), _) => Err(Error::invalid_input(
+                "give a client secret or a client assertion, not both",
+            )),
+            (Some(_), None, Some(m)) if !m.uses_secret() => Err(Error::invalid_input(format!(
+                "client authentication {} sends no client secret",
+                m.as_str()
+            ))),
+            (None, Some(_), Some(m)) if m != ClientAuthMethod::PrivateKeyJwt => {
+                Err(Error::invalid_input(format!(
+                    "client authentication {} sends no client assertion (only private_key_jwt does)",
+                    m.as_str()
+                )))
+            }
+            (s, a, Some(m)) => m.with_credential(s.or(a)),
+            (Some(s), None, None) => Ok(ClientAuth::Secret(s)),
+            (None, Some(a), None) => Ok(ClientAuth::Assertion(a)),
+            (None, None, None) => Ok(ClientAuth::None),
+        }
+    }
+
     /// The method this credential is sent with.
     pub fn method(&self) -> ClientAuthMethod {
         match self {

@@ -1060,3 +1060,49 @@ fn request_structs_build_what_the_shorthands_build() {
     cc.client_auth = ClientAuth::None;
     assert_eq!(cc.build().unwrap_err().code(), "invalid_input");
 }
+
+#[test]
+fn client_auth_from_parts() {
+    use ClientAuthMethod as M;
+    let s = || Some(Secret::new("s"));
+    let a = || Some(Secret::new("a"));
+    assert_eq!(
+        ClientAuth::from_parts(None, None, None).unwrap(),
+        ClientAuth::None
+    );
+    assert_eq!(
+        ClientAuth::from_parts(s(), None, None).unwrap(),
+        ClientAuth::Secret(Secret::new("s"))
+    );
+    assert_eq!(
+        ClientAuth::from_parts(None, a(), None).unwrap(),
+        ClientAuth::Assertion(Secret::new("a"))
+    );
+    for (secret, assertion, method, want) in [
+        (s(), None, Some(M::ClientSecretPost), M::ClientSecretPost),
+        (s(), None, Some(M::ClientSecretBasic), M::ClientSecretBasic),
+        (None, a(), Some(M::PrivateKeyJwt), M::PrivateKeyJwt),
+        (None, None, Some(M::None), M::None),
+    ] {
+        assert_eq!(
+            ClientAuth::from_parts(secret, assertion, method)
+                .unwrap()
+                .method(),
+            want
+        );
+    }
+    for (secret, assertion, method) in [
+        (s(), a(), None),
+        (s(), a(), Some(M::PrivateKeyJwt)),
+        (s(), None, Some(M::None)),
+        (s(), None, Some(M::PrivateKeyJwt)),
+        (None, a(), Some(M::ClientSecretPost)),
+        (None, a(), Some(M::None)),
+        (None, None, Some(M::ClientSecretBasic)),
+        (None, None, Some(M::PrivateKeyJwt)),
+    ] {
+        let e = ClientAuth::from_parts(secret, assertion, method).unwrap_err();
+        assert_eq!(e.code(), "invalid_input", "{method:?}: {e}");
+        assert!(!e.to_string().contains("\"s\""), "{e}");
+    }
+}

@@ -82,20 +82,24 @@ pub fn token_set_from_json(json: String) -> Result<TokenSet> {
 // ------------------------------------------------------------------------------------------------
 // Token requests
 
-/// The client authentication of a token request: a secret, a signed assertion, or neither
-/// (a public client). Secrets are plain arguments, never stored in a record that could print.
+/// The client authentication of a token request ([`ClientAuth::from_parts`]: the core decides
+/// which combinations are valid), with the method by name when given. Secrets are plain
+/// arguments, never stored in a record that could print.
 fn client_auth(
     client_secret: Option<String>,
     client_assertion: Option<String>,
+    method: Option<&str>,
 ) -> Result<ClientAuth> {
-    match (client_secret, client_assertion) {
-        (Some(_), Some(_)) => Err(MailoauthError::invalid_input(
-            "give client_secret or client_assertion, not both",
-        )),
-        (Some(s), None) => Ok(ClientAuth::Secret(Secret::new(s))),
-        (None, Some(a)) => Ok(ClientAuth::Assertion(Secret::new(a))),
-        (None, None) => Ok(ClientAuth::None),
-    }
+    let method = method
+        .map(token::ClientAuthMethod::parse)
+        .transpose()
+        .ffi()?;
+    ClientAuth::from_parts(
+        client_secret.map(Secret::new),
+        client_assertion.map(Secret::new),
+        method,
+    )
+    .ffi()
 }
 
 /// The authorization-code token request (with the PKCE verifier); `client_secret` or
@@ -112,7 +116,7 @@ pub fn build_auth_code_request(
     client_secret: Option<String>,
     client_assertion: Option<String>,
 ) -> Result<HttpRequest> {
-    let auth = client_auth(client_secret, client_assertion)?;
+    let auth = client_auth(client_secret, client_assertion, None)?;
     token::build_auth_code_request(
         &token_url,
         &client_id,
@@ -136,7 +140,7 @@ pub fn build_refresh_request(
     client_secret: Option<String>,
     client_assertion: Option<String>,
 ) -> Result<HttpRequest> {
-    let auth = client_auth(client_secret, client_assertion)?;
+    let auth = client_auth(client_secret, client_assertion, None)?;
     token::build_refresh_request(
         &token_url,
         &client_id,
@@ -146,34 +150,6 @@ pub fn build_refresh_request(
     )
     .ffi()
     .map(HttpRequest::from)
-}
-
-/// The credential of a request that names its method; without a name, as [`client_auth`].
-fn named_client_auth(
-    method: Option<String>,
-    client_secret: Option<String>,
-    client_assertion: Option<String>,
-) -> Result<ClientAuth> {
-    let Some(name) = method else {
-        return client_auth(client_secret, client_assertion);
-    };
-    let m = token::ClientAuthMethod::parse(&name).ffi()?;
-    match (client_secret, client_assertion) {
-        (Some(_), Some(_)) => Err(MailoauthError::invalid_input(
-            "give client_secret or client_assertion, not both",
-        )),
-        (Some(_), None) if !m.uses_secret() => Err(MailoauthError::invalid_input(format!(
-            "client_auth {} does not send a client_secret",
-            m.as_str()
-        ))),
-        (None, Some(_)) if m != token::ClientAuthMethod::PrivateKeyJwt => {
-            Err(MailoauthError::invalid_input(format!(
-                "client_auth {} does not send a client_assertion",
-                m.as_str()
-            )))
-        }
-        (s, a) => m.with_credential(s.or(a).map(Secret::new)).ffi(),
-    }
 }
 
 /// The client-credentials (app-only) request, with a secret or a signed client assertion.
@@ -190,7 +166,7 @@ pub fn build_client_credentials_request(
     client_assertion: Option<String>,
     client_auth: Option<String>,
 ) -> Result<HttpRequest> {
-    let auth = named_client_auth(client_auth, client_secret, client_assertion)?;
+    let auth = self::client_auth(client_secret, client_assertion, client_auth.as_deref())?;
     token::build_client_credentials_request(&token_url, &client_id, &scope, &auth)
         .ffi()
         .map(HttpRequest::from)
