@@ -1,8 +1,8 @@
 #![no_main]
 //! Round trip of the request builders: whatever values the token-request and authorize-URL
-//! builders accept come back unchanged when the form body or URL query is decoded, and an
-//! authorize redirect built with any accepted code and state parses back to them. Refusals are
-//! `invalid_input` or `invalid_client_id`, never a panic.
+//! builders accept come back unchanged (the client id trimmed) when the form body or URL query
+//! is decoded, and an authorize redirect built with any accepted code and state parses back to
+//! them. Refusals are `invalid_input` or `invalid_client_id`, never a panic.
 use mailoauth::authorize::{build_authorize_url, parse_authorize_redirect, AuthorizeRequest};
 use mailoauth::pkce::{self, Pkce};
 use mailoauth::token::{self, ClientAuth};
@@ -53,6 +53,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let f = fields(data, 5);
     let (client_id, secret, scope, state, verifier) = (&f[0], &f[1], &f[2], &f[3], &f[4]);
     let scopes: Vec<String> = scope.split(' ').map(str::to_owned).collect();
+    // A client id is sent trimmed (mailoauth::ClientId::new); everything else unchanged.
+    let sent_id = client_id.trim();
 
     // Client credentials: the body decodes to exactly the fields given (scope normalised to
     // single spaces between its tokens).
@@ -72,7 +74,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 req.form_fields(),
                 pairs(&[
                     ("grant_type", "client_credentials"),
-                    ("client_id", client_id),
+                    ("client_id", sent_id),
                     ("scope", &joined),
                     ("client_secret", secret),
                 ])
@@ -93,7 +95,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         Ok(req) => {
             let mut want = vec![
                 ("grant_type", "refresh_token"),
-                ("client_id", client_id.as_str()),
+                ("client_id", sent_id),
                 ("refresh_token", secret.as_str()),
             ];
             if !scope.is_empty() {
@@ -150,7 +152,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             assert!(u.starts_with(AUTHORIZE_URL));
             let q: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
             let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-            assert_eq!(get("client_id"), Some(client_id.as_str()));
+            assert_eq!(get("client_id"), Some(sent_id));
             assert_eq!(get("state"), Some(state.as_str()));
             assert_eq!(get("scope"), Some(scope.as_str()));
             assert_eq!(get("code_challenge"), Some(challenge.as_str()));
