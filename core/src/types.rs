@@ -28,7 +28,7 @@
 //! # Ok::<(), mailoauth::Error>(())
 //! ```
 
-use crate::error::{quoted, quoted_excerpt};
+use crate::error::quoted_excerpt;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -67,19 +67,9 @@ impl ClientId {
         } else {
             Err(Error::InvalidClientId(format!(
                 "{s} is not an application (client) id: it must be a GUID such as 9e5f94bc-e8a4-4e73-b8be-63364c29d753 (Entra portal > App registrations > Overview)",
-                s = quoted(id)
+                s = quoted_excerpt(id, 100)
             )))
         }
-    }
-
-    /// The id.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The id as an owned string.
-    pub fn into_string(self) -> String {
-        self.0
     }
 }
 
@@ -144,16 +134,6 @@ impl Scope {
         }
         out
     }
-
-    /// The scope.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The scope as an owned string.
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 /// A redirect URI (RFC 6749 section 3.1.2), checked: an absolute URL (strict ASCII syntax) with
@@ -189,20 +169,21 @@ impl RedirectUri {
         }
         Ok(RedirectUri(uri.to_owned()))
     }
-
-    /// The URI, exactly as given.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The URI as an owned string.
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 macro_rules! text_impls {
     ($($t:ident),*) => {$(
+        impl $t {
+            /// The checked text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The checked text, owned.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
         impl fmt::Display for $t {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
@@ -326,6 +307,7 @@ mod tests {
     fn messages_are_bounded() {
         let long = "x ".repeat(10_000);
         assert!(ClientId::new(&long).unwrap_err().to_string().len() < 400);
+        assert!(ClientId::entra(&long).unwrap_err().to_string().len() < 400);
         assert!(Scope::new(&long).unwrap_err().to_string().len() < 400);
         assert!(RedirectUri::new(&long).unwrap_err().to_string().len() < 400);
     }
