@@ -148,7 +148,7 @@ fn token_set_parses_and_redacts() {
     assert_eq!(t.refresh_token().as_string().as_deref(), Some("RT-secret"));
     let s = t.to_string_js();
     assert!(!s.contains("AT-secret") && !s.contains("RT-secret"), "{s}");
-    let again = TokenSet::from_json(&t.to_json().unwrap()).unwrap();
+    let again = TokenSet::from_json(&t.to_json()).unwrap();
     assert_eq!(again.access_token(), "AT-secret");
     assert!(t.needs_refresh(4500.0, None).unwrap());
     assert!(!t.needs_refresh(1000.0, None).unwrap());
