@@ -133,14 +133,11 @@ pub fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny>>
     let class = class_for_kind(py, e.kind());
     let exc = class.call1((e.to_string(),))?;
     exc.setattr("code", e.code())?;
-    // The core's ErrorDetails, field by field (the explanation as the binding's class).
+    // The core's ErrorDetails, field by field (the explanation is the core's own class).
     let d = e.details();
     exc.setattr("transient", d.transient)?;
     exc.setattr("requires_new_sign_in", d.requires_new_sign_in)?;
-    exc.setattr(
-        "explanation",
-        crate::diagnose::PyExplanation::from(d.explanation),
-    )?;
+    exc.setattr("explanation", d.explanation)?;
     exc.setattr("status", d.status)?;
     exc.setattr("retry_after", d.retry_after)?;
     if d.error.is_some() {

@@ -1,12 +1,11 @@
 //! `mailoauth.imap`, `mailoauth.pop3`, `mailoauth.smtp`, `mailoauth.exchange` and the reply
 //! catalogue over Python: the authentication exchanges as state machines (`&mut self` pyclasses
-//! wrapping the core machines) and their outcomes.
+//! wrapping the core machines) and their outcomes (`Authenticated`, `Rejection`: the core's own
+//! classes, `mailoauth::python_api`).
 
 use crate::convert::{self, PyRepr};
-use crate::diagnose::PyDiagnosis;
 use crate::errors::{self, IntoPyResult};
-use crate::sasl::PySaslError;
-use mailoauth::diagnose::reply;
+use mailoauth::diagnose::{reply, Diagnosis};
 use mailoauth::imap::{ImapAuth, ImapAuthConfig};
 use mailoauth::login::{
     Action, AuthOutcome, Authenticated, InitialResponse, LoginMachine, Rejection,
@@ -18,96 +17,13 @@ use mailoauth::Secret;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-/// A successful login: the server's text and (IMAP) the capabilities it sent with it.
-#[pyclass(name = "Authenticated", module = "mailoauth", frozen, get_all, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyAuthenticated {
-    server_text: String,
-    capabilities: Option<Vec<String>>,
-}
-
-impl From<Authenticated> for PyAuthenticated {
-    fn from(a: Authenticated) -> Self {
-        PyAuthenticated {
-            server_text: a.server_text,
-            capabilities: a.capabilities,
-        }
-    }
-}
-
-#[pymethods]
-impl PyAuthenticated {
-    fn __repr__(&self) -> String {
-        convert::repr_record(
-            "Authenticated",
-            &[
-                ("server_text", self.server_text.py_repr()),
-                ("capabilities", self.capabilities.py_repr()),
-            ],
-        )
-    }
-}
-
-/// The server's refusal, kept as data, with a diagnosis.
-#[pyclass(name = "Rejection", module = "mailoauth", frozen, get_all)]
-pub struct PyRejection {
-    server_text: String,
-    status: String,
-    sasl_error: Option<Py<PySaslError>>,
-    diagnosis: Option<Py<PyDiagnosis>>,
-    retry_with_fresh_token: bool,
-    reply_code: Option<u16>,
-    enhanced_status: Option<String>,
-}
-
-impl PyRejection {
-    fn new(py: Python<'_>, r: Rejection) -> PyResult<Self> {
-        Ok(PyRejection {
-            server_text: r.server_text,
-            status: r.status,
-            sasl_error: r
-                .sasl_error
-                .map(|e| Py::new(py, PySaslError::from(e)))
-                .transpose()?,
-            diagnosis: r
-                .diagnosis
-                .map(|d| Py::new(py, PyDiagnosis::from(d)))
-                .transpose()?,
-            retry_with_fresh_token: r.retry_with_fresh_token,
-            reply_code: r.reply_code,
-            enhanced_status: r.enhanced_status,
-        })
-    }
-}
-
-#[pymethods]
-impl PyRejection {
-    fn __repr__(&self) -> String {
-        let diagnosis = self.diagnosis.as_ref().map(|d| d.get().code().to_owned());
-        convert::repr_record(
-            "Rejection",
-            &[
-                ("status", self.status.py_repr()),
-                ("server_text", self.server_text.py_repr()),
-                ("diagnosis", diagnosis.py_repr()),
-                (
-                    "retry_with_fresh_token",
-                    self.retry_with_fresh_token.py_repr(),
-                ),
-                ("reply_code", self.reply_code.py_repr()),
-                ("enhanced_status", self.enhanced_status.py_repr()),
-            ],
-        )
-    }
-}
-
 /// How an exchange ended: `kind` is `authenticated`, `rejected` or `error`; exactly one of
 /// `authenticated`, `rejection`, `error` (a `mailoauth.Error` instance, not raised) is set.
 #[pyclass(name = "AuthOutcome", module = "mailoauth", frozen, get_all)]
 pub struct PyAuthOutcome {
     kind: &'static str,
-    authenticated: Option<Py<PyAuthenticated>>,
-    rejection: Option<Py<PyRejection>>,
+    authenticated: Option<Py<Authenticated>>,
+    rejection: Option<Py<Rejection>>,
     error: Option<PyObject>,
 }
 
@@ -122,11 +38,11 @@ impl PyAuthOutcome {
         match o {
             AuthOutcome::Authenticated(a) => {
                 out.kind = "authenticated";
-                out.authenticated = Some(Py::new(py, PyAuthenticated::from(a))?);
+                out.authenticated = Some(Py::new(py, a)?);
             }
             AuthOutcome::Rejected(r) => {
                 out.kind = "rejected";
-                out.rejection = Some(Py::new(py, PyRejection::new(py, r)?)?);
+                out.rejection = Some(Py::new(py, r)?);
             }
             AuthOutcome::Error(e) => {
                 out.error = Some(errors::exception(py, &e)?.unbind());
@@ -365,36 +281,32 @@ login_machine_class!(PySmtpAuth, "SmtpAuth", repr = |m| "", {
 /// tenant administrator (the core's `personal_account_diagnosis`).
 #[pyfunction]
 #[pyo3(signature = (protocol, line, personal = false))]
-pub fn diagnose_reply(protocol: &str, line: &str, personal: bool) -> PyResult<Option<PyDiagnosis>> {
+pub fn diagnose_reply(protocol: &str, line: &str, personal: bool) -> PyResult<Option<Diagnosis>> {
     let d = reply::diagnose_reply(convert::protocol(protocol)?, line);
     Ok(match d {
         Some(d) if personal => reply::personal_account_diagnosis(&d.code).or(Some(d)),
         d => d,
-    }
-    .map(PyDiagnosis::from))
+    })
 }
 
 /// The catalogue entry of a reply diagnosis code for a personal Microsoft account (fixes for the
 /// account owner; the same as the work-account entry for codes without a personal variant), or
 /// `None` for a code the catalogue does not have.
 #[pyfunction]
-pub fn personal_account_diagnosis(code: &str) -> Option<PyDiagnosis> {
-    reply::personal_account_diagnosis(code).map(PyDiagnosis::from)
+pub fn personal_account_diagnosis(code: &str) -> Option<Diagnosis> {
+    reply::personal_account_diagnosis(code)
 }
 
 /// Every diagnosis of the mail-reply catalogue.
 #[pyfunction]
-pub fn reply_catalogue() -> Vec<PyDiagnosis> {
+pub fn reply_catalogue() -> Vec<Diagnosis> {
     reply::reply_catalogue()
-        .into_iter()
-        .map(PyDiagnosis::from)
-        .collect()
 }
 
 /// Adds this module's classes and functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PyAuthenticated>()?;
-    m.add_class::<PyRejection>()?;
+    m.add_class::<Authenticated>()?;
+    m.add_class::<Rejection>()?;
     m.add_class::<PyAuthOutcome>()?;
     m.add_class::<PyAction>()?;
     m.add_class::<PyImapAuth>()?;

@@ -26,9 +26,10 @@
 //! | device code flow | [`device`] |
 //! | authorization server discovery (RFC 8414, OpenID Connect) | [`discovery`] |
 //! | diagnosis of failures | [`diagnose`] |
-// The feature `uniffi` generates the FFI scaffolding (`extern "C"` functions, `unsafe impl`s of
-// UniFFI's converter traits); the core's own code stays free of `unsafe` either way.
-#![cfg_attr(not(feature = "uniffi"), forbid(unsafe_code))]
+// The features `uniffi` and `python` generate FFI scaffolding (`extern "C"` functions, `unsafe
+// impl`s of UniFFI's converter traits, pyo3's class objects); the core's own code stays free of
+// `unsafe` either way.
+#![cfg_attr(not(any(feature = "uniffi", feature = "python")), forbid(unsafe_code))]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -81,6 +82,12 @@ pub use types::{ClientId, RedirectUri, Scope};
 uniffi::setup_scaffolding!("mailoauth");
 #[cfg(feature = "uniffi")]
 mod uniffi_api;
+
+// The Python classes of the core's records (`bindings-python` exports them as `mailoauth._native`):
+// `#[pyclass]` on the records where they are declared, their `#[pymethods]` in this module.
+#[cfg(feature = "python")]
+#[cfg_attr(docsrs, doc(cfg(feature = "python")))]
+pub mod python_api;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

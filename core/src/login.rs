@@ -201,6 +201,10 @@ impl AuthOutcome {
 }
 
 /// A successful login.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "Authenticated", module = "mailoauth", frozen, get_all, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Authenticated {
@@ -213,6 +217,10 @@ pub struct Authenticated {
 }
 
 /// The server's refusal, kept as data, with a diagnosis.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "Rejection", module = "mailoauth", frozen, get_all)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Rejection {

@@ -261,6 +261,10 @@ pub fn oauthbearer_base64(
 }
 
 /// A decoded initial response (what a server or a test sees).
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "DecodedResponse", module = "mailoauth", frozen, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(
     feature = "uniffi",
@@ -364,6 +368,10 @@ pub fn decode_initial_response_base64(mechanism: Mechanism, b64: &str) -> Result
 }
 
 /// The server's failure challenge (RFC 7628 section 3.2.2; Google's XOAUTH2 sends the same JSON).
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "SaslError", module = "mailoauth", frozen, get_all, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SaslError {

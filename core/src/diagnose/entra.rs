@@ -59,6 +59,10 @@ impl Remedy {
 }
 
 /// An error explained: the cause, the fix, and what the server sent that support staff ask for.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "Explanation", module = "mailoauth", frozen, get_all, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "uniffi",

@@ -47,6 +47,10 @@ impl Severity {
 }
 
 /// A diagnosis: a stable code, the likely cause and the fix, in plain words.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "Diagnosis", module = "mailoauth", frozen, get_all, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Diagnosis {

@@ -105,6 +105,10 @@ impl std::str::FromStr for RunbookVariant {
 }
 
 /// One numbered step.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "RunbookStep", module = "mailoauth", frozen, get_all, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RunbookStep {
@@ -117,6 +121,10 @@ pub struct RunbookStep {
 }
 
 /// The filled-in runbook.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "Runbook", module = "mailoauth", frozen, get_all)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Runbook {
     /// The steps, in order.

@@ -55,6 +55,10 @@ pub struct DecodedJwt {
 }
 
 /// A finding of a lint: a stable code, how much it matters, what is wrong and what to do.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "LintFinding", module = "mailoauth", frozen, get_all, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LintFinding {
@@ -88,6 +92,10 @@ impl LintFinding {
 }
 
 /// The claims of an access token that matter for mail.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "TokenClaims", module = "mailoauth", frozen, get_all, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TokenClaims {
@@ -116,6 +124,10 @@ pub struct TokenClaims {
 }
 
 /// The result of [`lint_access_token`].
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "TokenLint", module = "mailoauth", frozen, get_all)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TokenLint {
