@@ -276,45 +276,6 @@ pub fn parse_authorize_response_params(
         .map(|inner| PyAuthorizationCode { inner })
 }
 
-/// The result of an admin-consent redirect.
-#[pyclass(name = "AdminConsentResult", module = "mailoauth", frozen, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyAdminConsentResult {
-    inner: AdminConsentResult,
-}
-
-#[pymethods]
-impl PyAdminConsentResult {
-    #[getter]
-    fn granted(&self) -> bool {
-        self.inner.granted
-    }
-    #[getter]
-    fn tenant(&self) -> Option<&str> {
-        self.inner.tenant.as_deref()
-    }
-    #[getter]
-    fn scope(&self) -> Option<&str> {
-        self.inner.scope.as_deref()
-    }
-    #[getter]
-    fn state(&self) -> Option<&str> {
-        self.inner.state.as_deref()
-    }
-    fn __repr__(&self) -> String {
-        let r = &self.inner;
-        convert::repr_record(
-            "AdminConsentResult",
-            &[
-                ("granted", r.granted.py_repr()),
-                ("tenant", r.tenant.py_repr()),
-                ("scope", r.scope.py_repr()),
-                ("state", r.state.py_repr()),
-            ],
-        )
-    }
-}
-
 /// Reads the redirect after admin consent (checking `state` when given); a refusal raises
 /// `ServerError` with the server's `error` and `aadsts`.
 #[pyfunction]
@@ -322,10 +283,8 @@ impl PyAdminConsentResult {
 pub fn parse_admin_consent_redirect(
     redirect_url: &str,
     expected_state: Option<&str>,
-) -> PyResult<PyAdminConsentResult> {
-    consent::parse_admin_consent_redirect(redirect_url, expected_state)
-        .py()
-        .map(|inner| PyAdminConsentResult { inner })
+) -> PyResult<AdminConsentResult> {
+    consent::parse_admin_consent_redirect(redirect_url, expected_state).py()
 }
 
 /// Adds this module's classes and functions.
@@ -333,7 +292,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPkce>()?;
     m.add_class::<PyAuthorizeRequest>()?;
     m.add_class::<PyAuthorizationCode>()?;
-    m.add_class::<PyAdminConsentResult>()?;
+    m.add_class::<AdminConsentResult>()?;
     m.add_function(wrap_pyfunction!(s256_challenge, m)?)?;
     m.add_function(wrap_pyfunction!(parse_authorize_redirect, m)?)?;
     m.add_function(wrap_pyfunction!(parse_authorize_response_params, m)?)?;

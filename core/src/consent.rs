@@ -182,6 +182,10 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
 
 /// What the admin-consent redirect says (Microsoft identity platform, "Request the permissions
 /// from a directory admin": successful response).
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "AdminConsentResult", module = "mailoauth", frozen, get_all, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AdminConsentResult {

@@ -34,6 +34,7 @@
 //! Off by default: `cargo build`, the wasm build and the UniFFI build never see pyo3.
 
 use crate::assertion::AssertionAlg;
+use crate::consent::AdminConsentResult;
 use crate::diagnose::entra::{EntraExplanation, Remedy};
 use crate::diagnose::runbook::{Runbook, RunbookStep};
 use crate::diagnose::token_lint::{LintFinding, TokenClaims, TokenLint};
@@ -183,6 +184,13 @@ str_enums!(Remedy, Severity, Mechanism, AssertionAlg);
 
 // ------------------------------------------------------------------------------------------------
 // The records' methods
+
+#[pymethods]
+impl AdminConsentResult {
+    fn __repr__(&self) -> String {
+        fields_repr!(self, "AdminConsentResult": granted, tenant, scope, state)
+    }
+}
 
 #[pymethods]
 impl Diagnosis {
