@@ -6,25 +6,6 @@ use crate::errors::{invalid_input, IntoJsResult};
 use mailoauth::assertion::{self, AssertionInput as CoreAssertionInput};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_ASSERTION: &'static str = r#"
-/** What a private key is and whether it belongs to a certificate (`checkPrivateKey`). */
-export interface KeyCheck {
-  /** `pkcs8` (BEGIN PRIVATE KEY) or `pkcs1` (BEGIN RSA PRIVATE KEY). */
-  keyFormat: "pkcs8" | "pkcs1";
-  /** The RSA modulus size in bits (Entra ID needs at least 2048). */
-  keyBits: number;
-  /** Whether the key's public part is the certificate's (else the server refuses every assertion). */
-  matchesCertificate: boolean;
-}
-export interface AssertionSigningInputOptions {
-  clientId: string; tokenUrl: string; jti: string; now: number;
-  lifetime?: number; alg?: "PS256" | "RS256"; includeX5c?: boolean;
-  /** Add the SHA-1 thumbprint `x5t` beside `x5t#S256` (AD FS reads only `x5t`). */
-  includeX5t?: boolean;
-}
-"#;
-
 #[wasm_bindgen]
 extern "C" {
     /// A JS value of the TypeScript type `AssertionSigningInputOptions`.
@@ -120,14 +101,23 @@ impl AssertionInput {
 }
 
 options! {
-    struct AssertionArgs {
+    /// The claims and header choices of a certificate's client assertion.
+    struct AssertionArgs => AssertionSigningInputOptions {
+        /// The application (client) id: the assertion's `iss` and `sub`.
         client_id: String = "clientId",
+        /// The token endpoint: the assertion's `aud`.
         token_url: String = "tokenUrl",
+        /// A fresh unique id (`jti`), e.g. from `randomState()`.
         jti: String = "jti",
+        /// The current time (Unix seconds): `nbf` and `iat`.
         now: u64 = "now",
+        /// Seconds until `exp` (default 600).
         lifetime: Option<u64> = "lifetime",
-        alg: Option<String> = "alg",
+        /// The signature algorithm (default `PS256`).
+        alg: Option<String> = "alg" as r#""PS256" | "RS256""#,
+        /// Add the certificate (`x5c`) to the header.
         include_x5c: bool = "includeX5c",
+        /// Add the SHA-1 thumbprint `x5t` beside `x5t#S256` (AD FS reads only `x5t`).
         include_x5t: bool = "includeX5t",
     }
 }

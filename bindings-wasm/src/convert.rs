@@ -88,11 +88,18 @@ impl Opts {
 
 /// A type an options field can have.
 pub trait Field: Sized {
+    /// Its TypeScript type in the options interface (`types/options.d.ts`).
+    #[cfg_attr(not(test), allow(dead_code))]
+    const TS: &'static str;
+    /// Whether the key must be given (else it is optional, `key?:`, in TypeScript).
+    #[cfg_attr(not(test), allow(dead_code))]
+    const REQUIRED: bool = false;
     /// Reads the field `key` (`None` when absent).
     fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue>;
 }
 
 impl Field for Option<String> {
+    const TS: &'static str = "string";
     fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
         v.map(|v| v.as_string().ok_or_else(|| o.bad(key, "a string")))
             .transpose()
@@ -100,12 +107,15 @@ impl Field for Option<String> {
 }
 
 impl Field for String {
+    const TS: &'static str = "string";
+    const REQUIRED: bool = true;
     fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
         Option::<String>::read(o, key, v)?.ok_or_else(|| o.bad(key, "given (a string)"))
     }
 }
 
 impl Field for Option<Vec<String>> {
+    const TS: &'static str = "string[]";
     fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
         v.map(|v| string_array(&v).ok_or_else(|| o.bad(key, "an array of strings")))
             .transpose()
@@ -113,12 +123,14 @@ impl Field for Option<Vec<String>> {
 }
 
 impl Field for Vec<String> {
+    const TS: &'static str = "string[]";
     fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
         Ok(Option::<Vec<String>>::read(o, key, v)?.unwrap_or_default())
     }
 }
 
 impl Field for bool {
+    const TS: &'static str = "boolean";
     fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
         v.map_or(Ok(false), |v| {
             v.as_bool().ok_or_else(|| o.bad(key, "true or false"))
@@ -127,6 +139,7 @@ impl Field for bool {
 }
 
 impl Field for Option<u64> {
+    const TS: &'static str = "number";
     fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
         v.map(|v| match v.as_f64() {
             Some(n) => secs(o.what, n).map_err(|_| o.bad(key, "a whole number >= 0")),
@@ -137,12 +150,15 @@ impl Field for Option<u64> {
 }
 
 impl Field for u64 {
+    const TS: &'static str = "number";
+    const REQUIRED: bool = true;
     fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
         Option::<u64>::read(o, key, v)?.ok_or_else(|| o.bad(key, "given (a number)"))
     }
 }
 
 impl Field for Option<u16> {
+    const TS: &'static str = "number";
     fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
         match Option::<u64>::read(o, key, v)? {
             Some(n) => u16::try_from(n)
@@ -154,16 +170,25 @@ impl Field for Option<u16> {
 }
 
 impl Field for Option<Cloud> {
+    const TS: &'static str = "CloudArg";
     fn read(_: &Opts, _: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
         v.map(cloud_value).transpose()
     }
 }
 
-/// Declares an options struct and its reader `Name::read(what, value)`.
+/// Declares an options object once: the Rust struct, its reader `Name::read(what, value)` and its
+/// TypeScript interface `TsName` (`Name::typescript()`, written to `types/options.d.ts` by the
+/// tests). A field's TypeScript type is its [`Field::TS`] unless `as "type"` names a narrower one;
+/// the doc comments become the interface's JSDoc.
 macro_rules! options {
-    ($(#[$m:meta])* struct $name:ident { $($field:ident : $ty:ty = $key:literal),* $(,)? }) => {
-        $(#[$m])*
-        struct $name {
+    (
+        $(#[doc = $doc:literal])*
+        struct $name:ident => $ts:ident {
+            $($(#[doc = $fdoc:literal])* $field:ident : $ty:ty = $key:literal $(as $tsty:literal)?),* $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub(crate) struct $name {
             $($field: $ty),*
         }
         impl $name {
@@ -171,10 +196,56 @@ macro_rules! options {
                 let o = $crate::convert::Opts::new(what, value, &[$($key),*])?;
                 Ok($name { $($field: o.field($key)?),* })
             }
+            #[cfg(test)]
+            /// The TypeScript interface of the options object.
+            pub(crate) fn typescript() -> String {
+                $crate::convert::ts_interface(
+                    &[$($doc),*],
+                    stringify!($ts),
+                    &[$((
+                        &[$($fdoc),*],
+                        $key,
+                        [$($tsty,)? <$ty as $crate::convert::Field>::TS][0],
+                        <$ty as $crate::convert::Field>::REQUIRED,
+                    )),*],
+                )
+            }
         }
     };
 }
 pub(crate) use options;
+
+/// One documented field of an options interface: `(doc lines, key, TypeScript type, required)`.
+#[cfg(test)]
+pub(crate) type TsField<'a> = (&'a [&'a str], &'a str, &'a str, bool);
+
+/// An options interface as TypeScript, its doc lines (from `///`) as JSDoc.
+#[cfg(test)]
+pub(crate) fn ts_interface(docs: &[&str], name: &str, fields: &[TsField<'_>]) -> String {
+    fn jsdoc(out: &mut String, lines: &[&str], indent: &str) {
+        match lines {
+            [] => {}
+            [one] => *out += &format!("{indent}/** {} */\n", one.trim()),
+            _ => {
+                *out += &format!("{indent}/**\n");
+                for l in lines {
+                    *out += format!("{indent} * {}", l.strip_prefix(' ').unwrap_or(l)).trim_end();
+                    out.push('\n');
+                }
+                *out += &format!("{indent} */\n");
+            }
+        }
+    }
+    let mut out = String::new();
+    jsdoc(&mut out, docs, "");
+    out += &format!("export interface {name} {{\n");
+    for (doc, key, ty, required) in fields {
+        jsdoc(&mut out, doc, "  ");
+        let opt = if *required { "" } else { "?" };
+        out += &format!("  {key}{opt}: {ty};\n");
+    }
+    out + "}\n"
+}
 
 fn string_array(v: &JsValue) -> Option<Vec<String>> {
     if !v.is_instance_of::<js_sys::Array>() {
@@ -219,13 +290,20 @@ pub fn grant(s: &str) -> Result<Grant, JsValue> {
 
 options! {
     /// The object form of a cloud argument: a preset whose present hosts override the preset's.
-    struct CloudObject {
-        id: Option<String> = "id",
+    struct CloudObject => CloudObject {
+        /// The preset (default `global`).
+        id: Option<String> = "id" as r#"CloudId | "personal" | "outlook.com""#,
+        /// The login base URL (no trailing slash).
         login_base: Option<String> = "loginBase",
+        /// The resource of delegated mail scopes.
         outlook_resource: Option<String> = "outlookResource",
+        /// The resource of app-only tokens.
         app_resource: Option<String> = "appResource",
+        /// The IMAP host.
         imap_host: Option<String> = "imapHost",
+        /// The POP3 host.
         pop_host: Option<String> = "popHost",
+        /// The SMTP submission host.
         smtp_host: Option<String> = "smtpHost",
     }
 }

@@ -13,9 +13,6 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_DEVICE: &'static str = r#"
-export interface DeviceAuthorizationRequestOptions {
-  deviceAuthorizationUrl: string; clientId: string; scopes: string[];
-}
 export interface PollResult {
   state: "pending" | "declined" | "expired" | "token";
   interval: number | null; nextPollAt: number | null; token: TokenSet | null;
@@ -50,9 +47,13 @@ extern "C" {
 }
 
 options! {
-    struct DeviceAuthorizationArgs {
+    /// The device authorization request (RFC 8628 section 3.1).
+    struct DeviceAuthorizationArgs => DeviceAuthorizationRequestOptions {
+        /// The device authorization endpoint.
         device_authorization_url: String = "deviceAuthorizationUrl",
+        /// The application (client) id.
         client_id: String = "clientId",
+        /// The scopes (include `offline_access` for a refresh token).
         scopes: Vec<String> = "scopes",
     }
 }

@@ -16,48 +16,17 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_DIAGNOSE: &'static str = r#"
-export interface Explanation {
-  aadsts: number | null; error: string | null; known: boolean; title: string; cause: string;
-  fix: string; remedy: "retry" | "sign_in_again" | "admin_action" | "fix_configuration" | "user_action";
-  retryable: boolean; needsSignIn: boolean; needsAdmin: boolean; description: string | null;
-  traceId: string | null; correlationId: string | null; timestamp: string | null;
-  retryAfter: number | null; adminConsentUrl: string | null;
-}
-/**
- * How much a lint finding matters: `error` (the login or request will fail as configured),
- * `warning` (it may fail, or works only in a set-up the lint cannot see), `note` (worth knowing).
- */
-export type Severity = "error" | "warning" | "note";
-export interface LintFinding { code: string; severity: Severity; message: string; fix: string; }
-export interface TokenClaims {
-  aud: string[]; iss: string | null; tid: string | null; appid: string | null;
-  user: string | null; scp: string[]; roles: string[]; exp: number | null; iat: number | null;
-  alg: string | null; typ: string | null;
-}
-export interface TokenLint { claims: TokenClaims | null; findings: LintFinding[]; }
-export interface LintAccessTokenOptions {
-  protocol: Protocol; grant: "delegated" | "app"; now: number; user?: string; cloud?: CloudArg;
-}
-export interface LintConfigOptions {
-  flow: "auth_code" | "device_code" | "client_credentials" | "refresh"; tenant?: string;
-  clientId?: string; clientSecret?: string; scopes?: string[]; authority?: string;
-  hasCertificate?: boolean;
-}
 /**
  * How an app-only token reaches the mailboxes: `mailbox-permission` (default: Entra application
  * permissions and Exchange mailbox permissions; IMAP, POP, SMTP), `rbac` (SMTP only: App RBAC
  * role Application SMTP.SendAsApp on a management scope) or `hve` (SMTP only: High Volume Email).
  */
 export type RunbookVariant = "mailbox-permission" | "rbac" | "hve";
-export interface RunbookOptions {
-  tenant: string; clientId: string; servicePrincipalObjectId?: string; displayName?: string;
-  mailboxes?: string[]; protocols?: Protocol[]; cloud?: CloudArg; sendAs?: boolean;
-  variant?: RunbookVariant;
+/** The package adds the runbook as one text to the core's record. */
+export interface Runbook {
+  /** The whole runbook as text: each step's title, explanation and commands. */
+  text: string;
 }
-export interface RunbookStep { title: string; explanation: string; commands: string[]; }
-export interface Runbook { steps: RunbookStep[]; consentUrl: string; text: string; }
-export interface DecodedJwt { header: string; payload: string; }
-export interface Diagnosis { code: string; cause: string; fix: string; }
 "#;
 
 #[wasm_bindgen]
@@ -136,11 +105,17 @@ pub fn entra_catalogue() -> Result<ExplanationList, JsValue> {
 }
 
 options! {
-    struct LintArgs {
-        protocol: String = "protocol",
-        grant: String = "grant",
+    /// What the token is for, to lint it against.
+    struct LintArgs => LintAccessTokenOptions {
+        /// The protocol the token will log in to.
+        protocol: String = "protocol" as "Protocol",
+        /// `delegated` (a user signed in) or `app` (client credentials).
+        grant: String = "grant" as r#""delegated" | "app""#,
+        /// The current time (Unix seconds), for `exp`.
         now: u64 = "now",
+        /// The mailbox or login name the token will be used for.
         user: Option<String> = "user",
+        /// The cloud whose resource the audience must be (default `global`).
         cloud: Option<Cloud> = "cloud",
     }
 }
@@ -189,13 +164,21 @@ pub fn decode_jwt_unverified(token: &str) -> Result<DecodedJwtRecord, JsValue> {
 
 #[cfg(feature = "full")]
 options! {
-    struct ConfigArgs {
-        flow: String = "flow",
+    /// A client configuration, as the program would use it.
+    struct ConfigArgs => LintConfigOptions {
+        /// The flow the configuration is for.
+        flow: String = "flow" as r#""auth_code" | "device_code" | "client_credentials" | "refresh""#,
+        /// The tenant (id, domain, `organizations`, `common`, `consumers`).
         tenant: Option<String> = "tenant",
+        /// The application (client) id.
         client_id: Option<String> = "clientId",
+        /// The client secret (a secret; only its shape is looked at).
         client_secret: Option<String> = "clientSecret",
+        /// The scopes asked for.
         scopes: Vec<String> = "scopes",
+        /// The authority URL, when the program takes one instead of a tenant.
         authority: Option<String> = "authority",
+        /// Whether the client authenticates with a certificate.
         has_certificate: bool = "hasCertificate",
     }
 }
@@ -218,16 +201,26 @@ pub fn lint_config(options: LintConfigOptions) -> Result<LintFindingList, JsValu
 }
 
 options! {
-    struct RunbookArgs {
+    /// The app, tenant and mailboxes the runbook is filled in for.
+    struct RunbookArgs => RunbookOptions {
+        /// The tenant (id or domain).
         tenant: String = "tenant",
+        /// The application (client) id.
         client_id: String = "clientId",
+        /// The object id of the app's service principal (Enterprise applications), when known.
         service_principal_object_id: Option<String> = "servicePrincipalObjectId",
+        /// The app's display name, for the Exchange service principal.
         display_name: Option<String> = "displayName",
+        /// The mailboxes to grant access to.
         mailboxes: Vec<String> = "mailboxes",
-        protocols: Vec<String> = "protocols",
+        /// The protocols the app uses (default: IMAP and POP; SMTP for `rbac` and `hve`).
+        protocols: Vec<String> = "protocols" as "Protocol[]",
+        /// The cloud (default `global`).
         cloud: Option<Cloud> = "cloud",
+        /// Also grant Send As (SMTP as a shared mailbox).
         send_as: bool = "sendAs",
-        variant: Option<String> = "variant",
+        /// How the app reaches the mailboxes (default `mailbox-permission`).
+        variant: Option<String> = "variant" as "RunbookVariant",
     }
 }
 

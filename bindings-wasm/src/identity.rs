@@ -3,7 +3,9 @@
 #[cfg(feature = "full")]
 use crate::convert::redacted;
 use crate::convert::{self, cloud_value, options, to_js};
-use crate::errors::{invalid_input, IntoJsResult};
+#[cfg(feature = "full")]
+use crate::errors::invalid_input;
+use crate::errors::IntoJsResult;
 use mailoauth::apps;
 use mailoauth::authorize::{self, AuthorizationCode, AuthorizeRequest};
 #[cfg(feature = "full")]
@@ -23,15 +25,7 @@ const TS_IDENTITY: &'static str = r#"
  * at smtp-mail.outlook.com, tenant `consumers`, delegated access only); `hve` is Exchange Online
  * High Volume Email (worldwide hosts, SMTP at smtp.hve.mx.microsoft).
  */
-export type CloudArg = "global" | "usgov" | "usgov-dod" | "china" | "consumers" | "hve" | string | {
-  id?: string; loginBase?: string; outlookResource?: string; appResource?: string;
-  imapHost?: string; popHost?: string; smtpHost?: string;
-};
-export type Protocol = "imap" | "pop" | "smtp";
-export interface Cloud {
-  id: string; loginBase: string; outlookResource: string; appResource: string;
-  imapHost: string; popHost: string; smtpHost: string;
-}
+export type CloudArg = CloudId | "personal" | "outlook.com" | string | CloudObject;
 /**
  * A parsed tenant. `allowsClientCredentials` is true only for one tenant (an id or a domain):
  * client credentials (app-only) on `organizations` would get a token for a guessed tenant, and
@@ -40,33 +34,6 @@ export interface Cloud {
 export interface TenantInfo {
   kind: "id" | "domain" | "organizations" | "common" | "consumers";
   value: string; allowsClientCredentials: boolean; isSpecific: boolean;
-}
-export interface Endpoints {
-  authorizeUrl: string; tokenUrl: string; deviceAuthorizationUrl: string; issuer: string | null;
-}
-export interface WellKnownApp {
-  name: string; displayName: string; clientId: string; redirectUri: string | null;
-  retired: boolean; replacedBy: string | null; note: string;
-}
-export interface AdminConsentOptions {
-  tenant: string; clientId: string; cloud?: CloudArg; redirectUri?: string; scope?: string;
-  state?: string; variant?: "v2" | "legacy" | "v1";
-}
-export interface AdminConsentResult {
-  granted: boolean; tenant: string | null; scope: string | null; state: string | null;
-}
-export interface AuthorizeUrlOptions {
-  authorizeUrl: string; clientId: string; redirectUri: string; scopes: string[]; state: string;
-  codeChallenge: string; responseMode?: "query" | "fragment" | "form_post"; prompt?: string;
-  loginHint?: string; domainHint?: string;
-}
-export interface MicrosoftAuthorizeUrlOptions {
-  tenant?: string; clientId: string; redirectUri: string; protocols: Protocol[]; state: string;
-  cloud?: CloudArg; responseMode?: "query" | "fragment" | "form_post";
-  prompt?: string; loginHint?: string; domainHint?: string;
-}
-export interface CustomEndpointsOptions {
-  tokenUrl: string; authorizeUrl?: string; deviceAuthorizationUrl?: string; issuer?: string;
 }
 "#;
 
@@ -271,10 +238,15 @@ pub fn microsoft_endpoints(
 }
 
 options! {
-    struct CustomEndpointsArgs {
+    /// The endpoints of any OAuth 2.0 server.
+    struct CustomEndpointsArgs => CustomEndpointsOptions {
+        /// The token endpoint.
         token_url: String = "tokenUrl",
+        /// The authorization endpoint (browser sign-in).
         authorize_url: Option<String> = "authorizeUrl",
+        /// The device authorization endpoint (RFC 8628).
         device_authorization_url: Option<String> = "deviceAuthorizationUrl",
+        /// The issuer to expect in an `iss` redirect parameter (RFC 9207).
         issuer: Option<String> = "issuer",
     }
 }
@@ -316,14 +288,22 @@ pub fn replacement_for(
 }
 
 options! {
-    struct AdminConsentArgs {
+    /// The tenant and app of an admin-consent link.
+    struct AdminConsentArgs => AdminConsentOptions {
+        /// The tenant (id or domain) whose admin consents.
         tenant: String = "tenant",
+        /// The application (client) id.
         client_id: String = "clientId",
+        /// The cloud (default `global`).
         cloud: Option<Cloud> = "cloud",
+        /// Where Entra sends the admin afterwards (one of the app's redirect URIs).
         redirect_uri: Option<String> = "redirectUri",
+        /// The permissions (default: the IMAP/POP app-only consent scope).
         scope: Option<String> = "scope",
+        /// The `state` to get back (e.g. from `randomState()`).
         state: Option<String> = "state",
-        variant: Option<String> = "variant",
+        /// `v2` (default, `/v2.0/adminconsent`) or `legacy` (also `v1`: `prompt=admin_consent`).
+        variant: Option<String> = "variant" as r#""v2" | "legacy" | "v1""#,
     }
 }
 
@@ -441,60 +421,83 @@ pub fn s256_challenge(verifier: &str) -> String {
     pkce::s256_challenge(verifier)
 }
 
-options! {
-    struct AuthorizeArgs {
-        authorize_url: Option<String> = "authorizeUrl",
-        tenant: Option<String> = "tenant",
-        cloud: Option<Cloud> = "cloud",
-        protocols: Option<Vec<String>> = "protocols",
-        scopes: Option<Vec<String>> = "scopes",
-        client_id: String = "clientId",
-        redirect_uri: String = "redirectUri",
-        state: String = "state",
-        code_challenge: Option<String> = "codeChallenge",
-        response_mode: Option<String> = "responseMode",
-        prompt: Option<String> = "prompt",
-        login_hint: Option<String> = "loginHint",
-        domain_hint: Option<String> = "domainHint",
+/// The optional authorize-URL parameters both authorize functions take, with their docs.
+macro_rules! authorize_options {
+    ($(#[doc = $d:literal])* struct $name:ident => $ts:ident { $($fields:tt)* }) => {
+        options! {
+            $(#[doc = $d])*
+            struct $name => $ts {
+                $($fields)*
+                /// The application (client) id.
+                client_id: String = "clientId",
+                /// The redirect URI (registered for the app).
+                redirect_uri: String = "redirectUri",
+                /// A fresh `state` (e.g. from `randomState()`), checked on the redirect.
+                state: String = "state",
+                /// How the redirect carries the result (default `query`).
+                response_mode: Option<String> = "responseMode"
+                    as r#""query" | "fragment" | "form_post""#,
+                /// `login`, `consent`, `select_account` or `none`.
+                prompt: Option<String> = "prompt",
+                /// Pre-fills the sign-in name.
+                login_hint: Option<String> = "loginHint",
+                /// Skips the home-realm page (`organizations`, `consumers` or a domain).
+                domain_hint: Option<String> = "domainHint",
+            }
+        }
+        impl $name {
+            fn url(self, mut req: AuthorizeRequest) -> Result<String, JsValue> {
+                req.response_mode = self.response_mode.map(|m| m.parse()).transpose().js()?;
+                req.prompt = self.prompt;
+                req.login_hint = self.login_hint;
+                req.domain_hint = self.domain_hint;
+                authorize::build_authorize_url(&req).js()
+            }
+        }
+    };
+}
+
+authorize_options! {
+    /// The authorize URL of any OAuth 2.0 server.
+    struct AuthorizeArgs => AuthorizeUrlOptions {
+        /// The authorization endpoint.
+        authorize_url: String = "authorizeUrl",
+        /// The scopes, in order.
+        scopes: Vec<String> = "scopes",
+        /// The PKCE S256 challenge (`Pkce.challenge` or `s256Challenge`).
+        code_challenge: String = "codeChallenge",
     }
 }
 
-fn authorize_url_of(mut req: AuthorizeRequest, a: AuthorizeArgs) -> Result<String, JsValue> {
-    req.response_mode = a.response_mode.map(|m| m.parse()).transpose().js()?;
-    req.prompt = a.prompt;
-    req.login_hint = a.login_hint;
-    req.domain_hint = a.domain_hint;
-    authorize::build_authorize_url(&req).js()
+authorize_options! {
+    /// The Microsoft identity platform authorize URL for the delegated mail scopes.
+    struct MicrosoftAuthorizeArgs => MicrosoftAuthorizeUrlOptions {
+        /// The tenant (default `organizations`; `consumers` for personal accounts).
+        tenant: Option<String> = "tenant",
+        /// The cloud (default `global`).
+        cloud: Option<Cloud> = "cloud",
+        /// The protocols whose delegated scopes to ask for.
+        protocols: Vec<String> = "protocols" as "Protocol[]",
+    }
 }
 
 /// The authorize URL (authorization code + PKCE) of any OAuth 2.0 server.
 #[wasm_bindgen(js_name = authorizeUrl)]
 pub fn authorize_url(options: AuthorizeUrlOptions) -> Result<String, JsValue> {
     let a = AuthorizeArgs::read("authorizeUrl", options.into())?;
-    if a.tenant.is_some() || a.cloud.is_some() || a.protocols.is_some() {
-        return Err(invalid_input(
-            "authorizeUrl: tenant, cloud and protocols belong to microsoftAuthorizeUrl",
-        ));
-    }
     let req = AuthorizeRequest {
-        authorize_url: a
-            .authorize_url
-            .clone()
-            .ok_or_else(|| invalid_input("authorizeUrl: authorizeUrl is required"))?,
+        authorize_url: a.authorize_url.clone(),
         client_id: a.client_id.clone(),
         redirect_uri: a.redirect_uri.clone(),
-        scopes: a.scopes.clone().unwrap_or_default(),
+        scopes: a.scopes.clone(),
         state: a.state.clone(),
-        code_challenge: a
-            .code_challenge
-            .clone()
-            .ok_or_else(|| invalid_input("authorizeUrl: codeChallenge is required"))?,
+        code_challenge: a.code_challenge.clone(),
         response_mode: None,
         prompt: None,
         login_hint: None,
         domain_hint: None,
     };
-    authorize_url_of(req, a)
+    a.url(req)
 }
 
 /// The Microsoft identity platform authorize URL for the delegated mail scopes of `protocols`
@@ -504,15 +507,10 @@ pub fn microsoft_authorize_url(
     options: MicrosoftAuthorizeUrlOptions,
     pkce: &Pkce,
 ) -> Result<String, JsValue> {
-    let a = AuthorizeArgs::read("microsoftAuthorizeUrl", options.into())?;
-    if a.authorize_url.is_some() || a.scopes.is_some() || a.code_challenge.is_some() {
-        return Err(invalid_input(
-            "microsoftAuthorizeUrl: authorizeUrl, scopes and codeChallenge belong to authorizeUrl (the challenge comes from the Pkce argument)",
-        ));
-    }
+    let a = MicrosoftAuthorizeArgs::read("microsoftAuthorizeUrl", options.into())?;
     let cloud = a.cloud.clone().unwrap_or_else(Cloud::global);
     let tenant = Tenant::parse(a.tenant.as_deref().unwrap_or("organizations")).js()?;
-    let protocols = convert::protocols(&a.protocols.clone().unwrap_or_default())?;
+    let protocols = convert::protocols(&a.protocols)?;
     let req = AuthorizeRequest::microsoft(
         &cloud,
         &tenant,
@@ -523,7 +521,7 @@ pub fn microsoft_authorize_url(
         &pkce.inner,
     )
     .js()?;
-    authorize_url_of(req, a)
+    a.url(req)
 }
 
 /// The authorization code of a successful redirect. `toString()` never shows the code.

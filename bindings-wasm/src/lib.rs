@@ -55,6 +55,13 @@ use wasm_bindgen::prelude::*;
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
+// The declarations of the records (from the core's types) and of the options objects (from the
+// `options!` declarations), generated and checked by src/typescript.rs.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_RECORDS: &'static str = include_str!("../types/records.d.ts");
+#[wasm_bindgen(typescript_custom_section)]
+const TS_OPTIONS: &'static str = include_str!("../types/options.d.ts");
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ERROR: &'static str = r#"
 /** Every failure of the package: `code` is the core's stable snake_case code. */
@@ -106,3 +113,6 @@ pub fn random_state() -> Result<String, JsValue> {
     use base64::Engine as _;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<16>()?))
 }
+// The generator and check of types/*.d.ts (a test: it needs the core's feature `typescript`).
+#[cfg(test)]
+mod typescript;

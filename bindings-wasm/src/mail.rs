@@ -4,7 +4,7 @@
 //! The reply diagnosis the page shows is in `diagnose.rs`.
 
 use crate::convert::{self, options, to_js};
-use crate::errors::{self, invalid_input, IntoJsResult};
+use crate::errors::{self, IntoJsResult};
 use mailoauth::imap::{ImapAuth as CoreImap, ImapAuthConfig};
 use mailoauth::login::{Action, AuthOutcome, InitialResponse, LoginMachine};
 use mailoauth::pop3::{PopAuth as CorePop, PopAuthConfig};
@@ -15,11 +15,6 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_MAIL: &'static str = r#"
-export interface Authenticated { serverText: string; capabilities: string[] | null; }
-export interface Rejection {
-  serverText: string; status: string; saslError: SaslError | null; diagnosis: Diagnosis | null;
-  retryWithFreshToken: boolean; replyCode: number | null; enhancedStatus: string | null;
-}
 export interface AuthOutcome {
   kind: "authenticated" | "rejected" | "error";
   authenticated: Authenticated | null; rejection: Rejection | null; error: MailoauthError | null;
@@ -27,16 +22,6 @@ export interface AuthOutcome {
 /** `send`: write `data` (CR LF included; it may carry the token). `need_line`: read one line. */
 export interface MailAction {
   kind: "send" | "need_line" | "done"; data: Uint8Array | null; outcome: AuthOutcome | null;
-}
-interface MailAuthCommon {
-  user: string; token: string; mechanism?: Mechanism; host?: string; port?: number;
-}
-export interface ImapAuthOptions extends MailAuthCommon { tag: string; capabilities: string[]; }
-export interface PopAuthOptions extends MailAuthCommon {
-  capabilities?: string[]; initialResponse?: "auto" | "always" | "never";
-}
-export interface SmtpAuthOptions extends MailAuthCommon {
-  ehlo: string[]; initialResponse?: "auto" | "always" | "never";
 }
 "#;
 
@@ -107,31 +92,61 @@ fn line(value: LineInput) -> Result<Vec<u8>, JsValue> {
     convert::bytes("line", &value.into())
 }
 
-options! {
-    struct MailArgs {
-        user: String = "user",
-        token: String = "token",
-        mechanism: Option<String> = "mechanism",
-        host: Option<String> = "host",
-        port: Option<u16> = "port",
-        tag: Option<String> = "tag",
-        capabilities: Option<Vec<String>> = "capabilities",
-        ehlo: Option<Vec<String>> = "ehlo",
-        initial_response: Option<String> = "initialResponse",
+/// The options of one machine: the login's credentials (declared here once) and its own fields.
+macro_rules! mail_options {
+    ($(#[doc = $d:literal])* struct $name:ident => $ts:ident { $($fields:tt)* }) => {
+        options! {
+            $(#[doc = $d])*
+            struct $name => $ts {
+                /// The login name (the mailbox's address for Exchange Online).
+                user: String = "user",
+                /// The access token (a secret).
+                token: String = "token",
+                /// The SASL mechanism (default `XOAUTH2`).
+                mechanism: Option<String> = "mechanism" as "Mechanism",
+                /// The server's host name (OAUTHBEARER sends it).
+                host: Option<String> = "host",
+                /// The server's port (OAUTHBEARER sends it).
+                port: Option<u16> = "port",
+                $($fields)*
+            }
+        }
+        impl $name {
+            fn mechanism(&self) -> Result<mailoauth::sasl::Mechanism, JsValue> {
+                convert::mechanism(self.mechanism.as_deref().unwrap_or("XOAUTH2"))
+            }
+        }
+    };
+}
+
+mail_options! {
+    /// An IMAP `AUTHENTICATE` exchange.
+    struct ImapArgs => ImapAuthOptions {
+        /// The command tag (`A1`).
+        tag: String = "tag",
+        /// The server's capabilities (from the greeting or `CAPABILITY`): `SASL-IR` allows the
+        /// one-line form.
+        capabilities: Vec<String> = "capabilities",
     }
 }
 
-impl MailArgs {
-    fn mechanism(&self) -> Result<mailoauth::sasl::Mechanism, JsValue> {
-        convert::mechanism(self.mechanism.as_deref().unwrap_or("XOAUTH2"))
+mail_options! {
+    /// A POP3 `AUTH` exchange.
+    struct PopArgs => PopAuthOptions {
+        /// The server's `CAPA` lines, when it answered `CAPA`.
+        capabilities: Option<Vec<String>> = "capabilities",
+        /// Whether the response goes on the `AUTH` line (default `auto`).
+        initial_response: Option<String> = "initialResponse" as r#""auto" | "always" | "never""#,
     }
-    fn refuse(&self, what: &str, fields: &[(&str, bool)]) -> Result<(), JsValue> {
-        match fields.iter().find(|(_, set)| *set) {
-            Some((name, _)) => Err(invalid_input(format!(
-                "{what}: {name} is not an option here"
-            ))),
-            None => Ok(()),
-        }
+}
+
+mail_options! {
+    /// An SMTP `AUTH` exchange.
+    struct SmtpArgs => SmtpAuthOptions {
+        /// The `EHLO` reply's keyword lines (`AUTH XOAUTH2 ...`).
+        ehlo: Vec<String> = "ehlo",
+        /// Whether the response goes on the `AUTH` line (default `auto`: when it fits 512 octets).
+        initial_response: Option<String> = "initialResponse" as r#""auto" | "always" | "never""#,
     }
 }
 
@@ -198,21 +213,11 @@ impl ImapAuth {
     /// A machine for `{user, token, tag, capabilities, mechanism?, host?, port?}`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: ImapAuthOptions) -> Result<ImapAuth, JsValue> {
-        let a = MailArgs::read("ImapAuth", options.into())?;
-        a.refuse(
-            "ImapAuth",
-            &[
-                ("ehlo", a.ehlo.is_some()),
-                ("initialResponse", a.initial_response.is_some()),
-            ],
-        )?;
+        let a = ImapArgs::read("ImapAuth", options.into())?;
         let config = ImapAuthConfig {
             mechanism: a.mechanism()?,
-            tag: a
-                .tag
-                .clone()
-                .ok_or_else(|| invalid_input("ImapAuth: tag is required"))?,
-            capabilities: a.capabilities.clone().unwrap_or_default(),
+            tag: a.tag,
+            capabilities: a.capabilities,
             credentials: credentials(&a.user, a.token, a.host, a.port),
         };
         Ok(ImapAuth {
@@ -238,15 +243,11 @@ impl PopAuth {
     /// A machine for `{user, token, mechanism?, capabilities?, initialResponse?, host?, port?}`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: PopAuthOptions) -> Result<PopAuth, JsValue> {
-        let a = MailArgs::read("PopAuth", options.into())?;
-        a.refuse(
-            "PopAuth",
-            &[("tag", a.tag.is_some()), ("ehlo", a.ehlo.is_some())],
-        )?;
+        let a = PopArgs::read("PopAuth", options.into())?;
         let config = PopAuthConfig {
             mechanism: a.mechanism()?,
             initial_response: initial_response(a.initial_response.as_deref())?,
-            capabilities: a.capabilities.clone(),
+            capabilities: a.capabilities,
             credentials: credentials(&a.user, a.token, a.host, a.port),
         };
         Ok(PopAuth {
@@ -267,18 +268,11 @@ impl SmtpAuth {
     /// A machine for `{user, token, ehlo, mechanism?, initialResponse?, host?, port?}`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: SmtpAuthOptions) -> Result<SmtpAuth, JsValue> {
-        let a = MailArgs::read("SmtpAuth", options.into())?;
-        a.refuse(
-            "SmtpAuth",
-            &[
-                ("tag", a.tag.is_some()),
-                ("capabilities", a.capabilities.is_some()),
-            ],
-        )?;
+        let a = SmtpArgs::read("SmtpAuth", options.into())?;
         let config = SmtpAuthConfig {
             mechanism: a.mechanism()?,
             initial_response: initial_response(a.initial_response.as_deref())?,
-            ehlo_keywords: a.ehlo.clone().unwrap_or_default(),
+            ehlo_keywords: a.ehlo,
             credentials: credentials(&a.user, a.token, a.host, a.port),
         };
         Ok(SmtpAuth {

@@ -9,18 +9,6 @@ use mailoauth::discovery::{self, ProviderMetadata as CoreMetadata};
 use mailoauth::provider::{google, ProviderId};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_PROVIDERS: &'static str = r#"
-/** What an authorization server says about itself (RFC 8414 section 2), checked. */
-export interface ProviderMetadataRecord {
-  issuer: string; authorizationEndpoint: string | null; tokenEndpoint: string;
-  deviceAuthorizationEndpoint: string | null; revocationEndpoint: string | null;
-  grantTypesSupported: string[]; tokenEndpointAuthMethodsSupported: string[];
-  tokenEndpointAuthSigningAlgValuesSupported: string[]; scopesSupported: string[];
-  codeChallengeMethodsSupported: string[]; authorizationResponseIssParameterSupported: boolean;
-}
-"#;
-
 #[wasm_bindgen]
 extern "C" {
     /// A JS value of the TypeScript type `ProviderMetadataRecord`.

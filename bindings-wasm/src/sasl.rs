@@ -12,16 +12,6 @@ use {
     mailoauth::Secret,
 };
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_SASL: &'static str = r#"
-export type Mechanism = "XOAUTH2" | "OAUTHBEARER";
-/** The server's failure challenge, decoded. */
-export interface SaslError {
-  status: string | null; schemes: string | null; scope: string | null;
-  openidConfiguration: string | null;
-}
-"#;
-
 #[wasm_bindgen]
 extern "C" {
     /// A JS value of the TypeScript type `SaslError`.

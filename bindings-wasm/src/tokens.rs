@@ -10,29 +10,6 @@ use mailoauth::token::{self, ClientAuth, TokenSet as CoreTokenSet};
 use mailoauth::Secret;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TOKENS: &'static str = r#"
-export interface TokenSetInit {
-  accessToken: string; tokenType?: string; expiresAt?: number; refreshToken?: string;
-  scope?: string; idToken?: string; extExpiresAt?: number;
-}
-export interface AuthCodeRequestOptions {
-  tokenUrl: string; clientId: string; code: string; redirectUri: string; codeVerifier: string;
-  scopes?: string[]; clientSecret?: string; clientAssertion?: string;
-}
-export interface RefreshRequestOptions {
-  tokenUrl: string; clientId: string; refreshToken: string; scopes?: string[];
-  clientSecret?: string; clientAssertion?: string;
-}
-export interface ClientCredentialsRequestOptions {
-  tokenUrl: string; clientId: string; scope: string; clientSecret?: string;
-  clientAssertion?: string;
-  /** `client_secret_post` (default with a secret), `client_secret_basic`, `private_key_jwt`. */
-  clientAuth?: string;
-}
-export interface DeviceCodeTokenRequestOptions { tokenUrl: string; clientId: string; deviceCode: string; }
-"#;
-
 #[wasm_bindgen]
 extern "C" {
     /// A JS value of the TypeScript type `TokenSetInit`.
@@ -73,13 +50,21 @@ impl From<CoreTokenSet> for TokenSet {
 
 #[cfg(feature = "full")]
 options! {
-    struct TokenSetArgs {
+    /// The tokens of a token set built by the caller (`new TokenSet(init)`).
+    struct TokenSetArgs => TokenSetInit {
+        /// The access token (a secret).
         access_token: String = "accessToken",
+        /// The token type (default `Bearer`).
         token_type: Option<String> = "tokenType",
+        /// When the access token expires (Unix seconds).
         expires_at: Option<u64> = "expiresAt",
+        /// The refresh token (a secret).
         refresh_token: Option<String> = "refreshToken",
+        /// The granted scopes, space-separated.
         scope: Option<String> = "scope",
+        /// The OpenID Connect ID token.
         id_token: Option<String> = "idToken",
+        /// Microsoft's extended expiry (Unix seconds).
         ext_expires_at: Option<u64> = "extExpiresAt",
     }
 }
@@ -245,14 +230,23 @@ fn named_client_auth(
 }
 
 options! {
-    struct AuthCodeArgs {
+    /// The authorization-code token request.
+    struct AuthCodeArgs => AuthCodeRequestOptions {
+        /// The token endpoint.
         token_url: String = "tokenUrl",
+        /// The application (client) id.
         client_id: String = "clientId",
+        /// The authorization code of the redirect (a secret).
         code: String = "code",
+        /// The redirect URI of the authorize URL, exactly.
         redirect_uri: String = "redirectUri",
+        /// The PKCE verifier (a secret).
         code_verifier: String = "codeVerifier",
+        /// The scopes (Microsoft wants them again here).
         scopes: Vec<String> = "scopes",
+        /// A confidential client's secret (a secret).
         client_secret: Option<String> = "clientSecret",
+        /// A signed client assertion (a secret), instead of a secret.
         client_assertion: Option<String> = "clientAssertion",
     }
 }
@@ -277,12 +271,19 @@ pub fn build_auth_code_request(options: AuthCodeRequestOptions) -> Result<HttpRe
 
 #[cfg(feature = "full")]
 options! {
-    struct RefreshArgs {
+    /// The refresh-token request.
+    struct RefreshArgs => RefreshRequestOptions {
+        /// The token endpoint.
         token_url: String = "tokenUrl",
+        /// The application (client) id.
         client_id: String = "clientId",
+        /// The refresh token (a secret).
         refresh_token: String = "refreshToken",
+        /// The scopes (empty: those of the original grant).
         scopes: Vec<String> = "scopes",
+        /// A confidential client's secret (a secret).
         client_secret: Option<String> = "clientSecret",
+        /// A signed client assertion (a secret), instead of a secret.
         client_assertion: Option<String> = "clientAssertion",
     }
 }
@@ -306,13 +307,21 @@ pub fn build_refresh_request(options: RefreshRequestOptions) -> Result<HttpReque
 
 #[cfg(feature = "full")]
 options! {
-    struct ClientCredentialsArgs {
+    /// The client-credentials (app-only) request.
+    struct ClientCredentialsArgs => ClientCredentialsRequestOptions {
+        /// The token endpoint (of one tenant).
         token_url: String = "tokenUrl",
+        /// The application (client) id.
         client_id: String = "clientId",
+        /// The one `.default` scope, e.g. `https://outlook.office365.com/.default`.
         scope: String = "scope",
+        /// The client secret (a secret).
         client_secret: Option<String> = "clientSecret",
+        /// A signed client assertion (a secret), instead of a secret.
         client_assertion: Option<String> = "clientAssertion",
-        client_auth: Option<String> = "clientAuth",
+        /// `client_secret_post` (default with a secret), `client_secret_basic`, `private_key_jwt`.
+        client_auth: Option<String> = "clientAuth"
+            as r#""client_secret_post" | "client_secret_basic" | "private_key_jwt""#,
     }
 }
 
@@ -335,9 +344,13 @@ pub fn build_client_credentials_request(
 
 #[cfg(feature = "full")]
 options! {
-    struct DeviceCodeTokenArgs {
+    /// The device-code token request of one poll.
+    struct DeviceCodeTokenArgs => DeviceCodeTokenRequestOptions {
+        /// The token endpoint.
         token_url: String = "tokenUrl",
+        /// The application (client) id.
         client_id: String = "clientId",
+        /// The `device_code` of the device authorization response (a secret).
         device_code: String = "deviceCode",
     }
 }

@@ -8,6 +8,11 @@ use serde::Serialize;
 
 /// A well-known public client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 pub struct WellKnownApp {
     /// Short name for command lines and pages (`thunderbird`, `apple-mail`, ...).
     pub name: &'static str,

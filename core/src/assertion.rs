@@ -688,9 +688,15 @@ fn unsigned(b: &[u8]) -> &[u8] {
 
 /// What a private key is and whether it belongs to a certificate ([`check_private_key`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct KeyCheck {
     /// `pkcs8` (`BEGIN PRIVATE KEY`) or `pkcs1` (`BEGIN RSA PRIVATE KEY`).
+    #[cfg_attr(feature = "typescript", ts(type = r#""pkcs8" | "pkcs1""#))]
     pub key_format: String,
     /// The size of the RSA modulus in bits (Entra ID needs at least 2048).
     pub key_bits: u32,

@@ -39,6 +39,7 @@ pub fn is_personal_tenant_id(tid: &str) -> bool {
 
 /// A mail protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
@@ -141,6 +142,7 @@ impl FromStr for Grant {
 /// The presets: the national clouds, and two presets of the worldwide cloud for personal accounts
 /// (`consumers`) and High Volume Email (`hve`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum CloudId {
     /// Worldwide (`global`).
@@ -229,6 +231,11 @@ impl FromStr for CloudId {
 
 /// The hosts of one cloud. Every field may be overridden.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Cloud {
     /// The preset this came from.
@@ -623,6 +630,11 @@ pub(crate) fn microsoft_tenant_segment(u: &Url) -> Option<String> {
 
 /// The OAuth endpoints one flow talks to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Endpoints {
     /// The authorization endpoint (browser sign-in).

@@ -187,6 +187,11 @@ pub fn build_admin_consent_url(req: &AdminConsentRequest) -> Result<String> {
     pyo3::pyclass(name = "AdminConsentResult", module = "mailoauth", frozen, get_all, eq)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AdminConsentResult {
     /// Whether `admin_consent` is `True` (case-insensitively), or, from the legacy form

@@ -50,6 +50,11 @@ pub const OAUTH_AUTHORIZATION_SERVER: &str = ".well-known/oauth-authorization-se
 /// Discovery fields of the same names). Lists the server left out hold the defaults of RFC 8414
 /// (see each field); endpoints it left out are `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase", rename = "ProviderMetadataRecord")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ProviderMetadata {
     /// `issuer`: the server's issuer identifier, identical to the one asked for.

@@ -206,6 +206,11 @@ impl AuthOutcome {
     pyo3::pyclass(name = "Authenticated", module = "mailoauth", frozen, get_all, eq)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Authenticated {
     /// The text of the server's success reply (after the tag and `OK`, after `+OK`, after `235`
@@ -222,6 +227,11 @@ pub struct Authenticated {
     pyo3::pyclass(name = "Rejection", module = "mailoauth", frozen, get_all)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Rejection {
     /// The rest of the final reply line after the IMAP tag and status word, the POP `-ERR`, or the

@@ -32,6 +32,7 @@ use std::str::FromStr;
 
 /// A SASL mechanism that carries an OAuth 2.0 bearer token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Mechanism {
     /// `XOAUTH2` (Google, Microsoft; the only one Exchange Online offers).
@@ -373,6 +374,11 @@ pub fn decode_initial_response_base64(mechanism: Mechanism, b64: &str) -> Result
     pyo3::pyclass(name = "SaslError", module = "mailoauth", frozen, get_all, eq)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SaslError {
     /// `status`: an HTTP-like status (`"401"`, `"invalid_token"`, ...).

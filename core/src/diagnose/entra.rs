@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 /// What kind of action resolves an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum Remedy {
@@ -64,6 +65,11 @@ impl Remedy {
     pyo3::pyclass(name = "Explanation", module = "mailoauth", frozen, get_all, eq)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase", rename = "Explanation")
+)]
 #[cfg_attr(
     feature = "uniffi",
     derive(uniffi::Record),

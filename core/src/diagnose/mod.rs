@@ -23,6 +23,7 @@ pub mod token_lint;
 /// `error`: the login or request will fail as configured; `warning`: it may fail, or works only
 /// in a set-up the lint cannot see (the finding says which); `note`: worth knowing, not a fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -52,6 +53,11 @@ impl Severity {
     pyo3::pyclass(name = "Diagnosis", module = "mailoauth", frozen, get_all, eq)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Diagnosis {
     /// The stable snake_case code (`auth_failed`, `smtp_auth_disabled`, ...).

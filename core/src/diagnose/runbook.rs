@@ -110,6 +110,11 @@ impl std::str::FromStr for RunbookVariant {
     pyo3::pyclass(name = "RunbookStep", module = "mailoauth", frozen, get_all, eq)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RunbookStep {
     /// The step's title.
@@ -126,6 +131,11 @@ pub struct RunbookStep {
     pyo3::pyclass(name = "Runbook", module = "mailoauth", frozen, get_all)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 pub struct Runbook {
     /// The steps, in order.
     pub steps: Vec<RunbookStep>,

@@ -46,6 +46,11 @@ const B64URL_LENIENT: GeneralPurpose = GeneralPurpose::new(
 
 /// The header and payload of a JWT, as JSON text. The signature is not kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DecodedJwt {
     /// The JOSE header (`{"typ":"JWT","alg":"RS256",...}`).
@@ -60,6 +65,11 @@ pub struct DecodedJwt {
     pyo3::pyclass(name = "LintFinding", module = "mailoauth", frozen, get_all, eq)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LintFinding {
     /// The stable snake_case code.
@@ -97,6 +107,11 @@ impl LintFinding {
     pyo3::pyclass(name = "TokenClaims", module = "mailoauth", frozen, get_all, eq)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TokenClaims {
     /// `aud` (a string or an array in the token).
@@ -129,6 +144,11 @@ pub struct TokenClaims {
     pyo3::pyclass(name = "TokenLint", module = "mailoauth", frozen, get_all)
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TokenLint {
     /// The claims, when the token is a readable JWT.
