@@ -323,3 +323,66 @@ test("discovery and the Google preset (what the vectors do not reach)", () => {
   throwsCode(() => m.checkDeviceFlow("yahoo", []), "invalid_input");
   assert.deepEqual(m.googleMailServer("pop"), { host: "pop.gmail.com", port: 995 });
 });
+
+// The generated declarations (types/*.d.ts): interface name -> member names.
+function declared(file) {
+  const text = readFileSync(new URL(`../types/${file}`, import.meta.url), "utf8");
+  const out = {};
+  for (const [, name, body] of text.matchAll(/export interface (\w+) \{\n([\s\S]*?)\n\}/g)) {
+    out[name] = [...body.matchAll(/^  (\w+)\??: /gm)].map((x) => x[1]).sort();
+  }
+  return out;
+}
+
+test("records have exactly the members their generated declarations name", () => {
+  const d = declared("records.d.ts");
+  const keys = (v) => Object.keys(v).sort();
+  const token = [{ alg: "none" }, { aud: "https://outlook.office.com", scp: "IMAP.AccessAsUser.All", exp: 2000, tid: "t" }]
+    .map((p) => Buffer.from(JSON.stringify(p)).toString("base64url")).join(".") + ".";
+  const lint = m.lintAccessToken(token, { protocol: "imap", grant: "delegated", now: 1000, user: "u@contoso.com" });
+  const s = new m.SmtpAuth({ user: "u@contoso.com", token: "tok", ehlo: ["AUTH XOAUTH2"] });
+  s.nextAction(); s.nextAction();
+  s.receiveLine(enc.encode("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled\r\n"));
+  const rejection = s.nextAction().outcome.rejection;
+  const runbook = m.buildRunbook({ tenant: "contoso.com", clientId: "9e5f94bc-e8a4-4e73-b8be-63364c29d753" });
+  const samples = {
+    Cloud: m.cloud("global"),
+    Endpoints: m.customEndpoints({ tokenUrl: "https://idp.example/token" }),
+    WellKnownApp: m.wellKnownApps()[0],
+    AdminConsentResult: m.parseAdminConsentRedirect("https://localhost/?admin_consent=True&tenant=t1&state=s", "s"),
+    Explanation: m.explainAadsts(50076),
+    TokenLint: lint,
+    TokenClaims: lint.claims,
+    LintFinding: lint.findings[0] ?? m.lintConfig({ flow: "client_credentials", tenant: "common" })[0],
+    Rejection: rejection,
+    Diagnosis: rejection.diagnosis,
+    RunbookStep: runbook.steps[0],
+    DecodedJwt: m.decodeJwtUnverified(token),
+    // KeyCheck needs a key pair and certificate: the vectors and the Rust tests cover it.
+  };
+  for (const [name, value] of Object.entries(samples)) {
+    assert.ok(d[name], `${name} is not declared in records.d.ts`);
+    assert.deepEqual(keys(value), d[name], name);
+  }
+  // Runbook: the core's record plus the package's own `text` (declared beside it, merged).
+  assert.deepEqual(keys(runbook), [...d.Runbook, "text"].sort());
+});
+
+test("each function reads its own options interface: keys of another one are refused", () => {
+  const d = declared("options.d.ts");
+  const unknown = (fn, key) => assert.throws(fn, (e) => e instanceof m.MailoauthError && e.code === "invalid_input" && e.message.includes(`unknown option "${key}"`), key);
+  const pkce = m.Pkce.generate();
+  const ms = { clientId: "9e5f94bc-e8a4-4e73-b8be-63364c29d753", redirectUri: "https://localhost/", state: "s", protocols: ["imap"] };
+  assert.ok(!d.MicrosoftAuthorizeUrlOptions.includes("scopes") && d.AuthorizeUrlOptions.includes("scopes"));
+  assert.match(m.microsoftAuthorizeUrl(ms, pkce), /^https:\/\/login\.microsoftonline\.com\/organizations\//);
+  for (const key of ["scopes", "authorizeUrl", "codeChallenge"]) unknown(() => m.microsoftAuthorizeUrl({ ...ms, [key]: key === "scopes" ? [] : "x" }, pkce), key);
+  unknown(() => m.authorizeUrl({ ...ms, protocols: undefined, authorizeUrl: "https://idp.example/a", codeChallenge: "c", tenant: "t" }), "tenant");
+  const login = { user: "u", token: "t" };
+  unknown(() => new m.ImapAuth({ ...login, tag: "A1", capabilities: [], ehlo: [] }), "ehlo");
+  unknown(() => new m.PopAuth({ ...login, tag: "A1" }), "tag");
+  unknown(() => new m.SmtpAuth({ ...login, ehlo: [], capabilities: [] }), "capabilities");
+  // The credential fields are declared once and shared by the three machines.
+  for (const name of ["ImapAuthOptions", "PopAuthOptions", "SmtpAuthOptions"]) {
+    for (const key of ["user", "token", "mechanism", "host", "port"]) assert.ok(d[name].includes(key), `${name}.${key}`);
+  }
+});
