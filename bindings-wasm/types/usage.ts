@@ -11,7 +11,8 @@ import init, {
   checkGoogleRedirectUri, ProviderMetadata, type ProviderMetadataRecord,
   checkPrivateKey, buildAssertionSigningInput, x5tSha1, type KeyCheck,
   type Explanation, type TokenLint, type WellKnownApp, type Runbook, type MailAction,
-  type LintFinding, type Severity, type RunbookVariant, type CloudArg,
+  type LintFinding, type Severity, type RunbookVariant, type CloudArg, type Remedy, type CloudObject,
+  type Rejection, type ImapAuthOptions,
 } from "../../target/wasm-pkg/mailoauth_wasm.js";
 
 export async function typed(): Promise<string> {
@@ -87,6 +88,24 @@ export async function typed(): Promise<string> {
   const adfs: string = buildAssertionSigningInput({ clientId: "c", tokenUrl, jti: "j", now: 0, alg: "RS256", includeX5c: false, includeX5t: true }, body).headerJson;
   const sha1: string = x5tSha1(body);
   const gtoken: string = googleEndpoints().tokenUrl;
+  // Generated declarations: records from the core's types, options from their readers.
+  const remedy: Remedy | undefined = ex?.remedy;
+  const hosts: CloudObject = { id: "china", imapHost: "imap.example" };
+  const viaObject: string = adminConsentUrl({ tenant: "t", clientId: "x", cloud: hosts });
+  const rejected: Rejection | null = a.outcome?.rejection ?? null;
+  const fresh: boolean | undefined = rejected?.retryWithFreshToken;
+  const imapOptions: ImapAuthOptions = { user: "u", token: "t", tag: "A1", capabilities: [], mechanism: "OAUTHBEARER", port: 993 };
+  new ImapAuth(imapOptions).free();
+  // @ts-expect-error: a remedy is one of the core's names
+  const badRemedy: Remedy = "pray";
+  // @ts-expect-error: scopes belong to authorizeUrl; microsoftAuthorizeUrl derives them
+  microsoftAuthorizeUrl({ clientId: "x", redirectUri: "http://localhost/", protocols: ["imap"], state, scopes: [] }, pkce);
+  // @ts-expect-error: an IMAP exchange needs its tag
+  new ImapAuth({ user: "u", token: "t", capabilities: [] });
+  // @ts-expect-error: a mechanism is XOAUTH2 or OAUTHBEARER
+  new SmtpAuth({ user: "u", token: "t", ehlo: [], mechanism: "PLAIN" });
+  // @ts-expect-error: a cloud object's preset is a cloud name
+  adminConsentUrl({ tenant: "t", clientId: "x", cloud: { id: 3 } });
   // The declarations are real types, not `any`: each line below must be a type error.
   // @ts-expect-error: a number is not a tenant
   adminConsentUrl({ tenant: 1, clientId: "x" });
@@ -106,7 +125,7 @@ export async function typed(): Promise<string> {
   diagnoseReply("smtp", "535 5.7.3", "yes");
   // @ts-expect-error: checkClientCredentials returns nothing
   const ccOk: boolean = checkClientCredentials("contoso.com");
-  void [fatalSeverity, sevCheck, ccOk, keyOk];
+  void [fatalSeverity, sevCheck, ccOk, keyOk, badRemedy, remedy, viaObject, fresh];
   void wrong;
   return [retired, url, rb.text, ms, other, s, findings, ex?.title, dcode, kind, next.kind, poll.state, challenge.status, tenantKind, host,
     severities, fatal, variants, rbac.text, implied, presets, sendAs, personal?.fix, wk, dev, method, grants, gmail, gtoken, adfs, sha1].join();
