@@ -129,6 +129,19 @@ impl Field for Vec<String> {
     }
 }
 
+/// A list of strings that must be given (`key: string[]` in TypeScript), possibly empty.
+pub struct Given(pub Vec<String>);
+
+impl Field for Given {
+    const TS: &'static str = "string[]";
+    const REQUIRED: bool = true;
+    fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {
+        Option::<Vec<String>>::read(o, key, v)?
+            .map(Given)
+            .ok_or_else(|| o.bad(key, "given (an array of strings)"))
+    }
+}
+
 impl Field for bool {
     const TS: &'static str = "boolean";
     fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue> {

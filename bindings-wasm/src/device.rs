@@ -1,7 +1,7 @@
 //! The device-code flow (RFC 8628): the device authorization request and response, poll
 //! answers, and the `DevicePoller` state machine (feature `full`: not in the page's build).
 
-use crate::convert::{self, opt_num, options, redacted, secs};
+use crate::convert::{self, opt_num, options, redacted, secs, Given};
 use crate::errors::{self, IntoJsResult};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::tokens::TokenSet;
@@ -54,7 +54,7 @@ options! {
         /// The application (client) id.
         client_id: String = "clientId",
         /// The scopes (include `offline_access` for a refresh token).
-        scopes: Vec<String> = "scopes",
+        scopes: Given = "scopes",
     }
 }
 
@@ -64,9 +64,13 @@ pub fn build_device_authorization_request(
     options: DeviceAuthorizationRequestOptions,
 ) -> Result<HttpRequest, JsValue> {
     let a = DeviceAuthorizationArgs::read("buildDeviceAuthorizationRequest", options.into())?;
-    device::build_device_authorization_request(&a.device_authorization_url, &a.client_id, &a.scopes)
-        .js()
-        .map(HttpRequest::from)
+    device::build_device_authorization_request(
+        &a.device_authorization_url,
+        &a.client_id,
+        &a.scopes.0,
+    )
+    .js()
+    .map(HttpRequest::from)
 }
 
 /// The device authorization response: the code to show, where to enter it, and until when.

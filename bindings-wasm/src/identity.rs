@@ -2,7 +2,7 @@
 
 #[cfg(feature = "full")]
 use crate::convert::redacted;
-use crate::convert::{self, cloud_value, options, to_js};
+use crate::convert::{self, cloud_value, options, to_js, Given};
 #[cfg(feature = "full")]
 use crate::errors::invalid_input;
 use crate::errors::IntoJsResult;
@@ -463,7 +463,7 @@ authorize_options! {
         /// The authorization endpoint.
         authorize_url: String = "authorizeUrl",
         /// The scopes, in order.
-        scopes: Vec<String> = "scopes",
+        scopes: Given = "scopes",
         /// The PKCE S256 challenge (`Pkce.challenge` or `s256Challenge`).
         code_challenge: String = "codeChallenge",
     }
@@ -477,7 +477,7 @@ authorize_options! {
         /// The cloud (default `global`).
         cloud: Option<Cloud> = "cloud",
         /// The protocols whose delegated scopes to ask for.
-        protocols: Vec<String> = "protocols" as "Protocol[]",
+        protocols: Given = "protocols" as "Protocol[]",
     }
 }
 
@@ -489,7 +489,7 @@ pub fn authorize_url(options: AuthorizeUrlOptions) -> Result<String, JsValue> {
         authorize_url: a.authorize_url.clone(),
         client_id: a.client_id.clone(),
         redirect_uri: a.redirect_uri.clone(),
-        scopes: a.scopes.clone(),
+        scopes: a.scopes.0.clone(),
         state: a.state.clone(),
         code_challenge: a.code_challenge.clone(),
         response_mode: None,
@@ -510,7 +510,7 @@ pub fn microsoft_authorize_url(
     let a = MicrosoftAuthorizeArgs::read("microsoftAuthorizeUrl", options.into())?;
     let cloud = a.cloud.clone().unwrap_or_else(Cloud::global);
     let tenant = Tenant::parse(a.tenant.as_deref().unwrap_or("organizations")).js()?;
-    let protocols = convert::protocols(&a.protocols)?;
+    let protocols = convert::protocols(&a.protocols.0)?;
     let req = AuthorizeRequest::microsoft(
         &cloud,
         &tenant,

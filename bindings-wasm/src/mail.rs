@@ -3,7 +3,7 @@
 //! mail connection; these serve Node drivers and tests (feature `full`: not in the page's build).
 //! The reply diagnosis the page shows is in `diagnose.rs`.
 
-use crate::convert::{self, options, to_js};
+use crate::convert::{self, options, to_js, Given};
 use crate::errors::{self, IntoJsResult};
 use mailoauth::imap::{ImapAuth as CoreImap, ImapAuthConfig};
 use mailoauth::login::{Action, AuthOutcome, InitialResponse, LoginMachine};
@@ -126,7 +126,7 @@ mail_options! {
         tag: String = "tag",
         /// The server's capabilities (from the greeting or `CAPABILITY`): `SASL-IR` allows the
         /// one-line form.
-        capabilities: Vec<String> = "capabilities",
+        capabilities: Given = "capabilities",
     }
 }
 
@@ -144,7 +144,7 @@ mail_options! {
     /// An SMTP `AUTH` exchange.
     struct SmtpArgs => SmtpAuthOptions {
         /// The `EHLO` reply's keyword lines (`AUTH XOAUTH2 ...`).
-        ehlo: Vec<String> = "ehlo",
+        ehlo: Given = "ehlo",
         /// Whether the response goes on the `AUTH` line (default `auto`: when it fits 512 octets).
         initial_response: Option<String> = "initialResponse" as r#""auto" | "always" | "never""#,
     }
@@ -217,7 +217,7 @@ impl ImapAuth {
         let config = ImapAuthConfig {
             mechanism: a.mechanism()?,
             tag: a.tag,
-            capabilities: a.capabilities,
+            capabilities: a.capabilities.0,
             credentials: credentials(&a.user, a.token, a.host, a.port),
         };
         Ok(ImapAuth {
@@ -272,7 +272,7 @@ impl SmtpAuth {
         let config = SmtpAuthConfig {
             mechanism: a.mechanism()?,
             initial_response: initial_response(a.initial_response.as_deref())?,
-            ehlo_keywords: a.ehlo,
+            ehlo_keywords: a.ehlo.0,
             credentials: credentials(&a.user, a.token, a.host, a.port),
         };
         Ok(SmtpAuth {

@@ -43,7 +43,7 @@ export interface AuthorizeUrlOptions {
   /** The authorization endpoint. */
   authorizeUrl: string;
   /** The scopes, in order. */
-  scopes?: string[];
+  scopes: string[];
   /** The PKCE S256 challenge (`Pkce.challenge` or `s256Challenge`). */
   codeChallenge: string;
   /** The application (client) id. */
@@ -69,7 +69,7 @@ export interface MicrosoftAuthorizeUrlOptions {
   /** The cloud (default `global`). */
   cloud?: CloudArg;
   /** The protocols whose delegated scopes to ask for. */
-  protocols?: Protocol[];
+  protocols: Protocol[];
   /** The application (client) id. */
   clientId: string;
   /** The redirect URI (registered for the app). */
@@ -185,7 +185,7 @@ export interface DeviceAuthorizationRequestOptions {
   /** The application (client) id. */
   clientId: string;
   /** The scopes (include `offline_access` for a refresh token). */
-  scopes?: string[];
+  scopes: string[];
 }
 
 /** The claims and header choices of a certificate's client assertion. */
@@ -226,7 +226,7 @@ export interface ImapAuthOptions {
    * The server's capabilities (from the greeting or `CAPABILITY`): `SASL-IR` allows the
    * one-line form.
    */
-  capabilities?: string[];
+  capabilities: string[];
 }
 
 /** A POP3 `AUTH` exchange. */
@@ -260,7 +260,7 @@ export interface SmtpAuthOptions {
   /** The server's port (OAUTHBEARER sends it). */
   port?: number;
   /** The `EHLO` reply's keyword lines (`AUTH XOAUTH2 ...`). */
-  ehlo?: string[];
+  ehlo: string[];
   /** Whether the response goes on the `AUTH` line (default `auto`: when it fits 512 octets). */
   initialResponse?: "auto" | "always" | "never";
 }
