@@ -377,9 +377,9 @@ test("each function reads its own options interface: keys of another one are ref
   assert.match(m.microsoftAuthorizeUrl(ms, pkce), /^https:\/\/login\.microsoftonline\.com\/organizations\//);
   for (const key of ["scopes", "authorizeUrl", "codeChallenge"]) unknown(() => m.microsoftAuthorizeUrl({ ...ms, [key]: key === "scopes" ? [] : "x" }, pkce), key);
   const { protocols, ...common } = ms;
-  assert.match(m.authorizeUrl({ ...common, authorizeUrl: "https://idp.example/a", codeChallenge: "c" }), /^https:\/\/idp\.example\/a\?/);
-  unknown(() => m.authorizeUrl({ ...common, authorizeUrl: "https://idp.example/a", codeChallenge: "c", tenant: "t" }), "tenant");
-  unknown(() => m.authorizeUrl({ ...common, authorizeUrl: "https://idp.example/a", codeChallenge: "c", protocols }), "protocols");
+  assert.match(m.authorizeUrl({ ...common, authorizeUrl: "https://idp.example/a", codeChallenge: pkce.challenge, scopes: ["openid"] }), /^https:\/\/idp\.example\/a\?/);
+  unknown(() => m.authorizeUrl({ ...common, authorizeUrl: "https://idp.example/a", codeChallenge: pkce.challenge, scopes: ["openid"], tenant: "t" }), "tenant");
+  unknown(() => m.authorizeUrl({ ...common, authorizeUrl: "https://idp.example/a", codeChallenge: pkce.challenge, scopes: ["openid"], protocols }), "protocols");
   const login = { user: "u", token: "t" };
   unknown(() => new m.ImapAuth({ ...login, tag: "A1", capabilities: [], ehlo: [] }), "ehlo");
   unknown(() => new m.PopAuth({ ...login, tag: "A1" }), "tag");

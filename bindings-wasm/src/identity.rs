@@ -446,15 +446,26 @@ macro_rules! authorize_options {
             }
         }
         impl $name {
-            fn url(self, mut req: AuthorizeRequest) -> Result<String, JsValue> {
-                req.response_mode = self.response_mode.map(|m| m.parse()).transpose().js()?;
-                req.prompt = self.prompt;
-                req.login_hint = self.login_hint;
-                req.domain_hint = self.domain_hint;
-                authorize::build_authorize_url(&req).js()
+            fn url(self, req: AuthorizeRequest) -> Result<String, JsValue> {
+                let hints = [self.prompt, self.login_hint, self.domain_hint];
+                authorize_url_with(req, self.response_mode, hints)
             }
         }
     };
+}
+
+/// The URL of `req` with the optional parameters (one copy for both functions: the page pays
+/// for each).
+fn authorize_url_with(
+    mut req: AuthorizeRequest,
+    response_mode: Option<String>,
+    [prompt, login_hint, domain_hint]: [Option<String>; 3],
+) -> Result<String, JsValue> {
+    req.response_mode = response_mode.map(|m| m.parse()).transpose().js()?;
+    req.prompt = prompt;
+    req.login_hint = login_hint;
+    req.domain_hint = domain_hint;
+    authorize::build_authorize_url(&req).js()
 }
 
 authorize_options! {
