@@ -5,7 +5,7 @@
 use crate::convert::{self, redacted, PyRepr};
 use crate::errors::{self, invalid_input, IntoPyResult};
 use crate::http::{PyHttpRequest, PyHttpResponse};
-use mailoauth::assertion::{self, AssertionAlg, AssertionInput};
+use mailoauth::assertion::{self, AssertionAlg, AssertionInput, KeyCheck};
 use mailoauth::device::{
     self, DeviceAction, DeviceAuthorization, DeviceOutcome, DevicePoller, PollResult,
 };
@@ -672,90 +672,12 @@ pub fn client_assertion_from_pem(
     Ok(a.expose_secret().to_owned())
 }
 
-/// What a private key is and whether it belongs to a certificate (`check_private_key`).
-#[pyclass(name = "KeyCheck", module = "mailoauth", frozen)]
-pub struct PyKeyCheck {
-    inner: assertion::KeyCheck,
-}
-
-#[pymethods]
-impl PyKeyCheck {
-    /// `pkcs8` (`BEGIN PRIVATE KEY`) or `pkcs1` (`BEGIN RSA PRIVATE KEY`).
-    #[getter]
-    fn key_format(&self) -> &str {
-        &self.inner.key_format
-    }
-    /// The RSA modulus size in bits (Entra ID needs at least 2048).
-    #[getter]
-    fn key_bits(&self) -> u32 {
-        self.inner.key_bits
-    }
-    /// Whether the key's public part is the certificate's.
-    #[getter]
-    fn matches_certificate(&self) -> bool {
-        self.inner.matches_certificate
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "KeyCheck(key_format={}, key_bits={}, matches_certificate={})",
-            self.inner.key_format.py_repr(),
-            self.inner.key_bits,
-            if self.inner.matches_certificate {
-                "True"
-            } else {
-                "False"
-            }
-        )
-    }
-}
-
 /// What a private key (PEM: PKCS#8 or PKCS#1, any line length) is and whether it belongs to the
 /// certificate (PEM), read without signing. Raises `InvalidInputError` with `code ==
 /// "encrypted_private_key"` for a passphrase-protected key, `"invalid_input"` for an unreadable one.
 #[pyfunction]
-pub fn check_private_key(certificate_pem: &str, private_key_pem: &str) -> PyResult<PyKeyCheck> {
-    Ok(PyKeyCheck {
-        inner: assertion::check_private_key(certificate_pem, private_key_pem).py()?,
-    })
-}
-
-/// What a client assertion signs, for signing elsewhere (an HSM, a key vault).
-#[pyclass(name = "AssertionInput", module = "mailoauth", frozen)]
-pub struct PyAssertionInput {
-    inner: AssertionInput,
-}
-
-#[pymethods]
-impl PyAssertionInput {
-    /// `PS256` or `RS256`.
-    #[getter]
-    fn alg(&self) -> &'static str {
-        self.inner.alg.as_str()
-    }
-    /// The header JSON.
-    #[getter]
-    fn header_json(&self) -> &str {
-        &self.inner.header_json
-    }
-    /// The claims JSON.
-    #[getter]
-    fn claims_json(&self) -> &str {
-        &self.inner.claims_json
-    }
-    /// `base64url(header) "." base64url(claims)`: the bytes to sign.
-    #[getter]
-    fn signing_input(&self) -> &str {
-        &self.inner.signing_input
-    }
-    /// The compact JWS with the caller's signature over `signing_input`.
-    fn finish(&self, signature: &[u8]) -> String {
-        assertion::finish_assertion(&self.inner, signature)
-            .expose_secret()
-            .to_owned()
-    }
-    fn __repr__(&self) -> String {
-        format!("AssertionInput(alg={})", self.inner.alg.as_str().py_repr())
-    }
+pub fn check_private_key(certificate_pem: &str, private_key_pem: &str) -> PyResult<KeyCheck> {
+    assertion::check_private_key(certificate_pem, private_key_pem).py()
 }
 
 /// The input of a client assertion for a certificate (DER), to be signed by the caller;
@@ -773,8 +695,8 @@ pub fn build_assertion_signing_input(
     alg: &str,
     include_x5c: bool,
     include_x5t: bool,
-) -> PyResult<PyAssertionInput> {
-    let inner = assertion::build_assertion_signing_input_with(
+) -> PyResult<AssertionInput> {
+    assertion::build_assertion_signing_input_with(
         client_id,
         token_url,
         certificate_der,
@@ -787,8 +709,7 @@ pub fn build_assertion_signing_input(
             include_x5t,
         },
     )
-    .py()?;
-    Ok(PyAssertionInput { inner })
+    .py()
 }
 
 /// Adds this module's classes and functions.
@@ -799,8 +720,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyDeviceOutcome>()?;
     m.add_class::<PyDeviceAction>()?;
     m.add_class::<PyDevicePoller>()?;
-    m.add_class::<PyAssertionInput>()?;
-    m.add_class::<PyKeyCheck>()?;
+    m.add_class::<AssertionInput>()?;
+    m.add_class::<KeyCheck>()?;
     m.add_function(wrap_pyfunction!(check_private_key, m)?)?;
     m.add_function(wrap_pyfunction!(build_auth_code_request, m)?)?;
     m.add_function(wrap_pyfunction!(build_refresh_request, m)?)?;

@@ -33,7 +33,7 @@
 //!
 //! Off by default: `cargo build`, the wasm build and the UniFFI build never see pyo3.
 
-use crate::assertion::AssertionAlg;
+use crate::assertion::{self, AssertionAlg, AssertionInput, KeyCheck};
 use crate::consent::AdminConsentResult;
 use crate::diagnose::entra::{EntraExplanation, Remedy};
 use crate::diagnose::runbook::{Runbook, RunbookStep};
@@ -189,6 +189,46 @@ str_enums!(Remedy, Severity, Mechanism, AssertionAlg);
 impl AdminConsentResult {
     fn __repr__(&self) -> String {
         fields_repr!(self, "AdminConsentResult": granted, tenant, scope, state)
+    }
+}
+
+#[pymethods]
+impl KeyCheck {
+    fn __repr__(&self) -> String {
+        fields_repr!(self, "KeyCheck": key_format, key_bits, matches_certificate)
+    }
+}
+
+#[pymethods]
+impl AssertionInput {
+    /// `PS256` or `RS256`.
+    #[getter(alg)]
+    fn py_alg(&self) -> AssertionAlg {
+        self.alg
+    }
+    /// The header JSON.
+    #[getter(header_json)]
+    fn py_header_json(&self) -> &str {
+        &self.header_json
+    }
+    /// The claims JSON.
+    #[getter(claims_json)]
+    fn py_claims_json(&self) -> &str {
+        &self.claims_json
+    }
+    /// `base64url(header) "." base64url(claims)`: the bytes to sign.
+    #[getter(signing_input)]
+    fn py_signing_input(&self) -> &str {
+        &self.signing_input
+    }
+    /// The compact JWS with the caller's signature over `signing_input`.
+    fn finish(&self, signature: &[u8]) -> String {
+        assertion::finish_assertion(self, signature)
+            .expose_secret()
+            .to_owned()
+    }
+    fn __repr__(&self) -> String {
+        fields_repr!(self, "AssertionInput": alg)
     }
 }
 
