@@ -33,6 +33,7 @@
 //!
 //! Off by default: `cargo build`, the wasm build and the UniFFI build never see pyo3.
 
+use crate::apps::WellKnownApp;
 use crate::assertion::{self, AssertionAlg, AssertionInput, KeyCheck};
 use crate::consent::AdminConsentResult;
 use crate::diagnose::entra::{EntraExplanation, Remedy};
@@ -189,6 +190,13 @@ str_enums!(Remedy, Severity, Mechanism, AssertionAlg);
 impl AdminConsentResult {
     fn __repr__(&self) -> String {
         fields_repr!(self, "AdminConsentResult": granted, tenant, scope, state)
+    }
+}
+
+#[pymethods]
+impl WellKnownApp {
+    fn __repr__(&self) -> String {
+        fields_repr!(self, "WellKnownApp": name, client_id, retired)
     }
 }
 
