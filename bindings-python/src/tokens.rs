@@ -290,74 +290,13 @@ pub fn build_device_authorization_request(
     .map(PyHttpRequest::from)
 }
 
-/// The device authorization response: the code to show, where to enter it, and until when.
-#[pyclass(name = "DeviceAuthorization", module = "mailoauth", frozen, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyDeviceAuthorization {
-    inner: DeviceAuthorization,
-}
-
-#[pymethods]
-impl PyDeviceAuthorization {
-    /// The device code the poller sends (a secret).
-    #[getter]
-    fn device_code(&self) -> &str {
-        self.inner.device_code.expose_secret()
-    }
-    /// The code the user types.
-    #[getter]
-    fn user_code(&self) -> &str {
-        &self.inner.user_code
-    }
-    /// Where the user signs in.
-    #[getter]
-    fn verification_uri(&self) -> &str {
-        &self.inner.verification_uri
-    }
-    /// The URI with the code filled in, when sent.
-    #[getter]
-    fn verification_uri_complete(&self) -> Option<&str> {
-        self.inner.verification_uri_complete.as_deref()
-    }
-    /// When the codes expire (Unix seconds).
-    #[getter]
-    fn expires_at(&self) -> u64 {
-        self.inner.expires_at
-    }
-    /// Seconds between polls.
-    #[getter]
-    fn interval(&self) -> u64 {
-        self.inner.interval
-    }
-    /// The server's sentence for the user, when sent.
-    #[getter]
-    fn message(&self) -> Option<&str> {
-        self.inner.message.as_deref()
-    }
-    fn __repr__(&self) -> String {
-        let d = &self.inner;
-        convert::repr_record(
-            "DeviceAuthorization",
-            &[
-                ("device_code", redacted(true)),
-                ("user_code", d.user_code.py_repr()),
-                ("verification_uri", d.verification_uri.py_repr()),
-                ("expires_at", d.expires_at.py_repr()),
-                ("interval", d.interval.py_repr()),
-            ],
-        )
-    }
-}
-
 /// Parses the device authorization response received at `now`.
 #[pyfunction]
 pub fn parse_device_authorization_response(
     response: PyRef<'_, PyHttpResponse>,
     now: u64,
-) -> PyResult<PyDeviceAuthorization> {
-    device::parse_device_authorization_response(&response.inner, now)
-        .py()
-        .map(|inner| PyDeviceAuthorization { inner })
+) -> PyResult<DeviceAuthorization> {
+    device::parse_device_authorization_response(&response.inner, now).py()
 }
 
 /// One poll answer: `state` is `pending` (with `interval`, `next_poll_at`), `declined`,
@@ -500,7 +439,7 @@ impl PyDevicePoller {
     fn new(
         token_url: &str,
         client_id: &str,
-        authorization: PyRef<'_, PyDeviceAuthorization>,
+        authorization: PyRef<'_, DeviceAuthorization>,
         now: u64,
         client_secret: Option<String>,
         client_assertion: Option<String>,
@@ -508,14 +447,8 @@ impl PyDevicePoller {
     ) -> PyResult<Self> {
         let auth = self::client_auth(client_secret, client_assertion, client_auth)?;
         Ok(PyDevicePoller {
-            inner: DevicePoller::with_client_auth(
-                token_url,
-                client_id,
-                &authorization.inner,
-                now,
-                &auth,
-            )
-            .py()?,
+            inner: DevicePoller::with_client_auth(token_url, client_id, &authorization, now, &auth)
+                .py()?,
         })
     }
     /// Replaces the credential the next polls carry (a fresh assertion before the old expires).
@@ -715,7 +648,7 @@ pub fn build_assertion_signing_input(
 /// Adds this module's classes and functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTokenSet>()?;
-    m.add_class::<PyDeviceAuthorization>()?;
+    m.add_class::<DeviceAuthorization>()?;
     m.add_class::<PyPollResult>()?;
     m.add_class::<PyDeviceOutcome>()?;
     m.add_class::<PyDeviceAction>()?;

@@ -12,6 +12,8 @@
 //!   lists, options, records that are themselves pyclasses, and the small enums below). A record
 //!   that holds a [`crate::Secret`] has no `get_all`: its getters are written here, the secret's
 //!   (`token`, `code`, `device_code`) handing it out only on an explicit read, never in a `repr`.
+//!   Such a getter's Rust name carries `py_` (`#[getter(code)] fn py_code`): a private method named
+//!   like the field would capture the field's intra-doc links (`AuthorizationCode::code`).
 //!   (Field-level `#[pyo3(get)]` cannot be feature-gated: rustc does not expand a field's
 //!   `cfg_attr` before `#[pyclass]` reads the fields.)
 //! - the small enums (`Remedy`, `Severity`, `Mechanism`, `AssertionAlg`) become Python strings,
@@ -35,7 +37,9 @@
 
 use crate::apps::WellKnownApp;
 use crate::assertion::{self, AssertionAlg, AssertionInput, KeyCheck};
+use crate::authorize::AuthorizationCode;
 use crate::consent::AdminConsentResult;
+use crate::device::DeviceAuthorization;
 use crate::diagnose::entra::{EntraExplanation, Remedy};
 use crate::diagnose::runbook::{Runbook, RunbookStep};
 use crate::diagnose::token_lint::{LintFinding, TokenClaims, TokenLint};
@@ -187,9 +191,94 @@ str_enums!(Remedy, Severity, Mechanism, AssertionAlg);
 // The records' methods
 
 #[pymethods]
+impl AuthorizationCode {
+    /// The code (a secret), redeemed once with the PKCE verifier.
+    #[getter(code)]
+    fn py_code(&self) -> &str {
+        self.code.expose_secret()
+    }
+    /// The `state` of the redirect (equal to the one the client sent).
+    #[getter(state)]
+    fn py_state(&self) -> &str {
+        &self.state
+    }
+    /// The `iss` of the redirect (RFC 9207), when sent.
+    #[getter(iss)]
+    fn py_iss(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+    /// Entra's `session_state`, when sent.
+    #[getter(session_state)]
+    fn py_session_state(&self) -> Option<&str> {
+        self.session_state.as_deref()
+    }
+    fn __repr__(&self) -> String {
+        repr_record(
+            "AuthorizationCode",
+            &[
+                ("code", redacted(!self.code.is_empty())),
+                ("state", self.state.py_repr()),
+                ("iss", self.iss.py_repr()),
+            ],
+        )
+    }
+}
+
+#[pymethods]
 impl AdminConsentResult {
     fn __repr__(&self) -> String {
         fields_repr!(self, "AdminConsentResult": granted, tenant, scope, state)
+    }
+}
+
+#[pymethods]
+impl DeviceAuthorization {
+    /// The device code the poller sends (a secret).
+    #[getter(device_code)]
+    fn py_device_code(&self) -> &str {
+        self.device_code.expose_secret()
+    }
+    /// The code the user types.
+    #[getter(user_code)]
+    fn py_user_code(&self) -> &str {
+        &self.user_code
+    }
+    /// Where the user signs in.
+    #[getter(verification_uri)]
+    fn py_verification_uri(&self) -> &str {
+        &self.verification_uri
+    }
+    /// The URI with the code filled in, when sent.
+    #[getter(verification_uri_complete)]
+    fn py_verification_uri_complete(&self) -> Option<&str> {
+        self.verification_uri_complete.as_deref()
+    }
+    /// When the codes expire (Unix seconds).
+    #[getter(expires_at)]
+    fn py_expires_at(&self) -> u64 {
+        self.expires_at
+    }
+    /// Seconds between polls.
+    #[getter(interval)]
+    fn py_interval(&self) -> u64 {
+        self.interval
+    }
+    /// The server's sentence for the user, when sent.
+    #[getter(message)]
+    fn py_message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    fn __repr__(&self) -> String {
+        repr_record(
+            "DeviceAuthorization",
+            &[
+                ("device_code", redacted(!self.device_code.is_empty())),
+                ("user_code", self.user_code.py_repr()),
+                ("verification_uri", self.verification_uri.py_repr()),
+                ("expires_at", self.expires_at.py_repr()),
+                ("interval", self.interval.py_repr()),
+            ],
+        )
     }
 }
 
