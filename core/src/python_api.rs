@@ -10,10 +10,11 @@
 //!   `#[cfg_attr(feature = "python", pyo3::pyclass(name = ..., module = "mailoauth", frozen, ...))]`
 //!   where the core declares it, with `get_all` when every field is plain data (strings, numbers,
 //!   lists, options, records that are themselves pyclasses, and the small enums below). A record
-//!   that holds a [`crate::Secret`] has no `get_all`: its getters are written here, the secret's
-//!   (`token`, `code`, `device_code`) handing it out only on an explicit read, never in a `repr`.
-//!   Such a getter's Rust name carries `py_` (`#[getter(code)] fn py_code`): a private method named
-//!   like the field would capture the field's intra-doc links (`AuthorizationCode::code`).
+//!   that holds a [`crate::Secret`] (or fields Python does not see, as `AssertionInput`'s header
+//!   and claims) has no `get_all`: its getters are written here, the secret's (`token`, `code`,
+//!   `device_code`) handing it out only on an explicit read, never in a `repr`. A getter's Rust
+//!   name is `py_` and the field's (`#[getter(code)] fn py_code`): a method named like the field
+//!   would capture the field's intra-doc links (`AuthorizationCode::code`).
 //!   (Field-level `#[pyo3(get)]` cannot be feature-gated: rustc does not expand a field's
 //!   `cfg_attr` before `#[pyclass]` reads the fields.)
 //! - the small enums (`Remedy`, `Severity`, `Mechanism`, `AssertionAlg`) become Python strings,
@@ -426,28 +427,28 @@ impl SaslError {
 #[pymethods]
 impl DecodedResponse {
     /// `XOAUTH2` or `OAUTHBEARER`.
-    #[getter]
-    fn mechanism(&self) -> Mechanism {
+    #[getter(mechanism)]
+    fn py_mechanism(&self) -> Mechanism {
         self.mechanism
     }
     /// The user.
-    #[getter]
-    fn user(&self) -> &str {
+    #[getter(user)]
+    fn py_user(&self) -> &str {
         &self.user
     }
     /// The bearer token (a secret).
-    #[getter]
-    fn token(&self) -> &str {
+    #[getter(token)]
+    fn py_token(&self) -> &str {
         self.token.expose_secret()
     }
     /// OAUTHBEARER `host`.
-    #[getter]
-    fn host(&self) -> Option<&str> {
+    #[getter(host)]
+    fn py_host(&self) -> Option<&str> {
         self.host.as_deref()
     }
     /// OAUTHBEARER `port`.
-    #[getter]
-    fn port(&self) -> Option<u16> {
+    #[getter(port)]
+    fn py_port(&self) -> Option<u16> {
         self.port
     }
     fn __repr__(&self) -> String {
