@@ -307,76 +307,22 @@ pub fn validate_client_id(client_id: &str) -> PyResult<String> {
     cloud::validate_client_id(client_id).py()
 }
 
-/// A well-known public client application.
-#[pyclass(name = "WellKnownApp", module = "mailoauth", frozen, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyWellKnownApp {
-    inner: WellKnownApp,
-}
-
-#[pymethods]
-impl PyWellKnownApp {
-    #[getter]
-    fn name(&self) -> &'static str {
-        self.inner.name
-    }
-    #[getter]
-    fn display_name(&self) -> &'static str {
-        self.inner.display_name
-    }
-    #[getter]
-    fn client_id(&self) -> &'static str {
-        self.inner.client_id
-    }
-    #[getter]
-    fn redirect_uri(&self) -> Option<&'static str> {
-        self.inner.redirect_uri
-    }
-    #[getter]
-    fn retired(&self) -> bool {
-        self.inner.retired
-    }
-    #[getter]
-    fn replaced_by(&self) -> Option<&'static str> {
-        self.inner.replaced_by
-    }
-    #[getter]
-    fn note(&self) -> &'static str {
-        self.inner.note
-    }
-    fn __repr__(&self) -> String {
-        let a = &self.inner;
-        convert::repr_record(
-            "WellKnownApp",
-            &[
-                ("name", a.name.py_repr()),
-                ("client_id", a.client_id.py_repr()),
-                ("retired", a.retired.py_repr()),
-            ],
-        )
-    }
-}
-
-fn app(a: &WellKnownApp) -> PyWellKnownApp {
-    PyWellKnownApp { inner: a.clone() }
-}
-
 /// Every well-known public client.
 #[pyfunction]
-pub fn well_known_apps() -> Vec<PyWellKnownApp> {
-    apps::WELL_KNOWN_APPS.iter().map(app).collect()
+pub fn well_known_apps() -> Vec<WellKnownApp> {
+    apps::WELL_KNOWN_APPS.to_vec()
 }
 
 /// A well-known app by short name (`thunderbird`) or client id, or `None`.
 #[pyfunction]
-pub fn lookup_app(name_or_client_id: &str) -> Option<PyWellKnownApp> {
-    apps::lookup(name_or_client_id).map(app)
+pub fn lookup_app(name_or_client_id: &str) -> Option<WellKnownApp> {
+    apps::lookup(name_or_client_id).cloned()
 }
 
 /// For a retired client id: the app that replaces it, else `None`.
 #[pyfunction]
-pub fn replacement_for(client_id: &str) -> Option<PyWellKnownApp> {
-    apps::replacement_for(client_id).map(app)
+pub fn replacement_for(client_id: &str) -> Option<WellKnownApp> {
+    apps::replacement_for(client_id).cloned()
 }
 
 /// Whether a tenant id is the one of personal Microsoft accounts (`CONSUMERS_TENANT_ID`,
@@ -395,7 +341,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCloud>()?;
     m.add_class::<PyTenant>()?;
     m.add_class::<PyEndpoints>()?;
-    m.add_class::<PyWellKnownApp>()?;
+    m.add_class::<WellKnownApp>()?;
     m.add_function(wrap_pyfunction!(parse_tenant, m)?)?;
     m.add_function(wrap_pyfunction!(validate_client_id, m)?)?;
     m.add_function(wrap_pyfunction!(well_known_apps, m)?)?;

@@ -210,44 +210,6 @@ impl PyAuthorizeRequest {
     }
 }
 
-/// The authorization code of a successful redirect. `repr` never shows the code.
-#[pyclass(name = "AuthorizationCode", module = "mailoauth", frozen, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyAuthorizationCode {
-    inner: AuthorizationCode,
-}
-
-#[pymethods]
-impl PyAuthorizationCode {
-    /// The code (a secret), redeemed once with the PKCE verifier.
-    #[getter]
-    fn code(&self) -> &str {
-        self.inner.code.expose_secret()
-    }
-    #[getter]
-    fn state(&self) -> &str {
-        &self.inner.state
-    }
-    #[getter]
-    fn iss(&self) -> Option<&str> {
-        self.inner.iss.as_deref()
-    }
-    #[getter]
-    fn session_state(&self) -> Option<&str> {
-        self.inner.session_state.as_deref()
-    }
-    fn __repr__(&self) -> String {
-        convert::repr_record(
-            "AuthorizationCode",
-            &[
-                ("code", redacted(true)),
-                ("state", self.inner.state.py_repr()),
-                ("iss", self.inner.iss.py_repr()),
-            ],
-        )
-    }
-}
-
 /// Reads the authorization response from the redirect URL (query or fragment), checking the
 /// `state` (and `iss` when `expected_issuer` is given). Raises `SecurityError`
 /// (`state_mismatch`, `issuer_mismatch`), `ServerError` (the server's `error`), `ProtocolError`.
@@ -257,10 +219,8 @@ pub fn parse_authorize_redirect(
     redirect_url: &str,
     expected_state: &str,
     expected_issuer: Option<&str>,
-) -> PyResult<PyAuthorizationCode> {
-    authorize::parse_authorize_redirect(redirect_url, expected_state, expected_issuer)
-        .py()
-        .map(|inner| PyAuthorizationCode { inner })
+) -> PyResult<AuthorizationCode> {
+    authorize::parse_authorize_redirect(redirect_url, expected_state, expected_issuer).py()
 }
 
 /// Same as `parse_authorize_redirect`, from bare `a=b&c=d` parameters (a `form_post` body).
@@ -270,10 +230,8 @@ pub fn parse_authorize_response_params(
     params: &str,
     expected_state: &str,
     expected_issuer: Option<&str>,
-) -> PyResult<PyAuthorizationCode> {
-    authorize::parse_authorize_response_params(params, expected_state, expected_issuer)
-        .py()
-        .map(|inner| PyAuthorizationCode { inner })
+) -> PyResult<AuthorizationCode> {
+    authorize::parse_authorize_response_params(params, expected_state, expected_issuer).py()
 }
 
 /// Reads the redirect after admin consent (checking `state` when given); a refusal raises
@@ -291,7 +249,7 @@ pub fn parse_admin_consent_redirect(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPkce>()?;
     m.add_class::<PyAuthorizeRequest>()?;
-    m.add_class::<PyAuthorizationCode>()?;
+    m.add_class::<AuthorizationCode>()?;
     m.add_class::<AdminConsentResult>()?;
     m.add_function(wrap_pyfunction!(s256_challenge, m)?)?;
     m.add_function(wrap_pyfunction!(parse_authorize_redirect, m)?)?;

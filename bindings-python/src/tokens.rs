@@ -5,7 +5,7 @@
 use crate::convert::{self, redacted, PyRepr};
 use crate::errors::{self, invalid_input, IntoPyResult};
 use crate::http::{PyHttpRequest, PyHttpResponse};
-use mailoauth::assertion::{self, AssertionAlg, AssertionInput};
+use mailoauth::assertion::{self, AssertionAlg, AssertionInput, KeyCheck};
 use mailoauth::device::{
     self, DeviceAction, DeviceAuthorization, DeviceOutcome, DevicePoller, PollResult,
 };
@@ -290,74 +290,13 @@ pub fn build_device_authorization_request(
     .map(PyHttpRequest::from)
 }
 
-/// The device authorization response: the code to show, where to enter it, and until when.
-#[pyclass(name = "DeviceAuthorization", module = "mailoauth", frozen, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyDeviceAuthorization {
-    inner: DeviceAuthorization,
-}
-
-#[pymethods]
-impl PyDeviceAuthorization {
-    /// The device code the poller sends (a secret).
-    #[getter]
-    fn device_code(&self) -> &str {
-        self.inner.device_code.expose_secret()
-    }
-    /// The code the user types.
-    #[getter]
-    fn user_code(&self) -> &str {
-        &self.inner.user_code
-    }
-    /// Where the user signs in.
-    #[getter]
-    fn verification_uri(&self) -> &str {
-        &self.inner.verification_uri
-    }
-    /// The URI with the code filled in, when sent.
-    #[getter]
-    fn verification_uri_complete(&self) -> Option<&str> {
-        self.inner.verification_uri_complete.as_deref()
-    }
-    /// When the codes expire (Unix seconds).
-    #[getter]
-    fn expires_at(&self) -> u64 {
-        self.inner.expires_at
-    }
-    /// Seconds between polls.
-    #[getter]
-    fn interval(&self) -> u64 {
-        self.inner.interval
-    }
-    /// The server's sentence for the user, when sent.
-    #[getter]
-    fn message(&self) -> Option<&str> {
-        self.inner.message.as_deref()
-    }
-    fn __repr__(&self) -> String {
-        let d = &self.inner;
-        convert::repr_record(
-            "DeviceAuthorization",
-            &[
-                ("device_code", redacted(true)),
-                ("user_code", d.user_code.py_repr()),
-                ("verification_uri", d.verification_uri.py_repr()),
-                ("expires_at", d.expires_at.py_repr()),
-                ("interval", d.interval.py_repr()),
-            ],
-        )
-    }
-}
-
 /// Parses the device authorization response received at `now`.
 #[pyfunction]
 pub fn parse_device_authorization_response(
     response: PyRef<'_, PyHttpResponse>,
     now: u64,
-) -> PyResult<PyDeviceAuthorization> {
-    device::parse_device_authorization_response(&response.inner, now)
-        .py()
-        .map(|inner| PyDeviceAuthorization { inner })
+) -> PyResult<DeviceAuthorization> {
+    device::parse_device_authorization_response(&response.inner, now).py()
 }
 
 /// One poll answer: `state` is `pending` (with `interval`, `next_poll_at`), `declined`,
@@ -500,7 +439,7 @@ impl PyDevicePoller {
     fn new(
         token_url: &str,
         client_id: &str,
-        authorization: PyRef<'_, PyDeviceAuthorization>,
+        authorization: PyRef<'_, DeviceAuthorization>,
         now: u64,
         client_secret: Option<String>,
         client_assertion: Option<String>,
@@ -508,14 +447,8 @@ impl PyDevicePoller {
     ) -> PyResult<Self> {
         let auth = self::client_auth(client_secret, client_assertion, client_auth)?;
         Ok(PyDevicePoller {
-            inner: DevicePoller::with_client_auth(
-                token_url,
-                client_id,
-                &authorization.inner,
-                now,
-                &auth,
-            )
-            .py()?,
+            inner: DevicePoller::with_client_auth(token_url, client_id, &authorization, now, &auth)
+                .py()?,
         })
     }
     /// Replaces the credential the next polls carry (a fresh assertion before the old expires).
@@ -672,90 +605,12 @@ pub fn client_assertion_from_pem(
     Ok(a.expose_secret().to_owned())
 }
 
-/// What a private key is and whether it belongs to a certificate (`check_private_key`).
-#[pyclass(name = "KeyCheck", module = "mailoauth", frozen)]
-pub struct PyKeyCheck {
-    inner: assertion::KeyCheck,
-}
-
-#[pymethods]
-impl PyKeyCheck {
-    /// `pkcs8` (`BEGIN PRIVATE KEY`) or `pkcs1` (`BEGIN RSA PRIVATE KEY`).
-    #[getter]
-    fn key_format(&self) -> &str {
-        &self.inner.key_format
-    }
-    /// The RSA modulus size in bits (Entra ID needs at least 2048).
-    #[getter]
-    fn key_bits(&self) -> u32 {
-        self.inner.key_bits
-    }
-    /// Whether the key's public part is the certificate's.
-    #[getter]
-    fn matches_certificate(&self) -> bool {
-        self.inner.matches_certificate
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "KeyCheck(key_format={}, key_bits={}, matches_certificate={})",
-            self.inner.key_format.py_repr(),
-            self.inner.key_bits,
-            if self.inner.matches_certificate {
-                "True"
-            } else {
-                "False"
-            }
-        )
-    }
-}
-
 /// What a private key (PEM: PKCS#8 or PKCS#1, any line length) is and whether it belongs to the
 /// certificate (PEM), read without signing. Raises `InvalidInputError` with `code ==
 /// "encrypted_private_key"` for a passphrase-protected key, `"invalid_input"` for an unreadable one.
 #[pyfunction]
-pub fn check_private_key(certificate_pem: &str, private_key_pem: &str) -> PyResult<PyKeyCheck> {
-    Ok(PyKeyCheck {
-        inner: assertion::check_private_key(certificate_pem, private_key_pem).py()?,
-    })
-}
-
-/// What a client assertion signs, for signing elsewhere (an HSM, a key vault).
-#[pyclass(name = "AssertionInput", module = "mailoauth", frozen)]
-pub struct PyAssertionInput {
-    inner: AssertionInput,
-}
-
-#[pymethods]
-impl PyAssertionInput {
-    /// `PS256` or `RS256`.
-    #[getter]
-    fn alg(&self) -> &'static str {
-        self.inner.alg.as_str()
-    }
-    /// The header JSON.
-    #[getter]
-    fn header_json(&self) -> &str {
-        &self.inner.header_json
-    }
-    /// The claims JSON.
-    #[getter]
-    fn claims_json(&self) -> &str {
-        &self.inner.claims_json
-    }
-    /// `base64url(header) "." base64url(claims)`: the bytes to sign.
-    #[getter]
-    fn signing_input(&self) -> &str {
-        &self.inner.signing_input
-    }
-    /// The compact JWS with the caller's signature over `signing_input`.
-    fn finish(&self, signature: &[u8]) -> String {
-        assertion::finish_assertion(&self.inner, signature)
-            .expose_secret()
-            .to_owned()
-    }
-    fn __repr__(&self) -> String {
-        format!("AssertionInput(alg={})", self.inner.alg.as_str().py_repr())
-    }
+pub fn check_private_key(certificate_pem: &str, private_key_pem: &str) -> PyResult<KeyCheck> {
+    assertion::check_private_key(certificate_pem, private_key_pem).py()
 }
 
 /// The input of a client assertion for a certificate (DER), to be signed by the caller;
@@ -773,8 +628,8 @@ pub fn build_assertion_signing_input(
     alg: &str,
     include_x5c: bool,
     include_x5t: bool,
-) -> PyResult<PyAssertionInput> {
-    let inner = assertion::build_assertion_signing_input_with(
+) -> PyResult<AssertionInput> {
+    assertion::build_assertion_signing_input_with(
         client_id,
         token_url,
         certificate_der,
@@ -787,20 +642,19 @@ pub fn build_assertion_signing_input(
             include_x5t,
         },
     )
-    .py()?;
-    Ok(PyAssertionInput { inner })
+    .py()
 }
 
 /// Adds this module's classes and functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTokenSet>()?;
-    m.add_class::<PyDeviceAuthorization>()?;
+    m.add_class::<DeviceAuthorization>()?;
     m.add_class::<PyPollResult>()?;
     m.add_class::<PyDeviceOutcome>()?;
     m.add_class::<PyDeviceAction>()?;
     m.add_class::<PyDevicePoller>()?;
-    m.add_class::<PyAssertionInput>()?;
-    m.add_class::<PyKeyCheck>()?;
+    m.add_class::<AssertionInput>()?;
+    m.add_class::<KeyCheck>()?;
     m.add_function(wrap_pyfunction!(check_private_key, m)?)?;
     m.add_function(wrap_pyfunction!(build_auth_code_request, m)?)?;
     m.add_function(wrap_pyfunction!(build_refresh_request, m)?)?;

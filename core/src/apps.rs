@@ -7,6 +7,10 @@
 use serde::Serialize;
 
 /// A well-known public client.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "WellKnownApp", module = "mailoauth", frozen, get_all, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(
     feature = "typescript",

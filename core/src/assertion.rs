@@ -178,6 +178,10 @@ impl AssertionClaims {
 /// An assertion ready to be signed: the header, the claims, their exact JSON, and the JWS
 /// signing input `base64url(header_json) "." base64url(claims_json)` (RFC 7515 section 5.1).
 /// Nothing in it is secret.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "AssertionInput", module = "mailoauth", frozen)
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssertionInput {
     /// The signature algorithm the header names.
@@ -687,6 +691,10 @@ fn unsigned(b: &[u8]) -> &[u8] {
 }
 
 /// What a private key is and whether it belongs to a certificate ([`check_private_key`]).
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "KeyCheck", module = "mailoauth", frozen, get_all)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(
     feature = "typescript",

@@ -275,6 +275,10 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 /// The authorization code from a successful redirect (RFC 6749 section 4.1.2).
 ///
 /// `Debug` prints `[redacted]` for the code.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "AuthorizationCode", module = "mailoauth", frozen, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "uniffi",

@@ -105,6 +105,10 @@ pub fn build_device_authorization_request_with_auth(
 ///
 /// `Debug` shows `[redacted]` for the device code (it is what the poller trades for tokens); the
 /// user code is meant to be shown.
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(name = "DeviceAuthorization", module = "mailoauth", frozen, eq)
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "uniffi",

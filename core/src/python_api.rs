@@ -10,8 +10,11 @@
 //!   `#[cfg_attr(feature = "python", pyo3::pyclass(name = ..., module = "mailoauth", frozen, ...))]`
 //!   where the core declares it, with `get_all` when every field is plain data (strings, numbers,
 //!   lists, options, records that are themselves pyclasses, and the small enums below). A record
-//!   that holds a [`crate::Secret`] has no `get_all`: its getters are written here, the secret's
-//!   (`token`, `code`, `device_code`) handing it out only on an explicit read, never in a `repr`.
+//!   that holds a [`crate::Secret`] (or fields Python does not see, as `AssertionInput`'s header
+//!   and claims) has no `get_all`: its getters are written here, the secret's (`token`, `code`,
+//!   `device_code`) handing it out only on an explicit read, never in a `repr`. A getter's Rust
+//!   name is `py_` and the field's (`#[getter(code)] fn py_code`): a method named like the field
+//!   would capture the field's intra-doc links (`AuthorizationCode::code`).
 //!   (Field-level `#[pyo3(get)]` cannot be feature-gated: rustc does not expand a field's
 //!   `cfg_attr` before `#[pyclass]` reads the fields.)
 //! - the small enums (`Remedy`, `Severity`, `Mechanism`, `AssertionAlg`) become Python strings,
@@ -33,8 +36,11 @@
 //!
 //! Off by default: `cargo build`, the wasm build and the UniFFI build never see pyo3.
 
-use crate::assertion::AssertionAlg;
+use crate::apps::WellKnownApp;
+use crate::assertion::{self, AssertionAlg, AssertionInput, KeyCheck};
+use crate::authorize::AuthorizationCode;
 use crate::consent::AdminConsentResult;
+use crate::device::DeviceAuthorization;
 use crate::diagnose::entra::{EntraExplanation, Remedy};
 use crate::diagnose::runbook::{Runbook, RunbookStep};
 use crate::diagnose::token_lint::{LintFinding, TokenClaims, TokenLint};
@@ -186,9 +192,141 @@ str_enums!(Remedy, Severity, Mechanism, AssertionAlg);
 // The records' methods
 
 #[pymethods]
+impl AuthorizationCode {
+    /// The code (a secret), redeemed once with the PKCE verifier.
+    #[getter(code)]
+    fn py_code(&self) -> &str {
+        self.code.expose_secret()
+    }
+    /// The `state` of the redirect (equal to the one the client sent).
+    #[getter(state)]
+    fn py_state(&self) -> &str {
+        &self.state
+    }
+    /// The `iss` of the redirect (RFC 9207), when sent.
+    #[getter(iss)]
+    fn py_iss(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+    /// Entra's `session_state`, when sent.
+    #[getter(session_state)]
+    fn py_session_state(&self) -> Option<&str> {
+        self.session_state.as_deref()
+    }
+    fn __repr__(&self) -> String {
+        repr_record(
+            "AuthorizationCode",
+            &[
+                ("code", redacted(!self.code.is_empty())),
+                ("state", self.state.py_repr()),
+                ("iss", self.iss.py_repr()),
+            ],
+        )
+    }
+}
+
+#[pymethods]
 impl AdminConsentResult {
     fn __repr__(&self) -> String {
         fields_repr!(self, "AdminConsentResult": granted, tenant, scope, state)
+    }
+}
+
+#[pymethods]
+impl DeviceAuthorization {
+    /// The device code the poller sends (a secret).
+    #[getter(device_code)]
+    fn py_device_code(&self) -> &str {
+        self.device_code.expose_secret()
+    }
+    /// The code the user types.
+    #[getter(user_code)]
+    fn py_user_code(&self) -> &str {
+        &self.user_code
+    }
+    /// Where the user signs in.
+    #[getter(verification_uri)]
+    fn py_verification_uri(&self) -> &str {
+        &self.verification_uri
+    }
+    /// The URI with the code filled in, when sent.
+    #[getter(verification_uri_complete)]
+    fn py_verification_uri_complete(&self) -> Option<&str> {
+        self.verification_uri_complete.as_deref()
+    }
+    /// When the codes expire (Unix seconds).
+    #[getter(expires_at)]
+    fn py_expires_at(&self) -> u64 {
+        self.expires_at
+    }
+    /// Seconds between polls.
+    #[getter(interval)]
+    fn py_interval(&self) -> u64 {
+        self.interval
+    }
+    /// The server's sentence for the user, when sent.
+    #[getter(message)]
+    fn py_message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    fn __repr__(&self) -> String {
+        repr_record(
+            "DeviceAuthorization",
+            &[
+                ("device_code", redacted(!self.device_code.is_empty())),
+                ("user_code", self.user_code.py_repr()),
+                ("verification_uri", self.verification_uri.py_repr()),
+                ("expires_at", self.expires_at.py_repr()),
+                ("interval", self.interval.py_repr()),
+            ],
+        )
+    }
+}
+
+#[pymethods]
+impl WellKnownApp {
+    fn __repr__(&self) -> String {
+        fields_repr!(self, "WellKnownApp": name, client_id, retired)
+    }
+}
+
+#[pymethods]
+impl KeyCheck {
+    fn __repr__(&self) -> String {
+        fields_repr!(self, "KeyCheck": key_format, key_bits, matches_certificate)
+    }
+}
+
+#[pymethods]
+impl AssertionInput {
+    /// `PS256` or `RS256`.
+    #[getter(alg)]
+    fn py_alg(&self) -> AssertionAlg {
+        self.alg
+    }
+    /// The header JSON.
+    #[getter(header_json)]
+    fn py_header_json(&self) -> &str {
+        &self.header_json
+    }
+    /// The claims JSON.
+    #[getter(claims_json)]
+    fn py_claims_json(&self) -> &str {
+        &self.claims_json
+    }
+    /// `base64url(header) "." base64url(claims)`: the bytes to sign.
+    #[getter(signing_input)]
+    fn py_signing_input(&self) -> &str {
+        &self.signing_input
+    }
+    /// The compact JWS with the caller's signature over `signing_input`.
+    fn finish(&self, signature: &[u8]) -> String {
+        assertion::finish_assertion(self, signature)
+            .expose_secret()
+            .to_owned()
+    }
+    fn __repr__(&self) -> String {
+        fields_repr!(self, "AssertionInput": alg)
     }
 }
 
@@ -289,28 +427,28 @@ impl SaslError {
 #[pymethods]
 impl DecodedResponse {
     /// `XOAUTH2` or `OAUTHBEARER`.
-    #[getter]
-    fn mechanism(&self) -> Mechanism {
+    #[getter(mechanism)]
+    fn py_mechanism(&self) -> Mechanism {
         self.mechanism
     }
     /// The user.
-    #[getter]
-    fn user(&self) -> &str {
+    #[getter(user)]
+    fn py_user(&self) -> &str {
         &self.user
     }
     /// The bearer token (a secret).
-    #[getter]
-    fn token(&self) -> &str {
+    #[getter(token)]
+    fn py_token(&self) -> &str {
         self.token.expose_secret()
     }
     /// OAUTHBEARER `host`.
-    #[getter]
-    fn host(&self) -> Option<&str> {
+    #[getter(host)]
+    fn py_host(&self) -> Option<&str> {
         self.host.as_deref()
     }
     /// OAUTHBEARER `port`.
-    #[getter]
-    fn port(&self) -> Option<u16> {
+    #[getter(port)]
+    fn py_port(&self) -> Option<u16> {
         self.port
     }
     fn __repr__(&self) -> String {
