@@ -41,10 +41,9 @@
 //! # Ok::<(), mailoauth::Error>(())
 //! ```
 
+use crate::b64;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -201,14 +200,14 @@ pub struct AssertionInput {
 /// base64url (no padding) of the SHA-256 of a certificate's DER: the `x5t#S256` thumbprint
 /// (RFC 7515 section 4.1.8).
 pub fn x5t_s256(cert_der: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(cert_der))
+    b64::encode_url(&Sha256::digest(cert_der))
 }
 
 /// base64url (no padding) of the SHA-1 of a certificate's DER: the `x5t` thumbprint (RFC 7515
 /// section 4.1.7). SHA-1 is weak for collisions; it only names the certificate here, the
 /// signature does not depend on it. Servers such as AD FS look certificates up by it.
 pub fn x5t_sha1(cert_der: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(Sha1::digest(cert_der))
+    b64::encode_url(&Sha1::digest(cert_der))
 }
 
 /// How a client assertion is built beyond its claims: one value instead of a row of positional
@@ -297,14 +296,14 @@ pub fn build_assertion_signing_input_with(
         typ: "JWT".to_owned(),
         x5t_s256: x5t_s256(cert_der),
         x5t: include_x5t.then(|| x5t_sha1(cert_der)),
-        x5c: include_x5c.then(|| vec![STANDARD.encode(cert_der)]),
+        x5c: include_x5c.then(|| vec![b64::encode(cert_der)]),
     };
     let header_json = to_json(&header);
     let claims_json = to_json(&claims);
     let signing_input = format!(
         "{}.{}",
-        URL_SAFE_NO_PAD.encode(header_json.as_bytes()),
-        URL_SAFE_NO_PAD.encode(claims_json.as_bytes())
+        b64::encode_url(header_json.as_bytes()),
+        b64::encode_url(claims_json.as_bytes())
     );
     Ok(AssertionInput {
         alg,
@@ -351,7 +350,7 @@ pub fn finish_assertion(input: &AssertionInput, signature: &[u8]) -> Secret {
     Secret::new(format!(
         "{}.{}",
         input.signing_input,
-        URL_SAFE_NO_PAD.encode(signature)
+        b64::encode_url(signature)
     ))
 }
 
@@ -387,7 +386,7 @@ fn pem_block<'a>(text: &'a str, label: &str) -> Option<&'a str> {
 /// dropped before decoding.
 fn decode_pem_body(body: &str) -> Option<Vec<u8>> {
     let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    STANDARD.decode(compact).ok()
+    b64::decode(compact.as_bytes()).ok()
 }
 
 /// The form of a private key PEM block.
@@ -845,6 +844,9 @@ pub fn client_assertion_from_pem_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The `base64` crate, not the core's `b64`: an outside reading of what the core wrote.
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use base64::Engine as _;
 
     const CLIENT: &str = "6731de76-14a6-49ae-97bc-6eba6914391e";
     const TOKEN_URL: &str =

@@ -503,10 +503,7 @@ mod tests {
         same(&Cloud::preset(crate::cloud::CloudId::Consumers));
         same(&reply::personal_account_diagnosis("smtp_auth_disabled"));
         // An unsigned JWT with claims of every kind the lint reads.
-        let b64 = |s: &str| {
-            use base64::Engine as _;
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
-        };
+        let b64 = |s: &str| crate::b64::encode_url(s.as_bytes());
         let token = format!(
             "{}.{}.sig",
             b64(r#"{"alg":"RS256","typ":"JWT"}"#),

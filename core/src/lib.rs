@@ -36,6 +36,13 @@
 pub mod apps;
 pub mod assertion;
 pub mod authorize;
+// Base64 for the core's few uses (the web page's size budget); the fuzz target `b64` checks it
+// against the `base64` crate through the `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod b64;
+#[cfg(not(feature = "fuzzing"))]
+mod b64;
 pub mod cloud;
 pub mod consent;
 pub mod device;

@@ -20,10 +20,9 @@
 //! assert_eq!(pkce.method(), "S256");
 //! ```
 
+use crate::b64;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 /// The shortest verifier RFC 7636 section 4.1 allows.
@@ -47,7 +46,7 @@ impl Pkce {
     /// challenge. The bytes must come from a cryptographically secure random source of the host
     /// (`crypto.getRandomValues`, `secrets.token_bytes`, `SecRandomCopyBytes`).
     pub fn from_random(bytes: &[u8; 32]) -> Pkce {
-        let verifier = URL_SAFE_NO_PAD.encode(bytes);
+        let verifier = b64::encode_url(bytes);
         let challenge = s256_challenge(&verifier);
         Pkce {
             verifier: Secret::new(verifier),
@@ -96,7 +95,7 @@ impl Pkce {
 
 /// `base64url(SHA-256(verifier))` without padding (RFC 7636 section 4.2, `S256`).
 pub fn s256_challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    b64::encode_url(&Sha256::digest(verifier.as_bytes()))
 }
 
 /// Whether a challenge has the shape of an `S256` challenge: 43 characters of the base64url

@@ -21,11 +21,10 @@
 //! # Ok::<(), mailoauth::Error>(())
 //! ```
 
+use crate::b64;
 use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::secret::Secret;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -161,7 +160,7 @@ impl Credentials {
 
     /// The base64 initial response for a mechanism (what goes on the wire).
     pub fn initial_response_base64(&self, mechanism: Mechanism) -> Result<String> {
-        Ok(STANDARD.encode(self.initial_response(mechanism)?))
+        Ok(b64::encode(&self.initial_response(mechanism)?))
     }
 }
 
@@ -258,7 +257,7 @@ pub fn oauthbearer_base64(
     host: Option<&str>,
     port: Option<u16>,
 ) -> Result<String> {
-    Ok(STANDARD.encode(oauthbearer(user, token, host, port)?))
+    Ok(b64::encode(&oauthbearer(user, token, host, port)?))
 }
 
 /// A decoded initial response (what a server or a test sees).
@@ -362,8 +361,7 @@ pub fn decode_initial_response(mechanism: Mechanism, raw: &[u8]) -> Result<Decod
 
 /// Decodes a base64 initial response of either mechanism.
 pub fn decode_initial_response_base64(mechanism: Mechanism, b64: &str) -> Result<DecodedResponse> {
-    let raw = STANDARD
-        .decode(b64.trim())
+    let raw = crate::b64::decode(b64.trim().as_bytes())
         .map_err(|_| Error::malformed("initial response is not valid base64"))?;
     decode_initial_response(mechanism, &raw)
 }
@@ -396,8 +394,7 @@ pub struct SaslError {
 /// The JSON must be an object; its members may be absent. Non-string values of the four known
 /// members are kept as their JSON text (some servers send `"status": 401`).
 pub fn decode_error_challenge(b64: &str) -> Result<SaslError> {
-    let raw = STANDARD
-        .decode(b64.trim())
+    let raw = crate::b64::decode(b64.trim().as_bytes())
         .map_err(|_| Error::malformed("SASL challenge is not valid base64"))?;
     let obj =
         crate::json::parse(&raw).map_err(|_| Error::malformed("SASL challenge is not JSON"))?;
@@ -485,7 +482,7 @@ mod tests {
         assert_eq!(e.status.as_deref(), Some("401"));
         assert_eq!(e.schemes.as_deref(), Some("bearer mac"));
         assert_eq!(e.openid_configuration, None);
-        let oidc = STANDARD.encode(r#"{"status":"invalid_token","openid-configuration":"https://x/.well-known/openid-configuration"}"#);
+        let oidc = b64::encode(br#"{"status":"invalid_token","openid-configuration":"https://x/.well-known/openid-configuration"}"#);
         let e = decode_error_challenge(&oidc).unwrap();
         assert_eq!(
             e.openid_configuration.as_deref(),

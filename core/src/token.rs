@@ -323,7 +323,6 @@ impl ClientAuth {
 /// # Ok::<(), mailoauth::Error>(())
 /// ```
 pub fn basic_authorization(client_id: &str, client_secret: &Secret) -> Result<Secret> {
-    use base64::Engine as _;
     check_value("client_id", client_id)?;
     check_value("client_secret", client_secret.expose_secret())?;
     let id: String = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
@@ -331,7 +330,7 @@ pub fn basic_authorization(client_id: &str, client_secret: &Secret) -> Result<Se
         form_urlencoded::byte_serialize(client_secret.expose_secret().as_bytes()).collect();
     Ok(Secret::new(format!(
         "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+        crate::b64::encode(format!("{id}:{secret}").as_bytes())
     )))
 }
 

@@ -31,18 +31,7 @@ use crate::cloud::{
 };
 use crate::error::{Error, Result};
 use crate::json::{self, Json, WholePart};
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-
-/// base64url, padding optional (JWTs have none; copies sometimes do), trailing bits tolerated.
-const B64URL_LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true),
-);
 
 /// The header and payload of a JWT, as JSON text. The signature is not kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,8 +194,8 @@ fn strip_bearer(t: &str) -> &str {
 }
 
 fn decode_part(part: &str, what: &str) -> Result<String> {
-    let bytes = B64URL_LENIENT
-        .decode(part)
+    // base64url, padding optional (JWTs have none; copies sometimes do), trailing bits tolerated.
+    let bytes = crate::b64::decode_url_lenient(part.as_bytes())
         .map_err(|_| Error::malformed(format!("not a JWT: the {what} is not base64url")))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::malformed(format!("not a JWT: the {what} is not UTF-8")))?;
@@ -580,6 +569,7 @@ mod tests {
         );
     }
     use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::Engine as _;
 
     const NOW: u64 = 1_800_000_000;
 

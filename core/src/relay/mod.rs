@@ -77,7 +77,6 @@ pub use upstream::{PreambleAction, UpstreamPreamble};
 use crate::cloud::Protocol;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use base64::Engine as _;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -694,9 +693,7 @@ pub(crate) fn decode_plain(b64: &[u8]) -> std::result::Result<(String, String), 
     let raw = if b64 == b"=" {
         Vec::new()
     } else {
-        base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .map_err(|_| malformed("the SASL PLAIN response is not base64"))?
+        crate::b64::decode(b64).map_err(|_| malformed("the SASL PLAIN response is not base64"))?
     };
     let text =
         String::from_utf8(raw).map_err(|_| malformed("the SASL PLAIN response is not UTF-8"))?;
@@ -735,7 +732,7 @@ pub(crate) fn split_command(line: &[u8]) -> (String, &[u8]) {
 
 /// Decodes one base64 line of a SASL exchange (SMTP `AUTH LOGIN`) as UTF-8 text.
 pub(crate) fn decode_b64_text(b64: &[u8]) -> Option<String> {
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    let raw = crate::b64::decode(b64).ok()?;
     String::from_utf8(raw).ok()
 }
 

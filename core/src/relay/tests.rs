@@ -46,6 +46,7 @@ fn login_of(outputs: &[RelayOutput]) -> (String, String, LoginMethod) {
 }
 
 fn b64(s: &str) -> String {
+    use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(s)
 }
 
