@@ -110,8 +110,7 @@ pub fn version() -> String {
 /// `crypto.getRandomValues`, base64url without padding.
 #[wasm_bindgen(js_name = randomState)]
 pub fn random_state() -> Result<String, JsValue> {
-    use base64::Engine as _;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<16>()?))
+    Ok(mailoauth::authorize::state_from_random(&random::<16>()?))
 }
 // The generator and check of types/*.d.ts (a test: it needs the core's feature `typescript`).
 #[cfg(test)]

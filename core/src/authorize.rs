@@ -187,6 +187,18 @@ const REQUEST_KEYS: [&str; 11] = [
     "domain_hint",
 ];
 
+/// A `state` for an authorize or admin-consent URL from 16 random bytes: their base64url without
+/// padding (22 characters). The bytes must come from a cryptographically secure random source of
+/// the host (`crypto.getRandomValues`, `secrets.token_bytes`, `SecRandomCopyBytes`).
+///
+/// ```
+/// let state = mailoauth::authorize::state_from_random(&[0xfb; 16]);
+/// assert_eq!(state, "-_v7-_v7-_v7-_v7-_v7-w");
+/// ```
+pub fn state_from_random(bytes: &[u8; 16]) -> String {
+    crate::b64::encode_url(bytes)
+}
+
 /// Builds the authorize URL: the endpoint with `client_id`, `response_type=code`, `redirect_uri`,
 /// `scope`, `state`, `code_challenge`, `code_challenge_method=S256` and the optional
 /// `response_mode`, `prompt`, `login_hint`, `domain_hint`, form-encoded and appended to the
