@@ -89,10 +89,16 @@ impl Opts {
 /// A type an options field can have.
 pub trait Field: Sized {
     /// Its TypeScript type in the options interface (`types/options.d.ts`).
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg_attr(
+        not(all(test, feature = "full", not(target_arch = "wasm32"))),
+        allow(dead_code)
+    )]
     const TS: &'static str;
     /// Whether the key must be given (else it is optional, `key?:`, in TypeScript).
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg_attr(
+        not(all(test, feature = "full", not(target_arch = "wasm32"))),
+        allow(dead_code)
+    )]
     const REQUIRED: bool = false;
     /// Reads the field `key` (`None` when absent).
     fn read(o: &Opts, key: &str, v: Option<JsValue>) -> Result<Self, JsValue>;
@@ -209,10 +215,10 @@ macro_rules! options {
                 let o = $crate::convert::Opts::new(what, value, &[$($key),*])?;
                 Ok($name { $($field: o.field($key)?),* })
             }
-            #[cfg(test)]
+            #[cfg(all(test, feature = "full", not(target_arch = "wasm32")))]
             /// The TypeScript interface of the options object.
             pub(crate) fn typescript() -> String {
-                $crate::convert::ts_interface(
+                $crate::typescript::ts_interface(
                     &[$($doc),*],
                     stringify!($ts),
                     &[$((
@@ -227,38 +233,6 @@ macro_rules! options {
     };
 }
 pub(crate) use options;
-
-/// One documented field of an options interface: `(doc lines, key, TypeScript type, required)`.
-#[cfg(test)]
-pub(crate) type TsField<'a> = (&'a [&'a str], &'a str, &'a str, bool);
-
-/// An options interface as TypeScript, its doc lines (from `///`) as JSDoc.
-#[cfg(test)]
-pub(crate) fn ts_interface(docs: &[&str], name: &str, fields: &[TsField<'_>]) -> String {
-    fn jsdoc(out: &mut String, lines: &[&str], indent: &str) {
-        match lines {
-            [] => {}
-            [one] => *out += &format!("{indent}/** {} */\n", one.trim()),
-            _ => {
-                *out += &format!("{indent}/**\n");
-                for l in lines {
-                    *out += format!("{indent} * {}", l.strip_prefix(' ').unwrap_or(l)).trim_end();
-                    out.push('\n');
-                }
-                *out += &format!("{indent} */\n");
-            }
-        }
-    }
-    let mut out = String::new();
-    jsdoc(&mut out, docs, "");
-    out += &format!("export interface {name} {{\n");
-    for (doc, key, ty, required) in fields {
-        jsdoc(&mut out, doc, "  ");
-        let opt = if *required { "" } else { "?" };
-        out += &format!("  {key}{opt}: {ty};\n");
-    }
-    out + "}\n"
-}
 
 fn string_array(v: &JsValue) -> Option<Vec<String>> {
     if !v.is_instance_of::<js_sys::Array>() {

@@ -74,6 +74,21 @@ fn split_members(body: &str) -> Vec<(Option<String>, String)> {
     members
 }
 
+/// One documented field of an options interface: `(doc lines, key, TypeScript type, required)`.
+pub(crate) type TsField<'a> = (&'a [&'a str], &'a str, &'a str, bool);
+
+/// An options interface (the `options!` macro's `typescript()`), its `///` lines as JSDoc.
+pub(crate) fn ts_interface(docs: &[&str], name: &str, fields: &[TsField<'_>]) -> String {
+    let mut out = jsdoc(&docs.join("\n"), "");
+    out += &format!("export interface {name} {{\n");
+    for (doc, key, ty, required) in fields {
+        out += &jsdoc(&doc.join("\n"), "  ");
+        let opt = if *required { "" } else { "?" };
+        out += &format!("  {key}{opt}: {ty};\n");
+    }
+    out + "}\n"
+}
+
 /// `Array<T>` → `T[]` when `T` is a plain name (as the hand-written parts of the package write it).
 fn arrays(ty: &str) -> String {
     let mut out = String::new();
@@ -98,6 +113,9 @@ fn arrays(ty: &str) -> String {
 
 /// A JSDoc comment re-indented, with rustdoc's intra-doc links (`` [`name`] ``) made plain code.
 fn jsdoc(doc: &str, indent: &str) -> String {
+    if doc.trim().is_empty() {
+        return String::new();
+    }
     let text: Vec<String> = doc
         .lines()
         .map(|l| l.trim())
