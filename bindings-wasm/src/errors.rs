@@ -15,10 +15,25 @@ extern "C" {
 }
 
 /// The `MailoauthError` instance for a core error (not thrown: the caller decides). Its details
-/// are the core's [`mailoauth::ErrorDetails`], absent values left out.
+/// are the core's [`mailoauth::ErrorDetails`], absent values left out, in the package; the page's
+/// build sends none (the class's defaults: `null`, `[]`, `false`).
 pub fn to_js(e: &Error) -> JsValue {
-    let details = crate::convert::to_js(&e.details()).unwrap_or(JsValue::NULL);
-    make_mailoauth_error(&e.to_string(), e.code(), details)
+    make_mailoauth_error(&e.to_string(), e.code(), details(e))
+}
+
+/// The package's errors carry the core's details, its explanation included.
+#[cfg(feature = "full")]
+fn details(e: &Error) -> JsValue {
+    crate::convert::to_js(&e.details()).unwrap_or(JsValue::NULL)
+}
+
+/// The page's build: message and code only. The details' explanation is the Entra catalogue,
+/// which is in the page's diagnosis module (bindings-wasm/split-page); the page explains the
+/// server's answer with `explainErrorText` instead, so the module it loads first does not need
+/// the catalogue.
+#[cfg(not(feature = "full"))]
+fn details(_: &Error) -> JsValue {
+    JsValue::NULL
 }
 
 /// `Result<T, mailoauth::Error>` → `Result<T, JsValue>` (the error a `MailoauthError`).

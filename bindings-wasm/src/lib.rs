@@ -11,7 +11,11 @@
 //! Random bytes come from `crypto.getRandomValues` here, never from the core.
 //!
 //! Feature `full` (default) exports every core capability. The static page is built without it
-//! (`bindings-wasm/build-pkg page`): only what the page calls, so it fits its size budget.
+//! (`bindings-wasm/build-pkg page`): only what the page calls, so it fits its size budget, and
+//! its errors carry their message and code only (no server details, no explanation, which would
+//! put the Entra catalogue behind every error). The page's build is then split in two by
+//! `bindings-wasm/split-page`: the code and data only the diagnosis exports reach are a second
+//! module the page loads on first use.
 #![deny(missing_docs)]
 
 #[cfg(feature = "full")]
