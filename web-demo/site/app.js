@@ -1,10 +1,12 @@
 // The page's only script: DOM and fetch. Every OAuth / SASL decision comes from the wasm package.
+// The code of its diagnosis functions (Entra and reply explainers, token lint, runbook) is a
+// second module, loaded by loadDiagnosis() the first time a visitor needs one, so the first load
+// stays small.
 import init, {
-  version, cloudPresets, impliedTenant, wellKnownApps, replacementFor, lookupApp, adminConsentUrl, buildRunbook,
+  version, cloudPresets, impliedTenant, wellKnownApps, replacementFor, lookupApp, adminConsentUrl,
   Pkce, randomState, microsoftEndpoints, microsoftAuthorizeUrl, authorizeUrl, customEndpoints,
   parseAuthorizeRedirect, buildAuthCodeRequest, parseTokenResponse, HttpResponse, TokenSet,
-  xoauth2, oauthbearer, lintAccessToken, guessGrant, explainErrorText, diagnoseReply,
-  MailoauthError,
+  xoauth2, oauthbearer, loadDiagnosis, MailoauthError,
 } from "./pkg/mailoauth_wasm.js";
 
 const $ = (id) => document.getElementById(id);
@@ -19,6 +21,30 @@ function fail(id, e) {
   el.hidden = false;
 }
 function clearError(id) { $(id).hidden = true; $(id).textContent = ""; }
+
+// Runs use(functions) once the diagnosis module is there, with `loadingId` shown while it loads
+// and a clear message in `errorId` when it cannot load or use() throws. The section is aria-busy
+// until then.
+const busy = new Map();
+async function withDiagnosis(loadingId, errorId, use) {
+  const section = $(loadingId).closest("section");
+  busy.set(section, (busy.get(section) || 0) + 1);
+  section.setAttribute("aria-busy", "true");
+  try {
+    let m;
+    show(loadingId, true);
+    try { m = await loadDiagnosis(); } // once; a failed load is tried again on the next use
+    catch (e) {
+      fail(errorId, new Error(`The diagnosis module could not be loaded (${e && e.message || e}). Check the connection and try again.`));
+      return;
+    } finally { show(loadingId, false); }
+    try { use(m); } catch (e) { fail(errorId, e); }
+  } finally {
+    const n = busy.get(section) - 1;
+    busy.set(section, n);
+    if (n === 0) section.removeAttribute("aria-busy");
+  }
+}
 function radio(name) { return document.querySelector(`input[name="${name}"]:checked`).value; }
 function opt(v) { v = v.trim(); return v === "" ? undefined : v; }
 async function copy(text, statusId) {
@@ -41,6 +67,8 @@ function fillSelects() {
     $("consent-app").add(new Option(label, app.clientId));
   }
 }
+
+let runbookSeq = 0;
 
 function onConsent(ev) {
   ev.preventDefault();
@@ -69,12 +97,18 @@ function onConsent(ev) {
     const variant = runbookVariant();
     // App RBAC and HVE are SMTP only: the core takes no protocols as SMTP for them.
     const protocols = variant === "mailbox-permission" ? checked("rb-protocol") : [];
-    $("runbook").textContent = buildRunbook({
+    const runbookArgs = {
       tenant, clientId, cloud, mailboxes, variant, protocols,
       servicePrincipalObjectId: opt($("consent-object-id").value),
-    }).text;
+    };
     $("consent-copied").textContent = "";
+    $("runbook").textContent = "";
+    clearError("runbook-error");
     show("consent-result", true);
+    const seq = ++runbookSeq; // a later click wins over a slower earlier one
+    withDiagnosis("runbook-loading", "runbook-error", (d) => {
+      if (seq === runbookSeq) $("runbook").textContent = d.buildRunbook(runbookArgs).text;
+    });
   } catch (e) { fail("consent-error", e); }
 }
 
@@ -161,6 +195,9 @@ async function finishSignIn() {
   history.replaceState(null, "", location.pathname); // the code never stays in the address bar
   if (!raw) { fail("signin-error", new Error("This page got a sign-in answer it did not ask for (no pending sign-in in this tab).")); return; }
   const p = JSON.parse(raw);
+  // The server's answer, for the explainer: the redirect's error parameters or the token
+  // endpoint's body.
+  let answer = params.has("error") ? JSON.stringify(Object.fromEntries(params)) : null;
   try {
     const code = parseAuthorizeRedirect(here, p.state, p.issuer);
     const req = buildAuthCodeRequest({ tokenUrl: p.tokenUrl, clientId: p.clientId, code: code.code, redirectUri: p.redirectUri, codeVerifier: p.verifier });
@@ -173,6 +210,7 @@ async function finishSignIn() {
       throw new Error(`The token endpoint could not be reached (${e.message}). For Entra, the redirect URI must be of type SPA so the endpoint allows CORS.`);
     }
     const body = new Uint8Array(await resp.arrayBuffer());
+    if (!resp.ok) answer = new TextDecoder().decode(body);
     const t = parseTokenResponse(new HttpResponse(resp.status, body, [...resp.headers]), Math.floor(Date.now() / 1000));
     if (p.remember) localStorage.setItem(REMEMBERED, t.toJson());
     $("status").textContent = "Signed in.";
@@ -180,7 +218,13 @@ async function finishSignIn() {
   } catch (e) {
     $("status").textContent = "Sign-in failed.";
     fail("signin-error", e);
-    if (e instanceof MailoauthError && e.explanation) explainInto(e.explanation);
+    // The Entra catalogue is in the diagnosis module: it explains the server's answer.
+    if (answer !== null) {
+      await withDiagnosis("explain-loading", "explain-error", (d) => {
+        const x = d.explainErrorText(answer);
+        if (x) explainInto(x);
+      });
+    }
   }
 }
 
@@ -211,7 +255,7 @@ function onLint(ev) {
   ev.preventDefault();
   clearError("lint-error");
   show("lint-result", false);
-  try {
+  withDiagnosis("lint-loading", "lint-error", ({ guessGrant, lintAccessToken }) => {
     const token = $("lint-token").value.trim();
     const g = $("lint-grant").value;
     const grant = g === "auto" ? guessGrant(token) : g;
@@ -235,7 +279,7 @@ function onLint(ev) {
     }));
     $("lint-claims").textContent = lint.claims ? JSON.stringify(lint.claims, null, 2) : "(not a JWT: opaque token)";
     show("lint-result", true);
-  } catch (e) { fail("lint-error", e); }
+  });
 }
 
 const SEVERITIES = ["error", "warning", "note"];
@@ -260,25 +304,25 @@ function onExplain(ev) {
   ev.preventDefault();
   clearError("explain-error");
   show("explain-result", false);
-  try {
+  withDiagnosis("explain-loading", "explain-error", ({ explainErrorText }) => {
     const x = explainErrorText($("explain-text").value);
     if (!x) throw new Error("Nothing recognisable: paste the whole error response, or a text with AADSTSnnnn.");
     explainInto(x);
-  } catch (e) { fail("explain-error", e); }
+  });
 }
 
 function onReply(ev) {
   ev.preventDefault();
   clearError("explain-error");
   show("reply-result", false);
-  try {
+  withDiagnosis("explain-loading", "explain-error", ({ diagnoseReply }) => {
     const d = diagnoseReply($("reply-protocol").value, $("reply-line").value, $("reply-personal").checked);
     if (!d) throw new Error("This reply is not a failure the catalogue knows.");
     $("reply-code").textContent = d.code;
     $("reply-cause").textContent = d.cause;
     $("reply-fix").textContent = d.fix;
     show("reply-result", true);
-  } catch (e) { fail("explain-error", e); }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,6 +353,11 @@ async function main() {
   $("lint-form").addEventListener("submit", onLint);
   $("explain-form").addEventListener("submit", onExplain);
   $("reply-form").addEventListener("submit", onReply);
+  // A visitor who moves into a diagnosis section will likely use it: start loading the module
+  // then (a failure here shows when the section is used).
+  for (const id of ["lint", "explain"]) {
+    $(id).addEventListener("focusin", () => loadDiagnosis().catch(() => {}), { once: true });
+  }
   const stored = localStorage.getItem(REMEMBERED);
   if (stored) {
     try { showTokens(TokenSet.fromJson(stored)); $("signin-remember").checked = true; }

@@ -32,6 +32,12 @@ async function fresh() {
   return p;
 }
 
+// Submits a form and waits until no section is busy: the diagnosis sections (and the consent
+// runbook) load their module on first use.
+async function submit(page, form) {
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForFunction(() => !document.querySelector("[aria-busy]"));
+}
 const text = async (page, sel) => ((await page.locator(sel).textContent()) || "").trim();
 const b64 = (s) => Buffer.from(s, "utf8").toString("base64");
 const b64url = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
@@ -55,7 +61,7 @@ describe("web page", () => {
     await page.fill("#consent-redirect", "https://localhost/done");
     await page.fill("#consent-state", "s-1");
     await page.fill("#consent-mailboxes", "archive@contoso.com");
-    await page.click("#consent-form button[type=submit]");
+    await submit(page, "#consent-form");
     const url = await text(page, "#consent-url");
     // docs/protocol.md: legacy form on the cloud's login host, client id lower-cased.
     sameUrl(url, `https://login.microsoftonline.us/${tenant}/oauth2/authorize?client_id=${clientId}&response_type=code&redirect_uri=${encodeURIComponent("https://localhost/done")}&state=s-1&prompt=admin_consent`);
@@ -73,14 +79,14 @@ describe("web page", () => {
     await page.check('input[name="variant"][value="v2"]');
     await page.fill("#consent-redirect", "");
     await page.fill("#consent-state", "");
-    await page.click("#consent-form button[type=submit]");
+    await submit(page, "#consent-form");
     sameUrl(await text(page, "#consent-url"), `https://login.microsoftonline.com/${tenant}/v2.0/adminconsent?client_id=${retired.clientId}&scope=${encodeURIComponent("https://ps.outlook.com/.default")}`);
     const warning = await text(page, "#consent-warning");
     assert.ok(warning.includes(retired.clientId) && warning.includes(successor.clientId), warning);
 
     // A bad tenant is refused with the core's code, and no stale link stays on screen.
     await page.fill("#consent-tenant", "not a tenant!");
-    await page.click("#consent-form button[type=submit]");
+    await submit(page, "#consent-form");
     assert.match(await text(page, "#consent-error"), /\(invalid_tenant\)$/);
     assert.equal(await page.locator("#consent-result").isVisible(), false);
     assert.deepEqual(problems, []);
@@ -124,7 +130,7 @@ describe("web page", () => {
     await page.selectOption("#lint-protocol", "imap");
     await page.selectOption("#lint-grant", "delegated");
     await page.fill("#lint-user", "bob@contoso.com");
-    await page.click("#lint-form button[type=submit]");
+    await submit(page, "#lint-form");
     const codes = await page.locator("#lint-findings li").evaluateAll((lis) => lis.map((li) => li.dataset.code).sort());
     assert.deepEqual(codes, ["expired", "missing_scope", "user_differs", "wrong_audience"]);
     // Each finding shows its severity; another user than the token's is only a note for IMAP.
@@ -135,7 +141,7 @@ describe("web page", () => {
     const good = jwt({ aud: "https://outlook.office.com", scp: "IMAP.AccessAsUser.All offline_access", exp: now + 3000, iat: now - 600, upn: "bob@contoso.com", tid: "11111111-2222-3333-4444-555555555555" });
     await page.fill("#lint-token", good);
     await page.selectOption("#lint-grant", "auto");
-    await page.click("#lint-form button[type=submit]");
+    await submit(page, "#lint-form");
     assert.equal(await page.locator("#lint-findings li").count(), 0);
     assert.match(await text(page, "#lint-summary"), /^No problem found for a delegated IMAP login\.$/);
     assert.deepEqual(problems, []);
@@ -145,7 +151,7 @@ describe("web page", () => {
     const { page, problems } = await fresh();
     const body = JSON.stringify({ error: "invalid_grant", error_description: "AADSTS50173: The provided grant has expired due to it being revoked.", error_codes: [50173], trace_id: "trace-1", correlation_id: "corr-2", timestamp: "2026-01-01 00:00:00Z" });
     await page.fill("#explain-text", body);
-    await page.click("#explain-form button[type=submit]");
+    await submit(page, "#explain-form");
     const x = pkg.explainErrorText(body);
     assert.equal(x.aadsts, 50173);
     assert.equal(await text(page, "#explain-title"), `AADSTS50173: ${x.title}`);
@@ -154,7 +160,7 @@ describe("web page", () => {
     const line = "535 5.7.3 Authentication unsuccessful [SN4PR0601CA0002.namprd06.prod.outlook.com]";
     await page.selectOption("#reply-protocol", "smtp");
     await page.fill("#reply-line", line);
-    await page.click("#reply-form button[type=submit]");
+    await submit(page, "#reply-form");
     const d = pkg.diagnoseReply("smtp", line);
     assert.ok(d, "the catalogue knows this reply");
     assert.equal(await text(page, "#reply-code"), d.code);
@@ -168,7 +174,7 @@ describe("web page", () => {
       await page.selectOption("#reply-protocol", protocol);
       await page.fill("#reply-line", line);
       await page.setChecked("#reply-personal", personal);
-      await page.click("#reply-form button[type=submit]");
+      await submit(page, "#reply-form");
       return { code: await text(page, "#reply-code"), cause: await text(page, "#reply-cause"), fix: await text(page, "#reply-fix") };
     };
     const lines = [
@@ -201,13 +207,13 @@ describe("web page", () => {
     // New Entra codes; an entry not confirmed by Microsoft's documentation says so in its cause.
     for (const code of [7000229, 9002331, 500200, 53001, 53002, 530003, 650052]) {
       await page.fill("#explain-text", `AADSTS${code}: text.`);
-      await page.click("#explain-form button[type=submit]");
+      await submit(page, "#explain-form");
       const x = pkg.explainAadsts(code);
       assert.equal(await text(page, "#explain-title"), `AADSTS${code}: ${x.title}`);
       assert.equal(await text(page, "#explain-cause"), x.cause);
     }
     await page.fill("#explain-text", "AADSTS50020: User account from identity provider does not exist in tenant.");
-    await page.click("#explain-form button[type=submit]");
+    await submit(page, "#explain-form");
     assert.match(await text(page, "#explain-cause"), /\(Not confirmed by Microsoft's documentation: .+\.\)$/);
     assert.deepEqual(problems, []);
   });
@@ -228,7 +234,7 @@ describe("web page", () => {
     await page.fill("#consent-object-id", objectId);
     const runbook = async (variant) => {
       await page.check(`input[name="rb-variant"][value="${variant}"]`);
-      await page.click("#consent-form button[type=submit]");
+      await submit(page, "#consent-form");
       assert.equal(await page.locator("#consent-error").isVisible(), false, await text(page, "#consent-error"));
       return page.locator("#runbook").textContent();
     };
@@ -281,7 +287,7 @@ describe("web page", () => {
     await page.selectOption("#lint-protocol", "smtp");
     await page.selectOption("#lint-grant", "auto");
     await page.fill("#lint-user", "info@contoso.com");
-    await page.click("#lint-form button[type=submit]");
+    await submit(page, "#lint-form");
     assert.deepEqual(await finding(), [["user_differs", "error", "error"]]);
     assert.equal(await text(page, "#lint-summary"), "1 finding for a delegated SMTP login (1 error):");
     assert.ok(await page.locator("#lint-findings .sev").first().isVisible(), "the severity is visible");
@@ -289,7 +295,7 @@ describe("web page", () => {
     // The same login over IMAP: user= the shared mailbox is how it is done, a note.
     await page.fill("#lint-token", jwt({ aud: "https://outlook.office.com", scp: "IMAP.AccessAsUser.All", exp: now + 3000, upn: "anna@contoso.com", tid }));
     await page.selectOption("#lint-protocol", "imap");
-    await page.click("#lint-form button[type=submit]");
+    await submit(page, "#lint-form");
     assert.deepEqual(await finding(), [["user_differs", "note", "note"]]);
     assert.equal(await text(page, "#lint-summary"), "1 finding for a delegated IMAP login (1 note):");
     // An app-only SMTP token without SMTP.SendAsApp (App RBAC: no role at all; HVE: Mail.Send):
@@ -299,13 +305,13 @@ describe("web page", () => {
     await page.selectOption("#lint-protocol", "smtp");
     await page.selectOption("#lint-grant", "app");
     await page.fill("#lint-user", "");
-    await page.click("#lint-form button[type=submit]");
+    await submit(page, "#lint-form");
     assert.deepEqual(await finding(), [["smtp_role_absent", "warning", "warning"]]);
     assert.equal(await text(page, "#lint-summary"), "1 finding for an app-only SMTP login (1 warning):");
     assert.match(await text(page, "#lint-findings li em"), /New-ManagementRoleAssignment/);
     await page.fill("#lint-token", app(["Mail.Send"]));
     await page.selectOption("#lint-grant", "auto");
-    await page.click("#lint-form button[type=submit]");
+    await submit(page, "#lint-form");
     assert.deepEqual(await finding(), [["smtp_role_absent", "warning", "warning"]]);
     assert.match(await text(page, "#lint-findings li em"), /Add-HVEAppAccess/);
     assert.deepEqual(problems, []);
@@ -403,6 +409,106 @@ describe("web page", () => {
     assert.deepEqual(problems, []);
   });
 
+  test("first load: only the first module; the diagnosis module on first use, then offline", async () => {
+    const page = await browser.context.newPage();
+    pages.push({ page });
+    const problems = [];
+    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+    const fetched = [];
+    page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+    await page.goto(site.url);
+    await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+    const own = (paths) => paths.filter((p) => !p.startsWith("/pkg/snippets/") && p !== "/favicon.ico").sort();
+    assert.deepEqual(own(fetched), ["/", "/app.js", "/pkg/mailoauth_wasm.js", "/pkg/mailoauth_wasm_bg.wasm", "/style.css"]);
+    assert.ok(fetched.some((p) => p.startsWith("/pkg/snippets/") && p.endsWith("/errors.js")), fetched.join(" "));
+    // The top of the page works without the diagnosis module.
+    await page.fill("#sasl-user", "user@contoso.com");
+    await page.fill("#sasl-token", "token");
+    await page.click("#sasl-form button[type=submit]");
+    assert.equal(await text(page, "#sasl-out"), b64("user=user@contoso.com\x01auth=Bearer token\x01\x01"));
+    assert.ok(!fetched.some((p) => p.includes("_diag")), "the diagnosis module is not fetched before it is used");
+    // The consent link comes at once; its runbook, from the diagnosis module, after it loads.
+    await page.fill("#consent-tenant", "contoso.onmicrosoft.com");
+    await page.selectOption("#consent-app", "custom");
+    await page.fill("#consent-client", "9e5f94bc-e8a4-4e73-b8be-63364c29d753");
+    await submit(page, "#consent-form");
+    assert.equal(await page.locator("#consent-error").isVisible(), false, await text(page, "#consent-error"));
+    assert.match(await text(page, "#consent-url"), /^https:\/\/login\.microsoftonline\.com\/contoso\.onmicrosoft\.com\//);
+    assert.match(await text(page, "#runbook"), /New-ServicePrincipal/);
+    assert.equal(await page.locator("#runbook-loading").isVisible(), false);
+    assert.deepEqual(fetched.filter((p) => p.includes("_diag")), ["/pkg/mailoauth_wasm_diag.wasm"], "the diagnosis module, once");
+    // Offline from here: every diagnosis section still works, nothing more is fetched.
+    const before = fetched.length;
+    await browser.context.setOffline(true);
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      await page.fill("#lint-token", jwt({ aud: "https://graph.microsoft.com", scp: "Mail.Read", exp: now + 3000, upn: "a@contoso.com" }));
+      await page.selectOption("#lint-grant", "delegated");
+      await submit(page, "#lint-form");
+      assert.ok((await page.locator("#lint-findings li").evaluateAll((lis) => lis.map((li) => li.dataset.code))).includes("wrong_audience"));
+      await page.fill("#explain-text", "AADSTS7000215: Invalid client secret provided.");
+      await submit(page, "#explain-form");
+      assert.equal(await text(page, "#explain-title"), `AADSTS7000215: ${pkg.explainAadsts(7000215).title}`);
+      await page.selectOption("#reply-protocol", "imap");
+      await page.fill("#reply-line", "A1 NO AUTHENTICATE failed.");
+      await submit(page, "#reply-form");
+      assert.equal(await text(page, "#reply-code"), pkg.diagnoseReply("imap", "A1 NO AUTHENTICATE failed.").code);
+      await submit(page, "#consent-form");
+      assert.match(await text(page, "#runbook"), /New-ServicePrincipal/);
+    } finally {
+      await browser.context.setOffline(false);
+    }
+    assert.equal(fetched.length, before, `fetched offline: ${fetched.slice(before).join(" ")}`);
+    assert.equal(await page.locator("#lint-error").isVisible(), false);
+    assert.equal(await page.locator("#explain-error").isVisible(), false);
+    assert.deepEqual(problems, []);
+  });
+
+  test("diagnosis module: a loading state, a clear error when it cannot load, and a retry", async () => {
+    const { page, problems } = await fresh();
+    const diag = /\/pkg\/mailoauth_wasm_diag\.wasm$/;
+    // First: the module cannot be fetched.
+    await page.route(diag, (route) => route.abort("internetdisconnected"));
+    await page.fill("#explain-text", "AADSTS50011");
+    await submit(page, "#explain-form");
+    assert.match(await text(page, "#explain-error"), /^The diagnosis module could not be loaded \(.+\)\. Check the connection and try again\.$/);
+    assert.equal(await page.locator("#explain-result").isVisible(), false);
+    assert.equal(await page.locator("#explain-loading").isVisible(), false);
+    // Then it comes, slowly: "Loading" is shown meanwhile, and the same button now works.
+    await page.unroute(diag);
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route(diag, async (route) => { await held; await route.continue(); });
+    await page.click("#explain-form button[type=submit]");
+    await page.waitForSelector("#explain-loading", { state: "visible" });
+    assert.equal(await text(page, "#explain-loading"), "Loading the diagnosis module…");
+    assert.equal(await page.locator("#explain").getAttribute("aria-busy"), "true");
+    release();
+    await page.waitForFunction(() => !document.querySelector("[aria-busy]"));
+    assert.equal(await page.locator("#explain-error").isVisible(), false);
+    assert.equal(await text(page, "#explain-title"), `AADSTS50011: ${pkg.explainAadsts(50011).title}`);
+    assert.equal(await page.locator("#explain-loading").isVisible(), false);
+    // The failed load left no console error of the page's own (the abort itself is logged).
+    assert.deepEqual(problems.filter((p) => !/Failed to (fetch|load)|ERR_INTERNET_DISCONNECTED/.test(p)), []);
+  });
+
+  test("diagnosis functions before loadDiagnosis(): a clear error, not a crash", async () => {
+    const { page } = await fresh();
+    const got = await page.evaluate(async () => {
+      const m = await import("./pkg/mailoauth_wasm.js");
+      try { m.guessGrant("token"); return "no error"; } catch (e) { return String(e && e.message); }
+    });
+    assert.match(got, /need the diagnosis module: await loadDiagnosis\(\) first/);
+    // Loaded, the same function works.
+    const grant = await page.evaluate(async () => {
+      const m = await import("./pkg/mailoauth_wasm.js");
+      const d = await m.loadDiagnosis();
+      return d.guessGrant("opaque-token");
+    });
+    assert.equal(grant, pkg.guessGrant("opaque-token"));
+  });
+
   test("accessibility, phone width, privacy statement, offline assets; screenshot", async () => {
     const { page, problems } = await fresh();
     assert.match(await text(page, "#privacy"), /Nothing you type leaves the page, except the sign-in requests sent to the authority/);
@@ -422,7 +528,7 @@ describe("web page", () => {
     // Fill two sections so the screenshot shows results.
     await page.fill("#consent-tenant", "contoso.onmicrosoft.com");
     await page.selectOption("#consent-app", pkg.wellKnownApps().find((a) => a.retired).clientId);
-    await page.click("#consent-form button[type=submit]");
+    await submit(page, "#consent-form");
     await page.fill("#sasl-user", "user@contoso.com");
     await page.fill("#sasl-token", "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.example.signature");
     await page.click("#sasl-form button[type=submit]");
