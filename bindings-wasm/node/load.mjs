@@ -7,8 +7,9 @@ import path from "node:path";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const pkgDir = process.env.MAILOAUTH_WASM_PKG || path.join(root, "target/wasm-pkg");
 
-export async function loadPackage() {
-  const m = await import(pathToFileURL(path.join(pkgDir, "mailoauth_wasm.js")).href);
-  await m.default({ module_or_path: await readFile(path.join(pkgDir, "mailoauth_wasm_bg.wasm")) });
+/** Imports and initialises the package in `dir` (by default the full package). */
+export async function loadPackage(dir = pkgDir) {
+  const m = await import(pathToFileURL(path.join(dir, "mailoauth_wasm.js")).href);
+  await m.default({ module_or_path: await readFile(path.join(dir, "mailoauth_wasm_bg.wasm")) });
   return m;
 }

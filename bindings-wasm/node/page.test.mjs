@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { before, describe, test } from "node:test";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { loadPackage, root } from "./load.mjs";
 
 const pageDir = path.join(root, "target/wasm-page");
@@ -16,8 +16,7 @@ let page, full;
 
 before(async () => {
   full = await loadPackage();
-  page = await import(pathToFileURL(path.join(pageDir, "mailoauth_wasm.js")).href);
-  await page.default({ module_or_path: await readFile(path.join(pageDir, "mailoauth_wasm_bg.wasm")) });
+  page = await loadPackage(pageDir);
 });
 
 /** What a call gives: its value (plain data), or its error's message and code. */
