@@ -98,8 +98,8 @@ fuzz: deps
 	.ci/fuzz-campaign $(FUZZ_SECONDS)
 
 ## WebAssembly: the size-optimised package with every capability (target/wasm-pkg), the page's
-## own smaller build (target/wasm-page: a first module and the diagnosis module the page loads on
-## first use, under 100 KB gzipped together), the site (web-demo/dist), tests.
+## own smaller build (target/wasm-page: a first module and the sign-in and diagnosis module the
+## page loads on first use, under 100 KB gzipped together), the site (web-demo/dist), tests.
 wasm-pkg:
 	.ci/install-deps wasm
 	bindings-wasm/build-pkg package

@@ -1,9 +1,10 @@
 // The page's split package (target/wasm-page: bindings-wasm/split-page moved the code and data
-// only the diagnosis exports reach to mailoauth_wasm_diag.wasm) against the full package
-// (target/wasm-pkg). Before the diagnosis module is loaded, every first-module export the page
-// uses must give the same results, messages and codes as the full package: a byte of data the
-// first module needs but that moved would show here as a wrong or empty text. Once loaded, the
-// diagnosis functions must agree too. Run by bindings-wasm/run-tests after `build-pkg page`.
+// only the sign-in and diagnosis exports reach to mailoauth_wasm_ondemand.wasm) against the full
+// package (target/wasm-pkg). Before the on-demand module is loaded, every first-module export the
+// page uses must give the same results, messages and codes as the full package: a byte of data
+// the first module needs but that moved would show here as a wrong or empty text; every on-demand
+// call must throw the clear "load it first" error. Once loaded, the on-demand functions and
+// classes must agree too. Run by bindings-wasm/run-tests after `build-pkg page`.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -67,6 +68,11 @@ const redirectUri = "https://localhost/done";
 const tokenUrl = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
 const json = (o) => JSON.stringify(o);
 const response = (m, status, body, headers = []) => new m.HttpResponse(status, body, headers);
+function withPkce(m, use) {
+  const p = m.Pkce.generate();
+  const challenge = p.challenge;
+  return use(p).replace(`code_challenge=${challenge}&`, "code_challenge=CHALLENGE&");
+}
 
 // Each call exercises a first-module path, many of them a refusal with its own message.
 const FIRST = {
@@ -83,10 +89,21 @@ const FIRST = {
   "adminConsentUrl bad redirect": (m) => m.adminConsentUrl({ tenant, clientId, redirectUri: "http://example.com/x" }),
   "adminConsentUrl unknown option": (m) => m.adminConsentUrl({ tenant, clientId, tennant: "x" }),
   "adminConsentUrl bad cloud": (m) => m.adminConsentUrl({ tenant, clientId, cloud: "mars" }),
+  xoauth2: (m) => m.xoauth2("user@contoso.com", "tok"),
+  "xoauth2 bad": (m) => m.xoauth2("user@contoso.com", "two\nlines"),
+  "xoauth2 no user": (m) => m.xoauth2("", "tok"),
+  oauthbearer: (m) => m.oauthbearer("user@contoso.com", "tok", "outlook.office365.com", 993),
+  "oauthbearer bad host": (m) => m.oauthbearer("user@contoso.com", "tok", "bad host\u0001", 993),
+};
+
+// The sign-in, from loadOnDemand()'s result (or the full package): its start (PKCE, state,
+// authorize URL) and its finish (redirect, token request and response, TokenSet).
+const SIGN_IN = {
   microsoftEndpoints: (m) => m.microsoftEndpoints(tenant, "china"),
   "microsoftEndpoints bad": (m) => m.microsoftEndpoints("a b", "global"),
-  microsoftAuthorizeUrl: (m) => m.microsoftAuthorizeUrl({ tenant, clientId, redirectUri, protocols: ["imap", "smtp"], state: "s", loginHint: "a@b.c" }, { challenge: "x".repeat(43) }),
-  "microsoftAuthorizeUrl no protocols": (m) => m.microsoftAuthorizeUrl({ tenant, clientId, redirectUri, protocols: [], state: "s" }, { challenge: "x".repeat(43) }),
+  // A fresh verifier each time: its challenge is replaced by a fixed text to compare.
+  microsoftAuthorizeUrl: (m) => withPkce(m, (p) => m.microsoftAuthorizeUrl({ tenant, clientId, redirectUri, protocols: ["imap", "smtp"], state: "s", loginHint: "a@b.c" }, p)),
+  "microsoftAuthorizeUrl no protocols": (m) => withPkce(m, (p) => m.microsoftAuthorizeUrl({ tenant, clientId, redirectUri, protocols: [], state: "s" }, p)),
   authorizeUrl: (m) => m.authorizeUrl({ authorizeUrl: "https://id.example.com/authorize", clientId: "c", redirectUri, scopes: ["openid", "mail"], state: "s", codeChallenge: "y".repeat(43) }),
   "authorizeUrl bad url": (m) => m.authorizeUrl({ authorizeUrl: "ftp://x", clientId: "c", redirectUri, scopes: ["a"], state: "s", codeChallenge: "y".repeat(43) }),
   "authorizeUrl no scopes": (m) => m.authorizeUrl({ authorizeUrl: "https://id.example.com/a", clientId: "c", redirectUri, scopes: [], state: "s", codeChallenge: "y".repeat(43) }),
@@ -108,11 +125,6 @@ const FIRST = {
   "TokenSet.fromJson": (m) => m.TokenSet.fromJson(json({ access_token: "at", token_type: "Bearer", expires_at: 5000, scope: "s" })),
   "TokenSet.fromJson bad": (m) => m.TokenSet.fromJson("[1,2]"),
   "TokenSet round trip": (m) => m.TokenSet.fromJson(m.TokenSet.fromJson(json({ access_token: "at", token_type: "Bearer" })).toJson()),
-  xoauth2: (m) => m.xoauth2("user@contoso.com", "tok"),
-  "xoauth2 bad": (m) => m.xoauth2("user@contoso.com", "two\nlines"),
-  "xoauth2 no user": (m) => m.xoauth2("", "tok"),
-  oauthbearer: (m) => m.oauthbearer("user@contoso.com", "tok", "outlook.office365.com", 993),
-  "oauthbearer bad host": (m) => m.oauthbearer("user@contoso.com", "tok", "bad host\u0001", 993),
   "HttpResponse bad headers": (m) => new m.HttpResponse(200, "x", [["only-one"]]),
   randomState: (m) => /^[A-Za-z0-9_-]{22}$/.test(m.randomState()),
   "Pkce.generate": (m) => { const p = m.Pkce.generate(); return [p.verifier.length, p.challenge.length]; },
@@ -127,8 +139,16 @@ const DIAGNOSIS = {
   "buildRunbook bad": (d) => d.buildRunbook({ tenant, clientId: "nope", mailboxes: [], protocols: [] }),
 };
 
+const ON_DEMAND_NAMES = [
+  "AuthorizationCodeResult", "HttpRequest", "HttpResponse", "Pkce", "TokenSet", "authorizeUrl",
+  "buildAuthCodeRequest", "buildRunbook", "customEndpoints", "diagnoseReply", "explainErrorText",
+  "guessGrant", "lintAccessToken", "microsoftAuthorizeUrl", "microsoftEndpoints",
+  "parseAuthorizeRedirect", "parseTokenResponse", "randomState",
+];
+const LOAD_FIRST = /^mailoauth: this function is in the on-demand module: await loadOnDemand\(\) first$/;
+
 describe("the page's split package agrees with the full package", () => {
-  test("every first-module call, before the diagnosis module is loaded", () => {
+  test("every first-module call, before the on-demand module is loaded", () => {
     for (const [name, call] of Object.entries(FIRST)) {
       const got = outcome(call, page);
       agree(got, outcome(call, full), name);
@@ -137,19 +157,25 @@ describe("the page's split package agrees with the full package", () => {
     }
   });
 
-  test("a diagnosis function before loadDiagnosis() throws a clear error", () => {
-    assert.throws(() => page.guessGrant("opaque"), /need the diagnosis module: await loadDiagnosis\(\) first/);
+  test("every sign-in and diagnosis call before loadOnDemand() throws a clear error", () => {
+    for (const [name, call] of Object.entries({ ...SIGN_IN, ...DIAGNOSIS })) {
+      const got = outcome(call, page);
+      assert.ok(got.error && LOAD_FIRST.test(got.error[0]), `${name}: ${JSON.stringify(got)}`);
+    }
   });
 
-  test("the diagnosis functions, once loaded, and the first module still agreeing", async () => {
-    // The glue fetches mailoauth_wasm_diag.wasm beside itself; Node's fetch has no file: URLs.
+  test("the sign-in and diagnosis, once loaded, and the first module still agreeing", async () => {
+    // The glue fetches mailoauth_wasm_ondemand.wasm beside itself; Node's fetch has no file: URLs.
     const realFetch = globalThis.fetch;
     globalThis.fetch = async (url) => new Response(await readFile(fileURLToPath(url)));
     let d;
-    try { d = await page.loadDiagnosis(); } finally { globalThis.fetch = realFetch; }
-    assert.deepEqual(Object.keys(d).sort(), ["buildRunbook", "diagnoseReply", "explainErrorText", "guessGrant", "lintAccessToken"]);
-    for (const [name, call] of Object.entries(DIAGNOSIS)) {
-      agree(outcome(call, d), outcome(call, full), name);
+    try { d = await page.loadOnDemand(); } finally { globalThis.fetch = realFetch; }
+    assert.deepEqual(Object.keys(d).sort(), ON_DEMAND_NAMES);
+    for (const name of ON_DEMAND_NAMES) assert.equal(d[name], page[name], `${name} is the package's own export`);
+    for (const [name, call] of Object.entries({ ...SIGN_IN, ...DIAGNOSIS })) {
+      const got = outcome(call, d);
+      agree(got, outcome(call, full), name);
+      assert.ok(!JSON.stringify(got).includes("\\u0000"), `${name}: a NUL byte`);
     }
     for (const [name, call] of Object.entries(FIRST)) {
       agree(outcome(call, page), outcome(call, full), `${name} (after loading)`);

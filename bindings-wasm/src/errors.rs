@@ -28,7 +28,7 @@ fn details(e: &Error) -> JsValue {
 }
 
 /// The page's build: message and code only. The details' explanation is the Entra catalogue,
-/// which is in the page's diagnosis module (bindings-wasm/split-page); the page explains the
+/// which is in the page's on-demand module (bindings-wasm/split-page); the page explains the
 /// server's answer with `explainErrorText` instead, so the module it loads first does not need
 /// the catalogue.
 #[cfg(not(feature = "full"))]

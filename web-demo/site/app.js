@@ -1,12 +1,11 @@
 // The page's only script: DOM and fetch. Every OAuth / SASL decision comes from the wasm package.
-// The code of its diagnosis functions (Entra and reply explainers, token lint, runbook) is a
-// second module, loaded by loadDiagnosis() the first time a visitor needs one, so the first load
-// stays small.
+// The code of the sign-in (PKCE, authorize URL, token request and response) and of the diagnosis
+// (Entra and reply explainers, token lint, runbook) is a second module, loaded by loadOnDemand()
+// the first time a visitor needs one of them, so the first load (consent link, XOAUTH2) stays
+// small.
 import init, {
   version, cloudPresets, impliedTenant, wellKnownApps, replacementFor, lookupApp, adminConsentUrl,
-  Pkce, randomState, microsoftEndpoints, microsoftAuthorizeUrl, authorizeUrl, customEndpoints,
-  parseAuthorizeRedirect, buildAuthCodeRequest, parseTokenResponse, HttpResponse, TokenSet,
-  xoauth2, oauthbearer, loadDiagnosis, MailoauthError,
+  xoauth2, oauthbearer, loadOnDemand, MailoauthError,
 } from "./pkg/mailoauth_wasm.js";
 
 const $ = (id) => document.getElementById(id);
@@ -22,23 +21,23 @@ function fail(id, e) {
 }
 function clearError(id) { $(id).hidden = true; $(id).textContent = ""; }
 
-// Runs use(functions) once the diagnosis module is there, with `loadingId` shown while it loads
-// and a clear message in `errorId` when it cannot load or use() throws. The section is aria-busy
-// until then.
+// Runs use(module) once the on-demand module (sign-in and diagnosis) is there, with `loadingId`
+// shown while it loads and a clear message in `errorId` when it cannot load (ending with `then`)
+// or use() throws. The section is aria-busy until use() is done.
 const busy = new Map();
-async function withDiagnosis(loadingId, errorId, use) {
+async function withOnDemand(loadingId, errorId, use, then = "try again") {
   const section = $(loadingId).closest("section");
   busy.set(section, (busy.get(section) || 0) + 1);
   section.setAttribute("aria-busy", "true");
   try {
     let m;
     show(loadingId, true);
-    try { m = await loadDiagnosis(); } // once; a failed load is tried again on the next use
+    try { m = await loadOnDemand(); } // once; a failed load is tried again on the next use
     catch (e) {
-      fail(errorId, new Error(`The diagnosis module could not be loaded (${e && e.message || e}). Check the connection and try again.`));
+      fail(errorId, new Error(`The sign-in and diagnosis module could not be loaded (${e && e.message || e}). Check the connection and ${then}.`));
       return;
     } finally { show(loadingId, false); }
-    try { use(m); } catch (e) { fail(errorId, e); }
+    try { await use(m); } catch (e) { fail(errorId, e); }
   } finally {
     const n = busy.get(section) - 1;
     busy.set(section, n);
@@ -106,7 +105,7 @@ function onConsent(ev) {
     clearError("runbook-error");
     show("consent-result", true);
     const seq = ++runbookSeq; // a later click wins over a slower earlier one
-    withDiagnosis("runbook-loading", "runbook-error", (d) => {
+    withOnDemand("runbook-loading", "runbook-error", (d) => {
       if (seq === runbookSeq) $("runbook").textContent = d.buildRunbook(runbookArgs).text;
     });
   } catch (e) { fail("consent-error", e); }
@@ -143,7 +142,7 @@ function authorityMode() {
 function onSignIn(ev) {
   ev.preventDefault();
   clearError("signin-error");
-  try {
+  withOnDemand("signin-loading", "signin-error", ({ Pkce, randomState, microsoftAuthorizeUrl, microsoftEndpoints, authorizeUrl, customEndpoints }) => {
     const mode = authorityMode();
     const pkce = Pkce.generate();
     const state = randomState();
@@ -171,7 +170,7 @@ function onSignIn(ev) {
     }));
     pkce.free();
     location.assign(url);
-  } catch (e) { fail("signin-error", e); }
+  });
 }
 
 function showTokens(t) {
@@ -186,9 +185,15 @@ function showTokens(t) {
   show("signin-result", true);
 }
 
+// The redirect back: the code is redeemed with the on-demand module. If that cannot load, the
+// pending sign-in and the address stay as they are, so a reload finishes it.
 async function finishSignIn() {
   const params = new URLSearchParams(location.search || location.hash.slice(1));
   if (!params.has("code") && !params.has("error")) return;
+  await withOnDemand("signin-loading", "signin-error", (m) => redeem(m, params), "reload the page to finish the sign-in");
+}
+
+async function redeem({ parseAuthorizeRedirect, buildAuthCodeRequest, parseTokenResponse, HttpResponse, explainErrorText }, params) {
   const raw = sessionStorage.getItem(PENDING);
   sessionStorage.removeItem(PENDING);
   const here = location.href;
@@ -218,13 +223,9 @@ async function finishSignIn() {
   } catch (e) {
     $("status").textContent = "Sign-in failed.";
     fail("signin-error", e);
-    // The Entra catalogue is in the diagnosis module: it explains the server's answer.
-    if (answer !== null) {
-      await withDiagnosis("explain-loading", "explain-error", (d) => {
-        const x = d.explainErrorText(answer);
-        if (x) explainInto(x);
-      });
-    }
+    // The Entra catalogue explains the server's answer.
+    const x = answer === null ? null : explainErrorText(answer);
+    if (x) explainInto(x);
   }
 }
 
@@ -255,7 +256,7 @@ function onLint(ev) {
   ev.preventDefault();
   clearError("lint-error");
   show("lint-result", false);
-  withDiagnosis("lint-loading", "lint-error", ({ guessGrant, lintAccessToken }) => {
+  withOnDemand("lint-loading", "lint-error", ({ guessGrant, lintAccessToken }) => {
     const token = $("lint-token").value.trim();
     const g = $("lint-grant").value;
     const grant = g === "auto" ? guessGrant(token) : g;
@@ -304,7 +305,7 @@ function onExplain(ev) {
   ev.preventDefault();
   clearError("explain-error");
   show("explain-result", false);
-  withDiagnosis("explain-loading", "explain-error", ({ explainErrorText }) => {
+  withOnDemand("explain-loading", "explain-error", ({ explainErrorText }) => {
     const x = explainErrorText($("explain-text").value);
     if (!x) throw new Error("Nothing recognisable: paste the whole error response, or a text with AADSTSnnnn.");
     explainInto(x);
@@ -315,7 +316,7 @@ function onReply(ev) {
   ev.preventDefault();
   clearError("explain-error");
   show("reply-result", false);
-  withDiagnosis("explain-loading", "explain-error", ({ diagnoseReply }) => {
+  withOnDemand("explain-loading", "explain-error", ({ diagnoseReply }) => {
     const d = diagnoseReply($("reply-protocol").value, $("reply-line").value, $("reply-personal").checked);
     if (!d) throw new Error("This reply is not a failure the catalogue knows.");
     $("reply-code").textContent = d.code;
@@ -353,18 +354,24 @@ async function main() {
   $("lint-form").addEventListener("submit", onLint);
   $("explain-form").addEventListener("submit", onExplain);
   $("reply-form").addEventListener("submit", onReply);
-  // A visitor who moves into a diagnosis section will likely use it: start loading the module
-  // then (a failure here shows when the section is used).
-  for (const id of ["lint", "explain"]) {
-    $(id).addEventListener("focusin", () => loadDiagnosis().catch(() => {}), { once: true });
-  }
-  const stored = localStorage.getItem(REMEMBERED);
-  if (stored) {
-    try { showTokens(TokenSet.fromJson(stored)); $("signin-remember").checked = true; }
-    catch { localStorage.removeItem(REMEMBERED); }
+  // A visitor who moves into the sign-in or a diagnosis section will likely use it: start loading
+  // the module then (a failure here shows when the section is used).
+  for (const id of ["signin", "lint", "explain"]) {
+    $(id).addEventListener("focusin", () => loadOnDemand().catch(() => {}), { once: true });
   }
   $("status").textContent = "Ready.";
   document.body.dataset.ready = "true";
+  // Tokens remembered in this browser: shown once the module that reads them has loaded; ones
+  // it cannot read are dropped (a failed load keeps them for the next visit).
+  const stored = localStorage.getItem(REMEMBERED);
+  if (stored) {
+    await withOnDemand("signin-loading", "signin-error", ({ TokenSet }) => {
+      let t;
+      try { t = TokenSet.fromJson(stored); } catch { localStorage.removeItem(REMEMBERED); return; }
+      $("signin-remember").checked = true;
+      showTokens(t);
+    }, "reload the page");
+  }
   await finishSignIn();
   document.body.dataset.signin = "done";
 }

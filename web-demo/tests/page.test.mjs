@@ -33,7 +33,7 @@ async function fresh() {
 }
 
 // Submits a form and waits until no section is busy: the diagnosis sections (and the consent
-// runbook) load their module on first use.
+// runbook, and the sign-in) load the on-demand module on first use.
 async function submit(page, form) {
   await page.click(`${form} button[type=submit]`);
   await page.waitForFunction(() => !document.querySelector("[aria-busy]"));
@@ -409,7 +409,7 @@ describe("web page", () => {
     assert.deepEqual(problems, []);
   });
 
-  test("first load: only the first module; the diagnosis module on first use, then offline", async () => {
+  test("first load: only the first module; the on-demand module on first use, then offline", async () => {
     const page = await browser.context.newPage();
     pages.push({ page });
     const problems = [];
@@ -422,13 +422,13 @@ describe("web page", () => {
     const own = (paths) => paths.filter((p) => !p.startsWith("/pkg/snippets/") && p !== "/favicon.ico").sort();
     assert.deepEqual(own(fetched), ["/", "/app.js", "/pkg/mailoauth_wasm.js", "/pkg/mailoauth_wasm_bg.wasm", "/style.css"]);
     assert.ok(fetched.some((p) => p.startsWith("/pkg/snippets/") && p.endsWith("/errors.js")), fetched.join(" "));
-    // The top of the page works without the diagnosis module.
+    // The top of the page works without the on-demand module.
     await page.fill("#sasl-user", "user@contoso.com");
     await page.fill("#sasl-token", "token");
     await page.click("#sasl-form button[type=submit]");
     assert.equal(await text(page, "#sasl-out"), b64("user=user@contoso.com\x01auth=Bearer token\x01\x01"));
-    assert.ok(!fetched.some((p) => p.includes("_diag")), "the diagnosis module is not fetched before it is used");
-    // The consent link comes at once; its runbook, from the diagnosis module, after it loads.
+    assert.ok(!fetched.some((p) => p.includes("_ondemand")), "the on-demand module is not fetched before it is used");
+    // The consent link comes at once; its runbook, from the on-demand module, after it loads.
     await page.fill("#consent-tenant", "contoso.onmicrosoft.com");
     await page.selectOption("#consent-app", "custom");
     await page.fill("#consent-client", "9e5f94bc-e8a4-4e73-b8be-63364c29d753");
@@ -437,7 +437,7 @@ describe("web page", () => {
     assert.match(await text(page, "#consent-url"), /^https:\/\/login\.microsoftonline\.com\/contoso\.onmicrosoft\.com\//);
     assert.match(await text(page, "#runbook"), /New-ServicePrincipal/);
     assert.equal(await page.locator("#runbook-loading").isVisible(), false);
-    assert.deepEqual(fetched.filter((p) => p.includes("_diag")), ["/pkg/mailoauth_wasm_diag.wasm"], "the diagnosis module, once");
+    assert.deepEqual(fetched.filter((p) => p.includes("_ondemand")), ["/pkg/mailoauth_wasm_ondemand.wasm"], "the on-demand module, once");
     // Offline from here: every diagnosis section still works, nothing more is fetched.
     const before = fetched.length;
     await browser.context.setOffline(true);
@@ -465,14 +465,14 @@ describe("web page", () => {
     assert.deepEqual(problems, []);
   });
 
-  test("diagnosis module: a loading state, a clear error when it cannot load, and a retry", async () => {
+  test("on-demand module: a loading state, a clear error when it cannot load, and a retry", async () => {
     const { page, problems } = await fresh();
-    const diag = /\/pkg\/mailoauth_wasm_diag\.wasm$/;
+    const diag = /\/pkg\/mailoauth_wasm_ondemand\.wasm$/;
     // First: the module cannot be fetched.
     await page.route(diag, (route) => route.abort("internetdisconnected"));
     await page.fill("#explain-text", "AADSTS50011");
     await submit(page, "#explain-form");
-    assert.match(await text(page, "#explain-error"), /^The diagnosis module could not be loaded \(.+\)\. Check the connection and try again\.$/);
+    assert.match(await text(page, "#explain-error"), /^The sign-in and diagnosis module could not be loaded \(.+\)\. Check the connection and try again\.$/);
     assert.equal(await page.locator("#explain-result").isVisible(), false);
     assert.equal(await page.locator("#explain-loading").isVisible(), false);
     // Then it comes, slowly: "Loading" is shown meanwhile, and the same button now works.
@@ -482,7 +482,7 @@ describe("web page", () => {
     await page.route(diag, async (route) => { await held; await route.continue(); });
     await page.click("#explain-form button[type=submit]");
     await page.waitForSelector("#explain-loading", { state: "visible" });
-    assert.equal(await text(page, "#explain-loading"), "Loading the diagnosis module…");
+    assert.equal(await text(page, "#explain-loading"), "Loading the sign-in and diagnosis module…");
     assert.equal(await page.locator("#explain").getAttribute("aria-busy"), "true");
     release();
     await page.waitForFunction(() => !document.querySelector("[aria-busy]"));
@@ -493,20 +493,59 @@ describe("web page", () => {
     assert.deepEqual(problems.filter((p) => !/Failed to (fetch|load)|ERR_INTERNET_DISCONNECTED/.test(p)), []);
   });
 
-  test("diagnosis functions before loadDiagnosis(): a clear error, not a crash", async () => {
+  test("on-demand functions before loadOnDemand(): a clear error, not a crash", async () => {
     const { page } = await fresh();
     const got = await page.evaluate(async () => {
       const m = await import("./pkg/mailoauth_wasm.js");
-      try { m.guessGrant("token"); return "no error"; } catch (e) { return String(e && e.message); }
+      const message = (f) => { try { f(); return "no error"; } catch (e) { return String(e && e.message); } };
+      return [message(() => m.guessGrant("token")), message(() => m.Pkce.generate())];
     });
-    assert.match(got, /need the diagnosis module: await loadDiagnosis\(\) first/);
-    // Loaded, the same function works.
-    const grant = await page.evaluate(async () => {
+    for (const g of got) assert.match(g, /^mailoauth: this function is in the on-demand module: await loadOnDemand\(\) first$/);
+    // Loaded, the same functions work.
+    const [grant, verifier] = await page.evaluate(async () => {
       const m = await import("./pkg/mailoauth_wasm.js");
-      const d = await m.loadDiagnosis();
-      return d.guessGrant("opaque-token");
+      const d = await m.loadOnDemand();
+      return [d.guessGrant("opaque-token"), m.Pkce.generate().verifier];
     });
     assert.equal(grant, pkg.guessGrant("opaque-token"));
+    assert.match(verifier, /^[A-Za-z0-9_~.-]{43,128}$/);
+  });
+
+  test("sign-in: the on-demand module blocked, at the start and on the way back; nothing is lost", async () => {
+    const { page, problems } = await fresh();
+    const module = /\/pkg\/mailoauth_wasm_ondemand\.wasm$/;
+    const a = { authorizeUrl: auth.authorizeUrl, tokenUrl: auth.tokenUrl, clientId: auth.clientId, issuer: auth.issuer, scopes: "openid offline_access" };
+    // At the start: a clear error, no navigation, no pending sign-in.
+    await page.route(module, (route) => route.abort("internetdisconnected"));
+    await page.check('input[name="authority"][value="custom"]');
+    await page.fill("#signin-authorize-url", a.authorizeUrl);
+    await page.fill("#signin-token-url", a.tokenUrl);
+    await page.fill("#signin-client", a.clientId);
+    await submit(page, "#signin-form");
+    assert.match(await text(page, "#signin-error"), /^The sign-in and diagnosis module could not be loaded \(.+\)\. Check the connection and try again\.$/);
+    assert.equal(new URL(page.url()).origin, new URL(site.url).origin);
+    assert.deepEqual(await page.evaluate(() => ({ ...sessionStorage })), {});
+    // The module loads for the start, and is blocked when the browser comes back with the code
+    // (routing disables the HTTP cache, so the page asks for it again).
+    await page.unroute(module);
+    let served = 0;
+    await page.route(module, (route) => (served++ === 0 ? route.continue() : route.abort("internetdisconnected")));
+    const tokensBefore = auth.log.token.length;
+    const r = await signInWithPkce(page, site.url, a);
+    assert.match(r.error, /^The sign-in and diagnosis module could not be loaded \(.+\)\. Check the connection and reload the page to finish the sign-in\.$/);
+    assert.equal(served, 2);
+    assert.ok(new URL(r.url).searchParams.has("code"), "the code stays in the address bar for the reload");
+    assert.ok(r.sessionStorage["mailoauth.pending-signin"], "the pending sign-in is kept");
+    assert.equal(auth.log.token.length, tokensBefore, "nothing was redeemed");
+    // A reload with the module back finishes the sign-in.
+    await page.unroute(module);
+    await page.reload();
+    await page.waitForSelector("body[data-signin=done]", { timeout: 30_000 });
+    assert.equal(await page.locator("#signin-error").isVisible(), false, await text(page, "#signin-error"));
+    assert.equal(await text(page, "#token-access"), auth.log.token.at(-1).accessToken);
+    assert.equal(new URL(page.url()).search, "");
+    assert.deepEqual(await page.evaluate(() => ({ ...sessionStorage })), {});
+    assert.deepEqual(problems.filter((p) => !/Failed to (fetch|load)|ERR_INTERNET_DISCONNECTED/.test(p)), []);
   });
 
   test("accessibility, phone width, privacy statement, offline assets; screenshot", async () => {
