@@ -7,7 +7,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { openPage, root, startAuthServer, startBrowser, startSite } from "./harness.mjs";
-import { authorityFromEnv, signInWithPkce } from "./pkce-roundtrip.mjs";
+import { authorityFromEnv, fillSignIn, signInWithPkce } from "./pkce-roundtrip.mjs";
 
 const { loadPackage } = await import(path.join(root, "bindings-wasm/node/load.mjs"));
 const pkg = await loadPackage();
@@ -517,10 +517,7 @@ describe("web page", () => {
     const a = { authorizeUrl: auth.authorizeUrl, tokenUrl: auth.tokenUrl, clientId: auth.clientId, issuer: auth.issuer, scopes: "openid offline_access" };
     // At the start: a clear error, no navigation, no pending sign-in.
     await page.route(module, (route) => route.abort("internetdisconnected"));
-    await page.check('input[name="authority"][value="custom"]');
-    await page.fill("#signin-authorize-url", a.authorizeUrl);
-    await page.fill("#signin-token-url", a.tokenUrl);
-    await page.fill("#signin-client", a.clientId);
+    await fillSignIn(page, a);
     await submit(page, "#signin-form");
     assert.match(await text(page, "#signin-error"), /^The sign-in and diagnosis module could not be loaded \(.+\)\. Check the connection and try again\.$/);
     assert.equal(new URL(page.url()).origin, new URL(site.url).origin);

@@ -21,12 +21,8 @@ export function authorityFromEnv(env = process.env) {
   };
 }
 
-/**
- * Fills the sign-in section, clicks "Sign in", lets `interact` handle the authority's pages, and
- * waits until the page is back and has handled the redirect. Returns the page's outputs.
- */
-export async function signInWithPkce(page, siteUrl, a, { remember = false, loginHint = "", interact } = {}) {
-  const site = new URL(siteUrl).origin;
+/** Fills the sign-in section for the authority `a` (the custom-authority form). */
+export async function fillSignIn(page, a, { remember = false, loginHint = "" } = {}) {
   await page.check('input[name="authority"][value="custom"]');
   await page.fill("#signin-authorize-url", a.authorizeUrl);
   await page.fill("#signin-token-url", a.tokenUrl);
@@ -35,6 +31,15 @@ export async function signInWithPkce(page, siteUrl, a, { remember = false, login
   await page.fill("#signin-client", a.clientId);
   await page.fill("#signin-hint", loginHint);
   await page.setChecked("#signin-remember", remember);
+}
+
+/**
+ * Fills the sign-in section, clicks "Sign in", lets `interact` handle the authority's pages, and
+ * waits until the page is back and has handled the redirect. Returns the page's outputs.
+ */
+export async function signInWithPkce(page, siteUrl, a, { remember = false, loginHint = "", interact } = {}) {
+  const site = new URL(siteUrl).origin;
+  await fillSignIn(page, a, { remember, loginHint });
   const back = page.waitForURL((u) => u.origin === site && (u.searchParams.has("code") || u.searchParams.has("error")), { timeout: 60_000 });
   if (interact) {
     const away = page.waitForURL((u) => u.origin !== site, { timeout: 30_000 });
